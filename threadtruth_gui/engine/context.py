@@ -1,0 +1,137 @@
+"""What scenario code calls while it runs: `sleep`, `report`, `counter` and `ObservedLock`.
+
+Each worker runs with a `TaskContext` in a context variable, so these helpers know which
+task and which run they belong to without being passed around. Outside a run they behave
+like their plain counterparts and record nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+from threadtruth_gui.engine.events import Kind, Recorder, State
+
+
+class RunCancelled(Exception):
+    """Raised inside a worker when its run is cancelled (Reset, window closed)."""
+
+
+@dataclass
+class RunContext:
+    recorder: Recorder
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass(frozen=True)
+class TaskContext:
+    run: RunContext
+    task: str
+
+    def record(self, kind: str, data: Any = None) -> None:
+        self.run.recorder.record(self.task, kind, data)
+
+
+_current: ContextVar[TaskContext | None] = ContextVar("threadtruth_task", default=None)
+
+
+def current() -> TaskContext | None:
+    return _current.get()
+
+
+def enter_task(ctx: TaskContext) -> None:
+    """Bind the calling thread (or asyncio task context) to `ctx`."""
+    _current.set(ctx)
+
+
+def sleep(seconds: float) -> None:
+    """Block this thread for `seconds`, like `time.sleep`, but wake at once on cancel.
+
+    It waits on a `threading.Event`, which releases the GIL exactly as `time.sleep` does;
+    the difference is that Reset does not have to wait out a long processing delay.
+    """
+    ctx = _current.get()
+    if ctx is None:
+        time.sleep(seconds)
+        return
+    ctx.record(Kind.STATE, State.SLEEPING)
+    if ctx.run.cancelled.wait(seconds):
+        raise RunCancelled
+    ctx.record(Kind.STATE, State.RUNNING)
+
+
+def report(what: str, **data: Any) -> None:
+    """Record what the code just did (shown on the task's card), like a print."""
+    ctx = _current.get()
+    if ctx is not None:
+        ctx.record(Kind.NOTE, (what, data))
+
+
+def counter(name: str, value: float) -> None:
+    """Record a new value of a shared quantity (drawn as a counter track)."""
+    ctx = _current.get()
+    if ctx is not None:
+        ctx.record(Kind.COUNTER, (name, value))
+
+
+class ObservedLock:
+    """A real `threading.Lock` whose waits, acquisitions and releases are recorded.
+
+    Mutual exclusion is the wrapped lock's own; this class only watches it. A blocked
+    acquire waits in short slices so that a cancelled run can still end.
+    """
+
+    _SLICE_S = 0.05
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._lock = threading.Lock()
+        self.holder: str | None = None
+
+    def acquire(self) -> bool:
+        ctx = _current.get()
+        if self._lock.acquire(blocking=False):
+            self._took(ctx)
+            return True
+        if ctx is None:
+            self._lock.acquire()
+            self._took(ctx)
+            return True
+        ctx.record(Kind.LOCK, ("wait", self.name, self.holder))
+        ctx.record(Kind.STATE, State.WAITING)
+        while not self._lock.acquire(timeout=self._SLICE_S):
+            if ctx.run.cancelled.is_set():
+                raise RunCancelled
+        self._took(ctx)
+        ctx.record(Kind.STATE, State.RUNNING)
+        return True
+
+    def _took(self, ctx: TaskContext | None) -> None:
+        self.holder = ctx.task if ctx else None
+        if ctx is not None:
+            ctx.record(Kind.LOCK, ("acquired", self.name, ctx.task))
+
+    def release(self) -> None:
+        ctx = _current.get()
+        self.holder = None
+        if ctx is not None:
+            ctx.record(Kind.LOCK, ("released", self.name, ctx.task))
+        self._lock.release()
+
+    def locked(self) -> bool:
+        return self._lock.locked()
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()

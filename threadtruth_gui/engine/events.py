@@ -1,0 +1,69 @@
+"""Events recorded from running scenario code, and the thread-safe Recorder that keeps them."""
+
+from __future__ import annotations
+
+import threading
+from time import perf_counter_ns
+from typing import Any, NamedTuple
+
+
+class Kind:
+    """Event kinds. Plain strings so a trace file stays readable."""
+
+    START = "start"  # data: dict of task info (label, amount, ...)
+    LINE = "line"  # data: line number in the scenario file
+    STATE = "state"  # data: a State name
+    LOCK = "lock"  # data: (action, lock name, holder or None); action: wait|acquired|released
+    COUNTER = "counter"  # data: (name, value)
+    NOTE = "note"  # data: (what, dict) -- what the code reported it did
+    END = "end"  # data: (status, error text or None)
+
+
+class State:
+    """What a task is doing; each becomes a colour on the timeline."""
+
+    RUNNING = "running"
+    SLEEPING = "sleeping"
+    WAITING = "waiting"  # for a lock
+    DONE = "done"
+    DENIED = "denied"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    ALL = (RUNNING, SLEEPING, WAITING, DONE, DENIED, FAILED, CANCELLED)
+    FINAL = frozenset({DONE, DENIED, FAILED, CANCELLED})
+
+
+class Event(NamedTuple):
+    t_ns: int  # time.perf_counter_ns()
+    task: str
+    kind: str
+    data: Any
+
+
+class Recorder:
+    """Append-only event log shared by every thread of a run.
+
+    Workers call `record`; one reader (the GUI timer or the CLI) pulls new events with
+    `since`. The timestamp is taken under the lock so the log is in time order.
+    """
+
+    def __init__(self) -> None:
+        self._events: list[Event] = []
+        self._lock = threading.Lock()
+        self.t0_ns = perf_counter_ns()
+
+    def record(self, task: str, kind: str, data: Any = None) -> None:
+        with self._lock:
+            self._events.append(Event(perf_counter_ns(), task, kind, data))
+
+    def since(self, cursor: int) -> list[Event]:
+        """Events recorded after the first `cursor` ones (a copy; safe while workers append)."""
+        with self._lock:
+            return self._events[cursor:]
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def events(self) -> list[Event]:
+        return self.since(0)

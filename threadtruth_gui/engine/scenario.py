@@ -1,0 +1,105 @@
+"""The shape of a scenario: metadata, typed parameters, a plan to run and a verdict."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from threadtruth_gui.engine.runner import Plan, Run, RunResult, Verdict
+from threadtruth_gui.engine.trace import Trace
+
+
+@dataclass(frozen=True)
+class Param:
+    """A knob the lecturer turns. `kind` is "bool" or "float"."""
+
+    name: str
+    label: str
+    kind: str
+    default: Any
+    minimum: float | None = None
+    maximum: float | None = None
+    step: float | None = None
+    unit: str = ""
+
+    def parse(self, value: Any) -> Any:
+        """Validate one value (a Python value or CLI text); raise ValueError saying why."""
+        if self.kind == "bool":
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("on", "true", "yes", "1"):
+                return True
+            if text in ("off", "false", "no", "0"):
+                return False
+            raise ValueError(f"--{self.name} must be on or off, not {value!r}")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"--{self.name} must be a number, not {value!r}") from None
+        if math.isnan(number) or (
+            self.minimum is not None
+            and self.maximum is not None
+            and not self.minimum <= number <= self.maximum
+        ):
+            raise ValueError(
+                f"--{self.name} must be between {self.minimum:g} and {self.maximum:g}"
+                f"{self.unit}, not {value}"
+            )
+        return number
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    title: str
+    summary: str  # two short lines for the scenario list
+    description: str  # what runs, and where it departs from the reference text
+    plan: Callable[[dict[str, Any]], Plan]
+    verdict: Callable[[RunResult, Trace], Verdict]
+    params: tuple[Param, ...] = ()
+    order: int = 100
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def resolve(self, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Defaults overlaid with `given`, every value validated."""
+        given = dict(given or {})
+        unknown = set(given) - {p.name for p in self.params}
+        if unknown:
+            raise ValueError(f"{self.id} has no parameter {sorted(unknown)[0]!r}")
+        return {p.name: p.parse(given.get(p.name, p.default)) for p in self.params}
+
+    def start(self, params: Mapping[str, Any] | None = None, *, trace_lines: bool = True) -> Run:
+        run = Run(self.plan(self.resolve(params)), trace_lines=trace_lines)
+        run.start()
+        return run
+
+    def finish(self, run: Run, params: Mapping[str, Any]) -> tuple[RunResult, Trace]:
+        """The result and trace of a finished run, with its verdict (none if cancelled)."""
+        result = run.result(self.id, dict(params))
+        trace = run.trace()
+        if not result.cancelled:
+            result.verdict = self.verdict(result, trace)
+        return result, trace
+
+    def run(
+        self, params: Mapping[str, Any] | None = None, *, trace_lines: bool = True
+    ) -> tuple[RunResult, Trace]:
+        """Run to the end on this thread's behalf (blocking): the CLI and tests use it."""
+        resolved = self.resolve(params)
+        run = Run(self.plan(resolved), trace_lines=trace_lines)
+        run.start()
+        try:
+            run.join()
+        except BaseException:
+            run.stop()
+            raise
+        return self.finish(run, resolved)

@@ -1,0 +1,140 @@
+"""Trace: the recorder's events folded into per-task state spans, notes and counter series.
+
+It is built incrementally (`feed` a batch at a time), so the GUI can keep one Trace per run
+and update it once per frame; the CLI feeds the whole log at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from threadtruth_gui.engine.events import Event, Kind, State
+
+
+@dataclass
+class Span:
+    start_ns: int
+    end_ns: int | None  # None while the state is current
+    state: str
+    detail: str = ""
+
+
+@dataclass
+class Note:
+    t_ns: int
+    what: str
+    data: dict[str, Any]
+
+
+@dataclass
+class TaskTrack:
+    name: str
+    info: dict[str, Any] = field(default_factory=dict)
+    spans: list[Span] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    line: int | None = None  # the line the task last reached
+    status: str | None = None  # set by the END event
+    error: str | None = None
+    waiting_for: tuple[str, str | None] | None = None  # (lock, holder) while blocked
+
+    @property
+    def state(self) -> str | None:
+        return self.spans[-1].state if self.spans else None
+
+    def _enter(self, t_ns: int, state: str, detail: str = "") -> None:
+        if self.spans:
+            last = self.spans[-1]
+            if last.end_ns is None:
+                if last.state == state and not detail:
+                    return
+                last.end_ns = t_ns
+        self.spans.append(Span(t_ns, None if state not in State.FINAL else t_ns, state, detail))
+
+
+_END_STATE = {
+    "succeeded": State.DONE,
+    "denied": State.DENIED,
+    "failed": State.FAILED,
+    "cancelled": State.CANCELLED,
+}
+
+
+class Trace:
+    def __init__(self, t0_ns: int) -> None:
+        self.t0_ns = t0_ns
+        self.tasks: dict[str, TaskTrack] = {}
+        self.counters: dict[str, list[tuple[int, float]]] = {}
+        self.end_ns = t0_ns  # time of the newest event
+        self.event_count = 0
+
+    def seconds(self, t_ns: int) -> float:
+        return (t_ns - self.t0_ns) / 1e9
+
+    def task(self, name: str) -> TaskTrack:
+        track = self.tasks.get(name)
+        if track is None:
+            track = self.tasks[name] = TaskTrack(name)
+        return track
+
+    def feed(self, events: Iterable[Event]) -> None:
+        for ev in events:
+            self.event_count += 1
+            if ev.t_ns > self.end_ns:
+                self.end_ns = ev.t_ns
+            kind = ev.kind
+            if kind == Kind.LINE:
+                self.task(ev.task).line = ev.data
+            elif kind == Kind.STATE:
+                self._state(ev)
+            elif kind == Kind.COUNTER:
+                name, value = ev.data
+                self.counters.setdefault(name, []).append((ev.t_ns, value))
+            elif kind == Kind.NOTE:
+                what, data = ev.data
+                self.task(ev.task).notes.append(Note(ev.t_ns, what, data))
+            elif kind == Kind.LOCK:
+                self._lock(ev)
+            elif kind == Kind.START:
+                track = self.task(ev.task)
+                track.info = dict(ev.data or {})
+            elif kind == Kind.END:
+                track = self.task(ev.task)
+                status, error = ev.data
+                track.status, track.error = status, error
+                track.waiting_for = None
+                track._enter(ev.t_ns, _END_STATE.get(status, State.FAILED), error or "")
+
+    def _state(self, ev: Event) -> None:
+        track = self.task(ev.task)
+        if ev.data == State.WAITING and track.waiting_for is not None:
+            lock, holder = track.waiting_for
+            by = f" held by {holder}" if holder else ""
+            track._enter(ev.t_ns, State.WAITING, f"waiting for lock '{lock}'{by}")
+        else:
+            track._enter(ev.t_ns, ev.data)
+
+    def _lock(self, ev: Event) -> None:
+        action, lock, holder = ev.data
+        track = self.task(ev.task)
+        if action == "wait":
+            track.waiting_for = (lock, holder)
+        elif action == "acquired":
+            track.waiting_for = None
+
+    # -- queries ---------------------------------------------------------------------------
+    def counter_at(self, name: str, t_ns: int) -> float | None:
+        """The value of counter `name` at time `t_ns` (None before its first sample)."""
+        value = None
+        for t, v in self.counters.get(name, ()):
+            if t > t_ns:
+                break
+            value = v
+        return value
+
+    def first_note(self, task: str, what: str) -> Note | None:
+        for note in self.task(task).notes:
+            if note.what == what:
+                return note
+        return None

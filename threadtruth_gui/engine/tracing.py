@@ -1,0 +1,59 @@
+"""Line tracing scoped to scenario code.
+
+`LineTracer.install()` is called by each worker thread for itself (`sys.settrace` is
+per thread), so the GUI thread and Qt's callbacks are never traced. The global trace
+function declines every frame whose code object is not one of the scenario's own
+functions, so library calls made by the scenario cost one cheap check and no line events.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from types import CodeType, FrameType
+from typing import Any
+
+from threadtruth_gui.engine.context import RunCancelled, TaskContext
+from threadtruth_gui.engine.events import Kind
+
+_TraceFn = Callable[[FrameType, str, Any], Any]
+
+
+def code_objects(functions: Iterable[Callable[..., Any]]) -> frozenset[CodeType]:
+    """The code objects of `functions` (unwrapping bound methods)."""
+    codes = set()
+    for fn in functions:
+        fn = getattr(fn, "__func__", fn)
+        codes.add(fn.__code__)
+    return frozenset(codes)
+
+
+class LineTracer:
+    """Records a LINE event each time a traced task reaches a new line of scenario code."""
+
+    def __init__(self, codes: frozenset[CodeType]) -> None:
+        self.codes = codes
+
+    def install(self, ctx: TaskContext) -> None:
+        """Start tracing the calling thread on behalf of task `ctx`."""
+        codes = self.codes
+        record = ctx.record
+        cancelled = ctx.run.cancelled
+
+        def local(frame: FrameType, event: str, arg: Any) -> _TraceFn:
+            if event == "line":
+                if cancelled.is_set():
+                    raise RunCancelled
+                record(Kind.LINE, frame.f_lineno)
+            return local
+
+        def global_(frame: FrameType, event: str, arg: Any) -> _TraceFn | None:
+            if frame.f_code in codes:
+                return local
+            return None
+
+        sys.settrace(global_)
+
+    @staticmethod
+    def uninstall() -> None:
+        sys.settrace(None)

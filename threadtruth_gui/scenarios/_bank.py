@@ -1,0 +1,47 @@
+"""The shared bank account of the bank scenarios, and the money wording of their verdicts."""
+
+from __future__ import annotations
+
+from threadtruth_gui.engine.context import ObservedLock, counter
+from threadtruth_gui.engine.runner import RunResult
+from threadtruth_gui.engine.scenario import Param
+from threadtruth_gui.engine.trace import Trace
+
+LOCK = Param("lock", "Lock", "bool", False)
+DELAY = Param("delay", "Processing delay", "float", 1.0, 0.0, 2.0, 0.1, " s")
+
+
+class Account:
+    """A balance in a plain attribute; every write is recorded for the balance track."""
+
+    def __init__(self, balance: int) -> None:
+        self._balance = balance
+        self.lock = ObservedLock("account")
+
+    @property
+    def balance(self) -> int:
+        return self._balance
+
+    @balance.setter
+    def balance(self, value: int) -> None:
+        self._balance = value
+        counter("balance", value)
+
+
+def money(value: float) -> str:
+    """-100 -> "-$100"."""
+    sign = "-" if value < 0 else ""
+    return f"{sign}${abs(value):,.0f}"
+
+
+def waited_for_lock(trace: Trace) -> list[str]:
+    """Tasks that had to wait for a lock at some point of the run."""
+    return [
+        name
+        for name, track in trace.tasks.items()
+        if any(span.state == "waiting" for span in track.spans)
+    ]
+
+
+def task_status(result: RunResult) -> dict[str, str]:
+    return {t["name"]: t["status"] for t in result.tasks}

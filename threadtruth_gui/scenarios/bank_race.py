@@ -1,0 +1,102 @@
+"""bank-race: two ATMs withdraw from one account at once; without a lock, both pay out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from threadtruth_gui.engine.context import report, sleep
+from threadtruth_gui.engine.runner import Plan, RunResult, TaskSpec, Verdict
+from threadtruth_gui.engine.scenario import Scenario
+from threadtruth_gui.engine.trace import Trace
+from threadtruth_gui.scenarios._bank import DELAY, LOCK, Account, money, task_status, waited_for_lock
+
+START = 1000
+AMOUNTS = {"A": 600, "B": 500}
+
+
+def withdraw(account: Account, amount: int, delay: float) -> str:
+    balance = account.balance
+    report("checked", balance=balance, amount=amount, ok=balance >= amount)
+    if balance < amount:
+        report("denied", balance=balance, amount=amount)
+        return "denied"
+    sleep(delay)  # the ATM processes the request; the other thread runs meanwhile
+    account.balance -= amount
+    report("withdrew", amount=amount, balance=account.balance)
+    return "succeeded"
+
+
+def withdraw_with_lock(account: Account, amount: int, delay: float) -> str:
+    with account.lock:  # one ATM at a time from the check to the deduction
+        return withdraw(account, amount, delay)
+
+
+def _plan(params: dict[str, Any]) -> Plan:
+    account = Account(START)
+    target = withdraw_with_lock if params["lock"] else withdraw
+    tasks = [
+        TaskSpec(name, target, (account, amount, params["delay"]),
+                 {"action": "withdraw", "amount": amount})
+        for name, amount in AMOUNTS.items()
+    ]
+    return Plan(
+        tasks=tasks,
+        outcome=lambda: {
+            "initial_balance": START,
+            "final_balance": account.balance,
+            "overdraft": account.balance < 0,
+        },
+        code=[withdraw, withdraw_with_lock],
+        counters={"balance": START},
+    )
+
+
+def _verdict(result: RunResult, trace: Trace) -> Verdict:
+    final = result.outcome["final_balance"]
+    status = task_status(result)
+    paid = [n for n, s in status.items() if s == "succeeded"]
+    denied = [n for n, s in status.items() if s == "denied"]
+    checks = {n: trace.first_note(n, "checked") for n in AMOUNTS}
+    pays = [note.t_ns for n in AMOUNTS if (note := trace.first_note(n, "withdrew"))]
+    if final < 0:
+        if pays and all(c is not None and c.t_ns < min(pays) for c in checks.values()):
+            why = f"both threads checked {money(START)} before either withdrew"
+        else:
+            why = "both withdrawals were paid out"
+        return Verdict(False, f"Overdraft: {money(final)}", why)
+    if len(paid) == 1 and len(denied) == 1:
+        waiter = waited_for_lock(trace)
+        if waiter:
+            why = (f"{paid[0]} withdrew {money(AMOUNTS[paid[0]])}; {denied[0]} waited for the "
+                   f"lock, then saw {money(START - AMOUNTS[paid[0]])} and was denied")
+            return Verdict(True, f"Correct: {money(final)}", why)
+        if not result.params["lock"]:
+            why = (f"{paid[0]} finished before {denied[0]} checked: no lock, the timing "
+                   "just happened to hide the race")
+            return Verdict(True, f"Correct this time: {money(final)}", why)
+        why = f"{paid[0]} withdrew; {denied[0]} was denied"
+        return Verdict(True, f"Correct: {money(final)}", why)
+    failed = [n for n, s in status.items() if s == "failed"]
+    if failed:
+        return Verdict(False, f"Failed: {', '.join(failed)}", "a thread raised an exception")
+    return Verdict(False, f"Unexpected: {money(final)}", f"paid: {paid or 'none'}")
+
+
+SCENARIO = Scenario(
+    id="bank-race",
+    title="Bank race: two ATMs",
+    summary="$1000 in the account; A withdraws $600 and B $500 at once.\n"
+    "Without a lock both are paid and the balance goes negative.",
+    description=(
+        "Two real threads run withdraw() on one account. Each reads the balance, checks it, "
+        "waits a processing delay, then deducts. Without a lock both read $1000 before either "
+        "deducts, so both are paid. With the lock, the second thread waits at `with "
+        "account.lock:` and then sees the new balance. The delay is an interruptible sleep "
+        "(a threading.Event wait) so that Reset stops a run at once; it blocks the thread "
+        "just like time.sleep."
+    ),
+    plan=_plan,
+    verdict=_verdict,
+    params=(LOCK, DELAY),
+    order=10,
+)
