@@ -1,0 +1,186 @@
+"""Command line: no arguments opens the window; `list`, `run` and `shot` work without one.
+
+Bad arguments print one line, `threadtruth: error: ...`, and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from threadtruth_gui.engine.runner import RunResult
+from threadtruth_gui.engine.scenario import Scenario
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad input from the command line: shown as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _param_names() -> list[str]:
+    from threadtruth_gui.scenarios import all_scenarios
+
+    names: dict[str, None] = {}
+    for scenario in all_scenarios():
+        for p in scenario.params:
+            names[p.name] = None
+    return list(names)
+
+
+def _add_params(parser: argparse.ArgumentParser, names: list[str]) -> None:
+    for name in names:
+        parser.add_argument(f"--{name}", metavar="VALUE", help=f"scenario parameter {name}")
+
+
+def _build_parser() -> _Parser:
+    names = _param_names()
+    parser = _Parser(prog="threadtruth", description="The truth about Python threads, live.")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    sub.add_parser("list", help="print the scenario ids and titles")
+    run = sub.add_parser("run", help="run a scenario headless and print the result")
+    run.add_argument("scenario")
+    _add_params(run, names)
+    run.add_argument("--json", action="store_true", help="print one JSON object")
+    shot = sub.add_parser("shot", help="run a scenario in the window offscreen and save a PNG")
+    shot.add_argument("scenario")
+    shot.add_argument("out", metavar="OUT.png")
+    _add_params(shot, names)
+    shot.add_argument("--size", default="1600x1000", help="window size, WIDTHxHEIGHT")
+    gui = sub.add_parser("gui", help="open the window (the default)")
+    gui.add_argument("scenario", nargs="?")
+    return parser
+
+
+def _scenario_and_params(args: argparse.Namespace) -> tuple[Scenario, dict[str, Any]]:
+    from threadtruth_gui.scenarios import get
+
+    try:
+        scenario = get(args.scenario)
+    except KeyError as exc:
+        raise UsageError(exc.args[0]) from None
+    given = {
+        name: getattr(args, name)
+        for name in _param_names()
+        if getattr(args, name, None) is not None
+    }
+    try:
+        params = scenario.resolve(given)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return scenario, params
+
+
+def _format_result(result: RunResult) -> str:
+    params = " ".join(
+        f"{k}={('on' if v else 'off') if isinstance(v, bool) else v}"
+        for k, v in result.params.items()
+    )
+    lines = [f"{result.scenario}  {params}"]
+    for task in result.tasks:
+        what = f"{task.get('action', '')} {task.get('amount', '')}".strip()
+        extra = f"  ({task['error']})" if "error" in task else ""
+        lines.append(f"  {task['name']}  {what:<14} {task['status']}{extra}")
+    for key, value in result.outcome.items():
+        lines.append(f"{key}: {value}")
+    if result.verdict is not None:
+        lines.append(f"{result.verdict.headline} — {result.verdict.detail}")
+    lines.append(f"{result.duration_s:.3f} s, {result.events} events")
+    return "\n".join(lines)
+
+
+def _cmd_list() -> int:
+    from threadtruth_gui.scenarios import all_scenarios
+
+    for scenario in all_scenarios():
+        print(f"{scenario.id:<16} {scenario.title}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    scenario, params = _scenario_and_params(args)
+    result, _trace = scenario.run(params)
+    if args.json:
+        print(json.dumps(result.to_json()))
+    else:
+        print(_format_result(result))
+    return 0
+
+
+def _check_out_path(text: str) -> Path:
+    out = Path(text)
+    if out.suffix.lower() != ".png":
+        raise UsageError(f"OUT must end in .png: {text}")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"cannot write {text}: folder {parent} does not exist")
+    if out.is_dir():
+        raise UsageError(f"cannot write {text}: it is a folder")
+    if not os.access(parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise UsageError(f"cannot write {text}: permission denied")
+    return out
+
+
+def _parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise UsageError(f"--size must look like 1600x1000, not {text!r}") from None
+    if not (320 <= w <= 7680 and 240 <= h <= 4320):
+        raise UsageError(f"--size out of range: {text}")
+    return w, h
+
+
+def _cmd_shot(args: argparse.Namespace) -> int:
+    scenario, params = _scenario_and_params(args)
+    out = _check_out_path(args.out)
+    size = _parse_size(args.size)
+    from threadtruth_gui.ui.shot import take_shot
+
+    try:
+        take_shot(scenario, params, out, size)
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    print(out)
+    return 0
+
+
+def _cmd_gui(scenario_id: str | None) -> int:
+    if scenario_id is not None:
+        from threadtruth_gui.scenarios import get
+
+        try:
+            get(scenario_id)
+        except KeyError as exc:
+            raise UsageError(exc.args[0]) from None
+    from threadtruth_gui.ui.app import run_app
+
+    return run_app(scenario_id)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = _build_parser().parse_args(argv)
+        if args.command == "list":
+            return _cmd_list()
+        if args.command == "run":
+            return _cmd_run(args)
+        if args.command == "shot":
+            return _cmd_shot(args)
+        return _cmd_gui(getattr(args, "scenario", None))
+    except UsageError as exc:
+        print(f"threadtruth: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130

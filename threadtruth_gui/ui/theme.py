@@ -1,0 +1,68 @@
+"""Colours, fonts and state styles, chosen to survive screen-sharing and colour blindness.
+
+Task colours are the Okabe-Ito palette; every state also has its own fill pattern and a
+text label, so no meaning depends on hue alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont, QFontDatabase
+
+from threadtruth_gui.engine.events import State
+
+#: Okabe-Ito, in the order tasks are given them (A, B, C, ...)
+TASK_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
+
+BODY_PT = 15  # default body text; at least 14 pt for a shared screen
+CODE_PT = 16
+BIG_PT = 40  # the balance figure
+
+BG = QColor("#FFFFFF")
+PANEL = QColor("#F4F5F7")
+TEXT = QColor("#1B1F24")
+MUTED = QColor("#57606A")
+GRID = QColor("#D0D7DE")
+GOOD = QColor("#1A7F37")
+BAD = QColor("#CF222E")
+GOOD_BG = QColor("#DAFBE1")
+BAD_BG = QColor("#FFEBE9")
+
+
+@dataclass(frozen=True)
+class StateStyle:
+    label: str
+    color: QColor
+    pattern: Qt.BrushStyle  # drawn over the fill so states differ without colour
+
+
+STATE_STYLES: dict[str, StateStyle] = {
+    State.RUNNING: StateStyle("running", QColor("#009E73"), Qt.BrushStyle.NoBrush),
+    State.SLEEPING: StateStyle("sleeping (processing)", QColor("#56B4E9"),
+                               Qt.BrushStyle.HorPattern),
+    State.WAITING: StateStyle("waiting for a lock", QColor("#D55E00"),
+                              Qt.BrushStyle.BDiagPattern),
+    State.DONE: StateStyle("done", QColor("#6E7781"), Qt.BrushStyle.NoBrush),
+    State.DENIED: StateStyle("denied", QColor("#CC79A7"), Qt.BrushStyle.DiagCrossPattern),
+    State.FAILED: StateStyle("failed", QColor("#1B1F24"), Qt.BrushStyle.CrossPattern),
+    State.CANCELLED: StateStyle("cancelled", QColor("#8C959F"), Qt.BrushStyle.Dense6Pattern),
+}
+
+
+def task_color(index: int) -> QColor:
+    return QColor(TASK_COLORS[index % len(TASK_COLORS)])
+
+
+def body_font(points: float = BODY_PT, bold: bool = False) -> QFont:
+    font = QFont()
+    font.setPointSizeF(points)
+    font.setBold(bold)
+    return font
+
+
+def code_font(points: float = CODE_PT) -> QFont:
+    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    font.setPointSizeF(points)
+    return font

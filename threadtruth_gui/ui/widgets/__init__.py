@@ -1,0 +1,1 @@
+"""Custom-painted widgets: timeline, code pane, balance bar, task cards, verdict banner."""
