@@ -23,6 +23,7 @@ class Param:
     maximum: float | None = None
     step: float | None = None
     unit: str = ""
+    key: str = ""  # keyboard shortcut in the window, e.g. "L" for the lock
 
     def parse(self, value: Any) -> Any:
         """Validate one value (a Python value or CLI text); raise ValueError saying why."""
@@ -82,10 +83,16 @@ class Scenario:
         run.start()
         return run
 
-    def finish(self, run: Run, params: Mapping[str, Any]) -> tuple[RunResult, Trace]:
-        """The result and trace of a finished run, with its verdict (none if cancelled)."""
+    def finish(
+        self, run: Run, params: Mapping[str, Any], trace: Trace | None = None
+    ) -> tuple[RunResult, Trace]:
+        """The result and trace of a finished run, with its verdict (none if cancelled).
+
+        `trace` is one the caller has kept up to date (the GUI); otherwise one is built.
+        """
         result = run.result(self.id, dict(params))
-        trace = run.trace()
+        if trace is None:
+            trace = run.trace()
         if not result.cancelled:
             result.verdict = self.verdict(result, trace)
         return result, trace

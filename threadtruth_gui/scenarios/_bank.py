@@ -7,7 +7,7 @@ from threadtruth_gui.engine.runner import RunResult
 from threadtruth_gui.engine.scenario import Param
 from threadtruth_gui.engine.trace import Trace
 
-LOCK = Param("lock", "Lock", "bool", False)
+LOCK = Param("lock", "Lock", "bool", False, key="L")
 DELAY = Param("delay", "Processing delay", "float", 1.0, 0.0, 2.0, 0.1, " s")
 
 
@@ -26,12 +26,6 @@ class Account:
     def balance(self, value: int) -> None:
         self._balance = value
         counter("balance", value)
-
-
-def money(value: float) -> str:
-    """-100 -> "-$100"."""
-    sign = "-" if value < 0 else ""
-    return f"{sign}${abs(value):,.0f}"
 
 
 def waited_for_lock(trace: Trace) -> list[str]:

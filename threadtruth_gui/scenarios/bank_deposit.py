@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from threadtruth_gui.engine.context import report, sleep
+from threadtruth_gui.engine.narrate import money
 from threadtruth_gui.engine.runner import Plan, RunResult, TaskSpec, Verdict
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.engine.trace import Trace
-from threadtruth_gui.scenarios._bank import DELAY, LOCK, Account, money, task_status
+from threadtruth_gui.scenarios._bank import DELAY, LOCK, Account, task_status
 
 START = 1000
 DEPOSIT = 500
@@ -52,10 +53,18 @@ def _plan(params: dict[str, Any]) -> Plan:
     lock = params["lock"]
     delay = params["delay"]
     tasks = [
-        TaskSpec("A", deposit_with_lock if lock else deposit, (account, DEPOSIT, delay),
-                 {"action": "deposit", "amount": DEPOSIT}),
-        TaskSpec("B", withdraw_with_lock if lock else withdraw, (account, WITHDRAWAL, delay),
-                 {"action": "withdraw", "amount": WITHDRAWAL}),
+        TaskSpec(
+            "A",
+            deposit_with_lock if lock else deposit,
+            (account, DEPOSIT, delay),
+            {"action": "deposit", "amount": DEPOSIT},
+        ),
+        TaskSpec(
+            "B",
+            withdraw_with_lock if lock else withdraw,
+            (account, WITHDRAWAL, delay),
+            {"action": "withdraw", "amount": WITHDRAWAL},
+        ),
     ]
     return Plan(
         tasks=tasks,
@@ -73,9 +82,12 @@ def _plan(params: dict[str, Any]) -> Plan:
 def _verdict(result: RunResult, trace: Trace) -> Verdict:
     final = result.outcome["final_balance"]
     if final == EXPECTED:
-        return Verdict(True, f"Correct: {money(final)}",
-                       f"{money(START)} + {money(DEPOSIT)} - {money(WITHDRAWAL)}: "
-                       "each update read the other's result")
+        return Verdict(
+            True,
+            f"Correct: {money(final)}",
+            f"{money(START)} + {money(DEPOSIT)} - {money(WITHDRAWAL)}: "
+            "each update read the other's result",
+        )
     status = task_status(result)
     if "failed" in status.values():
         return Verdict(False, "Failed", "a thread raised an exception")
@@ -84,8 +96,11 @@ def _verdict(result: RunResult, trace: Trace) -> Verdict:
         START - WITHDRAWAL: f"the deposit of {money(DEPOSIT)}",
     }.get(final)
     what = f"{lost} was overwritten" if lost else "an update was overwritten"
-    return Verdict(False, f"Lost update: {money(final)}, not {money(EXPECTED)}",
-                   f"both read {money(START)}; {what}")
+    return Verdict(
+        False,
+        f"Lost update: {money(final)}, not {money(EXPECTED)}",
+        f"both read {money(START)}; {what}",
+    )
 
 
 SCENARIO = Scenario(

@@ -5,10 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from threadtruth_gui.engine.context import report, sleep
+from threadtruth_gui.engine.narrate import money
 from threadtruth_gui.engine.runner import Plan, RunResult, TaskSpec, Verdict
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.engine.trace import Trace
-from threadtruth_gui.scenarios._bank import DELAY, LOCK, Account, money, task_status, waited_for_lock
+from threadtruth_gui.scenarios._bank import (
+    DELAY,
+    LOCK,
+    Account,
+    task_status,
+    waited_for_lock,
+)
 
 START = 1000
 AMOUNTS = {"A": 600, "B": 500}
@@ -35,8 +42,12 @@ def _plan(params: dict[str, Any]) -> Plan:
     account = Account(START)
     target = withdraw_with_lock if params["lock"] else withdraw
     tasks = [
-        TaskSpec(name, target, (account, amount, params["delay"]),
-                 {"action": "withdraw", "amount": amount})
+        TaskSpec(
+            name,
+            target,
+            (account, amount, params["delay"]),
+            {"action": "withdraw", "amount": amount},
+        )
         for name, amount in AMOUNTS.items()
     ]
     return Plan(
@@ -67,12 +78,16 @@ def _verdict(result: RunResult, trace: Trace) -> Verdict:
     if len(paid) == 1 and len(denied) == 1:
         waiter = waited_for_lock(trace)
         if waiter:
-            why = (f"{paid[0]} withdrew {money(AMOUNTS[paid[0]])}; {denied[0]} waited for the "
-                   f"lock, then saw {money(START - AMOUNTS[paid[0]])} and was denied")
+            why = (
+                f"{paid[0]} withdrew {money(AMOUNTS[paid[0]])}; {denied[0]} waited for the "
+                f"lock, then saw {money(START - AMOUNTS[paid[0]])} and was denied"
+            )
             return Verdict(True, f"Correct: {money(final)}", why)
         if not result.params["lock"]:
-            why = (f"{paid[0]} finished before {denied[0]} checked: no lock, the timing "
-                   "just happened to hide the race")
+            why = (
+                f"{paid[0]} finished before {denied[0]} checked: no lock, the timing "
+                "just happened to hide the race"
+            )
             return Verdict(True, f"Correct this time: {money(final)}", why)
         why = f"{paid[0]} withdrew; {denied[0]} was denied"
         return Verdict(True, f"Correct: {money(final)}", why)
