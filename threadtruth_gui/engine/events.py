@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from time import perf_counter_ns
 from typing import Any, NamedTuple
 
@@ -41,26 +40,31 @@ class Event(NamedTuple):
     data: Any
 
 
+_new_event = tuple.__new__  # skips NamedTuple's Python-level __new__ on the hot path
+
+
 class Recorder:
     """Append-only event log shared by every thread of a run.
 
     Workers call `record`; one reader (the GUI timer or the CLI) pulls new events with
-    `since`. The timestamp is taken under the lock so the log is in time order.
+    `since`. There is no Python lock: `list.append` and slicing are atomic in CPython
+    (under the GIL, and per list on free-threaded builds). A lock here was measured at
+    ~10 us per event with 8 threads (lock convoys with the GIL) against ~0.5 us without.
+    Each thread's own events are in order; events of different threads may be out of
+    order by the time between taking a timestamp and appending.
     """
 
     def __init__(self) -> None:
         self._events: list[Event] = []
-        self._lock = threading.Lock()
+        self._append = self._events.append
         self.t0_ns = perf_counter_ns()
 
     def record(self, task: str, kind: str, data: Any = None) -> None:
-        with self._lock:
-            self._events.append(Event(perf_counter_ns(), task, kind, data))
+        self._append(_new_event(Event, (perf_counter_ns(), task, kind, data)))
 
     def since(self, cursor: int) -> list[Event]:
         """Events recorded after the first `cursor` ones (a copy; safe while workers append)."""
-        with self._lock:
-            return self._events[cursor:]
+        return self._events[cursor:]
 
     def __len__(self) -> int:
         return len(self._events)

@@ -1,0 +1,62 @@
+"""Application bootstrap: one QApplication on a qasync event loop, one central error handler."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import traceback
+from types import TracebackType
+
+import qasync
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from threadtruth_gui.ui import theme
+from threadtruth_gui.ui.main_window import MainWindow
+
+
+def application() -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv[:1])
+    app.setApplicationName("threadtruth")
+    app.setOrganizationName("threadtruth")
+    app.setFont(theme.body_font())
+    return app
+
+
+def install_error_handler(window: MainWindow) -> None:
+    """Exceptions raised in GUI-thread slots reach the window instead of vanishing."""
+
+    def hook(
+        kind: type[BaseException], exc: BaseException, tb: TracebackType | None
+    ) -> None:
+        traceback.print_exception(kind, exc, tb)
+        window.show_error(f"Internal error: {kind.__name__}: {exc}")
+
+    sys.excepthook = hook
+
+
+def run_app(scenario_id: str | None = None) -> int:
+    app = application()
+    window = MainWindow()
+    install_error_handler(window)
+    if scenario_id:
+        window.select(scenario_id)
+    window.show()
+
+    # Ctrl+C in the terminal closes the window like the close button does; the timer
+    # gives the interpreter a chance to run the Python signal handler.
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    wake = QTimer()
+    wake.start(200)
+    wake.timeout.connect(lambda: None)
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    closed = asyncio.Event()
+    app.aboutToQuit.connect(closed.set)
+    with loop:
+        loop.run_until_complete(closed.wait())
+    return 0

@@ -1,0 +1,86 @@
+"""The one place where running scenario code meets the GUI thread.
+
+Workers only append to the run's Recorder. A single GUI-thread QTimer drains it about
+60 times a second, folds the batch into the live Trace and emits one `updated` signal;
+there is no signal per event and no worker ever touches a widget.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from threadtruth_gui.engine.events import Event
+from threadtruth_gui.engine.runner import Run, RunResult
+from threadtruth_gui.engine.scenario import Scenario
+from threadtruth_gui.engine.trace import Trace
+
+FRAME_MS = 16
+STOP_TIMEOUT_S = 3.0
+
+
+class RunBridge(QObject):
+    started = Signal()
+    updated = Signal()  # the trace grew; `last_batch` holds the new events
+    finished = Signal(object)  # RunResult, after the last batch
+    failed = Signal(str)  # the run could not start or could not be stopped
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.scenario: Scenario | None = None
+        self.params: dict[str, Any] = {}
+        self.run: Run | None = None
+        self.trace: Trace | None = None
+        self.result: RunResult | None = None
+        self.last_batch: list[Event] = []
+        self._cursor = 0
+        self._timer = QTimer(self)
+        self._timer.setInterval(FRAME_MS)
+        self._timer.timeout.connect(self._drain)
+
+    @property
+    def running(self) -> bool:
+        return self.run is not None and self.result is None
+
+    def start(self, scenario: Scenario, params: dict[str, Any]) -> None:
+        self.reset()
+        self.scenario, self.params = scenario, scenario.resolve(params)
+        try:
+            self.run = scenario.start(self.params)
+        except Exception as exc:  # shown by the window, never swallowed
+            self.run = None
+            self.failed.emit(f"Could not start {scenario.id}: {exc}")
+            return
+        self.trace = Trace(self.run.recorder.t0_ns)
+        self._cursor = 0
+        self._timer.start()
+        self.started.emit()
+
+    def reset(self) -> None:
+        """Stop the current run (if any) and join its threads."""
+        self._timer.stop()
+        run, self.run = self.run, None
+        self.trace = None
+        self.result = None
+        self.last_batch = []
+        if run is not None and not run.stop(STOP_TIMEOUT_S):
+            self.failed.emit("A scenario thread did not stop in time; it will end with the app.")
+
+    @Slot()
+    def _drain(self) -> None:
+        run, trace = self.run, self.trace
+        if run is None or trace is None:
+            self._timer.stop()
+            return
+        ended = run.finished  # read first: every event of an ended run is then in the log
+        batch = run.recorder.since(self._cursor)
+        if batch:
+            self._cursor += len(batch)
+            trace.feed(batch)
+            self.last_batch = batch
+            self.updated.emit()
+        if ended and self.scenario is not None:
+            self._timer.stop()
+            self.result, _ = self.scenario.finish(run, self.params, trace)
+            self.finished.emit(self.result)

@@ -1,0 +1,202 @@
+"""The code pane: the real source of the scenario's functions, with one marker per task.
+
+Markers sit on the line each task last reached, as reported by the line tracer. The
+gutter shows the file's real line numbers and a chip per task; the line itself gets a
+band of the task's colour.
+"""
+
+from __future__ import annotations
+
+import inspect
+import keyword
+import re
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QRect, QRectF, QSize, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+    QTextFormat,
+)
+from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
+
+from threadtruth_gui.ui import theme
+
+_CHIP_W = 30
+
+
+class _PythonHighlighter(QSyntaxHighlighter):
+    """Keywords, strings, comments and numbers: enough colour to read code at a distance."""
+
+    _RULES: list[tuple[re.Pattern[str], str, bool]] = [
+        (re.compile(r"\b(" + "|".join(keyword.kwlist) + r")\b"), "#8250DF", True),
+        (re.compile(r"\b\d+(\.\d+)?\b"), "#0550AE", False),
+        (re.compile(r"(\"[^\"]*\"|'[^']*')"), "#0A3069", False),
+        (re.compile(r"#.*$"), "#57606A", False),
+    ]
+
+    def __init__(self, document: QTextDocument) -> None:
+        super().__init__(document)
+        self._formats = []
+        for pattern, color, bold in self._RULES:
+            fmt = QTextCharFormat()
+            fmt.setForeground(QColor(color))
+            if bold:
+                fmt.setFontWeight(QFont.Weight.Bold)
+            self._formats.append((pattern, fmt))
+
+    def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt override)
+        for pattern, fmt in self._formats:
+            for match in pattern.finditer(text):
+                self.setFormat(match.start(), match.end() - match.start(), fmt)
+
+
+class _Gutter(QWidget):
+    def __init__(self, pane: CodePane) -> None:
+        super().__init__(pane)
+        self._pane = pane
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(self._pane.gutter_width(), 0)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        self._pane.paint_gutter(self, event)
+
+
+class CodePane(QPlainTextEdit):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.setFont(theme.code_font())
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._highlighter = _PythonHighlighter(self.document())
+        self._gutter = _Gutter(self)
+        self._file_lines: list[int | None] = []  # block number -> line number in the file
+        self._block_of: dict[int, int] = {}  # line number in the file -> block number
+        self._markers: dict[str, int] = {}  # task -> file line
+        self._colors: dict[str, QColor] = {}
+        self.blockCountChanged.connect(self._update_margins)
+        self.updateRequest.connect(self._update_gutter)
+        self._update_margins()
+
+    # -- content -------------------------------------------------------------------------
+    def show_functions(self, functions: list[Callable[..., Any]]) -> None:
+        """Show the source of `functions`, in order, as it stands in their file."""
+        texts: list[str] = []
+        self._file_lines = []
+        for fn in functions:
+            lines, first = inspect.getsourcelines(fn)
+            if texts:
+                texts.append("")
+                self._file_lines.append(None)
+            for offset, line in enumerate(lines):
+                texts.append(line.rstrip("\n"))
+                self._file_lines.append(first + offset)
+        self._block_of = {ln: i for i, ln in enumerate(self._file_lines) if ln is not None}
+        self.setPlainText("\n".join(texts))
+        self._markers.clear()
+        self._refresh_markers()
+
+    def set_markers(self, markers: dict[str, int | None], colors: dict[str, QColor]) -> None:
+        """Put task `name` on file line `markers[name]` (None: not on a shown line)."""
+        new = {name: line for name, line in markers.items() if line in self._block_of}
+        if new == self._markers and colors == self._colors:
+            return
+        self._markers, self._colors = new, dict(colors)
+        self._refresh_markers()
+
+    def markers(self) -> dict[str, int]:
+        return dict(self._markers)
+
+    def line_text(self, file_line: int) -> str:
+        block = self.document().findBlockByNumber(self._block_of[file_line])
+        return block.text()
+
+    # -- drawing -------------------------------------------------------------------------
+    def _refresh_markers(self) -> None:
+        selections = []
+        by_block: dict[int, list[str]] = {}
+        for name, line in self._markers.items():
+            by_block.setdefault(self._block_of[line], []).append(name)
+        for block_no, names in by_block.items():
+            color = QColor(self._colors.get(names[0], theme.MUTED))
+            color.setAlpha(70 if len(names) == 1 else 110)
+            sel = QTextEdit.ExtraSelection()
+            sel.format.setBackground(color)
+            sel.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+            cursor = QTextCursor(self.document().findBlockByNumber(block_no))
+            sel.cursor = cursor
+            selections.append(sel)
+        self.setExtraSelections(selections)
+        if by_block:
+            # keep the newest marker in view without jumping around needlessly
+            block = self.document().findBlockByNumber(max(by_block))
+            rect = self.blockBoundingGeometry(block).translated(self.contentOffset())
+            if not self.viewport().rect().contains(rect.toRect()):
+                self.setTextCursor(QTextCursor(block))
+                self.ensureCursorVisible()
+        self._gutter.update()
+
+    def gutter_width(self) -> int:
+        digits = len(str(max((ln for ln in self._file_lines if ln), default=99)))
+        return 12 + self.fontMetrics().horizontalAdvance("9") * digits + 2 * _CHIP_W + 8
+
+    def _update_margins(self, *_: Any) -> None:
+        self.setViewportMargins(self.gutter_width(), 0, 0, 0)
+
+    def _update_gutter(self, rect: QRect, dy: int) -> None:
+        if dy:
+            self._gutter.scroll(0, dy)
+        else:
+            self._gutter.update(0, rect.y(), self._gutter.width(), rect.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        cr = self.contentsRect()
+        self._gutter.setGeometry(QRect(cr.left(), cr.top(), self.gutter_width(), cr.height()))
+
+    def paint_gutter(self, gutter: QWidget, event: QPaintEvent) -> None:
+        painter = QPainter(gutter)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(event.rect(), theme.PANEL)
+        on_block: dict[int, list[str]] = {}
+        for name, line in self._markers.items():
+            on_block.setdefault(self._block_of[line], []).append(name)
+        block = self.firstVisibleBlock()
+        top = round(self.blockBoundingGeometry(block).translated(self.contentOffset()).top())
+        fm = self.fontMetrics()
+        chip_font = QFont(self.font())
+        chip_font.setBold(True)
+        num_right = gutter.width() - 2 * _CHIP_W - 10
+        while block.isValid() and top <= event.rect().bottom():
+            height = round(self.blockBoundingRect(block).height())
+            number = block.blockNumber()
+            file_line = self._file_lines[number] if number < len(self._file_lines) else None
+            if file_line is not None:
+                painter.setPen(theme.MUTED)
+                painter.setFont(self.font())
+                painter.drawText(
+                    QRect(0, top, num_right, fm.height()),
+                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                    str(file_line),
+                )
+            for i, name in enumerate(on_block.get(number, [])[:2]):
+                chip = QRectF(num_right + 6 + i * _CHIP_W, top + 2, _CHIP_W - 4, height - 4)
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(self._colors.get(name, theme.MUTED))
+                painter.drawRoundedRect(chip, 5, 5)
+                painter.setPen(QColor("white"))
+                painter.setFont(chip_font)
+                painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, name[:2])
+            block = block.next()
+            top += height
+        painter.end()

@@ -1,0 +1,99 @@
+"""The scenario list: a bold title and a two-line summary per scenario."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetrics, QPainter
+from PySide6.QtWidgets import (
+    QListWidget,
+    QListWidgetItem,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
+
+from threadtruth_gui.engine.scenario import Scenario
+from threadtruth_gui.ui import theme
+
+_ID = Qt.ItemDataRole.UserRole
+_SUMMARY = Qt.ItemDataRole.UserRole + 1
+_PAD = 10
+
+
+class _Delegate(QStyledItemDelegate):
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        painter.save()
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
+        rect: QRect = option.rect  # type: ignore[attr-defined]
+        painter.fillRect(rect, QColor("#DDF4FF") if selected else QColor("white"))
+        if selected:
+            painter.fillRect(QRect(rect.left(), rect.top(), 6, rect.height()), QColor("#0072B2"))
+        title_font = theme.body_font(theme.BODY_PT + 1, bold=True)
+        body_font = theme.body_font(theme.BODY_PT - 1)
+        inner = rect.adjusted(_PAD + 6, _PAD, -_PAD, -_PAD)
+        painter.setFont(title_font)
+        painter.setPen(theme.TEXT)
+        title_h = painter.fontMetrics().height()
+        painter.drawText(inner, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
+                         str(index.data(Qt.ItemDataRole.DisplayRole)))
+        painter.setFont(body_font)
+        painter.setPen(theme.MUTED)
+        painter.drawText(
+            inner.adjusted(0, title_h + 4, 0, 0),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
+            str(index.data(_SUMMARY)),
+        )
+        painter.setPen(theme.GRID)
+        painter.drawLine(rect.bottomLeft(), rect.bottomRight())
+        painter.restore()
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+
+        title = QFontMetrics(theme.body_font(theme.BODY_PT + 1, bold=True))
+        body = QFontMetrics(theme.body_font(theme.BODY_PT - 1))
+        width = max(200, option.rect.width() - 2 * _PAD - 6)  # type: ignore[attr-defined]
+        text_rect = body.boundingRect(
+            QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap, str(index.data(_SUMMARY))
+        )
+        return QSize(width, title.height() + 4 + text_rect.height() + 2 * _PAD)
+
+
+class ScenarioList(QListWidget):
+    chosen = Signal(str)  # scenario id
+
+    def __init__(self, scenarios: tuple[Scenario, ...], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setItemDelegate(_Delegate(self))
+        self.setWordWrap(True)
+        self.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
+        self.setResizeMode(QListWidget.ResizeMode.Adjust)
+        for scenario in scenarios:
+            item = QListWidgetItem(scenario.title)
+            item.setData(_ID, scenario.id)
+            item.setData(_SUMMARY, scenario.summary.replace("\n", " "))
+            item.setToolTip(scenario.description)
+            self.addItem(item)
+        self.currentItemChanged.connect(self._changed)
+
+    def _changed(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
+        if current is not None:
+            self.chosen.emit(current.data(_ID))
+
+    def select(self, scenario_id: str) -> None:
+        for row in range(self.count()):
+            if self.item(row).data(_ID) == scenario_id:
+                self.setCurrentRow(row)
+                return
+        raise KeyError(scenario_id)
+
+    def current_id(self) -> str | None:
+        item = self.currentItem()
+        return None if item is None else str(item.data(_ID))

@@ -1,0 +1,77 @@
+"""One card per task: its name in its colour, what it set out to do, and what it did."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+
+from threadtruth_gui.engine.narrate import Line
+from threadtruth_gui.ui import theme
+
+_TONE = {"good": theme.GOOD, "bad": theme.BAD, "wait": QColor("#9A3B00"), "info": theme.TEXT}
+_STATUS = {
+    "succeeded": ("✔ succeeded", theme.GOOD),
+    "denied": ("✘ denied", theme.BAD),
+    "failed": ("✘ failed", theme.BAD),
+    "cancelled": ("■ stopped", theme.MUTED),
+}
+
+
+class TaskCard(QFrame):
+    clicked = Signal(str)  # the task name (a later feature steps that task)
+
+    def __init__(self, name: str, title: str, color: QColor, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.name = name
+        self.setObjectName("taskCard")
+        self.setStyleSheet(
+            f"#taskCard {{ background: white; border: 3px solid {color.name()};"
+            " border-radius: 10px; }"
+        )
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 10, 14, 12)
+        layout.setSpacing(4)
+        self.header = QLabel(f"Thread {name} · {title}")
+        self.header.setFont(theme.body_font(theme.BODY_PT + 3, bold=True))
+        self.header.setStyleSheet(f"color: {color.darker(115).name()};")
+        self.status = QLabel("ready")
+        self.status.setFont(theme.body_font(theme.BODY_PT, bold=True))
+        self.status.setStyleSheet(f"color: {theme.MUTED.name()};")
+        self.body = QLabel()
+        self.body.setFont(theme.body_font())
+        self.body.setTextFormat(Qt.TextFormat.RichText)
+        self.body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.body.setWordWrap(True)
+        layout.addWidget(self.header)
+        layout.addWidget(self.status)
+        layout.addWidget(self.body, 1)
+        self._lines: list[Line] = []
+
+    def set_story(self, lines: list[Line], status: str | None, state: str | None) -> None:
+        if lines != self._lines:
+            self._lines = list(lines)
+            html = "<br>".join(
+                f"<span style='color:{_TONE.get(line.tone, theme.TEXT).name()}'>"
+                f"• {_escape(line.text)}</span>"
+                for line in lines
+            )
+            self.body.setText(html)
+        if status in _STATUS:
+            text, color = _STATUS[status]
+        else:
+            text, color = (state or "ready"), theme.MUTED
+        self.status.setText(text)
+        self.status.setStyleSheet(f"color: {color.name()};")
+
+    def story_text(self) -> list[str]:
+        return [line.text for line in self._lines]
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(self.name)
+        super().mouseReleaseEvent(event)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,47 @@
+"""The verdict banner: what the run proved, in one big line, green or red with a symbol."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QWidget
+
+from threadtruth_gui.engine.runner import Verdict
+from threadtruth_gui.ui import theme
+
+
+class VerdictBanner(QLabel):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setMinimumHeight(84)
+        self.setFont(theme.body_font(theme.BODY_PT + 1))
+        self.verdict: Verdict | None = None
+        self.show_idle("Press Space to run.")
+
+    def _style(self, bg: str, border: str) -> None:
+        self.setStyleSheet(
+            f"QLabel {{ background: {bg}; border: 2px solid {border}; border-radius: 10px;"
+            " padding: 10px 16px; }"
+        )
+
+    def show_idle(self, text: str) -> None:
+        self.verdict = None
+        self._style(theme.PANEL.name(), theme.GRID.name())
+        self.setText(f"<span style='font-size:20pt; color:{theme.MUTED.name()}'>{text}</span>")
+
+    def show_verdict(self, verdict: Verdict) -> None:
+        self.verdict = verdict
+        if verdict.good:
+            symbol, fg, bg = "✔", theme.GOOD, theme.GOOD_BG
+        else:
+            symbol, fg, bg = "✘", theme.BAD, theme.BAD_BG
+        self._style(bg.name(), fg.name())
+        self.setText(
+            f"<span style='font-size:26pt; font-weight:bold; color:{fg.name()}'>"
+            f"{symbol} {verdict.headline}</span><br>"
+            f"<span style='font-size:17pt; color:{theme.TEXT.name()}'>{verdict.detail}</span>"
+        )
+
+    def headline(self) -> str:
+        return self.verdict.headline if self.verdict else ""
