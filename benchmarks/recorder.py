@@ -75,10 +75,14 @@ def main() -> None:
     print(f"recorder: {THREADS} threads x {PER_THREAD} events, median of {REPEATS}")
     print(f"  Recorder.record        {r:8.0f} ns/event  {1e9 / r:12,.0f} events/s")
     print(f"  anchor bare append     {b:8.0f} ns/event  {1e9 / b:12,.0f} events/s")
-    print(f"  ratio recorder/anchor  {r / b:8.2f}x   (goal: <= 2000 ns/event: "
-          f"{'met' if r <= 2000 else 'MISSED'})")
-    print(f"  memory: {rb:.0f} bytes/event (anchor {bb:.0f}), ratio {rb / bb:.2f}x  "
-          f"(goal: <= 200 bytes: {'met' if rb <= 200 else 'MISSED'})")
+    print(
+        f"  ratio recorder/anchor  {r / b:8.2f}x   (goal: <= 2000 ns/event: "
+        f"{'met' if r <= 2000 else 'MISSED'})"
+    )
+    print(
+        f"  memory: {rb:.0f} bytes/event (anchor {bb:.0f}), ratio {rb / bb:.2f}x  "
+        f"(goal: <= 200 bytes: {'met' if rb <= 200 else 'MISSED'})"
+    )
 
 
 if __name__ == "__main__":

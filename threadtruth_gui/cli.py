@@ -59,6 +59,8 @@ def _build_parser() -> _Parser:
     shot.add_argument("--size", default="1600x1000", help="window size, WIDTHxHEIGHT")
     gui = sub.add_parser("gui", help="open the window (the default)")
     gui.add_argument("scenario", nargs="?")
+    _add_params(gui, names)
+    gui.add_argument("--run", action="store_true", help="start the run at once")
     return parser
 
 
@@ -155,17 +157,16 @@ def _cmd_shot(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_gui(scenario_id: str | None) -> int:
-    if scenario_id is not None:
-        from threadtruth_gui.scenarios import get
-
-        try:
-            get(scenario_id)
-        except KeyError as exc:
-            raise UsageError(exc.args[0]) from None
+def _cmd_gui(args: argparse.Namespace) -> int:
+    scenario_id, params, autorun = None, {}, False
+    if getattr(args, "scenario", None) is not None:
+        scenario, params = _scenario_and_params(args)
+        scenario_id, autorun = scenario.id, args.run
+    elif getattr(args, "run", False):
+        raise UsageError("--run needs a SCENARIO")
     from threadtruth_gui.ui.app import run_app
 
-    return run_app(scenario_id)
+    return run_app(scenario_id, params, autorun=autorun)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -178,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_run(args)
         if args.command == "shot":
             return _cmd_shot(args)
-        return _cmd_gui(getattr(args, "scenario", None))
+        return _cmd_gui(args)
     except UsageError as exc:
         print(f"threadtruth: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -27,7 +27,7 @@ class Line:
 
 
 def _checked(d: dict[str, Any]) -> tuple[str, str]:
-    ok = d["ok"]
+    ok = d["balance"] >= d["amount"]
     sign = "≥" if ok else "<"
     return f"checked {money(d['balance'])} {sign} {money(d['amount'])} → {'yes' if ok else 'no'}", (
         "info" if ok else "bad"
@@ -37,8 +37,8 @@ def _checked(d: dict[str, Any]) -> tuple[str, str]:
 _NOTES: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
     "checked": _checked,
     "read": lambda d: (f"read balance {money(d['balance'])}", "info"),
-    "withdrew": lambda d: (f"withdrew {money(d['amount'])} → {money(d['balance'])}", "good"),
-    "deposited": lambda d: (f"deposited {money(d['amount'])} → {money(d['balance'])}", "good"),
+    "withdrew": lambda d: (f"withdrew {money(d['amount'])}", "good"),
+    "wrote": lambda d: (f"wrote balance {money(d['balance'])}", "good"),
     "denied": lambda d: (f"denied: balance {money(d['balance'])}", "bad"),
 }
 

@@ -1,4 +1,8 @@
-"""bank-race: two ATMs withdraw from one account at once; without a lock, both pay out."""
+"""bank-race: two ATMs withdraw from one account at once; without a lock, both pay out.
+
+The worker functions are shown verbatim on a shared screen, so they are kept short and
+carry no annotations (mypy checks them untyped; see pyproject.toml).
+"""
 
 from __future__ import annotations
 
@@ -21,20 +25,20 @@ START = 1000
 AMOUNTS = {"A": 600, "B": 500}
 
 
-def withdraw(account: Account, amount: int, delay: float) -> str:
+def withdraw(account, amount, delay):
     balance = account.balance
-    report("checked", balance=balance, amount=amount, ok=balance >= amount)
+    report("checked", balance=balance, amount=amount)
     if balance < amount:
-        report("denied", balance=balance, amount=amount)
+        report("denied", balance=balance)
         return "denied"
-    sleep(delay)  # the ATM processes the request; the other thread runs meanwhile
+    sleep(delay)  # processing: the other ATM runs now
     account.balance -= amount
-    report("withdrew", amount=amount, balance=account.balance)
+    report("withdrew", amount=amount)
     return "succeeded"
 
 
-def withdraw_with_lock(account: Account, amount: int, delay: float) -> str:
-    with account.lock:  # one ATM at a time from the check to the deduction
+def withdraw_with_lock(account, amount, delay):
+    with account.lock:  # one ATM at a time
         return withdraw(account, amount, delay)
 
 
@@ -99,16 +103,15 @@ def _verdict(result: RunResult, trace: Trace) -> Verdict:
 
 SCENARIO = Scenario(
     id="bank-race",
-    title="Bank race: two ATMs",
-    summary="$1000 in the account; A withdraws $600 and B $500 at once.\n"
-    "Without a lock both are paid and the balance goes negative.",
+    title="Two ATMs, one account",
+    summary="$1000; A withdraws $600 and B $500 at once.\n"
+    "Without a lock both are paid: the balance ends at -$100.",
     description=(
-        "Two real threads run withdraw() on one account. Each reads the balance, checks it, "
-        "waits a processing delay, then deducts. Without a lock both read $1000 before either "
-        "deducts, so both are paid. With the lock, the second thread waits at `with "
-        "account.lock:` and then sees the new balance. The delay is an interruptible sleep "
-        "(a threading.Event wait) so that Reset stops a run at once; it blocks the thread "
-        "just like time.sleep."
+        "Threads A and B run withdraw() on one account: read the balance, check it, wait a "
+        "processing delay, deduct. Without the lock both read $1000 before either deducts, "
+        "so both are paid. With it, B waits at `with account.lock:` and then sees $400. "
+        "The delay is a cancellable wait (threading.Event) so that Reset is instant; it "
+        "blocks the thread exactly as time.sleep does."
     ),
     plan=_plan,
     verdict=_verdict,

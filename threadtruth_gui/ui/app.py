@@ -7,16 +7,26 @@ import signal
 import sys
 import traceback
 from types import TracebackType
+from typing import Any
 
 import qasync
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.main_window import MainWindow
 
 
+def _qt_messages(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    # The offscreen platform (shot, tests, headless runs) warns about a window-manager hint
+    # it cannot honour; that says nothing to a user, so drop it and pass the rest on.
+    if "propagateSizeHints" in message:
+        return
+    print(message, file=sys.stderr)
+
+
 def application() -> QApplication:
+    qInstallMessageHandler(_qt_messages)
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(sys.argv[:1])
@@ -29,22 +39,31 @@ def application() -> QApplication:
 def install_error_handler(window: MainWindow) -> None:
     """Exceptions raised in GUI-thread slots reach the window instead of vanishing."""
 
-    def hook(
-        kind: type[BaseException], exc: BaseException, tb: TracebackType | None
-    ) -> None:
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         traceback.print_exception(kind, exc, tb)
         window.show_error(f"Internal error: {kind.__name__}: {exc}")
 
     sys.excepthook = hook
 
 
-def run_app(scenario_id: str | None = None) -> int:
+def run_app(
+    scenario_id: str | None = None, params: dict[str, Any] | None = None, autorun: bool = False
+) -> int:
+    """Open the window (on `scenario_id` with `params`) and run the event loop until it closes.
+
+    With `autorun` the run starts at once and "running" is printed, so scripts and tests
+    know when the threads are live.
+    """
     app = application()
     window = MainWindow()
     install_error_handler(window)
     if scenario_id:
         window.select(scenario_id)
+        window.set_params(params or {})
     window.show()
+    if autorun:
+        window.bridge.started.connect(lambda: print("running", flush=True))
+        QTimer.singleShot(0, window.start_run)
 
     # Ctrl+C in the terminal closes the window like the close button does; the timer
     # gives the interpreter a chance to run the Python signal handler.

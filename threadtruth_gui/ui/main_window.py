@@ -128,7 +128,11 @@ class MainWindow(QMainWindow):
         self.toolbar = QToolBar("Controls")
         self.toolbar.setMovable(False)
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.toolbar.setStyleSheet("QToolButton { padding: 6px 14px; font-weight: bold; }")
+        self.toolbar.setStyleSheet(
+            "QToolButton { padding: 6px 14px; font-weight: bold; }"
+            f"QToolButton:checked {{ background: {theme.GOOD_BG.name()};"
+            f" border: 2px solid {theme.GOOD.name()}; border-radius: 6px; }}"
+        )
         self.addToolBar(self.toolbar)
         self.run_action = QAction("▶ Run  (Space)", self)
         self.run_action.setShortcut(QKeySequence(Qt.Key.Key_Space))
@@ -141,7 +145,7 @@ class MainWindow(QMainWindow):
         self.toolbar.addSeparator()
 
         self.scenario_list = ScenarioList(all_scenarios())
-        self.scenario_list.setMinimumWidth(300)
+        self.scenario_list.setMinimumWidth(200)
         self.scenario_list.chosen.connect(self.select)
 
         self.title = QLabel()
@@ -157,7 +161,6 @@ class MainWindow(QMainWindow):
         panel_layout = QVBoxLayout(panel)
         panel_layout.setContentsMargins(12, 8, 12, 8)
         panel_layout.addWidget(self.title)
-        panel_layout.addWidget(self.description)
         panel_layout.addWidget(self.verdict)
         panel_layout.addWidget(self.balance)
         panel_layout.addLayout(self.cards_row, 1)
@@ -166,10 +169,15 @@ class MainWindow(QMainWindow):
         code_box = QWidget()
         code_layout = QVBoxLayout(code_box)
         code_layout.setContentsMargins(4, 8, 4, 4)
-        code_header = QLabel("Code that runs (real source; markers from line tracing)")
+        code_header = QLabel("Code that runs")
+        code_header.setToolTip(
+            "The real source of the functions the threads execute. Each thread's marker is "
+            "on the line it last reached, as reported by sys.settrace line tracing."
+        )
         code_header.setFont(theme.body_font(theme.BODY_PT, bold=True))
         code_layout.addWidget(code_header)
         code_layout.addWidget(self.code, 1)
+        code_layout.addWidget(self.description)
 
         self.timeline = TimelineView()
         self.timeline.set_counter("balance", "Balance", money)
@@ -178,7 +186,7 @@ class MainWindow(QMainWindow):
         top.addWidget(self.scenario_list)
         top.addWidget(panel)
         top.addWidget(code_box)
-        top.setSizes([320, 640, 640])
+        top.setSizes([220, 560, 820])
         top.setChildrenCollapsible(False)
         main = QSplitter(Qt.Orientation.Vertical)
         main.addWidget(top)
@@ -330,6 +338,6 @@ class MainWindow(QMainWindow):
         self.statusBar().setStyleSheet("")
         self.statusBar().showMessage(text, timeout_ms)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.bridge.reset()
         super().closeEvent(event)

@@ -12,9 +12,7 @@ TIMEOUT_MS = 30_000
 SETTLE_MS = 700  # let the balance animation land on its final value
 
 
-def take_shot(
-    scenario: Scenario, params: dict[str, Any], out: Path, size: tuple[int, int]
-) -> None:
+def take_shot(scenario: Scenario, params: dict[str, Any], out: Path, size: tuple[int, int]) -> None:
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtCore import QBuffer, QByteArray, QEventLoop, QIODevice, QTimer
 

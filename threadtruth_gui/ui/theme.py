@@ -17,7 +17,7 @@ from threadtruth_gui.engine.events import State
 TASK_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
 
 BODY_PT = 15  # default body text; at least 14 pt for a shared screen
-CODE_PT = 16
+CODE_PT = 15
 BIG_PT = 40  # the balance figure
 
 BG = QColor("#FFFFFF")
@@ -40,10 +40,10 @@ class StateStyle:
 
 STATE_STYLES: dict[str, StateStyle] = {
     State.RUNNING: StateStyle("running", QColor("#009E73"), Qt.BrushStyle.NoBrush),
-    State.SLEEPING: StateStyle("sleeping (processing)", QColor("#56B4E9"),
-                               Qt.BrushStyle.HorPattern),
-    State.WAITING: StateStyle("waiting for a lock", QColor("#D55E00"),
-                              Qt.BrushStyle.BDiagPattern),
+    State.SLEEPING: StateStyle(
+        "sleeping (processing)", QColor("#56B4E9"), Qt.BrushStyle.HorPattern
+    ),
+    State.WAITING: StateStyle("waiting for a lock", QColor("#D55E00"), Qt.BrushStyle.BDiagPattern),
     State.DONE: StateStyle("done", QColor("#6E7781"), Qt.BrushStyle.NoBrush),
     State.DENIED: StateStyle("denied", QColor("#CC79A7"), Qt.BrushStyle.DiagCrossPattern),
     State.FAILED: StateStyle("failed", QColor("#1B1F24"), Qt.BrushStyle.CrossPattern),

@@ -29,8 +29,8 @@ class BalanceBar(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMinimumHeight(self.sizeHint().height())
 
-    def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(500, 150)
+    def sizeHint(self) -> QSize:
+        return QSize(500, 154)
 
     def setup(self, label: str, start: float, lo: float, hi: float) -> None:
         """A new run: the bar spans `lo`..`hi` and shows `start`."""
@@ -69,10 +69,10 @@ class BalanceBar(QWidget):
     def _x(self, value: float, left: float, width: float) -> float:
         return left + (value - self._lo) / (self._hi - self._lo) * width
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        w, h = self.width(), self.height()
+        w = self.width()
         big = theme.body_font(theme.BIG_PT, bold=True)
         p.setFont(theme.body_font(theme.BODY_PT))
         p.setPen(theme.MUTED)

@@ -11,7 +11,7 @@ import inspect
 import keyword
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import QRect, QRectF, QSize, Qt
 from PySide6.QtGui import (
@@ -36,7 +36,7 @@ _CHIP_W = 30
 class _PythonHighlighter(QSyntaxHighlighter):
     """Keywords, strings, comments and numbers: enough colour to read code at a distance."""
 
-    _RULES: list[tuple[re.Pattern[str], str, bool]] = [
+    _RULES: ClassVar[list[tuple[re.Pattern[str], str, bool]]] = [
         (re.compile(r"\b(" + "|".join(keyword.kwlist) + r")\b"), "#8250DF", True),
         (re.compile(r"\b\d+(\.\d+)?\b"), "#0550AE", False),
         (re.compile(r"(\"[^\"]*\"|'[^']*')"), "#0A3069", False),
@@ -53,7 +53,7 @@ class _PythonHighlighter(QSyntaxHighlighter):
                 fmt.setFontWeight(QFont.Weight.Bold)
             self._formats.append((pattern, fmt))
 
-    def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt override)
+    def highlightBlock(self, text: str) -> None:
         for pattern, fmt in self._formats:
             for match in pattern.finditer(text):
                 self.setFormat(match.start(), match.end() - match.start(), fmt)
@@ -64,10 +64,10 @@ class _Gutter(QWidget):
         super().__init__(pane)
         self._pane = pane
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(self._pane.gutter_width(), 0)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         self._pane.paint_gutter(self, event)
 
 
@@ -159,7 +159,7 @@ class CodePane(QPlainTextEdit):
         else:
             self._gutter.update(0, rect.y(), self._gutter.width(), rect.height())
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         cr = self.contentsRect()
         self._gutter.setGeometry(QRect(cr.left(), cr.top(), self.gutter_width(), cr.height()))

@@ -39,16 +39,15 @@ class _Delegate(QStyledItemDelegate):
         inner = rect.adjusted(_PAD + 6, _PAD, -_PAD, -_PAD)
         painter.setFont(title_font)
         painter.setPen(theme.TEXT)
-        title_h = painter.fontMetrics().height()
-        painter.drawText(inner, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
-                         str(index.data(Qt.ItemDataRole.DisplayRole)))
+        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+        title_rect = painter.boundingRect(
+            inner, flags, str(index.data(Qt.ItemDataRole.DisplayRole))
+        )
+        painter.drawText(inner, flags, str(index.data(Qt.ItemDataRole.DisplayRole)))
+        title_h = title_rect.height()
         painter.setFont(body_font)
         painter.setPen(theme.MUTED)
-        painter.drawText(
-            inner.adjusted(0, title_h + 4, 0, 0),
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
-            str(index.data(_SUMMARY)),
-        )
+        painter.drawText(inner.adjusted(0, title_h + 4, 0, 0), flags, str(index.data(_SUMMARY)))
         painter.setPen(theme.GRID)
         painter.drawLine(rect.bottomLeft(), rect.bottomRight())
         painter.restore()
@@ -60,10 +59,11 @@ class _Delegate(QStyledItemDelegate):
         title = QFontMetrics(theme.body_font(theme.BODY_PT + 1, bold=True))
         body = QFontMetrics(theme.body_font(theme.BODY_PT - 1))
         width = max(200, option.rect.width() - 2 * _PAD - 6)  # type: ignore[attr-defined]
-        text_rect = body.boundingRect(
-            QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap, str(index.data(_SUMMARY))
-        )
-        return QSize(width, title.height() + 4 + text_rect.height() + 2 * _PAD)
+        box = QRect(0, 0, width, 10_000)
+        wrap = Qt.TextFlag.TextWordWrap
+        title_h = title.boundingRect(box, wrap, str(index.data(Qt.ItemDataRole.DisplayRole)))
+        body_h = body.boundingRect(box, wrap, str(index.data(_SUMMARY)))
+        return QSize(width, title_h.height() + 4 + body_h.height() + 2 * _PAD)
 
 
 class ScenarioList(QListWidget):

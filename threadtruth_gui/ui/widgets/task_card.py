@@ -32,8 +32,9 @@ class TaskCard(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 14, 12)
         layout.setSpacing(4)
-        self.header = QLabel(f"Thread {name} · {title}")
-        self.header.setFont(theme.body_font(theme.BODY_PT + 3, bold=True))
+        self.header = QLabel(f"{name} · {title}")
+        self.header.setWordWrap(True)
+        self.header.setFont(theme.body_font(theme.BODY_PT + 2, bold=True))
         self.header.setStyleSheet(f"color: {color.darker(115).name()};")
         self.status = QLabel("ready")
         self.status.setFont(theme.body_font(theme.BODY_PT, bold=True))
@@ -57,17 +58,14 @@ class TaskCard(QFrame):
                 for line in lines
             )
             self.body.setText(html)
-        if status in _STATUS:
-            text, color = _STATUS[status]
-        else:
-            text, color = (state or "ready"), theme.MUTED
+        text, color = _STATUS.get(status, (state or "ready", theme.MUTED))
         self.status.setText(text)
         self.status.setStyleSheet(f"color: {color.name()};")
 
     def story_text(self) -> list[str]:
         return [line.text for line in self._lines]
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self.clicked.emit(self.name)
         super().mouseReleaseEvent(event)
