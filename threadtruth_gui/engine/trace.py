@@ -66,8 +66,13 @@ class Trace:
         self.t0_ns = t0_ns
         self.tasks: dict[str, TaskTrack] = {}
         self.counters: dict[str, list[tuple[int, float]]] = {}
-        self.end_ns = t0_ns  # time of the newest event
+        self.end_ns = t0_ns  # the newest event, or "now" while live (see advance)
         self.event_count = 0
+
+    def advance(self, t_ns: int) -> None:
+        """Move "now" forward while a run is live, so that open spans grow between events."""
+        if t_ns > self.end_ns:
+            self.end_ns = t_ns
 
     def seconds(self, t_ns: int) -> float:
         return (t_ns - self.t0_ns) / 1e9

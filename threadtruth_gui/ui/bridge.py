@@ -7,6 +7,7 @@ there is no signal per event and no worker ever touches a widget.
 
 from __future__ import annotations
 
+from time import perf_counter_ns
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -22,7 +23,7 @@ STOP_TIMEOUT_S = 3.0
 
 class RunBridge(QObject):
     started = Signal()
-    updated = Signal()  # the trace grew; `last_batch` holds the new events
+    updated = Signal()  # once per frame while live; `last_batch` holds the new events
     finished = Signal(object)  # RunResult, after the last batch
     failed = Signal(str)  # the run could not start or could not be stopped
 
@@ -78,8 +79,10 @@ class RunBridge(QObject):
         if batch:
             self._cursor += len(batch)
             trace.feed(batch)
-            self.last_batch = batch
-            self.updated.emit()
+        self.last_batch = batch
+        if not ended:
+            trace.advance(perf_counter_ns())  # sleeping lanes keep growing between events
+        self.updated.emit()
         if ended and self.scenario is not None:
             self._timer.stop()
             self.result, _ = self.scenario.finish(run, self.params, trace)

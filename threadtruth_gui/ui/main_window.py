@@ -150,6 +150,7 @@ class MainWindow(QMainWindow):
 
         self.title = QLabel()
         self.title.setFont(theme.body_font(theme.BODY_PT + 9, bold=True))
+        self.title.setWordWrap(True)
         self.description = QLabel()
         self.description.setWordWrap(True)
         self.description.setStyleSheet(f"color: {theme.MUTED.name()};")
@@ -302,6 +303,9 @@ class MainWindow(QMainWindow):
         trace = self.bridge.trace
         if trace is None:
             return
+        self.timeline.refresh()
+        if not self.bridge.last_batch and self.bridge.result is None:
+            return  # nothing new but the clock: only the timeline moves
         markers: dict[str, int | None] = {}
         for name, track in trace.tasks.items():
             markers[name] = None if track.state in State.FINAL else track.line
@@ -311,7 +315,6 @@ class MainWindow(QMainWindow):
         self.code.set_markers(markers, self.colors)
         if self._counter is not None and trace.counters.get(self._counter):
             self.balance.set_value(trace.counters[self._counter][-1][1])
-        self.timeline.refresh()
 
     @Slot(object)
     def _on_finished(self, result: RunResult) -> None:

@@ -55,11 +55,12 @@ class _Delegate(QStyledItemDelegate):
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
-
         title = QFontMetrics(theme.body_font(theme.BODY_PT + 1, bold=True))
         body = QFontMetrics(theme.body_font(theme.BODY_PT - 1))
-        width = max(200, option.rect.width() - 2 * _PAD - 6)  # type: ignore[attr-defined]
-        box = QRect(0, 0, width, 10_000)
+        view = self.parent()
+        full = view.viewport().width() if isinstance(view, QListWidget) else 260
+        width = max(120, full)
+        box = QRect(0, 0, width - 2 * _PAD - 6, 10_000)
         wrap = Qt.TextFlag.TextWordWrap
         title_h = title.boundingRect(box, wrap, str(index.data(Qt.ItemDataRole.DisplayRole)))
         body_h = body.boundingRect(box, wrap, str(index.data(_SUMMARY)))
@@ -75,6 +76,7 @@ class ScenarioList(QListWidget):
         self.setWordWrap(True)
         self.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
         self.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         for scenario in scenarios:
             item = QListWidgetItem(scenario.title)
             item.setData(_ID, scenario.id)
