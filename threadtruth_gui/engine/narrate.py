@@ -19,6 +19,17 @@ def money(value: float) -> str:
     return f"{sign}${abs(value):,.0f}"
 
 
+def task_caption(info: dict[str, Any]) -> str:
+    """What a task set out to do: {"action": "withdraw", "amount": 600} -> "withdraw $600"."""
+    if "label" in info:
+        return str(info["label"])
+    parts = [str(info["action"])] if "action" in info else []
+    if isinstance(info.get("amount"), int | float):
+        parts.append(money(info["amount"]))
+    parts += [f"{k}={v}" for k, v in info.items() if k not in ("action", "amount")]
+    return " ".join(parts)
+
+
 @dataclass(frozen=True)
 class Line:
     t_ns: int

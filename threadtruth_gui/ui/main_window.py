@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from threadtruth_gui.engine.events import State
-from threadtruth_gui.engine.narrate import money, story
+from threadtruth_gui.engine.narrate import money, story, task_caption
 from threadtruth_gui.engine.runner import Plan, RunResult
 from threadtruth_gui.engine.scenario import Param, Scenario
 from threadtruth_gui.scenarios import all_scenarios, get
@@ -32,11 +32,6 @@ from threadtruth_gui.ui.widgets.scenario_list import ScenarioList
 from threadtruth_gui.ui.widgets.task_card import TaskCard
 from threadtruth_gui.ui.widgets.timeline import TimelineView
 from threadtruth_gui.ui.widgets.verdict import VerdictBanner
-
-
-def task_title(info: dict[str, Any]) -> str:
-    action, amount = info.get("action", ""), info.get("amount")
-    return f"{action} {money(amount)}".strip() if amount is not None else str(action)
 
 
 class _ParamControl:
@@ -262,7 +257,7 @@ class MainWindow(QMainWindow):
                 item.widget().deleteLater()
         self.cards = {}
         for spec in plan.tasks:
-            card = TaskCard(spec.name, task_title(spec.info), self.colors[spec.name])
+            card = TaskCard(spec.name, task_caption(spec.info), self.colors[spec.name])
             self.cards[spec.name] = card
             self.cards_row.addWidget(card, 1)
         self._counter = next(iter(plan.counters), None)

@@ -105,7 +105,7 @@ class BalanceBar(QWidget):
             p.drawRect(bar)
         p.setPen(QPen(theme.TEXT, 3))
         p.drawLine(int(x0), int(track.top()) - 6, int(x0), int(track.bottom()) + 6)
-        small = theme.body_font(theme.BODY_PT - 3)
+        small = theme.body_font(14)
         p.setFont(small)
         p.setPen(theme.MUTED)
         p.drawText(QRectF(x0 - 40, track.bottom() + 6, 80, 22), Qt.AlignmentFlag.AlignCenter, "0")

@@ -10,7 +10,7 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from PySide6 import QtGui
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt, Signal
@@ -18,6 +18,7 @@ from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 
 from threadtruth_gui.engine.events import State
+from threadtruth_gui.engine.narrate import task_caption
 from threadtruth_gui.engine.trace import Span, TaskTrack, Trace
 from threadtruth_gui.ui import theme
 
@@ -28,7 +29,7 @@ _MIN_SPAN_S, _MAX_SPAN_S = 1e-6, 3600.0  # zoom limits; below 1 µs there is onl
 _FINAL_W = 8.0  # px: final states are instants; a cap makes them visible and hoverable
 _PAD = 8.0
 _COUNTER_H, _COUNTER_MAX_H = 70.0, 150.0
-_AXIS_PT = 13.0  # the only text below body size: tick labels are many and repetitive
+_AXIS_PT = 14.0  # tick labels: the smallest text, still 14 pt for a shared screen
 _TICK_PX = 110.0  # aim for one tick label about every this many pixels
 _LABEL_MIN_PX = 48.0  # narrower spans get no text; a sliver of letters helps nobody
 _TEXT_BOX = QColor(255, 255, 255, 225)  # behind span text so the patterns don't garble it
@@ -57,17 +58,6 @@ def _sample_t(sample: tuple[int, float]) -> int:
 
 def _span_start(span: Span) -> int:
     return span.start_ns
-
-
-def _info_text(info: dict[str, Any]) -> str:
-    """A lane caption: {"action": "withdraw", "amount": 600} -> "withdraw $600"."""
-    if "label" in info:
-        return str(info["label"])
-    parts = [str(info["action"])] if "action" in info else []
-    if isinstance(info.get("amount"), int | float):
-        parts.append(f"${info['amount']:,}")
-    parts += [f"{k}={v}" for k, v in info.items() if k not in ("action", "amount")]
-    return " ".join(parts)
 
 
 def _nice_step(raw: float) -> float:
@@ -174,7 +164,7 @@ class TimelineView(QWidget):
         w = self._fm_bold.horizontalAdvance(self._counter_label) if self._counter else 60.0
         for name, track in self._lanes():
             chip = self._fm_bold.horizontalAdvance(name) + 16 + _PAD
-            w = max(w, chip + self._fm.horizontalAdvance(_info_text(track.info)))
+            w = max(w, chip + self._fm.horizontalAdvance(task_caption(track.info)))
         gutter = min(w + 3 * _PAD, max(140.0, self.width() * 0.3))
         counter_top = legend + n * lane
         return _Geo(gutter, self.width() - _PAD, legend, lane, counter_top, counter_top + counter)
@@ -278,7 +268,7 @@ class TimelineView(QWidget):
         p.setPen(theme.TEXT)
         x = chip.right() + _PAD
         info = self._fm.elidedText(
-            _info_text(track.info), Qt.TextElideMode.ElideRight, g.left - x - _PAD
+            task_caption(track.info), Qt.TextElideMode.ElideRight, g.left - x - _PAD
         )
         p.drawText(QRectF(x, top, g.left - x, g.lane_h), _VCENTER, info)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
