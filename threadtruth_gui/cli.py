@@ -158,7 +158,9 @@ def _cmd_shot(args: argparse.Namespace) -> int:
 
 
 def _cmd_gui(args: argparse.Namespace) -> int:
-    scenario_id, params, autorun = None, {}, False
+    scenario_id: str | None = None
+    params: dict[str, Any] = {}
+    autorun = False
     if getattr(args, "scenario", None) is not None:
         scenario, params = _scenario_and_params(args)
         scenario_id, autorun = scenario.id, args.run

@@ -251,10 +251,9 @@ class MainWindow(QMainWindow):
     def _setup_views(self, plan: Plan) -> None:
         self.code.show_functions(plan.code)
         self.colors = {spec.name: theme.task_color(i) for i, spec in enumerate(plan.tasks)}
-        while self.cards_row.count():
-            item = self.cards_row.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+        for card in self.cards.values():
+            self.cards_row.removeWidget(card)
+            card.deleteLater()
         self.cards = {}
         for spec in plan.tasks:
             card = TaskCard(spec.name, task_caption(spec.info), self.colors[spec.name])

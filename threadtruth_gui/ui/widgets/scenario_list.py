@@ -29,8 +29,8 @@ class _Delegate(QStyledItemDelegate):
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
         painter.save()
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
-        rect: QRect = option.rect  # type: ignore[attr-defined]
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        rect: QRect = option.rect
         painter.fillRect(rect, QColor("#DDF4FF") if selected else QColor("white"))
         if selected:
             painter.fillRect(QRect(rect.left(), rect.top(), 6, rect.height()), QColor("#0072B2"))

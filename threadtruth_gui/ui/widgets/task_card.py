@@ -58,7 +58,7 @@ class TaskCard(QFrame):
                 for line in lines
             )
             self.body.setText(html)
-        text, color = _STATUS.get(status, (state or "ready", theme.MUTED))
+        text, color = _STATUS.get(status or "", (state or "ready", theme.MUTED))
         self.status.setText(text)
         self.status.setStyleSheet(f"color: {color.name()};")
 
