@@ -133,12 +133,12 @@ def test_a_failing_task_is_reported_not_lost() -> None:
     def boom() -> None:
         raise ValueError("card swallowed")
 
-    run = Run(Plan(tasks=[TaskSpec("A", boom)], outcome=dict, code=[boom]))
+    run = Run(Plan(tasks=[TaskSpec("A", boom)], outcome=lambda _stats: {}, code=[boom]))
     run.start()
     assert run.join(5)
     result = run.result("x", {})
     assert result.tasks[0]["status"] == "failed"
-    assert "card swallowed" in result.tasks[0]["error"]
+    assert result.tasks[0]["error"] == "ValueError: card swallowed"
     trace = run.trace()
     assert trace.tasks["A"].state == State.FAILED
 

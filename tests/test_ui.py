@@ -31,7 +31,12 @@ def window(qtbot):
 
 
 def scenario_threads() -> list[threading.Thread]:
+    """Every thread a run made: the driver and one per lane."""
     return [t for t in threading.enumerate() if t.name.startswith("threadtruth-")]
+
+
+def lane_threads() -> list[str]:
+    return sorted(t.name for t in scenario_threads() if t.name != "threadtruth-run")
 
 
 def click_action(qtbot, win: MainWindow, action) -> None:
@@ -110,7 +115,9 @@ def test_deposit_scenario_shows_a_lost_update(qtbot, window: MainWindow) -> None
 def test_reset_mid_run_stops_every_thread(qtbot, window: MainWindow) -> None:
     window.set_params({"lock": True, "delay": 2.0})
     click_action(qtbot, window, window.run_action)
-    qtbot.waitUntil(lambda: len(scenario_threads()) == 2, timeout=RUN_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: lane_threads() == ["threadtruth-A", "threadtruth-B"], timeout=RUN_TIMEOUT_MS
+    )
     qtbot.waitUntil(
         lambda: window.bridge.trace is not None and "B" in window.bridge.trace.tasks,
         timeout=RUN_TIMEOUT_MS,
@@ -130,7 +137,9 @@ def test_close_mid_run_leaves_no_thread(qtbot) -> None:
     win.show()
     win.set_params({"delay": 2.0})
     win.start_run()
-    qtbot.waitUntil(lambda: len(scenario_threads()) == 2, timeout=RUN_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: lane_threads() == ["threadtruth-A", "threadtruth-B"], timeout=RUN_TIMEOUT_MS
+    )
     t0 = time.perf_counter()
     win.close()
     assert time.perf_counter() - t0 < 1.0

@@ -21,10 +21,15 @@ class RunCancelled(Exception):
     """Raised inside a worker when its run is cancelled (Reset, window closed)."""
 
 
+class TaskFailed(Exception):
+    """A task failed for a reason worth showing as it is ("HTTP 404", "no data for 5 s")."""
+
+
 @dataclass
 class RunContext:
     recorder: Recorder
     cancelled: threading.Event = field(default_factory=threading.Event)
+    received: dict[str, int] = field(default_factory=dict)  # bytes so far, per task
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,20 @@ def report(what: str, **data: Any) -> None:
     ctx = _current.get()
     if ctx is not None:
         ctx.record(Kind.NOTE, (what, data))
+
+
+def received(nbytes: int, total: int = 0) -> None:
+    """Record that this task received `nbytes` more bytes (of `total`, if known)."""
+    ctx = _current.get()
+    if ctx is None:
+        return
+    done = ctx.run.received.get(ctx.task)
+    if done is None:
+        done = 0
+        ctx.record(Kind.STATE, State.RECEIVING)
+    done += nbytes
+    ctx.run.received[ctx.task] = done
+    ctx.record(Kind.PROGRESS, (done, total))
 
 
 def counter(name: str, value: float) -> None:

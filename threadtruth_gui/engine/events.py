@@ -16,12 +16,16 @@ class Kind:
     COUNTER = "counter"  # data: (name, value)
     NOTE = "note"  # data: (what, dict) -- what the code reported it did
     END = "end"  # data: (status, error text or None)
+    PROGRESS = "progress"  # data: (bytes so far, total bytes or 0 if unknown)
+    PHASE = "phase"  # data: (start|end, label, mode) -- task ""
 
 
 class State:
     """What a task is doing; each becomes a colour on the timeline."""
 
     RUNNING = "running"
+    CONNECTING = "connecting"  # waiting for the first byte
+    RECEIVING = "receiving"
     SLEEPING = "sleeping"
     WAITING = "waiting"  # for a lock
     DONE = "done"
@@ -29,7 +33,7 @@ class State:
     FAILED = "failed"
     CANCELLED = "cancelled"
 
-    ALL = (RUNNING, SLEEPING, WAITING, DONE, DENIED, FAILED, CANCELLED)
+    ALL = (RUNNING, CONNECTING, RECEIVING, SLEEPING, WAITING, DONE, DENIED, FAILED, CANCELLED)
     FINAL = frozenset({DONE, DENIED, FAILED, CANCELLED})
 
 

@@ -1,35 +1,86 @@
-"""Run a scenario's tasks on real threads: start, observe, cancel, join, and sum up.
+"""Run a scenario's tasks: on real threads, one after another, or as asyncio coroutines.
 
+A run is a list of phases executed in order by one driver thread, so that a comparison
+(sequential, then threads, then asyncio) shares one time axis. Every task is a lane.
 A `Run` is driven from outside (the GUI timer or the CLI) and never calls back into it:
 the caller polls `finished` and reads the recorder.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import os
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from time import perf_counter_ns
 from typing import Any
 
-from threadtruth_gui.engine.context import RunCancelled, RunContext, TaskContext, enter_task
+from threadtruth_gui.engine.context import (
+    RunCancelled,
+    RunContext,
+    TaskContext,
+    TaskFailed,
+    enter_task,
+)
 from threadtruth_gui.engine.events import Kind, Recorder, State
 from threadtruth_gui.engine.trace import Trace
 from threadtruth_gui.engine.tracing import LineTracer, code_objects
 
-#: what a worker may return to say how it ended (anything else counts as "succeeded")
-STATUSES = ("succeeded", "denied", "failed", "cancelled")
+#: what a worker may return (or put under "status" in a returned dict) to say how it ended
+STATUSES = ("succeeded", "done", "denied", "failed", "cancelled")
+MODES = ("threads", "sequential", "asyncio")
+_POLL_S = 0.01  # how often the driver samples threads and memory while a phase runs
 
 
 @dataclass
 class TaskSpec:
-    """One worker: `target(*args)` runs on its own thread named `name`."""
+    """One lane: `target(*args)` (a function, or a coroutine function in asyncio mode)."""
 
     name: str
     target: Callable[..., Any]
     args: tuple[Any, ...] = ()
     info: dict[str, Any] = field(default_factory=dict)  # shown on the card, e.g. amount
+    state: str = State.RUNNING  # the state it starts in (downloads: connecting)
+
+
+@dataclass
+class Phase:
+    """Tasks run together in one mode. In asyncio mode `shared()` (if given) is entered once
+    for the phase and its value passed as each target's first argument: one ClientSession."""
+
+    mode: str
+    tasks: list[TaskSpec]
+    label: str = ""
+    shared: Callable[[], AbstractAsyncContextManager[Any]] | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"unknown mode {self.mode!r}")
+        self.label = self.label or self.mode
+
+
+@dataclass
+class PhaseStats:
+    label: str
+    mode: str
+    start_ns: int = 0
+    end_ns: int = 0
+    peak_threads: int = 0
+    base_threads: int = 0
+    base_rss: int = 0
+    peak_rss: int = 0
+
+    @property
+    def total_s(self) -> float:
+        return (self.end_ns - self.start_ns) / 1e9
+
+    @property
+    def rss_growth(self) -> int:
+        return max(0, self.peak_rss - self.base_rss)
 
 
 @dataclass
@@ -37,9 +88,18 @@ class Plan:
     """What a scenario hands the runner for one run."""
 
     tasks: list[TaskSpec]
-    outcome: Callable[[], dict[str, Any]]  # read after every task has ended
+    outcome: Callable[[dict[str, PhaseStats]], dict[str, Any]]  # read after the run
     code: list[Callable[..., Any]]  # the functions shown in the code pane, and traced
-    counters: dict[str, float] = field(default_factory=dict)  # starting values, e.g. balance
+    counters: dict[str, float] = field(default_factory=dict)  # starting values
+    phases: list[Phase] | None = None  # default: one threads phase with `tasks`
+    setup: Callable[[], None] | None = None  # on the driver thread, before the first phase
+    cleanup: Callable[[], None] | None = None  # always, after the last phase
+
+    def all_phases(self) -> list[Phase]:
+        return self.phases if self.phases is not None else [Phase("threads", self.tasks)]
+
+    def all_tasks(self) -> list[TaskSpec]:
+        return [spec for phase in self.all_phases() for spec in phase.tasks]
 
 
 @dataclass
@@ -59,6 +119,7 @@ class RunResult:
     events: int
     verdict: Verdict | None
     cancelled: bool
+    error: str | None = None  # the run itself failed (e.g. the server did not start)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -70,6 +131,8 @@ class RunResult:
             "events": self.events,
             "cancelled": self.cancelled,
         }
+        if self.error is not None:
+            out["error"] = self.error
         if self.verdict is not None:
             out["verdict"] = {
                 "good": self.verdict.good,
@@ -79,46 +142,63 @@ class RunResult:
         return out
 
 
-class Run:
-    """One execution of a plan. Threads are real `threading.Thread`s, started in order."""
+def _rss_bytes() -> int:
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
-    def __init__(self, plan: Plan, *, trace_lines: bool = True) -> None:
+
+class Run:
+    """One execution of a plan, on a driver thread that runs the phases in order.
+
+    `loop`: an event loop already running on another thread (the GUI's qasync loop) to run
+    asyncio phases on; without it each asyncio phase gets a private loop on its own thread.
+    """
+
+    def __init__(
+        self,
+        plan: Plan,
+        *,
+        trace_lines: bool = True,
+        loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
         self.plan = plan
         self.recorder = Recorder()
         self.context = RunContext(self.recorder)
         self._tracer = LineTracer(code_objects(plan.code)) if trace_lines else None
-        self._threads: list[threading.Thread] = []
-        self._status: dict[str, str] = {}
-        self._errors: dict[str, str] = {}
+        self._loop = loop
+        self._driver: threading.Thread | None = None
+        self._results: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        self._future: concurrent.futures.Future[None] | None = None
+        self.stats: dict[str, PhaseStats] = {}
+        self.error: str | None = None
         self._t_start = 0
         self._t_end = 0
-        self._lock = threading.Lock()
 
-    # -- lifecycle ---------------------------------------------------------------------
+    # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
-        if self._threads:
+        if self._driver is not None:
             raise RuntimeError("a Run can be started once")
         self._t_start = perf_counter_ns()
         for name, value in self.plan.counters.items():
             self.recorder.record("", Kind.COUNTER, (name, value))
-        for spec in self.plan.tasks:
-            thread = threading.Thread(
-                target=self._work, args=(spec,), name=f"threadtruth-{spec.name}", daemon=True
-            )
-            self._threads.append(thread)
-        for thread in self._threads:
-            thread.start()
+        self._driver = threading.Thread(target=self._drive, name="threadtruth-run", daemon=True)
+        self._driver.start()
 
     def cancel(self) -> None:
-        """Ask every task to stop at its next line, sleep or lock wait."""
+        """Ask every task to stop at its next line, sleep, lock wait or await."""
         self.context.cancelled.set()
+        future = self._future
+        if future is not None:
+            future.cancel()  # thread-safe: cancels the phase's task on its loop
 
     def join(self, timeout: float | None = None) -> bool:
-        """Wait for every thread; True when all have ended within `timeout` seconds."""
-        deadline = None if timeout is None else perf_counter_ns() + int(timeout * 1e9)
-        for thread in self._threads:
-            left = None if deadline is None else max(0.0, (deadline - perf_counter_ns()) / 1e9)
-            thread.join(left)
+        """Wait for the run to end; True when it has within `timeout` seconds."""
+        if self._driver is not None:
+            self._driver.join(timeout)
         return not self.alive
 
     def stop(self, timeout: float = 5.0) -> bool:
@@ -127,23 +207,142 @@ class Run:
 
     @property
     def alive(self) -> bool:
-        return any(t.is_alive() for t in self._threads)
+        return self._driver is not None and self._driver.is_alive()
 
     @property
     def finished(self) -> bool:
-        return bool(self._threads) and not self.alive
+        return self._driver is not None and not self._driver.is_alive()
 
     @property
     def cancelled(self) -> bool:
         return self.context.cancelled.is_set()
 
-    # -- the worker wrapper --------------------------------------------------------------
+    # -- the driver ----------------------------------------------------------------------------
+    def _drive(self) -> None:
+        phases = self.plan.all_phases()
+        try:
+            if self.plan.setup is not None and not self.cancelled:
+                self.plan.setup()
+            for phase in phases:
+                if self.cancelled:
+                    break
+                self._run_phase(phase)
+        except Exception as exc:  # setup failed: shown as the run's error, never lost
+            self.error = _describe(exc)
+        finally:
+            for spec in self.plan.all_tasks():  # tasks that never started
+                if spec.name not in self._results:
+                    status = "cancelled" if self.cancelled else "failed"
+                    self._end(TaskContext(self.context, spec.name), status, self.error)
+            if self.plan.cleanup is not None:
+                try:
+                    self.plan.cleanup()
+                except Exception as exc:
+                    self.error = self.error or f"cleanup failed: {exc}"
+            self._t_end = perf_counter_ns()
+
+    def _run_phase(self, phase: Phase) -> None:
+        stats = PhaseStats(phase.label, phase.mode)
+        stats.base_threads = stats.peak_threads = threading.active_count()
+        stats.base_rss = stats.peak_rss = _rss_bytes()
+        self.stats[phase.label] = stats
+        self.recorder.record("", Kind.PHASE, ("start", phase.label, phase.mode))
+        stats.start_ns = perf_counter_ns()
+        if phase.mode == "sequential":
+            for spec in phase.tasks:
+                if self.cancelled:
+                    break
+                self._sample(stats)
+                self._work(spec)
+        elif phase.mode == "threads":
+            lanes = [
+                threading.Thread(
+                    target=self._work, args=(spec,), name=f"threadtruth-{spec.name}", daemon=True
+                )
+                for spec in phase.tasks
+            ]
+            for lane in lanes:
+                lane.start()
+                self._sample(stats)
+            for lane in lanes:
+                while lane.is_alive():
+                    lane.join(_POLL_S)
+                    self._sample(stats)
+        else:
+            self._run_async_phase(phase, stats)
+        stats.end_ns = perf_counter_ns()
+        self._sample(stats)
+        self.recorder.record("", Kind.PHASE, ("end", phase.label, phase.mode))
+
+    def _sample(self, stats: PhaseStats) -> None:
+        stats.peak_threads = max(stats.peak_threads, threading.active_count())
+        stats.peak_rss = max(stats.peak_rss, _rss_bytes())
+
+    def _run_async_phase(self, phase: Phase, stats: PhaseStats) -> None:
+        loop, own_thread = self._loop, None
+        if loop is None:
+            loop = asyncio.new_event_loop()
+            own_thread = threading.Thread(
+                target=self._loop_thread, args=(loop,), name="threadtruth-loop", daemon=True
+            )
+            own_thread.start()
+        try:
+            self._future = asyncio.run_coroutine_threadsafe(self._async_phase(phase), loop)
+            if self.cancelled:
+                self._future.cancel()
+            while True:
+                try:
+                    self._future.result(_POLL_S)
+                    break
+                except concurrent.futures.TimeoutError:
+                    self._sample(stats)
+                except concurrent.futures.CancelledError:
+                    break
+        finally:
+            self._future = None
+            if own_thread is not None:
+                loop.call_soon_threadsafe(loop.stop)
+                own_thread.join()
+                loop.close()
+
+    def _loop_thread(self, loop: asyncio.AbstractEventLoop) -> None:
+        asyncio.set_event_loop(loop)
+        if self._tracer is not None:
+            # our own loop thread runs only scenario coroutines: safe to trace; the GUI's
+            # loop is never traced (it would slow every Qt callback)
+            self._tracer.install_loop()
+        loop.run_forever()
+        # let cancelled tasks and closed transports finish before the loop closes
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        if self._tracer is not None:
+            self._tracer.uninstall()
+
+    async def _async_phase(self, phase: Phase) -> None:
+        async def lanes(shared: Any) -> None:
+            prefix = () if phase.shared is None else (shared,)
+            tasks = [asyncio.ensure_future(self._work_async(spec, prefix)) for spec in phase.tasks]
+            try:
+                await asyncio.gather(*tasks)
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+        if phase.shared is None:
+            await lanes(None)
+        else:
+            async with phase.shared() as shared:
+                await lanes(shared)
+
+    # -- one lane --------------------------------------------------------------------------------
     def _work(self, spec: TaskSpec) -> None:
-        ctx = TaskContext(self.context, spec.name)
-        enter_task(ctx)
-        ctx.record(Kind.START, dict(spec.info))
-        ctx.record(Kind.STATE, State.RUNNING)
-        status, error = "succeeded", None
+        ctx = self._begin(spec)
+        status, error, extra = "succeeded", None, dict[str, Any]()
         try:
             if self._tracer is not None:
                 self._tracer.install(ctx)
@@ -152,44 +351,89 @@ class Run:
             finally:
                 if self._tracer is not None:
                     self._tracer.uninstall()
-            if isinstance(returned, str) and returned in STATUSES:
-                status = returned
+            status, extra = _status_of(returned)
         except RunCancelled:
             status = "cancelled"
-        except Exception as exc:  # a scenario bug is shown as a failed task, never lost
-            status = "failed"
-            error = f"{type(exc).__name__}: {exc}"
-            self._errors[spec.name] = "".join(traceback.format_exception(exc))
+        except Exception as exc:  # a failing task is shown, never lost
+            status, error = "failed", _describe(exc)
+        self._end(ctx, status, error, extra)
+
+    async def _work_async(self, spec: TaskSpec, prefix: tuple[Any, ...]) -> None:
+        ctx = self._begin(spec)
+        status, error, extra = "succeeded", None, dict[str, Any]()
+        try:
+            awaitable: Awaitable[Any] = spec.target(*prefix, *spec.args)
+            status, extra = _status_of(await awaitable)
+        except (asyncio.CancelledError, RunCancelled):
+            status = "cancelled"
+        except Exception as exc:
+            status, error = "failed", _describe(exc)
+        self._end(ctx, status, error, extra)
+
+    def _begin(self, spec: TaskSpec) -> TaskContext:
+        ctx = TaskContext(self.context, spec.name)
+        enter_task(ctx)
+        ctx.record(Kind.START, dict(spec.info))
+        ctx.record(Kind.STATE, spec.state)
+        return ctx
+
+    def _end(
+        self,
+        ctx: TaskContext,
+        status: str,
+        error: str | None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         with self._lock:
-            self._status[spec.name] = status
-            self._t_end = max(self._t_end, perf_counter_ns())
+            if ctx.task in self._results:
+                return
+            self._results[ctx.task] = {**(extra or {}), "status": status}
+            if error:
+                self._results[ctx.task]["error"] = error
         ctx.record(Kind.END, (status, error))
 
-    # -- the result ------------------------------------------------------------------------
+    # -- the result ------------------------------------------------------------------------------
     def result(self, scenario: str, params: dict[str, Any]) -> RunResult:
         """Sum up a finished run (call after `finished` is True)."""
         if not self.finished:
             raise RuntimeError("the run has not finished")
-        events = self.recorder.events()
         tasks = []
-        for spec in self.plan.tasks:
+        modes = {spec.name: phase.mode for phase in self.plan.all_phases() for spec in phase.tasks}
+        for spec in self.plan.all_tasks():
             entry: dict[str, Any] = {"name": spec.name, **spec.info}
-            entry["status"] = self._status.get(spec.name, "failed")
-            if spec.name in self._errors:
-                entry["error"] = self._errors[spec.name].strip().splitlines()[-1]
+            if self.plan.phases is not None:
+                entry["mode"] = modes[spec.name]
+            entry.update(self._results.get(spec.name, {"status": "failed"}))
             tasks.append(entry)
         return RunResult(
             scenario=scenario,
             params=params,
-            outcome=self.plan.outcome(),
+            outcome=self.plan.outcome(self.stats),
             tasks=tasks,
             duration_s=(self._t_end - self._t_start) / 1e9,
-            events=len(events),
+            events=len(self.recorder),
             verdict=None,
             cancelled=self.cancelled,
+            error=self.error,
         )
 
     def trace(self) -> Trace:
         trace = Trace(self.recorder.t0_ns)
         trace.feed(self.recorder.events())
         return trace
+
+
+def _status_of(returned: Any) -> tuple[str, dict[str, Any]]:
+    if isinstance(returned, str) and returned in STATUSES:
+        return returned, {}
+    if isinstance(returned, dict) and returned.get("status") in STATUSES:
+        extra = dict(returned)
+        return str(extra.pop("status")), extra
+    return "succeeded", {}
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, TaskFailed):
+        return str(exc)
+    lines = traceback.format_exception_only(exc)
+    return lines[-1].strip() if lines else type(exc).__name__

@@ -38,6 +38,8 @@ class TaskTrack:
     status: str | None = None  # set by the END event
     error: str | None = None
     waiting_for: tuple[str, str | None] | None = None  # (lock, holder) while blocked
+    received: int = 0  # bytes, from PROGRESS events
+    total: int = 0  # bytes expected (0: unknown)
 
     @property
     def state(self) -> str | None:
@@ -55,6 +57,7 @@ class TaskTrack:
 
 _END_STATE = {
     "succeeded": State.DONE,
+    "done": State.DONE,
     "denied": State.DENIED,
     "failed": State.FAILED,
     "cancelled": State.CANCELLED,
@@ -68,6 +71,7 @@ class Trace:
         self.counters: dict[str, list[tuple[int, float]]] = {}
         self.end_ns = t0_ns  # the newest event, or "now" while live (see advance)
         self.event_count = 0
+        self.phases: dict[str, tuple[int, int | None]] = {}  # label -> (start, end)
 
     def advance(self, t_ns: int) -> None:
         """Move "now" forward while a run is live, so that open spans grow between events."""
@@ -101,6 +105,15 @@ class Trace:
                 self.task(ev.task).notes.append(Note(ev.t_ns, what, data))
             elif kind == Kind.LOCK:
                 self._lock(ev)
+            elif kind == Kind.PROGRESS:
+                track = self.task(ev.task)
+                track.received, track.total = ev.data
+            elif kind == Kind.PHASE:
+                action, label, _mode = ev.data
+                if action == "start":
+                    self.phases[label] = (ev.t_ns, None)
+                else:
+                    self.phases[label] = (self.phases.get(label, (ev.t_ns, None))[0], ev.t_ns)
             elif kind == Kind.START:
                 track = self.task(ev.task)
                 track.info = dict(ev.data or {})

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from types import CodeType, FrameType
 from typing import Any
 
-from threadtruth_gui.engine.context import RunCancelled, TaskContext
+from threadtruth_gui.engine.context import RunCancelled, TaskContext, current
 from threadtruth_gui.engine.events import Kind
 
 _TraceFn = Callable[[FrameType, str, Any], Any]
@@ -45,6 +45,27 @@ class LineTracer:
                 if cancelled.is_set():
                     raise RunCancelled
                 record(Kind.LINE, frame.f_lineno)
+            return local
+
+        def global_(frame: FrameType, event: str, arg: Any) -> _TraceFn | None:
+            if frame.f_code in codes:
+                return local
+            return None
+
+        sys.settrace(global_)
+
+    def install_loop(self) -> None:
+        """Trace the calling thread, an event loop running many tasks: each line event is
+        recorded for the task whose context is current when it runs."""
+        codes = self.codes
+
+        def local(frame: FrameType, event: str, arg: Any) -> _TraceFn:
+            if event == "line":
+                ctx = current()
+                if ctx is not None:
+                    if ctx.run.cancelled.is_set():
+                        raise RunCancelled
+                    ctx.record(Kind.LINE, frame.f_lineno)
             return local
 
         def global_(frame: FrameType, event: str, arg: Any) -> _TraceFn | None:

@@ -72,7 +72,7 @@ def _plan(params: dict[str, Any]) -> Plan:
     ]
     return Plan(
         tasks=tasks,
-        outcome=lambda: {
+        outcome=lambda _stats: {
             "initial_balance": START,
             "final_balance": account.balance,
             "expected_balance": EXPECTED,

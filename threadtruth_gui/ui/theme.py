@@ -40,13 +40,17 @@ class StateStyle:
 
 STATE_STYLES: dict[str, StateStyle] = {
     State.RUNNING: StateStyle("running", QColor("#009E73"), Qt.BrushStyle.NoBrush),
+    State.CONNECTING: StateStyle(
+        "waiting for the first byte", QColor("#F0E442"), Qt.BrushStyle.Dense5Pattern
+    ),
+    State.RECEIVING: StateStyle("receiving", QColor("#0072B2"), Qt.BrushStyle.NoBrush),
     State.SLEEPING: StateStyle(
         "sleeping (processing)", QColor("#56B4E9"), Qt.BrushStyle.HorPattern
     ),
     State.WAITING: StateStyle("waiting for a lock", QColor("#D55E00"), Qt.BrushStyle.BDiagPattern),
     State.DONE: StateStyle("done", QColor("#6E7781"), Qt.BrushStyle.NoBrush),
     State.DENIED: StateStyle("denied", QColor("#CC79A7"), Qt.BrushStyle.DiagCrossPattern),
-    State.FAILED: StateStyle("failed", QColor("#1B1F24"), Qt.BrushStyle.CrossPattern),
+    State.FAILED: StateStyle("failed", QColor("#CF222E"), Qt.BrushStyle.CrossPattern),
     State.CANCELLED: StateStyle("cancelled", QColor("#8C959F"), Qt.BrushStyle.Dense6Pattern),
 }
 

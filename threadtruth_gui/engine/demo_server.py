@@ -1,0 +1,292 @@
+"""The offline demo file server: synthetic files over real HTTP, with latency, bandwidth
+and faults, so a lecture needs no internet.
+
+The aiohttp application runs in its own process (`python -m
+threadtruth_gui.engine.demo_server`), so it never competes for the GIL with the clients
+being measured. `DemoServer` starts and stops that process from the parent. The server
+binds loopback only, and exits on its own when its parent goes away (stdin closes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import hashlib
+import ipaddress
+import os
+import random
+import selectors
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import IO
+
+FAULTS = ("404", "500", "reset", "stall")
+HASH_HEADER = "X-Content-SHA256"
+READY_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    count: int = 10  # files 1..count
+    size: int = 256 * 1024  # bytes per file
+    latency: float = 0.0  # seconds before the first byte of each response
+    rate: float = 0.0  # bytes per second per connection; 0 = as fast as possible
+    faults: dict[int, str] = field(default_factory=dict)  # file number -> fault
+    chunk: int = 8 * 1024
+
+    def validate(self) -> None:
+        if not 1 <= self.count <= 100_000:
+            raise ValueError(f"file count must be 1..100000, not {self.count}")
+        if not 0 <= self.size <= 1 << 30:
+            raise ValueError(f"file size must be 0..1 GiB, not {self.size}")
+        if not 0 <= self.latency <= 60:
+            raise ValueError(f"latency must be 0..60 s, not {self.latency}")
+        if self.rate < 0:
+            raise ValueError(f"rate must be positive, not {self.rate}")
+        for number, fault in self.faults.items():
+            if fault not in FAULTS:
+                raise ValueError(f"unknown fault {fault!r} (known: {', '.join(FAULTS)})")
+            if not 1 <= number <= self.count:
+                raise ValueError(f"fault on file {number}, but files are 1..{self.count}")
+
+
+def parse_faults(text: str) -> dict[int, str]:
+    """ "404:3,reset:5" -> {3: "404", 5: "reset"}; ValueError with a clear message."""
+    faults: dict[int, str] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        kind, sep, number = item.partition(":")
+        if not sep or kind not in FAULTS or not number.isdigit() or int(number) < 1:
+            raise ValueError(
+                f"bad fault {item!r}: write KIND:FILE, e.g. 404:3 (kinds: {', '.join(FAULTS)})"
+            )
+        faults[int(number)] = kind
+    return faults
+
+
+def file_name(number: int) -> str:
+    return f"file-{number:04d}.bin"
+
+
+@lru_cache(maxsize=64)
+def _block(number: int) -> bytes:
+    """64 KiB of deterministic bytes for file `number`; files repeat their block."""
+    return random.Random(number).randbytes(64 * 1024)
+
+
+def file_bytes(number: int, size: int) -> bytes:
+    block = _block(number)
+    reps, rest = divmod(size, len(block))
+    return block * reps + block[:rest]
+
+
+@lru_cache(maxsize=4096)
+def file_sha256(number: int, size: int) -> str:
+    return hashlib.sha256(file_bytes(number, size)).hexdigest()
+
+
+def check_loopback(host: str) -> str:
+    """The server binds loopback only; anything else is refused with a clear message."""
+    try:
+        if host == "localhost" or ipaddress.ip_address(host).is_loopback:
+            return host
+    except ValueError:
+        pass
+    raise ValueError(f"the demo server binds loopback only (127.0.0.1), not {host!r}")
+
+
+# -- the server process ------------------------------------------------------------------------
+def make_app(config: ServerConfig):  # type: ignore[no-untyped-def]  # aiohttp is imported lazily
+    from aiohttp import web
+
+    async def index(request: web.Request) -> web.Response:
+        names = "\n".join(file_name(n) for n in range(1, config.count + 1))
+        return web.Response(text=names + "\n")
+
+    async def serve_file(request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        number = _number_of(name, config.count)
+        if number is None:
+            raise web.HTTPNotFound(text=f"no such file: {name}\n")
+        fault = request.query.get("fault") or config.faults.get(number)
+        if config.latency:
+            await asyncio.sleep(config.latency)
+        if fault == "404":
+            raise web.HTTPNotFound(text="fault injected: 404\n")
+        if fault == "500":
+            raise web.HTTPInternalServerError(text="fault injected: 500\n")
+        size = int(request.query.get("size", config.size))
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": "application/octet-stream",
+                "Content-Length": str(size),
+                HASH_HEADER: file_sha256(number, size),
+            }
+        )
+        await response.prepare(request)
+        data = memoryview(file_bytes(number, size))
+        cut = size // 3  # where reset and stall strike: a third of the way in
+        start = time.monotonic()
+        for offset in range(0, size, config.chunk):
+            if fault in ("reset", "stall") and offset >= cut:
+                if fault == "reset" and request.transport is not None:
+                    request.transport.abort()  # RST mid-body: the client sees a reset
+                    return response
+                await asyncio.sleep(3600)  # stall: never send more
+            piece = data[offset : offset + config.chunk]
+            await response.write(bytes(piece))
+            if config.rate:
+                # pace against the start time, so sleep granularity does not add up
+                ahead = (offset + len(piece)) / config.rate - (time.monotonic() - start)
+                if ahead > 0:
+                    await asyncio.sleep(ahead)
+        await response.write_eof()
+        return response
+
+    app = web.Application()
+    app.router.add_get("/", index)
+    app.router.add_get("/files/{name}", serve_file)
+    return app
+
+
+def _number_of(name: str, count: int) -> int | None:
+    if not (name.startswith("file-") and name.endswith(".bin")):
+        return None
+    digits = name[5:-4]
+    if not digits.isdigit():
+        return None
+    number = int(digits)
+    return number if 1 <= number <= count else None
+
+
+async def _serve(config: ServerConfig, host: str, port: int, watch_stdin: bool) -> None:
+    from aiohttp import web
+
+    runner = web.AppRunner(make_app(config), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, backlog=2048, reuse_address=True)
+    await site.start()
+    server = site._server
+    sockets = getattr(server, "sockets", None) or []
+    bound = sockets[0].getsockname()[1] if sockets else port
+    print(f"http://{host}:{bound}/", flush=True)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    if watch_stdin:  # the parent closing our stdin (or dying) ends the server
+        loop.add_reader(sys.stdin.fileno(), lambda: stop.set() if not os.read(0, 1024) else None)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def serve_forever(
+    config: ServerConfig, host: str = "127.0.0.1", port: int = 0, watch_stdin: bool = False
+) -> None:
+    config.validate()
+    check_loopback(host)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C ends `threadtruth serve` quietly
+        asyncio.run(_serve(config, host, port, watch_stdin))
+
+
+# -- the parent's handle -----------------------------------------------------------------------
+class DemoServer:
+    """Start the demo server in a child process; `url` is its base URL once started."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        config.validate()
+        self.config = config
+        self.url = ""
+        self._proc: subprocess.Popen[str] | None = None
+
+    def start(self) -> str:
+        args = [
+            sys.executable,
+            "-m",
+            "threadtruth_gui.engine.demo_server",
+            "--child",
+            "--count",
+            str(self.config.count),
+            "--size",
+            str(self.config.size),
+            "--latency",
+            str(self.config.latency),
+            "--rate",
+            str(self.config.rate),
+            "--chunk",
+            str(self.config.chunk),
+            "--fail",
+            ",".join(f"{kind}:{n}" for n, kind in self.config.faults.items()),
+        ]
+        self._proc = subprocess.Popen(
+            args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert self._proc.stdout is not None
+        line = _readline(self._proc.stdout, READY_TIMEOUT_S)
+        if not line.startswith("http://"):
+            self.stop()
+            raise RuntimeError("the demo server did not start")
+        self.url = line.strip()
+        return self.url
+
+    def file_urls(self) -> list[str]:
+        return [f"{self.url}files/{file_name(n)}" for n in range(1, self.config.count + 1)]
+
+    def stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.stdin is not None:
+            proc.stdin.close()  # the child sees EOF and shuts down cleanly
+        try:
+            proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def __enter__(self) -> DemoServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _readline(stream: IO[str], timeout: float) -> str:
+    with selectors.DefaultSelector() as sel:
+        sel.register(stream, selectors.EVENT_READ)
+        if not sel.select(timeout):
+            return ""
+    return stream.readline()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="threadtruth-demo-server")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--count", type=int, default=10)
+    parser.add_argument("--size", type=int, default=256 * 1024)
+    parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--rate", type=float, default=0.0)
+    parser.add_argument("--chunk", type=int, default=8 * 1024)
+    parser.add_argument("--fail", default="")
+    args = parser.parse_args(argv)
+    config = ServerConfig(
+        args.count, args.size, args.latency, args.rate, parse_faults(args.fail), args.chunk
+    )
+    serve_forever(config, args.host, args.port, watch_stdin=args.child)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
