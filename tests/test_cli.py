@@ -96,7 +96,7 @@ def test_shot_into_a_folder_path_is_refused(tmp_path: Path) -> None:
 def test_shot_writes_a_png_of_the_finished_run(tmp_path: Path) -> None:
     out = tmp_path / "race.png"
     proc = cli(
-        "shot", "bank-race", str(out), "--lock", "off", "--delay", "0.2", "--size", "1280x800"
+        "shot", "bank-race", str(out), "--lock", "off", "--delay", "0.2", "--window", "1280x800"
     )
     assert proc.returncode == 0, proc.stderr
     data = out.read_bytes()

@@ -54,9 +54,9 @@ def _build_parser() -> _Parser:
     run.add_argument("--json", action="store_true", help="print one JSON object")
     shot = sub.add_parser("shot", help="run a scenario in the window offscreen and save a PNG")
     shot.add_argument("scenario")
-    shot.add_argument("out", metavar="OUT.png")
+    shot.add_argument("png", metavar="OUT.png")
     _add_params(shot, names)
-    shot.add_argument("--size", default="1600x1000", help="window size, WIDTHxHEIGHT")
+    shot.add_argument("--window", default="1600x1000", help="window size, WIDTHxHEIGHT")
     gui = sub.add_parser("gui", help="open the window (the default)")
     gui.add_argument("scenario", nargs="?")
     _add_params(gui, names)
@@ -137,22 +137,22 @@ def _parse_size(text: str) -> tuple[int, int]:
     try:
         w, h = (int(part) for part in text.lower().split("x"))
     except ValueError:
-        raise UsageError(f"--size must look like 1600x1000, not {text!r}") from None
+        raise UsageError(f"--window must look like 1600x1000, not {text!r}") from None
     if not (320 <= w <= 7680 and 240 <= h <= 4320):
-        raise UsageError(f"--size out of range: {text}")
+        raise UsageError(f"--window out of range: {text}")
     return w, h
 
 
 def _cmd_shot(args: argparse.Namespace) -> int:
     scenario, params = _scenario_and_params(args)
-    out = _check_out_path(args.out)
-    size = _parse_size(args.size)
+    out = _check_out_path(args.png)
+    size = _parse_size(args.window)
     from threadtruth_gui.ui.shot import take_shot
 
     try:
         take_shot(scenario, params, out, size)
     except OSError as exc:
-        raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot write {args.png}: {exc.strerror or exc}") from None
     print(out)
     return 0
 

@@ -22,7 +22,14 @@ class RunCancelled(Exception):
 
 
 class TaskFailed(Exception):
-    """A task failed for a reason worth showing as it is ("HTTP 404", "no data for 5 s")."""
+    """A task failed for a reason worth showing as it is ("HTTP 404", "no data for 5 s").
+
+    `fields` join the task's entry in the result (e.g. bytes received, verified=False).
+    """
+
+    def __init__(self, message: str, **fields: Any) -> None:
+        super().__init__(message)
+        self.fields = fields
 
 
 @dataclass

@@ -355,7 +355,7 @@ class Run:
         except RunCancelled:
             status = "cancelled"
         except Exception as exc:  # a failing task is shown, never lost
-            status, error = "failed", _describe(exc)
+            status, error, extra = "failed", _describe(exc), _fields(exc)
         self._end(ctx, status, error, extra)
 
     async def _work_async(self, spec: TaskSpec, prefix: tuple[Any, ...]) -> None:
@@ -367,7 +367,7 @@ class Run:
         except (asyncio.CancelledError, RunCancelled):
             status = "cancelled"
         except Exception as exc:
-            status, error = "failed", _describe(exc)
+            status, error, extra = "failed", _describe(exc), _fields(exc)
         self._end(ctx, status, error, extra)
 
     def _begin(self, spec: TaskSpec) -> TaskContext:
@@ -387,7 +387,10 @@ class Run:
         with self._lock:
             if ctx.task in self._results:
                 return
-            self._results[ctx.task] = {**(extra or {}), "status": status}
+            entry: dict[str, Any] = {}
+            if ctx.task in self.context.received:
+                entry["bytes"] = self.context.received[ctx.task]
+            self._results[ctx.task] = {**entry, **(extra or {}), "status": status}
             if error:
                 self._results[ctx.task]["error"] = error
         ctx.record(Kind.END, (status, error))
@@ -430,6 +433,10 @@ def _status_of(returned: Any) -> tuple[str, dict[str, Any]]:
         extra = dict(returned)
         return str(extra.pop("status")), extra
     return "succeeded", {}
+
+
+def _fields(exc: BaseException) -> dict[str, Any]:
+    return dict(exc.fields) if isinstance(exc, TaskFailed) else {}
 
 
 def _describe(exc: BaseException) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from threadtruth_gui.engine.trace import Trace
 
 @dataclass(frozen=True)
 class Param:
-    """A knob the lecturer turns. `kind` is "bool" or "float"."""
+    """A knob the lecturer turns. `kind` is "bool", "int", "float" or "str"."""
 
     name: str
     label: str
@@ -24,6 +25,8 @@ class Param:
     step: float | None = None
     unit: str = ""
     key: str = ""  # keyboard shortcut in the window, e.g. "L" for the lock
+    check: Callable[[str], Any] | None = None  # "str" values: normalise or raise ValueError
+    help: str = ""
 
     def parse(self, value: Any) -> Any:
         """Validate one value (a Python value or CLI text); raise ValueError saying why."""
@@ -36,10 +39,20 @@ class Param:
             if text in ("off", "false", "no", "0"):
                 return False
             raise ValueError(f"--{self.name} must be on or off, not {value!r}")
+        if self.kind == "str":
+            text = str(value)
+            if self.check is None:
+                return text
+            try:
+                return self.check(text)
+            except ValueError as exc:
+                raise ValueError(f"--{self.name}: {exc}") from None
         try:
             number = float(value)
         except (TypeError, ValueError):
             raise ValueError(f"--{self.name} must be a number, not {value!r}") from None
+        if self.kind == "int" and not number.is_integer():
+            raise ValueError(f"--{self.name} must be a whole number, not {value!r}")
         if math.isnan(number) or (
             self.minimum is not None
             and self.maximum is not None
@@ -49,7 +62,7 @@ class Param:
                 f"--{self.name} must be between {self.minimum:g} and {self.maximum:g}"
                 f"{self.unit}, not {value}"
             )
-        return number
+        return int(number) if self.kind == "int" else number
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,7 @@ class Scenario:
     params: tuple[Param, ...] = ()
     order: int = 100
     tags: tuple[str, ...] = field(default_factory=tuple)
+    check: Callable[[dict[str, Any]], None] | None = None  # across params; raise ValueError
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -76,10 +90,19 @@ class Scenario:
         unknown = set(given) - {p.name for p in self.params}
         if unknown:
             raise ValueError(f"{self.id} has no parameter {sorted(unknown)[0]!r}")
-        return {p.name: p.parse(given.get(p.name, p.default)) for p in self.params}
+        params = {p.name: p.parse(given.get(p.name, p.default)) for p in self.params}
+        if self.check is not None:
+            self.check(params)
+        return params
 
-    def start(self, params: Mapping[str, Any] | None = None, *, trace_lines: bool = True) -> Run:
-        run = Run(self.plan(self.resolve(params)), trace_lines=trace_lines)
+    def start(
+        self,
+        params: Mapping[str, Any] | None = None,
+        *,
+        trace_lines: bool = True,
+        loop: asyncio.AbstractEventLoop | None = None,
+    ) -> Run:
+        run = Run(self.plan(self.resolve(params)), trace_lines=trace_lines, loop=loop)
         run.start()
         return run
 

@@ -1,0 +1,31 @@
+"""downloads-threads: one thread per URL, each with its own requests.Session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from threadtruth_gui.engine.runner import Plan
+from threadtruth_gui.engine.scenario import Scenario
+from threadtruth_gui.scenarios import _downloads
+
+
+def _plan(params: dict[str, Any]) -> Plan:
+    return _downloads.make_plan(params, ("threads",))
+
+
+SCENARIO = Scenario(
+    id="downloads-threads",
+    title="Downloads on threads",
+    summary="One thread per file, each with its own Session.\nThe waits overlap.",
+    description=(
+        "One real thread per URL runs download(): its own requests.Session, stream=True "
+        "and iter_content, so progress can be drawn (the reference text reads each body "
+        "at once). Threads release the GIL while they wait on the network, so the waits "
+        "overlap. Files come from the offline demo server in its own process."
+    ),
+    plan=_plan,
+    verdict=_downloads.verdict,
+    params=_downloads.PARAMS,
+    order=31,
+    check=_downloads.check_params,
+)
