@@ -57,6 +57,14 @@ def _build_parser() -> _Parser:
     shot.add_argument("png", metavar="OUT.png")
     _add_params(shot, names)
     shot.add_argument("--window", default="1600x1000", help="window size, WIDTHxHEIGHT")
+    serve = sub.add_parser("serve", help="run the offline demo file server until Ctrl+C")
+    serve.add_argument("--host", default="127.0.0.1", help="loopback only")
+    serve.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    serve.add_argument("--n", type=int, default=10, help="number of files")
+    serve.add_argument("--size", type=int, default=256, help="KiB per file")
+    serve.add_argument("--latency", type=float, default=0.0, help="seconds to the first byte")
+    serve.add_argument("--rate", type=float, default=0.0, help="KiB/s per connection; 0: max")
+    serve.add_argument("--fail", default="", help="faults, e.g. 404:3,reset:5,stall:7")
     gui = sub.add_parser("gui", help="open the window (the default)")
     gui.add_argument("scenario", nargs="?")
     _add_params(gui, names)
@@ -157,6 +165,35 @@ def _cmd_shot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from threadtruth_gui.engine.demo_server import (
+        ServerConfig,
+        check_loopback,
+        parse_faults,
+        serve_forever,
+    )
+
+    try:
+        check_loopback(args.host)
+        if not 0 <= args.port <= 65535:
+            raise ValueError(f"--port must be 0..65535, not {args.port}")
+        config = ServerConfig(
+            count=args.n,
+            size=args.size * 1024,
+            latency=args.latency,
+            rate=args.rate * 1024,
+            faults=parse_faults(args.fail),
+        )
+        config.validate()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        serve_forever(config, args.host, args.port)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+    return 0
+
+
 def _cmd_gui(args: argparse.Namespace) -> int:
     scenario_id: str | None = None
     params: dict[str, Any] = {}
@@ -181,6 +218,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_run(args)
         if args.command == "shot":
             return _cmd_shot(args)
+        if args.command == "serve":
+            return _cmd_serve(args)
         return _cmd_gui(args)
     except UsageError as exc:
         print(f"threadtruth: error: {exc}", file=sys.stderr)
