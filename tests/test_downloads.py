@@ -4,6 +4,7 @@ what was left on disk (loopback only; no other network)."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import subprocess
 import sys
@@ -124,7 +125,7 @@ def test_sequential_takes_about_n_times_longer_than_threads_and_asyncio() -> Non
     assert {t["mode"] for t in result.tasks} == {"sequential", "threads", "asyncio"}
     # sequential lanes really do follow each other: each starts after the previous ended
     seq = [trace.tasks[f"S{n}"] for n in range(1, 9)]
-    for before, after in zip(seq, seq[1:], strict=False):
+    for before, after in itertools.pairwise(seq):
         assert after.spans[0].start_ns >= before.spans[-1].start_ns
 
 

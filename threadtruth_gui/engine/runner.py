@@ -356,6 +356,9 @@ class Run:
             status = "cancelled"
         except Exception as exc:  # a failing task is shown, never lost
             status, error, extra = "failed", _describe(exc), _fields(exc)
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt: end the lane, then go on
+            self._end(ctx, "failed", _describe(exc))
+            raise
         self._end(ctx, status, error, extra)
 
     async def _work_async(self, spec: TaskSpec, prefix: tuple[Any, ...]) -> None:

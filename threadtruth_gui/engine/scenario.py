@@ -125,8 +125,7 @@ class Scenario:
     ) -> tuple[RunResult, Trace]:
         """Run to the end on this thread's behalf (blocking): the CLI and tests use it."""
         resolved = self.resolve(params)
-        run = Run(self.plan(resolved), trace_lines=trace_lines)
-        run.start()
+        run = self.start(resolved, trace_lines=trace_lines)
         try:
             run.join()
         except BaseException:

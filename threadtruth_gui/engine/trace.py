@@ -72,6 +72,7 @@ class Trace:
         self.end_ns = t0_ns  # the newest event, or "now" while live (see advance)
         self.event_count = 0
         self.phases: dict[str, tuple[int, int | None]] = {}  # label -> (start, end)
+        self._holders: dict[str, str] = {}  # lock name -> task holding it, from the log
 
     def advance(self, t_ns: int) -> None:
         """Move "now" forward while a run is live, so that open spans grow between events."""
@@ -137,9 +138,20 @@ class Trace:
         action, lock, holder = ev.data
         track = self.task(ev.task)
         if action == "wait":
-            track.waiting_for = (lock, holder)
+            # the holder may not be known to the waiter yet (it read it a moment before the
+            # holder's own event): the log's last acquisition says who holds it
+            track.waiting_for = (lock, holder or self._holders.get(lock))
         elif action == "acquired":
+            self._holders[lock] = ev.task
             track.waiting_for = None
+            for other in self.tasks.values():  # waits that began with no holder known
+                if other.waiting_for == (lock, None):
+                    other.waiting_for = (lock, ev.task)
+                    span = other.spans[-1] if other.spans else None
+                    if span is not None and span.state == State.WAITING:
+                        span.detail = f"waiting for lock '{lock}' held by {ev.task}"
+        elif action == "released" and self._holders.get(lock) == ev.task:
+            del self._holders[lock]
 
     # -- queries ---------------------------------------------------------------------------
     def counter_at(self, name: str, t_ns: int) -> float | None:
@@ -152,7 +164,8 @@ class Trace:
         return value
 
     def first_note(self, task: str, what: str) -> Note | None:
-        for note in self.task(task).notes:
+        track = self.tasks.get(task)
+        for note in track.notes if track else ():
             if note.what == what:
                 return note
         return None

@@ -98,7 +98,11 @@ def _verdict(result: RunResult, trace: Trace) -> Verdict:
     failed = [n for n, s in status.items() if s == "failed"]
     if failed:
         return Verdict(False, f"Failed: {', '.join(failed)}", "a thread raised an exception")
-    return Verdict(False, f"Unexpected: {money(final)}", f"paid: {paid or 'none'}")
+    if len(paid) == 2:  # both paid, yet not -$100: the two `-=` themselves interleaved
+        return Verdict(False, f"Lost update: {money(final)}",
+                       "both were paid, and one deduction overwrote the other")
+    return Verdict(False, f"Unexpected: {money(final)}",
+                   f"paid: {', '.join(paid) or 'nobody'}; denied: {', '.join(denied) or 'nobody'}")
 
 
 SCENARIO = Scenario(
