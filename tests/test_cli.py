@@ -56,7 +56,7 @@ def test_run_deposit_without_lock_is_a_lost_update() -> None:
 
 
 def test_run_plain_text() -> None:
-    proc = cli("run", "bank-race", "--delay", "0.05")
+    proc = cli("run", "bank-race", "--delay", "0.2")
     assert proc.returncode == 0
     assert "Overdraft: -$100" in proc.stdout
 
@@ -73,6 +73,8 @@ def test_run_plain_text() -> None:
         (["shot", "bank-race", "/no/such/folder/out.png"], "does not exist"),
         (["shot", "bank-race", "out.jpg"], "must end in .png"),
         (["shot", "nope", "out.png"], "unknown scenario"),
+        (["gui", "--delay", "1"], "need a SCENARIO"),
+        (["shot", "bank-race", "x.png", "--window", "big"], "--window must look like"),
     ],
 )
 def test_bad_arguments_give_one_line_and_status_2(args: list[str], message: str) -> None:

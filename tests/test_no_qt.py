@@ -53,7 +53,7 @@ def test_the_blocker_really_blocks_qt() -> None:
 def test_cli_run_works_without_qt() -> None:
     proc = _run(
         "from threadtruth_gui.cli import main\n"
-        "raise SystemExit(main(['run', 'bank-race', '--delay', '0.05', '--json']))"
+        "raise SystemExit(main(['run', 'bank-race', '--delay', '0.2', '--json']))"
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["outcome"]["final_balance"] == -100

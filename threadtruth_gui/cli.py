@@ -69,6 +69,11 @@ def _build_parser() -> _Parser:
     gui.add_argument("scenario", nargs="?")
     _add_params(gui, names)
     gui.add_argument("--run", action="store_true", help="start the run at once")
+    gui.add_argument(
+        "--exit-when-done",
+        action="store_true",
+        help="with --run: print the verdict and close the window when the run ends",
+    )
     return parser
 
 
@@ -161,6 +166,9 @@ def _cmd_shot(args: argparse.Namespace) -> int:
         take_shot(scenario, params, out, size)
     except OSError as exc:
         raise UsageError(f"cannot write {args.png}: {exc.strerror or exc}") from None
+    except TimeoutError as exc:
+        print(f"threadtruth: error: {exc}", file=sys.stderr)
+        return 1
     print(out)
     return 0
 
@@ -194,6 +202,16 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_display() -> None:
+    """Without a display Qt aborts with a long message; say it in one line instead."""
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY")
+        or os.environ.get("WAYLAND_DISPLAY")
+        or os.environ.get("QT_QPA_PLATFORM")
+    ):
+        raise UsageError("no display: set DISPLAY, or run headless with QT_QPA_PLATFORM=offscreen")
+
+
 def _cmd_gui(args: argparse.Namespace) -> int:
     scenario_id: str | None = None
     params: dict[str, Any] = {}
@@ -201,11 +219,14 @@ def _cmd_gui(args: argparse.Namespace) -> int:
     if getattr(args, "scenario", None) is not None:
         scenario, params = _scenario_and_params(args)
         scenario_id, autorun = scenario.id, args.run
-    elif getattr(args, "run", False):
-        raise UsageError("--run needs a SCENARIO")
+    elif getattr(args, "run", False) or any(
+        getattr(args, name, None) is not None for name in _param_names()
+    ):
+        raise UsageError("--run and scenario settings need a SCENARIO, e.g. gui bank-race")
+    _check_display()
     from threadtruth_gui.ui.app import run_app
 
-    return run_app(scenario_id, params, autorun=autorun)
+    return run_app(scenario_id, params, autorun=autorun, exit_when_done=args.exit_when_done)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

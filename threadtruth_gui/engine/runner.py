@@ -45,6 +45,9 @@ class TaskSpec:
     args: tuple[Any, ...] = ()
     info: dict[str, Any] = field(default_factory=dict)  # shown on the card, e.g. amount
     state: str = State.RUNNING  # the state it starts in (downloads: connecting)
+    # Line tracing slows every Python call in a traced thread (the interpreter leaves its
+    # fast paths), so scenarios with many lanes trace only the few the code pane can show.
+    trace: bool = True
 
 
 @dataclass
@@ -282,8 +285,12 @@ class Run:
         loop, own_thread = self._loop, None
         if loop is None:
             loop = asyncio.new_event_loop()
+            traced = all(spec.trace for spec in phase.tasks)  # one loop thread: all or none
             own_thread = threading.Thread(
-                target=self._loop_thread, args=(loop,), name="threadtruth-loop", daemon=True
+                target=self._loop_thread,
+                args=(loop, traced),
+                name="threadtruth-loop",
+                daemon=True,
             )
             own_thread.start()
         try:
@@ -305,12 +312,13 @@ class Run:
                 own_thread.join()
                 loop.close()
 
-    def _loop_thread(self, loop: asyncio.AbstractEventLoop) -> None:
+    def _loop_thread(self, loop: asyncio.AbstractEventLoop, traced: bool) -> None:
         asyncio.set_event_loop(loop)
-        if self._tracer is not None:
+        tracer = self._tracer if traced else None
+        if tracer is not None:
             # our own loop thread runs only scenario coroutines: safe to trace; the GUI's
             # loop is never traced (it would slow every Qt callback)
-            self._tracer.install_loop()
+            tracer.install_loop()
         loop.run_forever()
         # let cancelled tasks and closed transports finish before the loop closes
         pending = asyncio.all_tasks(loop)
@@ -319,8 +327,8 @@ class Run:
         if pending:
             loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         loop.run_until_complete(loop.shutdown_asyncgens())
-        if self._tracer is not None:
-            self._tracer.uninstall()
+        if tracer is not None:
+            tracer.uninstall()
 
     async def _async_phase(self, phase: Phase) -> None:
         async def lanes(shared: Any) -> None:
@@ -344,13 +352,14 @@ class Run:
         ctx = self._begin(spec)
         status, error, extra = "succeeded", None, dict[str, Any]()
         try:
-            if self._tracer is not None:
-                self._tracer.install(ctx)
+            tracer = self._tracer if spec.trace else None
+            if tracer is not None:
+                tracer.install(ctx)
             try:
                 returned = spec.target(*spec.args)
             finally:
-                if self._tracer is not None:
-                    self._tracer.uninstall()
+                if tracer is not None:
+                    tracer.uninstall()
             status, extra = _status_of(returned)
         except RunCancelled:
             status = "cancelled"

@@ -27,6 +27,7 @@ class Param:
     key: str = ""  # keyboard shortcut in the window, e.g. "L" for the lock
     check: Callable[[str], Any] | None = None  # "str" values: normalise or raise ValueError
     help: str = ""
+    slider: bool = False  # in the window: a slider on the main toolbar, not a number box
 
     def parse(self, value: Any) -> Any:
         """Validate one value (a Python value or CLI text); raise ValueError saying why."""
@@ -77,6 +78,7 @@ class Scenario:
     order: int = 100
     tags: tuple[str, ...] = field(default_factory=tuple)
     check: Callable[[dict[str, Any]], None] | None = None  # across params; raise ValueError
+    panel: str = "account"  # the window's panel: "account" (balance, cards) or "transfers"
 
     def param(self, name: str) -> Param:
         for p in self.params:

@@ -111,6 +111,10 @@ class Trace:
                 track.received, track.total = ev.data
             elif kind == Kind.PHASE:
                 action, label, _mode = ev.data
+                if action == "start" and not self.phases:
+                    # time zero is when the first task starts, not when setup began (a
+                    # demo server takes a moment to start, and is not part of the story)
+                    self.t0_ns = ev.t_ns
                 if action == "start":
                     self.phases[label] = (ev.t_ns, None)
                 else:

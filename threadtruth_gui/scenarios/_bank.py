@@ -8,7 +8,18 @@ from threadtruth_gui.engine.scenario import Param
 from threadtruth_gui.engine.trace import Trace
 
 LOCK = Param("lock", "Lock", "bool", False, key="L")
-DELAY = Param("delay", "Processing delay", "float", 1.0, 0.0, 2.0, 0.1, " s")
+DELAY = Param(
+    "delay",
+    "Processing delay",
+    "float",
+    1.0,
+    0.0,
+    2.0,
+    0.1,
+    " s",
+    slider=True,
+    help="how long each thread waits between its check and its update",
+)
 
 
 class Account:

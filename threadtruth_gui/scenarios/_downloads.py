@@ -26,6 +26,7 @@ from threadtruth_gui.engine.trace import Trace
 from threadtruth_gui.scenarios._fetch import client_session, download, download_async
 
 MODE_LETTER = {"sequential": "S", "threads": "T", "asyncio": "A"}
+TRACED_LANES = 8  # line markers for the first few downloads only: tracing costs speed
 
 
 def _check_faults(text: str) -> str:
@@ -251,6 +252,7 @@ def make_plan(params: dict[str, Any], modes: tuple[str, ...]) -> Plan:
                 (job,),
                 {"label": _label(params, job.number), "mode": mode},
                 state=State.CONNECTING,
+                trace=count <= TRACED_LANES if mode == "asyncio" else job.number <= TRACED_LANES,
             )
             for job in jobs
         ]

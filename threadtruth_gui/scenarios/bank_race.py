@@ -99,10 +99,16 @@ def _verdict(result: RunResult, trace: Trace) -> Verdict:
     if failed:
         return Verdict(False, f"Failed: {', '.join(failed)}", "a thread raised an exception")
     if len(paid) == 2:  # both paid, yet not -$100: the two `-=` themselves interleaved
-        return Verdict(False, f"Lost update: {money(final)}",
-                       "both were paid, and one deduction overwrote the other")
-    return Verdict(False, f"Unexpected: {money(final)}",
-                   f"paid: {', '.join(paid) or 'nobody'}; denied: {', '.join(denied) or 'nobody'}")
+        return Verdict(
+            False,
+            f"Lost update: {money(final)}",
+            "both were paid, and one deduction overwrote the other",
+        )
+    return Verdict(
+        False,
+        f"Unexpected: {money(final)}",
+        f"paid: {', '.join(paid) or 'nobody'}; denied: {', '.join(denied) or 'nobody'}",
+    )
 
 
 SCENARIO = Scenario(

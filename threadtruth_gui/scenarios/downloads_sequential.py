@@ -28,4 +28,5 @@ SCENARIO = Scenario(
     params=_downloads.PARAMS,
     order=30,
     check=_downloads.check_params,
+    panel="transfers",
 )

@@ -13,6 +13,7 @@ import qasync
 from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
+from threadtruth_gui.engine.runner import RunResult
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.main_window import MainWindow
 
@@ -47,12 +48,16 @@ def install_error_handler(window: MainWindow) -> None:
 
 
 def run_app(
-    scenario_id: str | None = None, params: dict[str, Any] | None = None, autorun: bool = False
+    scenario_id: str | None = None,
+    params: dict[str, Any] | None = None,
+    autorun: bool = False,
+    exit_when_done: bool = False,
 ) -> int:
     """Open the window (on `scenario_id` with `params`) and run the event loop until it closes.
 
     With `autorun` the run starts at once and "running" is printed, so scripts and tests
-    know when the threads are live.
+    know when the tasks are live; with `exit_when_done` the verdict is printed and the
+    window closes when the run ends (exit status 1 if the run failed to complete).
     """
     app = application()
     window = MainWindow()
@@ -61,9 +66,24 @@ def run_app(
         window.select(scenario_id)
         window.set_params(params or {})
     window.show()
+    status = 0
     if autorun:
         window.bridge.started.connect(lambda: print("running", flush=True))
         QTimer.singleShot(0, window.start_run)
+    if autorun and exit_when_done:
+
+        def done(result: RunResult) -> None:
+            verdict = result.verdict.headline if result.verdict else "finished"
+            print(verdict, flush=True)
+            QTimer.singleShot(0, window.close)
+
+        def failed(text: str) -> None:
+            nonlocal status
+            status = 1
+            QTimer.singleShot(0, window.close)
+
+        window.bridge.finished.connect(done)
+        window.bridge.failed.connect(failed)
 
     # Ctrl+C in the terminal closes the window like the close button does; the timer
     # gives the interpreter a chance to run the Python signal handler.
@@ -78,4 +98,4 @@ def run_app(
     app.aboutToQuit.connect(closed.set)
     with loop:
         loop.run_until_complete(closed.wait())
-    return 0
+    return status

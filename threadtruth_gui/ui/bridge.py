@@ -7,6 +7,7 @@ there is no signal per event and no worker ever touches a widget.
 
 from __future__ import annotations
 
+import asyncio
 from time import perf_counter_ns
 from typing import Any
 
@@ -18,6 +19,16 @@ from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.engine.trace import Trace
 
 FRAME_MS = 16
+
+
+def _gui_loop() -> asyncio.AbstractEventLoop | None:
+    """The qasync loop when the app runs on one (asyncio scenarios then run on it)."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 STOP_TIMEOUT_S = 3.0
 
 
@@ -46,9 +57,9 @@ class RunBridge(QObject):
 
     def start(self, scenario: Scenario, params: dict[str, Any]) -> None:
         self.reset()
-        self.scenario, self.params = scenario, scenario.resolve(params)
         try:
-            self.run = scenario.start(self.params)
+            self.scenario, self.params = scenario, scenario.resolve(params)
+            self.run = scenario.start(self.params, loop=_gui_loop())
         except Exception as exc:  # shown by the window, never swallowed
             self.run = None
             self.failed.emit(f"Could not start {scenario.id}: {exc}")
@@ -85,5 +96,10 @@ class RunBridge(QObject):
         self.updated.emit()
         if ended and self.scenario is not None:
             self._timer.stop()
-            self.result, _ = self.scenario.finish(run, self.params, trace)
+            try:
+                self.result, _ = self.scenario.finish(run, self.params, trace)
+            except Exception as exc:  # a broken verdict must not leave the window "running"
+                self.run = None
+                self.failed.emit(f"Could not sum up the run: {type(exc).__name__}: {exc}")
+                return
             self.finished.emit(self.result)

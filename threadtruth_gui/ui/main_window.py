@@ -8,24 +8,27 @@ from typing import Any
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence
 from PySide6.QtWidgets import (
-    QHBoxLayout,
+    QFrame,
     QLabel,
     QMainWindow,
-    QSlider,
+    QScrollArea,
     QSplitter,
+    QStackedWidget,
     QToolBar,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from threadtruth_gui.engine.events import State
-from threadtruth_gui.engine.narrate import money, story, task_caption
+from threadtruth_gui.engine.narrate import money
 from threadtruth_gui.engine.runner import Plan, RunResult
-from threadtruth_gui.engine.scenario import Param, Scenario
+from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.scenarios import all_scenarios, get
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.bridge import RunBridge
+from threadtruth_gui.ui.panels.account import AccountPanel
+from threadtruth_gui.ui.panels.transfers import TransfersPanel
+from threadtruth_gui.ui.params import ParamBar
 from threadtruth_gui.ui.widgets.balance_bar import BalanceBar
 from threadtruth_gui.ui.widgets.code_pane import CodePane
 from threadtruth_gui.ui.widgets.scenario_list import ScenarioList
@@ -33,69 +36,7 @@ from threadtruth_gui.ui.widgets.task_card import TaskCard
 from threadtruth_gui.ui.widgets.timeline import TimelineView
 from threadtruth_gui.ui.widgets.verdict import VerdictBanner
 
-
-class _ParamControl:
-    """A toolbar control for one scenario parameter (a toggle or a slider)."""
-
-    def __init__(self, param: Param, window: MainWindow, toolbar: QToolBar) -> None:
-        self.param = param
-        self.widgets: list[QWidget] = []
-        self.action: QAction | None = None
-        self.slider: QSlider | None = None
-        if param.kind == "bool":
-            action = QAction(window)
-            action.setCheckable(True)
-            action.setChecked(bool(param.default))
-            if param.key:
-                action.setShortcut(QKeySequence(param.key))
-            action.toggled.connect(window.on_param_changed)
-            action.toggled.connect(self._relabel)
-            toolbar.addAction(action)
-            button = toolbar.widgetForAction(action)
-            if isinstance(button, QToolButton):
-                button.setObjectName(f"param_{param.name}")
-            self.action = action
-            self._relabel()
-        else:
-            label = QLabel(f"  {param.label}:")
-            slider = QSlider(Qt.Orientation.Horizontal)
-            slider.setObjectName(f"param_{param.name}")
-            step = param.step or 0.1
-            self._step = step
-            slider.setRange(round((param.minimum or 0) / step), round((param.maximum or 1) / step))
-            slider.setValue(round(float(param.default) / step))
-            slider.setFixedWidth(220)
-            slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            self._value_label = QLabel()
-            self._value_label.setMinimumWidth(70)
-            slider.valueChanged.connect(self._show_value)
-            slider.valueChanged.connect(window.on_param_changed)
-            for w in (label, slider, self._value_label):
-                toolbar.addWidget(w)
-                self.widgets.append(w)
-            self.slider = slider
-            self._show_value()
-
-    def _relabel(self) -> None:
-        assert self.action is not None
-        state = "ON" if self.action.isChecked() else "OFF"
-        key = f"  ({self.param.key})" if self.param.key else ""
-        self.action.setText(f"{self.param.label}: {state}{key}")
-
-    def _show_value(self) -> None:
-        self._value_label.setText(f"{self.value():.1f}{self.param.unit}")
-
-    def value(self) -> Any:
-        if self.action is not None:
-            return self.action.isChecked()
-        assert self.slider is not None
-        return round(self.slider.value() * self._step, 6)
-
-    def set_value(self, value: Any) -> None:
-        if self.action is not None:
-            self.action.setChecked(bool(value))
-        elif self.slider is not None:
-            self.slider.setValue(round(float(value) / self._step))
+_MAX_CODE_MARKERS = 64  # beyond this many live tasks the code pane shows none (unreadable)
 
 
 class MainWindow(QMainWindow):
@@ -108,27 +49,17 @@ class MainWindow(QMainWindow):
         self.bridge.started.connect(self._on_started)
         self.bridge.updated.connect(self._on_updated)
         self.bridge.finished.connect(self._on_finished)
-        self.bridge.failed.connect(self.show_error)
+        self.bridge.failed.connect(self._on_failed)
         self.scenario: Scenario | None = None
-        self.cards: dict[str, TaskCard] = {}
         self.colors: dict[str, QColor] = {}
-        self._counter: str | None = None
-        self._controls: dict[str, _ParamControl] = {}
-        self._param_actions: list[QAction] = []
+        self._showing_result = False
+        self._pending_note = ""
         self._build()
         self.scenario_list.select(all_scenarios()[0].id)
 
     # -- layout ---------------------------------------------------------------------------
     def _build(self) -> None:
-        self.toolbar = QToolBar("Controls")
-        self.toolbar.setMovable(False)
-        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.toolbar.setStyleSheet(
-            "QToolButton { padding: 6px 14px; font-weight: bold; }"
-            f"QToolButton:checked {{ background: {theme.GOOD_BG.name()};"
-            f" border: 2px solid {theme.GOOD.name()}; border-radius: 6px; }}"
-        )
-        self.addToolBar(self.toolbar)
+        self.toolbar = self._toolbar("Controls")
         self.run_action = QAction("▶ Run  (Space)", self)
         self.run_action.setShortcut(QKeySequence(Qt.Key.Key_Space))
         self.run_action.triggered.connect(self.start_run)
@@ -138,6 +69,12 @@ class MainWindow(QMainWindow):
         self.toolbar.addAction(self.run_action)
         self.toolbar.addAction(self.reset_action)
         self.toolbar.addSeparator()
+        self.addToolBarBreak()
+        self.settings_bar = self._toolbar("Settings")
+        self.addToolBarBreak()
+        self.text_bar = self._toolbar("Sources")
+        self.param_bar = ParamBar(self.toolbar, self.settings_bar, self.text_bar)
+        self.param_bar.changed.connect(self.on_param_changed)
 
         self.scenario_list = ScenarioList(all_scenarios())
         self.scenario_list.setMinimumWidth(200)
@@ -146,20 +83,27 @@ class MainWindow(QMainWindow):
         self.title = QLabel()
         self.title.setFont(theme.body_font(theme.BODY_PT + 9, bold=True))
         self.title.setWordWrap(True)
+        self.verdict = VerdictBanner()
         self.description = QLabel()
         self.description.setWordWrap(True)
         self.description.setStyleSheet(f"color: {theme.MUTED.name()};")
-        self.verdict = VerdictBanner()
-        self.balance = BalanceBar(money)
-        self.cards_row = QHBoxLayout()
-        self.cards_row.setSpacing(12)
-        panel = QWidget()
-        panel_layout = QVBoxLayout(panel)
-        panel_layout.setContentsMargins(12, 8, 12, 8)
-        panel_layout.addWidget(self.title)
-        panel_layout.addWidget(self.verdict)
-        panel_layout.addWidget(self.balance)
-        panel_layout.addLayout(self.cards_row, 1)
+        self.account = AccountPanel()
+        self.transfers = TransfersPanel()
+        self.panels = QStackedWidget()
+        self.panels.addWidget(self.account)
+        self.panels.addWidget(self.transfers)
+        column = QWidget()
+        column_layout = QVBoxLayout(column)
+        column_layout.setContentsMargins(12, 8, 12, 8)
+        column_layout.addWidget(self.title)
+        column_layout.addWidget(self.verdict)
+        column_layout.addWidget(self.panels, 1)
+        column_layout.addWidget(self.description)
+        scroll = QScrollArea()  # a small screen scrolls the panel instead of the window growing
+        scroll.setWidget(column)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         self.code = CodePane()
         code_box = QWidget()
@@ -167,20 +111,18 @@ class MainWindow(QMainWindow):
         code_layout.setContentsMargins(4, 8, 4, 4)
         code_header = QLabel("Code that runs")
         code_header.setToolTip(
-            "The real source of the functions the threads execute. Each thread's marker is "
+            "The real source of the functions the tasks execute. Each task's marker is "
             "on the line it last reached, as reported by sys.settrace line tracing."
         )
         code_header.setFont(theme.body_font(theme.BODY_PT, bold=True))
         code_layout.addWidget(code_header)
         code_layout.addWidget(self.code, 1)
-        code_layout.addWidget(self.description)
 
         self.timeline = TimelineView()
-        self.timeline.set_counter("balance", "Balance", money)
 
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.scenario_list)
-        top.addWidget(panel)
+        top.addWidget(scroll)
         top.addWidget(code_box)
         top.setSizes([220, 560, 820])
         top.setChildrenCollapsible(False)
@@ -192,6 +134,32 @@ class MainWindow(QMainWindow):
         main.setChildrenCollapsible(False)
         self.setCentralWidget(main)
         self.statusBar().setFont(theme.body_font(theme.BODY_PT - 1))
+
+    def _toolbar(self, name: str) -> QToolBar:
+        bar = QToolBar(name)
+        bar.setObjectName(name)
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        bar.setStyleSheet(
+            "QToolButton { padding: 6px 14px; font-weight: bold; }"
+            f"QToolButton:checked {{ background: {theme.GOOD_BG.name()};"
+            f" border: 2px solid {theme.GOOD.name()}; border-radius: 6px; }}"
+        )
+        self.addToolBar(bar)
+        return bar
+
+    # -- views of the current panel (the tests read these) ------------------------------------
+    @property
+    def balance(self) -> BalanceBar:
+        return self.account.balance
+
+    @property
+    def cards(self) -> dict[str, TaskCard]:
+        return self.account.cards
+
+    @property
+    def panel(self) -> AccountPanel | TransfersPanel:
+        return self.transfers if self.panels.currentWidget() is self.transfers else self.account
 
     # -- scenario and parameters ----------------------------------------------------------
     @Slot(str)
@@ -205,66 +173,62 @@ class MainWindow(QMainWindow):
             self.scenario_list.select(scenario.id)
         self.title.setText(scenario.title)
         self.description.setText(scenario.description)
-        self._build_controls(scenario)
+        self.param_bar.build(scenario)
+        self.panels.setCurrentWidget(
+            self.transfers if scenario.panel == "transfers" else self.account
+        )
         self._show_ready()
 
-    def _build_controls(self, scenario: Scenario) -> None:
-        for control in self._controls.values():
-            for w in control.widgets:
-                w.deleteLater()
-        for action in self._param_actions:
-            self.toolbar.removeAction(action)
-        self._controls = {}
-        before = set(self.toolbar.actions())
-        for param in scenario.params:
-            self._controls[param.name] = _ParamControl(param, self, self.toolbar)
-        self._param_actions = [a for a in self.toolbar.actions() if a not in before]
-
     def params(self) -> dict[str, Any]:
-        return {name: c.value() for name, c in self._controls.items()}
+        return self.param_bar.values()
 
     def set_params(self, params: dict[str, Any]) -> None:
-        for name, value in params.items():
-            self._controls[name].set_value(value)
+        self.param_bar.set_values(params)
 
-    def control(self, name: str) -> _ParamControl:
-        return self._controls[name]
+    def control(self, name: str) -> Any:
+        return self.param_bar.control(name)
 
     @Slot()
     def on_param_changed(self) -> None:
-        if self.bridge.running:
-            self._status("The change applies to the next run.", 4000)
+        if self.bridge.running or self._showing_result:
+            self._pending_note = "Settings changed: they apply to the next run (Space)."
+            self._status(self._pending_note)
         else:
             self._show_ready()
 
-    def _preview_plan(self) -> Plan:
+    def _plan_for_params(self) -> tuple[Plan, dict[str, Any]] | None:
+        """The plan for the current settings, or None after showing what is wrong."""
         assert self.scenario is not None
-        return self.scenario.plan(self.scenario.resolve(self.params()))
+        try:
+            params = self.scenario.resolve(self.params())
+            return self.scenario.plan(params), params
+        except ValueError as exc:
+            self.show_error(str(exc).removeprefix("--"))
+            return None
 
     def _show_ready(self) -> None:
-        """The scenario as it stands before a run: code, idle cards, starting balance."""
-        plan = self._preview_plan()
-        self._setup_views(plan)
+        """The scenario as it stands before a run: code, idle panel, empty timeline."""
+        self._showing_result = False
+        planned = self._plan_for_params()
+        if planned is None:
+            return
+        self._setup_views(planned[0])
         self.verdict.show_idle("Press Space to run.")
         self.timeline.set_trace(None, self.colors)
 
     def _setup_views(self, plan: Plan) -> None:
         self.code.show_functions(plan.code)
-        self.colors = {spec.name: theme.task_color(i) for i, spec in enumerate(plan.tasks)}
-        for card in self.cards.values():
-            self.cards_row.removeWidget(card)
-            card.deleteLater()
-        self.cards = {}
-        for spec in plan.tasks:
-            card = TaskCard(spec.name, task_caption(spec.info), self.colors[spec.name])
-            self.cards[spec.name] = card
-            self.cards_row.addWidget(card, 1)
-        self._counter = next(iter(plan.counters), None)
-        if self._counter is not None:
-            start = plan.counters[self._counter]
-            self.balance.setup(self._counter.capitalize(), start, -0.5 * start, 1.5 * start)
+        if plan.phases is not None:  # many tasks: one colour per mode, not per task
+            self.colors = {
+                spec.name: theme.task_color(i)
+                for i, phase in enumerate(plan.phases)
+                for spec in phase.tasks
+            }
         else:
-            self.balance.clear()
+            self.colors = {spec.name: theme.task_color(i) for i, spec in enumerate(plan.tasks)}
+        self.panel.setup(plan, self.colors)
+        counter = next(iter(plan.counters), None)
+        self.timeline.set_counter(counter, (counter or "").capitalize(), money)
 
     # -- running --------------------------------------------------------------------------
     @Slot()
@@ -274,9 +238,13 @@ class MainWindow(QMainWindow):
         if self.bridge.running:
             self._status("Already running: Reset (R) stops it.", 3000)
             return
+        planned = self._plan_for_params()
+        if planned is None:
+            return  # bad settings: the message is shown and nothing changes
         self.bridge.reset()
-        self._setup_views(self._preview_plan())
-        self.bridge.start(self.scenario, self.params())
+        self._pending_note = ""
+        self._setup_views(planned[0])
+        self.bridge.start(self.scenario, planned[1])
 
     @Slot()
     def reset_run(self) -> None:
@@ -288,9 +256,14 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_started(self) -> None:
+        self._showing_result = False
         self.verdict.show_idle("Running… watch the code markers and the lanes.")
         self.timeline.set_trace(self.bridge.trace, self.colors)
-        self._status("Running on real threads.")
+        self._status(
+            "Running on real threads."
+            if self.scenario and self.scenario.panel == "account"
+            else "Running…"
+        )
 
     @Slot()
     def _on_updated(self) -> None:
@@ -300,29 +273,39 @@ class MainWindow(QMainWindow):
         self.timeline.refresh()
         if not self.bridge.last_batch and self.bridge.result is None:
             return  # nothing new but the clock: only the timeline moves
-        markers: dict[str, int | None] = {}
-        for name, track in trace.tasks.items():
-            markers[name] = None if track.state in State.FINAL else track.line
-            card = self.cards.get(name)
-            if card is not None:
-                card.set_story(story(track), track.status, track.state)
-        self.code.set_markers(markers, self.colors)
-        if self._counter is not None and trace.counters.get(self._counter):
-            self.balance.set_value(trace.counters[self._counter][-1][1])
+        live = {
+            name: track.line
+            for name, track in trace.tasks.items()
+            if track.state not in State.FINAL and track.line is not None
+        }
+        self.code.set_markers(live if len(live) <= _MAX_CODE_MARKERS else {}, self.colors)
+        self.panel.update_from(trace)
 
     @Slot(object)
     def _on_finished(self, result: RunResult) -> None:
         self._on_updated()
+        if self.bridge.trace is not None:
+            self.panel.finish(result, self.bridge.trace)
+        self._showing_result = True
         if result.verdict is not None:
             self.verdict.show_verdict(result.verdict)
+        if result.error:
+            self.show_error(f"The run failed: {result.error}")
+            return
         failed = [t for t in result.tasks if t["status"] == "failed"]
-        for task in failed:
-            self.show_error(f"Thread {task['name']} failed: {task.get('error', '')}")
-        if not failed:
-            self._status(
-                f"Finished in {result.duration_s:.2f} s · {result.events} events recorded. "
-                "Space runs again."
-            )
+        if failed and self.scenario is not None and self.scenario.panel == "account":
+            for task in failed:
+                self.show_error(f"Thread {task['name']} failed: {task.get('error', '')}")
+            return
+        self._status(
+            f"Finished in {result.duration_s:.2f} s · {result.events} events recorded. "
+            "Space runs again." + (f"  {self._pending_note}" if self._pending_note else "")
+        )
+
+    @Slot(str)
+    def _on_failed(self, text: str) -> None:
+        self.verdict.show_idle("The run stopped with an error (see below). R resets.")
+        self.show_error(text)
 
     @Slot(str)
     def show_error(self, text: str) -> None:

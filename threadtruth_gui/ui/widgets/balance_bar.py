@@ -30,7 +30,7 @@ class BalanceBar(QWidget):
         self.setMinimumHeight(self.sizeHint().height())
 
     def sizeHint(self) -> QSize:
-        return QSize(500, 154)
+        return QSize(500, 130)
 
     def setup(self, label: str, start: float, lo: float, hi: float) -> None:
         """A new run: the bar spans `lo`..`hi` and shows `start`."""
@@ -86,12 +86,12 @@ class BalanceBar(QWidget):
         p.setFont(big)
         p.setPen(theme.BAD if negative else theme.TEXT)
         p.drawText(
-            QRectF(0, 0, w - 12, 70),
+            QRectF(0, 0, w - 12, 64),
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
             self._fmt(self._shown),
         )
         left, width = 12.0, w - 24.0
-        track = QRectF(left, 80, width, 38)
+        track = QRectF(left, 66, width, 32)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(theme.PANEL)
         p.drawRoundedRect(track, 6, 6)

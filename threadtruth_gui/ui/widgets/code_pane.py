@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import keyword
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QRect, QRectF, QSize, Qt
@@ -106,7 +106,7 @@ class CodePane(QPlainTextEdit):
         self._markers.clear()
         self._refresh_markers()
 
-    def set_markers(self, markers: dict[str, int | None], colors: dict[str, QColor]) -> None:
+    def set_markers(self, markers: Mapping[str, int | None], colors: dict[str, QColor]) -> None:
         """Put task `name` on file line `markers[name]` (None: not on a shown line)."""
         new = {name: line for name, line in markers.items() if line in self._block_of}
         if new == self._markers and colors == self._colors:

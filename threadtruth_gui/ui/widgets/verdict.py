@@ -39,9 +39,14 @@ class VerdictBanner(QLabel):
         self._style(bg.name(), fg.name())
         self.setText(
             f"<span style='font-size:26pt; font-weight:bold; color:{fg.name()}'>"
-            f"{symbol} {verdict.headline}</span><br>"
+            f"{symbol} {_no_break_minus(verdict.headline)}</span><br>"
             f"<span style='font-size:17pt; color:{theme.TEXT.name()}'>{verdict.detail}</span>"
         )
 
     def headline(self) -> str:
         return self.verdict.headline if self.verdict else ""
+
+
+def _no_break_minus(text: str) -> str:
+    """Keep "-$100" on one line: a word joiner after the minus forbids a break there."""
+    return text.replace("-$", "-\u2060$")

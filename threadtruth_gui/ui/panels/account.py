@@ -1,0 +1,59 @@
+"""The account panel: a big balance bar and one card per thread (bank scenarios)."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+
+from threadtruth_gui.engine.narrate import money, story, task_caption
+from threadtruth_gui.engine.runner import Plan, RunResult
+from threadtruth_gui.engine.trace import Trace
+from threadtruth_gui.ui.widgets.balance_bar import BalanceBar
+from threadtruth_gui.ui.widgets.task_card import TaskCard
+
+
+class AccountPanel(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.balance = BalanceBar(money)
+        self.cards: dict[str, TaskCard] = {}
+        self._cards_row = QHBoxLayout()
+        self._cards_row.setSpacing(12)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.balance)
+        layout.addLayout(self._cards_row, 1)
+        self._counter: str | None = None
+
+    def setup(self, plan: Plan, colors: dict[str, QColor]) -> None:
+        for card in self.cards.values():
+            self._cards_row.removeWidget(card)
+            card.deleteLater()
+        self.cards = {}
+        for spec in plan.all_tasks():
+            card = TaskCard(spec.name, task_caption(spec.info), colors[spec.name])
+            self.cards[spec.name] = card
+            self._cards_row.addWidget(card, 1)
+        self._counter = next(iter(plan.counters), None)
+        if self._counter is not None:
+            start = plan.counters[self._counter]
+            self.balance.setup(self._counter.capitalize(), start, -0.5 * start, 1.5 * start)
+        else:
+            self.balance.clear()
+
+    def update_from(self, trace: Trace) -> None:
+        for name, track in trace.tasks.items():
+            card = self.cards.get(name)
+            if card is not None:
+                card.set_story(story(track), track.status, track.state)
+        series = trace.counters.get(self._counter or "")
+        if series:
+            self.balance.set_value(series[-1][1])
+
+    def finish(self, result: RunResult, trace: Trace) -> None:
+        self.update_from(trace)
+        # the recorded series can end a few microseconds out of order between threads;
+        # the outcome is the account's own final value
+        final = result.outcome.get(f"final_{self._counter}")
+        if isinstance(final, int | float):
+            self.balance.set_value(final)

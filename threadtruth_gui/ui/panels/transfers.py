@@ -1,0 +1,150 @@
+"""The transfers panel: live bytes, rate and counts, then a table comparing the modes."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from threadtruth_gui.engine.events import State
+from threadtruth_gui.engine.runner import Plan, RunResult
+from threadtruth_gui.engine.trace import Trace
+from threadtruth_gui.ui import theme
+
+_COLUMNS = ("mode", "files done", "failed", "total", "speedup", "peak threads", "memory growth")
+_RATE_WINDOW_NS = 1_000_000_000  # the live rate is measured over the last second
+_MAX_FAILED_SHOWN = 6
+
+
+def size_text(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(n) < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GiB"
+
+
+class TransfersPanel(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        big = theme.body_font(theme.BODY_PT + 9, bold=True)
+        self.received = QLabel("0 B")
+        self.rate = QLabel("0 B/s")
+        self.counts = QLabel("0 / 0 done")
+        for label in (self.received, self.rate, self.counts):
+            label.setFont(big)
+        stats = QGridLayout()
+        for col, (caption, value) in enumerate(
+            (("received", self.received), ("rate", self.rate), ("files", self.counts))
+        ):
+            cap = QLabel(caption)
+            cap.setStyleSheet(f"color: {theme.MUTED.name()};")
+            stats.addWidget(cap, 0, col)
+            stats.addWidget(value, 1, col)
+        self.table = QTableWidget(0, len(_COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(_COLUMNS))
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.failed = QLabel()
+        self.failed.setWordWrap(True)
+        self.failed.setStyleSheet(f"color: {theme.BAD.name()};")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(stats)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.failed)
+        self._modes: list[str] = []
+        self._task_count = 0
+        self._samples: deque[tuple[int, int]] = deque()
+
+    def setup(self, plan: Plan, colors: dict[str, QColor]) -> None:
+        self._modes = [phase.label for phase in plan.all_phases()]
+        self._task_count = len(plan.all_tasks())
+        self._samples.clear()
+        self.received.setText("0 B")
+        self.rate.setText("0 B/s")
+        self.counts.setText(f"0 / {len(plan.all_tasks())} done")
+        self.failed.setText("")
+        self.table.setRowCount(len(self._modes))
+        for row, mode in enumerate(self._modes):
+            self._row(row, [mode, "", "", "", "", "", ""])
+        self.table.setFixedHeight(
+            self.table.horizontalHeader().height()
+            + self.table.verticalHeader().defaultSectionSize() * len(self._modes)
+            + 6
+        )
+
+    def _cell(self, row: int, col: int, text: str) -> None:
+        item = self.table.item(row, col)
+        if item is not None:
+            item.setText(text)
+
+    def _row(self, row: int, cells: list[str]) -> None:
+        for col, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            item.setTextAlignment(
+                Qt.AlignmentFlag.AlignVCenter
+                | (Qt.AlignmentFlag.AlignLeft if col == 0 else Qt.AlignmentFlag.AlignRight)
+            )
+            self.table.setItem(row, col, item)
+
+    def update_from(self, trace: Trace) -> None:
+        total = done = failed = 0
+        per_mode: dict[str, list[int]] = {mode: [0, 0] for mode in self._modes}
+        errors: list[str] = []
+        for name, track in trace.tasks.items():
+            total += track.received
+            counts = per_mode.setdefault(str(track.info.get("mode", "")), [0, 0])
+            if track.state == State.DONE:
+                done += 1
+                counts[0] += 1
+            elif track.state == State.FAILED:
+                failed += 1
+                counts[1] += 1
+                errors.append(f"{name}: {track.error}")
+        self._samples.append((trace.end_ns, total))
+        while len(self._samples) > 2 and trace.end_ns - self._samples[0][0] > _RATE_WINDOW_NS:
+            self._samples.popleft()
+        (t0, b0), (t1, b1) = self._samples[0], self._samples[-1]
+        rate = (b1 - b0) / ((t1 - t0) / 1e9) if t1 > t0 else 0.0
+        self.received.setText(size_text(total))
+        self.rate.setText(f"{size_text(rate)}/s")
+        self.counts.setText(f"{done} / {self._task_count} done")
+        for row, mode in enumerate(self._modes):
+            ok, bad = per_mode.get(mode, [0, 0])
+            self._cell(row, 1, str(ok))
+            self._cell(row, 2, str(bad) if bad else "")
+        if errors:
+            shown = errors[:_MAX_FAILED_SHOWN]
+            more = len(errors) - len(shown)
+            self.failed.setText(
+                f"{failed} failed: " + "; ".join(shown) + (f"; +{more} more" if more else "")
+            )
+
+    def finish(self, result: RunResult, trace: Trace) -> None:
+        self.update_from(trace)
+        self.rate.setText("—")
+        modes = result.outcome.get("modes", {})
+        for row, mode in enumerate(self._modes):
+            stats = modes.get(mode)
+            if not stats:
+                continue
+            self._cell(row, 3, f"{stats['total_s']:.2f} s")
+            speedup = stats.get("speedup")
+            self._cell(row, 4, f"{speedup:.1f}×" if speedup else "")
+            self._cell(row, 5, f"{stats['peak_threads']} (+{stats['thread_growth']})")
+            self._cell(row, 6, f"{stats['peak_rss_growth_kib'] / 1024:.1f} MiB")

@@ -1,0 +1,193 @@
+"""Toolbar controls for a scenario's parameters, built from its `Param`s.
+
+Toggles and sliders go on the main toolbar (they are what a lecturer flips mid-lecture);
+number boxes go on a second row and text fields on a third, each shown only when needed. Values
+the lecturer set are kept when switching to another scenario with the same parameter.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QDoubleSpinBox,
+    QLabel,
+    QLineEdit,
+    QSlider,
+    QSpinBox,
+    QToolBar,
+    QWidget,
+)
+
+from threadtruth_gui.engine.scenario import Param, Scenario
+
+_SLIDER_SCALE = 100  # slider units per parameter unit: 0.01 s resolution for delays
+
+
+class _Control:
+    """One parameter's widget(s) and how to read and write its value."""
+
+    def __init__(self, param: Param, bar: ParamBar) -> None:
+        self.param = param
+        self.widgets: list[QWidget] = []
+        self.actions: list[tuple[QToolBar, QAction]] = []
+        self._action: QAction | None = None
+        self._slider: QSlider | None = None
+        self._spin: QSpinBox | QDoubleSpinBox | None = None
+        self._edit: QLineEdit | None = None
+        self._value_label: QLabel | None = None
+        tip = param.help or param.label
+        if param.kind == "bool":
+            action = QAction(bar.top)
+            action.setCheckable(True)
+            action.setToolTip(tip)
+            if param.key:
+                action.setShortcut(QKeySequence(param.key))
+            action.toggled.connect(self._relabel)
+            action.toggled.connect(bar.changed)
+            bar.top.addAction(action)
+            button = bar.top.widgetForAction(action)
+            if button is not None:
+                button.setObjectName(f"param_{param.name}")
+            self._action = action
+            self.actions.append((bar.top, action))
+        elif param.slider:
+            slider = QSlider(Qt.Orientation.Horizontal)
+            slider.setObjectName(f"param_{param.name}")
+            slider.setRange(
+                round((param.minimum or 0) * _SLIDER_SCALE),
+                round((param.maximum or 1) * _SLIDER_SCALE),
+            )
+            slider.setSingleStep(round((param.step or 0.1) * _SLIDER_SCALE))
+            slider.setPageStep(slider.singleStep() * 5)
+            slider.setFixedWidth(220)
+            slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space and R stay shortcuts
+            slider.setToolTip(tip)
+            self._value_label = QLabel()
+            self._value_label.setMinimumWidth(80)
+            slider.valueChanged.connect(self._show_slider_value)
+            slider.valueChanged.connect(bar.changed)
+            self._slider = slider
+            self._add(bar.top, QLabel(f"  {param.label}:"), slider, self._value_label)
+        elif param.kind in ("int", "float"):
+            spin: QSpinBox | QDoubleSpinBox
+            if param.kind == "int":
+                spin = QSpinBox()
+                spin.setRange(int(param.minimum or 0), int(param.maximum or 1_000_000))
+            else:
+                spin = QDoubleSpinBox()
+                step = param.step or 0.1
+                spin.setDecimals(0 if step >= 1 else 2)
+                spin.setRange(param.minimum or 0.0, param.maximum or 1e9)
+                spin.setSingleStep(step)
+            spin.setSuffix(param.unit)
+            spin.setObjectName(f"param_{param.name}")
+            spin.setToolTip(tip)
+            spin.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.PlusMinus)
+            spin.setKeyboardTracking(False)  # one change per edit, not per digit
+            spin.valueChanged.connect(bar.changed)
+            self._spin = spin
+            self._add(bar.second, QLabel(f" {param.label}:"), spin)
+        else:
+            edit = QLineEdit()
+            edit.setObjectName(f"param_{param.name}")
+            edit.setPlaceholderText(param.help)
+            edit.setToolTip(tip)
+            edit.setClearButtonEnabled(True)
+            edit.setMinimumWidth(300 if param.name == "urls" else 200)
+            edit.editingFinished.connect(bar.changed)
+            self._edit = edit
+            self._add(bar.texts, QLabel(f" {param.label}:"), edit)
+        self.set_value(param.default)
+        self._relabel()
+
+    def _add(self, bar: QToolBar, *widgets: QWidget) -> None:
+        for widget in widgets:
+            self.actions.append((bar, bar.addWidget(widget)))
+            self.widgets.append(widget)
+
+    def _relabel(self) -> None:
+        if self._action is not None:
+            state = "ON" if self._action.isChecked() else "OFF"
+            key = f"  ({self.param.key})" if self.param.key else ""
+            self._action.setText(f"{self.param.label}: {state}{key}")
+
+    def _show_slider_value(self) -> None:
+        if self._value_label is not None:
+            self._value_label.setText(f"{self.value():.2f}{self.param.unit}")
+
+    def value(self) -> Any:
+        if self._action is not None:
+            return self._action.isChecked()
+        if self._slider is not None:
+            return self._slider.value() / _SLIDER_SCALE
+        if self._spin is not None:
+            return self._spin.value()
+        assert self._edit is not None
+        return self._edit.text()
+
+    def set_value(self, value: Any) -> None:
+        if self._action is not None:
+            self._action.setChecked(bool(value))
+        elif self._slider is not None:
+            self._slider.setValue(round(float(value) * _SLIDER_SCALE))
+            self._show_slider_value()
+        elif isinstance(self._spin, QSpinBox):
+            self._spin.setValue(int(value))
+        elif isinstance(self._spin, QDoubleSpinBox):
+            self._spin.setValue(float(value))
+        elif self._edit is not None:
+            self._edit.setText(str(value))
+
+    def remove(self) -> None:
+        for bar, action in self.actions:
+            bar.removeAction(action)
+            action.deleteLater()
+        for widget in self.widgets:
+            widget.deleteLater()
+
+
+class ParamBar(QObject):
+    changed = Signal()
+
+    def __init__(self, top: QToolBar, second: QToolBar, texts: QToolBar) -> None:
+        super().__init__(top)
+        self.top, self.second, self.texts = top, second, texts
+        self._controls: dict[str, _Control] = {}
+        self._kept: dict[str, Any] = {}  # last value per parameter name, across scenarios
+
+    def build(self, scenario: Scenario) -> None:
+        self._kept.update(self.values())
+        for control in self._controls.values():
+            control.remove()
+        self.blockSignals(True)
+        try:
+            self._controls = {p.name: _Control(p, self) for p in scenario.params}
+            for name, value in self._kept.items():
+                if name in self._controls:
+                    self._set(name, value, scenario.param(name))
+        finally:
+            self.blockSignals(False)
+        for extra in (self.second, self.texts):
+            extra.setVisible(
+                any(bar is extra for c in self._controls.values() for bar, _ in c.actions)
+            )
+
+    def _set(self, name: str, value: Any, param: Param) -> None:
+        # a kept value that does not fit this scenario leaves its default in place
+        with contextlib.suppress(ValueError, TypeError):
+            self._controls[name].set_value(param.parse(value))
+
+    def values(self) -> dict[str, Any]:
+        return {name: c.value() for name, c in self._controls.items()}
+
+    def set_values(self, values: dict[str, Any]) -> None:
+        for name, value in values.items():
+            self._controls[name].set_value(value)
+
+    def control(self, name: str) -> _Control:
+        return self._controls[name]
