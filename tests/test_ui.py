@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -10,7 +11,8 @@ import threading
 import time
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QToolButton
 
 from threadtruth_gui.engine.events import State
@@ -127,8 +129,10 @@ def test_reset_mid_run_stops_every_thread(qtbot, window: MainWindow) -> None:
     assert time.perf_counter() - t0 < 1.0
     assert scenario_threads() == []
     assert not window.bridge.running
-    assert window.verdict.headline() == ""
+    assert "Press Space to run" in window.verdict.text()
     assert window.balance.value() == 1000
+    assert window.cards["A"].status.text() == "ready"
+    assert window.timeline.visible_range()[1] <= 1.0  # an empty timeline again
 
 
 def test_close_mid_run_leaves_no_thread(qtbot) -> None:
@@ -169,3 +173,46 @@ def test_app_process_closed_mid_run_exits_0_quickly() -> None:
     assert proc.returncode == 0, stderr
     assert elapsed < 5
     assert "Traceback" not in stderr
+
+
+def test_window_fits_1280x720(qtbot) -> None:
+    win = MainWindow()
+    qtbot.addWidget(win)
+    for scenario in ("bank-race", "downloads-compare"):
+        win.select(scenario)
+        win.resize(1280, 720)
+        win.show()
+        qtbot.waitExposed(win)
+        qtbot.wait(50)
+        assert (win.width(), win.height()) == (1280, 720), scenario
+
+
+def test_settings_survive_switching_scenarios_and_keep_their_exact_value(
+    qtbot, window: MainWindow
+) -> None:
+    window.set_params({"lock": True, "delay": 0.05})
+    window.select("bank-deposit")
+    assert window.params() == {"lock": True, "delay": 0.05}
+    window.select("bank-race")
+    assert window.params() == {"lock": True, "delay": 0.05}
+    # the controls of the scenario left behind are gone, not hidden
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert len([a for a in window.findChildren(QAction) if a.shortcut().toString() == "L"]) == 1
+
+
+def test_a_failing_verdict_is_shown_and_the_window_recovers(qtbot, window: MainWindow) -> None:
+    scenario = window.scenario
+
+    def broken(result, trace):
+        raise ZeroDivisionError("verdict bug")
+
+    window.scenario = dataclasses.replace(scenario, verdict=broken)
+    window.set_params({"delay": 0.05})
+    with qtbot.waitSignal(window.bridge.failed, timeout=RUN_TIMEOUT_MS) as blocker:
+        window.start_run()
+    assert "verdict bug" in blocker.args[0]
+    assert "verdict bug" in window.statusBar().currentMessage()
+    assert not window.bridge.running
+    window.scenario = scenario
+    run_and_wait(qtbot, window)  # and Space works again
+    assert window.verdict.headline() == "Overdraft: -$100"

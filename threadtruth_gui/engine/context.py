@@ -84,10 +84,15 @@ def report(what: str, **data: Any) -> None:
 
 
 def received(nbytes: int, total: int = 0) -> None:
-    """Record that this task received `nbytes` more bytes (of `total`, if known)."""
+    """Record that this task received `nbytes` more bytes (of `total`, if known).
+
+    Raises RunCancelled once the run is cancelled, so a download stops at its next chunk.
+    """
     ctx = _current.get()
     if ctx is None:
         return
+    if ctx.run.cancelled.is_set():  # each chunk is a point where Reset can stop a download
+        raise RunCancelled
     done = ctx.run.received.get(ctx.task)
     if done is None:
         done = 0

@@ -165,7 +165,8 @@ def _number_of(name: str, count: int) -> int | None:
 async def _serve(config: ServerConfig, host: str, port: int, watch_stdin: bool) -> None:
     from aiohttp import web
 
-    runner = web.AppRunner(make_app(config), access_log=None)
+    # stalled responses never finish on their own: do not wait for them at shutdown
+    runner = web.AppRunner(make_app(config), access_log=None, shutdown_timeout=0.2)
     await runner.setup()
     site = web.TCPSite(runner, host, port, backlog=2048, reuse_address=True)
     await site.start()

@@ -97,6 +97,9 @@ class Plan:
     phases: list[Phase] | None = None  # default: one threads phase with `tasks`
     setup: Callable[[], None] | None = None  # on the driver thread, before the first phase
     cleanup: Callable[[], None] | None = None  # always, after the last phase
+    # on the driver thread as soon as it sees a cancel, while tasks may still be blocked
+    # (e.g. stop the demo server, so that reads waiting on it return at once)
+    on_cancel: Callable[[], None] | None = None
 
     def all_phases(self) -> list[Phase]:
         return self.phases if self.phases is not None else [Phase("threads", self.tasks)]
@@ -178,6 +181,7 @@ class Run:
         self._future: concurrent.futures.Future[None] | None = None
         self.stats: dict[str, PhaseStats] = {}
         self.error: str | None = None
+        self._cancel_hooked = False
         self._t_start = 0
         self._t_end = 0
 
@@ -278,8 +282,16 @@ class Run:
         self.recorder.record("", Kind.PHASE, ("end", phase.label, phase.mode))
 
     def _sample(self, stats: PhaseStats) -> None:
+        """Called by the driver every few ms while a phase runs: peaks, and the cancel hook."""
         stats.peak_threads = max(stats.peak_threads, threading.active_count())
         stats.peak_rss = max(stats.peak_rss, _rss_bytes())
+        if self.cancelled and not self._cancel_hooked:
+            self._cancel_hooked = True
+            if self.plan.on_cancel is not None:
+                try:
+                    self.plan.on_cancel()
+                except Exception as exc:
+                    self.error = self.error or f"stopping failed: {exc}"
 
     def _run_async_phase(self, phase: Phase, stats: PhaseStats) -> None:
         loop, own_thread = self._loop, None

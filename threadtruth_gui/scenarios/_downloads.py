@@ -295,6 +295,7 @@ def make_plan(params: dict[str, Any], modes: tuple[str, ...]) -> Plan:
         phases=phases,
         setup=setup,
         cleanup=cleanup,
+        on_cancel=source.stop,
     )
 
 

@@ -1,0 +1,189 @@
+"""Downloads in the window, and the app process around them (offscreen, loopback only)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from threadtruth_gui.ui.main_window import MainWindow
+
+RUN_TIMEOUT_MS = 30_000
+SMALL = {
+    "n": 4,
+    "size": 16,
+    "latency": 0.05,
+    "rate": 0.0,
+    "timeout": 2.0,
+    "fail": "",
+    "urls": "",
+    "out": "",
+}
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()
+
+
+def demo_servers() -> set[int]:
+    """PIDs of demo server processes on this machine."""
+    pids = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmd = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"threadtruth_gui.engine.demo_server" in cmd and b"--child" in cmd:
+                pids.add(int(entry.name))
+    return pids
+
+
+def test_threads_download_in_the_window_fills_the_transfers_panel(qtbot, window) -> None:
+    window.select("downloads-threads")
+    window.set_params({**SMALL, "fail": "404:2"})
+    with qtbot.waitSignal(window.bridge.finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        window.start_run()
+    result = blocker.args[0]
+    assert [t["status"] for t in result.tasks] == ["done", "failed", "done", "done"]
+    panel = window.transfers
+    assert window.panel is panel
+    assert panel.counts.text() == "3 / 4 done"
+    assert panel.received.text() == "48.0 KiB"
+    assert panel.table.item(0, 0).text() == "threads"
+    assert panel.table.item(0, 1).text() == "3"
+    assert panel.table.item(0, 2).text() == "1"
+    assert panel.table.item(0, 3).text().endswith(" s")
+    assert "T2: HTTP 404" in panel.failed.text()
+    assert window.verdict.headline() == "3 of 4 files downloaded in " + (
+        f"{result.outcome['modes']['threads']['total_s']:.2f} s"
+    )
+
+
+def test_compare_in_the_window_shows_three_modes(qtbot, window) -> None:
+    window.select("downloads-compare")
+    window.set_params({**SMALL, "n": 3})
+    with qtbot.waitSignal(window.bridge.finished, timeout=RUN_TIMEOUT_MS):
+        window.start_run()
+    table = window.transfers.table
+    assert [table.item(r, 0).text() for r in range(3)] == ["sequential", "threads", "asyncio"]
+    assert all(table.item(r, 1).text() == "3" for r in range(3))
+    assert table.item(1, 4).text().endswith("×")  # speedup over sequential
+    assert window.verdict.headline().startswith("Faster than one by one")
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"urls": "ftp://example.org/x"}, "bad URL"),
+        ({"out": "/no/such/folder"}, "no such folder"),
+        ({"fail": "boom:1"}, "bad fault"),
+    ],
+)
+def test_bad_settings_are_shown_and_nothing_starts(qtbot, window, setting, message) -> None:
+    window.select("downloads-threads")
+    window.set_params({**SMALL, **setting})
+    window.start_run()
+    assert message in window.statusBar().currentMessage()
+    assert not window.bridge.running
+    assert window.bridge.run is None
+
+
+def test_run_and_reset_50_times_returns_to_the_thread_baseline(qtbot, window) -> None:
+    window.select("downloads-threads")
+    window.set_params({**SMALL, "n": 3, "rate": 64.0, "size": 64})
+    baseline = threading.active_count()
+    servers = demo_servers()
+    for _ in range(50):
+        window.start_run()
+        window.reset_run()
+        assert not window.bridge.running
+    assert threading.active_count() == baseline
+    assert demo_servers() == servers
+
+
+def _app(*args: str) -> subprocess.Popen[str]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    return subprocess.Popen(
+        [sys.executable, "-m", "threadtruth_gui", "gui", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def test_app_runs_1000_asyncio_downloads_under_qasync_and_exits_0() -> None:
+    with _app(
+        "downloads-asyncio",
+        "--run",
+        "--exit-when-done",
+        "--n",
+        "1000",
+        "--size",
+        "4",
+        "--latency",
+        "0.2",
+        "--rate",
+        "0",
+    ) as proc:
+        out, err = proc.communicate(timeout=240)
+    assert proc.returncode == 0, err[-2000:]
+    assert out.splitlines() == [
+        "running",
+        "1000 of 1000 files downloaded in " + out.splitlines()[1].rsplit(" in ", 1)[1],
+    ]
+    assert "Traceback" not in err
+
+
+def test_closing_mid_download_exits_0_within_2_s_and_leaves_nothing(tmp_path: Path) -> None:
+    servers = demo_servers()
+    with _app(
+        "downloads-threads",
+        "--run",
+        "--n",
+        "20",
+        "--size",
+        "512",
+        "--rate",
+        "64",
+        "--latency",
+        "0",
+        "--out",
+        str(tmp_path),
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            assert proc.stdout.readline().strip() == "running"
+            deadline = time.monotonic() + 20
+            while not any(tmp_path.iterdir()) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert any(tmp_path.iterdir()), "no download had started"
+            t0 = time.perf_counter()
+            proc.send_signal(signal.SIGINT)  # the same path as closing the window
+            _out, err = proc.communicate(timeout=10)
+            elapsed = time.perf_counter() - t0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert proc.returncode == 0, err
+    assert elapsed < 2.0
+    assert list(tmp_path.iterdir()) == []  # partial files removed
+    deadline = time.monotonic() + 2
+    while demo_servers() - servers and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert demo_servers() - servers == set()
