@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QColor, QHelpEvent, QImage, QPainter, QWheelEvent
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QCursor, QHelpEvent, QImage, QPainter, QWheelEvent
 from PySide6.QtWidgets import QApplication, QToolTip
 from pytestqt.qtbot import QtBot
 
@@ -20,7 +20,10 @@ from threadtruth_gui.engine.events import Event, Kind, State
 from threadtruth_gui.engine.trace import Span, Trace
 from threadtruth_gui.scenarios import get
 from threadtruth_gui.ui import theme
-from threadtruth_gui.ui.widgets.timeline import TimelineView
+from threadtruth_gui.ui.widgets.timeline import _AGG as AGG
+from threadtruth_gui.ui.widgets.timeline import _HEADER as HEADER
+from threadtruth_gui.ui.widgets.timeline import _LANE as LANE
+from threadtruth_gui.ui.widgets.timeline import TimelineView, _pale
 
 W, H = 1400, 330
 
@@ -369,3 +372,376 @@ def test_renders_to_a_png(view: TimelineView, tmp_path: Path) -> None:
     assert view.grab().save(str(out))
     image = QImage(str(out))
     assert (image.width(), image.height()) == (W, H) or image.devicePixelRatio() != 1
+
+
+# -- downloads: receiving fill, groups, folding, failures, many lanes ---------------------
+_RECEIVING = theme.STATE_STYLES[State.RECEIVING].color
+
+
+def _new_view(qtbot: QtBot, trace: Trace, w: int = W, h: int = H) -> TimelineView:
+    view = TimelineView()
+    qtbot.addWidget(view)
+    view.resize(w, h)
+    view.set_trace(trace, {})
+    return view
+
+
+def _download(
+    trace: Trace,
+    name: str,
+    mode: str | None,
+    start: float,
+    first_byte: float | None,
+    end: float | None,
+    error: str | None = None,
+    received: tuple[int, int] = (65536, 65536),
+) -> None:
+    """One download as the runner records it: connecting, receiving, then done or failed."""
+    info = {"label": f"file-{name}.bin"} | ({"mode": mode} if mode else {})
+    events = [
+        Event(round(start * 1e9), name, Kind.START, info),
+        Event(round(start * 1e9), name, Kind.STATE, State.CONNECTING),
+    ]
+    if first_byte is not None:
+        events.append(Event(round(first_byte * 1e9), name, Kind.STATE, State.RECEIVING))
+        events.append(Event(round(first_byte * 1e9) + 1, name, Kind.PROGRESS, received))
+    if end is not None:
+        status = ("failed", error) if error else ("done", None)
+        events.append(Event(round(end * 1e9), name, Kind.END, status))
+    trace.feed(events)
+
+
+def _rows(view: TimelineView, kind: int) -> list[Any]:
+    return [row for row in view._geo().rows if row.kind == kind]
+
+
+def _screen_top(view: TimelineView, row: Any) -> float:
+    g = view._geo()
+    return g.lanes_top + row.y - view._scroll_of(g)
+
+
+def _column_share(
+    image: QImage, x: float, top: float, bottom: float, colors: list[QColor]
+) -> float:
+    """Fraction of the pixels of column `x` between `top` and `bottom` close to `colors`."""
+    ratio = image.devicePixelRatio()
+    ys = range(round(top), round(bottom))
+    hits = sum(
+        any(_close(image.pixelColor(round(x * ratio), round(y * ratio)), c) for c in colors)
+        for y in ys
+    )
+    return hits / len(ys)
+
+
+@pytest.fixture
+def drawn(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
+    """What the painter was asked to draw: each drawRects call's rects, each text."""
+    record: dict[str, list[Any]] = {"rects": [], "texts": []}
+    draw_rects, draw_text = QPainter.drawRects, QPainter.drawText
+
+    def rects(painter: QPainter, items: Any) -> None:
+        record["rects"].append(list(items))
+        draw_rects(painter, items)
+
+    def text(painter: QPainter, *args: Any) -> None:
+        record["texts"].append((args[0], args[-1]))
+        draw_text(painter, *args)
+
+    monkeypatch.setattr(QPainter, "drawRects", rects)
+    monkeypatch.setattr(QPainter, "drawText", text)
+    return record
+
+
+def test_bank_race_has_no_groups_or_phase_strip(view: TimelineView) -> None:
+    g = view._geo()
+    assert [row.kind for row in g.rows] == [LANE, LANE]
+    assert g.lanes_top == g.phases_top  # no strip of phase names pushed the lanes down
+    assert g.scroll_max == 0 and g.text_lanes
+
+
+def test_open_download_fills_by_received_share(qtbot: QtBot, drawn: dict[str, list[Any]]) -> None:
+    trace = Trace(t0_ns=0)
+    _download(trace, "A", None, 0.0, 0.1, None, received=(16384, 65536))
+    _download(trace, "B", None, 0.0, 0.1, None, received=(49152, 65536))
+    trace.advance(1_000_000_000)  # live: both downloads still receiving at 1 s
+    view = _new_view(qtbot, trace)
+    image = view.grab().toImage()
+    g = view._geo()
+    pale = _pale(_RECEIVING)
+    for row, share in ((0, 0.25), (1, 0.75)):
+        top = g.lanes_top + row * g.lane_h
+        x = _x_of(view, 0.8)  # right of the span's text
+        filled = _column_share(image, x, top + 5, top + g.lane_h - 5, [_RECEIVING])
+        assert filled == pytest.approx(share, abs=0.06)
+        # The rest of the span is drawn pale; the received part is at the bottom, a level.
+        assert _column_share(image, x, top + 5, top + g.lane_h - 5, [pale]) > 0.9 - share
+        assert _close(image.pixelColor(round(x), round(top + g.lane_h - 7)), _RECEIVING)
+        assert _close(image.pixelColor(round(x), round(top + 7)), pale)
+    texts = [t for _, t in drawn["texts"]]
+    assert "receiving 25%" in texts and "receiving 75%" in texts
+    tip = view._tooltip_at(QPointF(_point_in(view, trace, "A", 0.5)))
+    assert tip is not None and "16 KiB of 64 KiB (25%)" in tip
+
+    # Done: the receiving span is closed and simply full, without a percentage.
+    trace.feed([Event(1_000_000_000, "A", Kind.END, ("done", None))])
+    drawn["texts"].clear()
+    view.refresh()
+    image = view.grab().toImage()
+    lane_a = (g.lanes_top + 5, g.lanes_top + g.lane_h - 5)
+    assert _column_share(image, _x_of(view, 0.8), *lane_a, [_RECEIVING]) > 0.95
+    assert "receiving 25%" not in [t for _, t in drawn["texts"]]
+
+
+def _three_modes(n: int) -> Trace:
+    """sequential, threads and asyncio groups of `n` finished downloads, as compare runs."""
+    trace = Trace(t0_ns=0)
+    t = 0.0
+    for mode in ("sequential", "threads", "asyncio"):
+        start = t
+        trace.feed([Event(round(t * 1e9), "", Kind.PHASE, ("start", mode, mode))])
+        for i in range(1, n + 1):
+            name = f"{mode[0].upper()}{i}"
+            if mode == "sequential":
+                _download(trace, name, mode, t, t + 0.05, t + 0.1)
+                t += 0.1
+            else:
+                _download(trace, name, mode, start, start + 0.05, start + 0.1 + 0.001 * i)
+        t = max(t, start + 0.1 + 0.001 * n)
+        trace.feed([Event(round(t * 1e9), "", Kind.PHASE, ("end", mode, mode))])
+    return trace
+
+
+@pytest.fixture(scope="module")
+def compare_trace() -> Trace:
+    """A real downloads-compare run: 5 files three ways, file 3 is a 404, file 5 resets."""
+    result, trace = get("downloads-compare").run(
+        {"n": 5, "size": 16, "latency": 0.05, "rate": 256.0, "fail": "404:3,reset:5"}
+    )
+    assert result.error is None
+    return trace
+
+
+def test_compare_reads_as_three_groups_on_one_axis(
+    qtbot: QtBot, compare_trace: Trace, drawn: dict[str, list[Any]]
+) -> None:
+    view = _new_view(qtbot, compare_trace, W, 900)  # room for every lane
+    view.grab()
+    g = view._geo()
+    assert [group.title for group in g.groups] == ["sequential", "threads", "asyncio"]
+    assert not any(group.condensed for group in g.groups)
+    # Each group is its header, then its own lanes in order.
+    expected = []
+    for group, letter in zip(g.groups, "STA", strict=True):
+        expected += [(HEADER, "")] + [(LANE, f"{letter}{i}") for i in range(1, 6)]
+        assert view._header_title(group) == f"{group.title} · 5 files"
+    assert [(row.kind, row.name) for row in g.rows] == expected
+    assert all(a.y < b.y for a, b in zip(g.rows, g.rows[1:], strict=False))
+    summaries = view._summaries()
+    for group, summary in zip(g.groups, summaries, strict=True):
+        assert view._header_text(group, summary) == f"{group.title} · 5 files: 3 done, 2 failed"
+    # Phase names above the lanes, where each phase starts and ends.
+    assert g.phases_top < g.lanes_top
+    phase_texts = [
+        (rect, text)
+        for rect, text in drawn["texts"]
+        if isinstance(rect, QRectF) and rect.top() == pytest.approx(g.phases_top)
+    ]
+    assert any(text.startswith("sequential · ") for _, text in phase_texts)
+    for rect, text in phase_texts:
+        label = text.split(" · ")[0]
+        start, end = compare_trace.phases[label]
+        assert end is not None
+        x0 = _x_of(view, compare_trace.seconds(start)) - 1
+        x1 = _x_of(view, compare_trace.seconds(end)) + 1
+        assert x0 <= rect.center().x() <= x1 or x0 <= rect.left() <= x0 + 6
+
+
+def test_groups_fold_when_lanes_do_not_fit(qtbot: QtBot) -> None:
+    trace = _three_modes(5)
+    view = _new_view(qtbot, trace, W, 900)
+    assert not _rows(view, AGG)
+    view.resize(W, H)  # 15 lanes do not fit in 330 px: each group becomes one row
+    assert [row.kind for row in view._geo().rows] == [HEADER, AGG] * 3
+    assert view.minimumSizeHint().height() <= H  # folded, it fits where it is shown
+    assert view.sizeHint().height() > H
+
+
+@pytest.mark.parametrize("mode", ["threads", None])
+@pytest.mark.parametrize(("n", "folded"), [(12, False), (13, True)])
+def test_a_group_of_more_than_twelve_starts_folded(
+    qtbot: QtBot, n: int, folded: bool, mode: str | None
+) -> None:
+    trace = Trace(t0_ns=0)
+    for i in range(1, n + 1):
+        _download(trace, f"T{i}", mode, 0.0, 0.1, 0.3)
+    view = _new_view(qtbot, trace, W, 800)  # 13 lanes would fit: the count alone decides
+    assert bool(_rows(view, AGG)) == folded
+    assert len(_rows(view, LANE)) == (0 if folded else n)
+    # Without a mode there is one group, with a header only once it can fold.
+    assert bool(_rows(view, HEADER)) == (folded or mode is not None)
+
+
+def test_click_on_a_header_unfolds_and_folds(qtbot: QtBot) -> None:
+    trace = Trace(t0_ns=0)
+    for i in range(1, 21):
+        _download(trace, f"T{i}", "threads", 0.0, 0.1, 0.3)
+    view = _new_view(qtbot, trace, W, 950)
+    view.show()
+    qtbot.waitExposed(view)
+    (header,) = _rows(view, HEADER)
+    at_header = QPoint(100, round(_screen_top(view, header) + header.h / 2))
+    assert view._geo().groups[0].condensed
+    with qtbot.assertNotEmitted(view.laneClicked):
+        qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=at_header)
+    lanes = _rows(view, LANE)
+    assert [row.name for row in lanes] == [f"T{i}" for i in range(1, 21)]
+    assert not _rows(view, AGG)
+    lane = lanes[6]
+    with qtbot.waitSignal(view.laneClicked, timeout=1000) as blocker:
+        qtbot.mouseClick(
+            view,
+            Qt.MouseButton.LeftButton,
+            pos=QPoint(round(_x_of(view, 0.2)), round(_screen_top(view, lane) + lane.h / 2)),
+        )
+    assert blocker.args == ["T7"]
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=at_header)
+    assert [row.kind for row in view._geo().rows] == [HEADER, AGG]
+    # Clicking the aggregate row unfolds too; E (mouse elsewhere) folds every group back.
+    (agg,) = _rows(view, AGG)
+    qtbot.mouseClick(
+        view, Qt.MouseButton.LeftButton, pos=QPoint(W // 2, round(_screen_top(view, agg) + 10))
+    )
+    assert len(_rows(view, LANE)) == 20
+    QCursor.setPos(view.mapToGlobal(QPoint(-50, -50)))
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_E)
+    assert [row.kind for row in view._geo().rows] == [HEADER, AGG]
+    qtbot.keyClick(view, Qt.Key.Key_E)
+    assert len(_rows(view, LANE)) == 20
+
+
+def test_stacked_strip_shows_the_share_of_tasks_in_each_state(qtbot: QtBot) -> None:
+    trace = Trace(t0_ns=0)
+    for i in range(20):  # at 0.5 s: 5 done, 10 receiving, 5 waiting for the first byte
+        if i < 5:
+            _download(trace, f"T{i}", "threads", 0.1, 0.2, 0.3)
+        elif i < 15:
+            _download(trace, f"T{i}", "threads", 0.1, 0.2, 0.9)
+        else:
+            _download(trace, f"T{i}", "threads", 0.1, 0.8, 0.9)
+    view = _new_view(qtbot, trace, W, H)
+    (agg,) = _rows(view, AGG)
+    image = view.grab().toImage()
+    top = _screen_top(view, agg) + 3
+    bottom = top + agg.h - 6
+    x = _x_of(view, 0.5)
+    connecting = _state_colors(State.CONNECTING)
+    assert _column_share(image, x, top, bottom, [_RECEIVING]) == pytest.approx(0.5, abs=0.06)
+    assert _column_share(image, x, top, bottom, connecting) == pytest.approx(0.25, abs=0.06)
+    # Receiving sits above the finished ones and below those still waiting.
+    assert _close(image.pixelColor(round(x), round(bottom - agg.h * 0.4)), _RECEIVING)
+    assert not _close(image.pixelColor(round(x), round(bottom - 3)), _RECEIVING)
+    assert _column_share(image, _x_of(view, 0.05), top, bottom, [_RECEIVING, *connecting]) == 0
+    tip = view._tooltip_at(QPointF(x, top + 5))
+    assert tip == (
+        "threads · 20 files at 0.500 s: 5 done, 10 receiving, 5 waiting for the first byte"
+    )
+
+
+def test_failures_stay_visible_when_folded(qtbot: QtBot, compare_trace: Trace) -> None:
+    view = _new_view(qtbot, compare_trace, W, H)
+    g = view._geo()
+    aggs = _rows(view, AGG)
+    assert len(aggs) == 3  # 15 lanes do not fit in 330 px
+    image = view.grab().toImage()
+    bad = [theme.STATE_STYLES[State.FAILED].color]
+    for agg in aggs:
+        group = g.groups[agg.group]
+        top, bottom = _screen_top(view, agg) + 3, _screen_top(view, agg) + agg.h - 3
+        failed = [n for n in group.names if compare_trace.tasks[n].status == "failed"]
+        assert len(failed) == 2
+        marks = []
+        for name in failed:
+            track = compare_trace.tasks[name]
+            x = _x_of(view, compare_trace.seconds(track.spans[-1].start_ns))
+            marks.append(x)
+            assert max(_column_share(image, x + dx, top, bottom, bad) for dx in (-1, 0, 1)) > 0.8
+            tip = view._tooltip_at(QPointF(x, (top + bottom) / 2))
+            assert tip is not None and f"{name} — failed: {track.error}" in tip
+        # Red marks only at failures (what is left of the failed tasks there is pale).
+        for x in range(round(g.left), round(g.right), 3):
+            if min(abs(x - m) for m in marks) > 4:
+                assert _column_share(image, x, top, bottom, bad) == 0, x
+
+
+def _thousand() -> Trace:
+    trace = Trace(t0_ns=0)
+    for i in range(1000):
+        t = i * 0.002
+        error = f"connection reset after {i % 64} KiB" if i % 97 == 13 else None
+        _download(trace, f"T{i + 1}", "threads", t, t + 0.3, t + 0.6, error)
+    return trace
+
+
+def test_a_thousand_lanes_fold_and_paint_in_few_calls(
+    qtbot: QtBot, drawn: dict[str, list[Any]]
+) -> None:
+    trace = _thousand()
+    view = _new_view(qtbot, trace, W, H)
+    view.show()
+    qtbot.waitExposed(view)
+    (agg,) = _rows(view, AGG)
+    drawn["rects"].clear()
+    view.grab()
+    calls = drawn["rects"]
+    # active states, their patterns, the finished ones pale, one for failure marks
+    assert 0 < len(calls) <= 3 * len(theme.STATE_STYLES) + 1
+    assert sum(map(len, calls)) <= 4 * (W + 10)  # per state about a rect per pixel column
+    top = _screen_top(view, agg)
+    in_strip = [r for rects in calls for r in rects if top <= r.top() and r.bottom() <= top + agg.h]
+    assert len(in_strip) > 100
+    # T14 failed at 0.626 s: a mark there, and the tooltip says who and why.
+    tip = view._tooltip_at(QPointF(_x_of(view, 0.626), top + agg.h / 2))
+    assert tip == "T14 — failed: connection reset after 13 KiB\nat 0.626 s"
+
+    # Unfolded, the lanes are thin and only those in view are drawn.
+    view.setFocus()
+    QCursor.setPos(view.mapToGlobal(QPoint(-50, -50)))
+    qtbot.keyClick(view, Qt.Key.Key_E)
+    g = view._geo()
+    assert not g.text_lanes and g.lane_h == pytest.approx(4.0)
+    assert g.scroll_max > 0
+    drawn["rects"].clear()
+    view.grab()
+    visible = (g.counter_top - g.lanes_top) / g.lane_h
+    assert 0 < len(calls) <= 3 * len(theme.STATE_STYLES) + 1
+    assert sum(map(len, calls)) <= 4 * (visible + 2)  # three spans a lane, not 3000 rects
+
+
+def test_thin_lanes_scroll_and_the_tooltip_names_the_task(qtbot: QtBot) -> None:
+    trace = _thousand()
+    view = _new_view(qtbot, trace, W, H)
+    (header,) = _rows(view, HEADER)
+    qtbot.mouseClick(
+        view,
+        Qt.MouseButton.LeftButton,
+        pos=QPoint(60, round(_screen_top(view, header) + header.h / 2)),
+    )
+    g = view._geo()
+    assert not g.text_lanes
+
+    def tip_at_lane(name: str, t: float) -> str | None:
+        row = next(r for r in g.rows if r.name == name)
+        y = _screen_top(view, row) + row.h / 2
+        return view._tooltip_at(QPointF(_x_of(view, t), y))
+
+    tip = tip_at_lane("T5", 0.008 + 0.4)
+    assert tip is not None and tip.startswith("T5 — receiving") and "file-T5.bin" in tip
+    time_range = view.visible_range()
+    event = _wheel(view, W / 2, -10, ctrl=False)  # more lanes than room: the wheel scrolls
+    assert event.isAccepted()
+    assert view._scroll_of(g) > 0
+    assert view.visible_range() == time_range  # the lanes moved, not the time axis
+    row = next(r for r in g.rows if r.kind == LANE and _screen_top(view, r) > g.lanes_top + 20)
+    tip = tip_at_lane(row.name, 0.1)
+    assert tip is not None and tip.startswith(f"{row.name} — ")

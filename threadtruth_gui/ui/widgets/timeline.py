@@ -1,20 +1,23 @@
 """The shared timeline: one lane of state spans per task, a counter track and a time axis.
 
-Everything is drawn in one `paintEvent` (DESIGN convention 6): only the visible time range,
-one `drawRects` per state for the fill and one for its pattern, sub-pixel spans merged.
+Everything is drawn in one `paintEvent` (DESIGN convention 6): only the visible time range
+and rows, one `drawRects` per state for the fill and one for its pattern, sub-pixel spans
+merged. Tasks that carry a `mode` (sequential, threads, asyncio) are grouped under a header;
+a group with too many lanes to read folds into one aggregate row, a strip that shows per
+pixel column how many of its tasks are in each state.
 """
 
 from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from PySide6 import QtGui
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QCursor, QFontMetricsF, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 
 from threadtruth_gui.engine.events import State
@@ -34,12 +37,65 @@ _TICK_PX = 110.0  # aim for one tick label about every this many pixels
 _LABEL_MIN_PX = 48.0  # narrower spans get no text; a sliver of letters helps nobody
 _TEXT_BOX = QColor(255, 255, 255, 225)  # behind span text so the patterns don't garble it
 _FALLBACK = theme.StateStyle("?", theme.MUTED, Qt.BrushStyle.NoBrush)
+_CONDENSE_AT = 12  # a group with more lanes than this starts folded into one aggregate row
+_THIN_MIN = 4.0  # px: the thinnest lane of an unfolded big group (then it scrolls)
+_AGG_MIN, _AGG_MAX = 1.1, 4.0  # aggregate row height, in normal lane heights
+_STACK_MIN_PX = 2.0  # one task in a thousand still shows in the aggregate strip
+_FAIL_W = 3.0  # px: the mark of a failure on an aggregate row
+_FAIL_HIT_PX = 5.0  # the tooltip finds a failure mark this close to the mouse
+_PHASE_BAND = QColor("#E6EAEF")
+_PHASE_LINE = QColor(87, 96, 106, 150)
 _T = TypeVar("_T")
 _LEFT, _VCENTER, _CENTER = (
     Qt.AlignmentFlag.AlignLeft,
     Qt.AlignmentFlag.AlignVCenter,
     Qt.AlignmentFlag.AlignCenter,
 )
+# Aggregate strip, bottom to top: what is over (failures first, at a fixed place), then
+# the states of the download life cycle, so a task moves down the stack as it progresses.
+_STACK = (
+    State.FAILED,
+    State.CANCELLED,
+    State.DENIED,
+    State.DONE,
+    State.RECEIVING,
+    State.RUNNING,
+    State.SLEEPING,
+    State.WAITING,
+    State.CONNECTING,
+)
+_SUMMARY = (
+    State.DONE,
+    State.RECEIVING,
+    State.CONNECTING,
+    State.RUNNING,
+    State.SLEEPING,
+    State.WAITING,
+    State.DENIED,
+    State.CANCELLED,
+    State.FAILED,
+)
+_HEADER, _LANE, _AGG = 0, 1, 2  # row kinds
+_Rects = dict[str, list[QRectF]]  # by state
+
+
+@dataclass(frozen=True)
+class _Group:
+    key: str | None  # the tasks' `mode`, None for tasks without one
+    title: str
+    names: list[str]
+    header: bool
+    condensed: bool  # drawn as one aggregate row
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    kind: int  # _HEADER, _LANE or _AGG
+    y: float  # top, in content coordinates: 0 is the first row before any scrolling
+    h: float
+    group: int
+    index: int  # the lane's place in its group
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -47,9 +103,23 @@ class _Geo:
     left: float  # the plot area (the time axis) spans left..right in x
     right: float
     lanes_top: float
-    lane_h: float
+    lane_h: float  # of the task lanes (the unfolded groups)
     counter_top: float
     axis_top: float
+    phases_top: float = 0.0  # the strip of phase names, above the lanes when there is one
+    rows: list[_Row] = field(default_factory=list)
+    row_ys: list[float] = field(default_factory=list)
+    groups: list[_Group] = field(default_factory=list)
+    scroll_max: float = 0.0  # content taller than the room for it scrolls with the wheel
+    text_lanes: bool = True  # lanes tall enough for a chip and span labels
+
+
+@dataclass(frozen=True)
+class _Summary:
+    counts: dict[str, int]  # the tasks' current state ("" not started) -> how many
+    fail_ns: list[int]  # sorted failure times, for bisect
+    fails: list[tuple[int, str, str]]  # (time, task, error), same order
+    end_ns: int | None  # when the last task finished, once all have
 
 
 def _sample_t(sample: tuple[int, float]) -> int:
@@ -73,6 +143,15 @@ def _style_brushes(style: theme.StateStyle) -> tuple[theme.StateStyle, QBrush, Q
     return style, QBrush(c), QBrush(ink, style.pattern)
 
 
+def _pale(c: QColor, keep: float = 0.35) -> QColor:
+    """`c` mixed with white: the not-yet-received part of a download, finished tasks."""
+    return QColor(*(round(255 - keep * (255 - v)) for v in (c.red(), c.green(), c.blue())))
+
+
+def _count(n: int, unit: str) -> str:
+    return f"{n} {unit if n == 1 else unit + 's'}"
+
+
 class TimelineView(QWidget):
     """Lanes of task states over time, a counter step line and a seconds axis."""
 
@@ -85,6 +164,8 @@ class TimelineView(QWidget):
         self._axis_font = theme.body_font(_AXIS_PT)
         self._fm, self._fm_bold = QFontMetricsF(self._font), QFontMetricsF(self._bold)
         self._styles = {s: _style_brushes(st) for s, st in theme.STATE_STYLES.items()}
+        self._pale = {s: QBrush(_pale(st.color)) for s, st in theme.STATE_STYLES.items()}
+        self._fail_brush = QBrush(theme.STATE_STYLES[State.FAILED].color)
         self._trace: Trace | None = None
         self._colors: dict[str, QColor] = {}
         self._counter: str | None = None
@@ -92,21 +173,33 @@ class TimelineView(QWidget):
         self._counter_fmt: Callable[[float], str] = lambda v: f"{v:g}"
         self._crange: tuple[int, float, float] = (0, 0.0, 0.0)  # samples seen, min, max
         self._time_cache: dict[str, list[int]] = {}
+        self._span_starts: dict[str, list[int]] = {}  # per task, for bisect
+        self._heat_cache: dict[int, tuple[tuple[object, ...], _Rects, _Rects]] = {}
         self._lane_count = 0
+        self._expanded: dict[str | None, bool] = {}  # the user's choice per group
+        self._scroll = 0.0
+        self._geo_cache: tuple[tuple[int, ...], _Geo] | None = None
+        self._group_cache: tuple[tuple[int, int], list[tuple[str | None, list[str]]]] | None
+        self._group_cache = None
+        self._summary_cache: tuple[tuple[int, int, int], list[_Summary]] | None = None
+        self._label_w = (0, 0.0)  # lanes measured so far, the widest chip and caption
         self._follow = True
         self._lo, self._hi = self._fit_range()
         self._press_x: float | None = None
         self._press_range = (0.0, 0.0)
         self._dragging = False
         self.setFont(self._font)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # for the Home key
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # for the Home and E keys
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
     # -- public API ------------------------------------------------------------------------
     def set_trace(self, trace: Trace | None, colors: dict[str, QColor]) -> None:
         self._trace, self._colors = trace, dict(colors)
         self._crange, self._time_cache = (0, 0.0, 0.0), {}
+        self._span_starts, self._heat_cache = {}, {}
         self._lane_count = len(trace.tasks) if trace else 0
+        self._expanded, self._scroll = {}, 0.0
+        self._reset_caches()
         self.updateGeometry()
         self.fit()
 
@@ -121,6 +214,7 @@ class TimelineView(QWidget):
     def set_counter(self, name: str | None, label: str, fmt: Callable[[float], str]) -> None:
         self._counter, self._counter_label, self._counter_fmt = name, label, fmt
         self._crange, self._time_cache = (0, 0.0, 0.0), {}
+        self._geo_cache = None
         self.updateGeometry()
         self.update()
 
@@ -132,14 +226,34 @@ class TimelineView(QWidget):
         return self._lo, self._hi
 
     def sizeHint(self) -> QSize:
-        return QSize(1000, math.ceil(self._min_height()))
+        return QSize(1000, math.ceil(self._min_height(natural=True)))
 
     def minimumSizeHint(self) -> QSize:
         return QSize(400, math.ceil(self._min_height()))
 
-    # -- geometry --------------------------------------------------------------------------
+    # -- groups and geometry ---------------------------------------------------------------
+    def _reset_caches(self) -> None:
+        self._geo_cache = None
+        self._group_cache = None
+        self._summary_cache = None
+        self._label_w = (0, 0.0)
+
     def _lanes(self) -> list[tuple[str, TaskTrack]]:
         return list(self._trace.tasks.items()) if self._trace else []
+
+    def _group_specs(self) -> list[tuple[str | None, list[str]]]:
+        """Task names by `info["mode"]`, groups in order of first appearance."""
+        trace = self._trace
+        if trace is None:
+            return []
+        key = (id(trace), len(trace.tasks))
+        if self._group_cache is None or self._group_cache[0] != key:
+            groups: dict[str | None, list[str]] = {}
+            for name, track in trace.tasks.items():
+                mode = track.info.get("mode")
+                groups.setdefault(None if mode is None else str(mode), []).append(name)
+            self._group_cache = (key, list(groups.items()))
+        return self._group_cache[1]
 
     def _fixed(self) -> tuple[float, float, float, float]:
         """Heights of the legend, one lane, the counter track and the axis, at their least."""
@@ -148,26 +262,155 @@ class TimelineView(QWidget):
         counter = _COUNTER_H if self._counter else 0.0
         return legend, lane, counter, QFontMetricsF(self._axis_font).height() + 12
 
-    def _min_height(self) -> float:
+    def _header_h(self) -> float:
+        return self._fm_bold.height() + 4
+
+    def _strip_h(self) -> float:
+        return self._fm.height() + 4
+
+    def _min_height(self, natural: bool = False) -> float:
+        """The least height that shows every group (folded where it may be); `natural`:
+        small groups unfolded, which is what the widget would like to have."""
         legend, lane, counter, axis = self._fixed()
-        return legend + max(len(self._lanes()), 2) * lane + counter + axis
+        specs = self._group_specs()
+        grouped = any(key is not None for key, _ in specs)
+        lanes = sum(len(names) for _, names in specs)
+        if not grouped and lanes <= _CONDENSE_AT:
+            return legend + max(lanes, 2) * lane + counter + axis
+        h = legend + (self._strip_h() if grouped else 0.0) + counter + axis
+        for key, names in specs:
+            expanded = self._expanded.get(key, len(names) <= _CONDENSE_AT)
+            rows = min(len(names), _CONDENSE_AT) * lane if natural and expanded else None
+            h += self._header_h() + (rows if rows is not None else lane * _AGG_MIN)
+        return h
+
+    def _groups_for(self, room: float) -> list[_Group]:
+        """Which groups get a header and which fold, for `room` px of rows."""
+        specs = self._group_specs()
+        grouped = any(key is not None for key, _ in specs)
+        lane, header_h = self._fixed()[1], self._header_h()
+        titles: dict[str | None, str] = {None: "other" if grouped else "all"}
+        plan = []
+        for key, names in specs:
+            header = grouped or len(names) > _CONDENSE_AT
+            chosen = self._expanded.get(key)
+            folded = len(names) > _CONDENSE_AT if chosen is None else not chosen
+            plan.append(_Group(key, titles.get(key, key) or "", names, header, header and folded))
+
+        def need() -> float:
+            return sum(
+                (header_h if p.header else 0.0)
+                + (lane * _AGG_MIN if p.condensed else len(p.names) * lane)
+                for p in plan
+            )
+
+        # Not everything fits at the normal lane height: fold the biggest groups first, equal
+        # ones together (a comparison stays alike), never one the user unfolded.
+        for size in sorted({len(names) for _, names in specs}, reverse=True):
+            if need() <= room:
+                break
+            for i, p in enumerate(plan):
+                auto = self._expanded.get(p.key) is None
+                if len(p.names) == size and p.header and not p.condensed and auto:
+                    plan[i] = _Group(p.key, p.title, p.names, True, True)
+        return plan
+
+    def _gutter_w(self) -> float:
+        seen, widest = self._label_w
+        lanes = self._lanes()
+        for name, track in lanes[seen:]:  # tasks are only ever added: measure the new ones
+            chip = self._fm_bold.horizontalAdvance(name) + 16 + _PAD
+            widest = max(widest, chip + self._fm.horizontalAdvance(task_caption(track.info)))
+        self._label_w = (len(lanes), widest)
+        w = self._fm_bold.horizontalAdvance(self._counter_label) if self._counter else 60.0
+        return min(max(w, widest) + 3 * _PAD, max(140.0, self.width() * 0.3))
 
     def _geo(self) -> _Geo:
+        trace = self._trace
+        key = (self.width(), self.height(), id(trace), len(trace.tasks) if trace else 0)
+        if self._geo_cache is None or self._geo_cache[0] != key:
+            self._geo_cache = (key, self._layout())
+        return self._geo_cache[1]
+
+    def _layout(self) -> _Geo:
         legend, lane, counter, _ = self._fixed()
-        n = max(len(self._lanes()), 2)
-        # Spare height widens lanes a little, then the counter track, whose labels need it.
-        spare = max(0.0, self.height() - self._min_height())
-        grow = min(spare / n, lane * 0.4)
-        lane, spare = lane + grow, spare - grow * n
-        if self._counter:
+        left, right = self._gutter_w(), self.width() - _PAD
+        specs = self._group_specs()
+        grouped = any(key is not None for key, _ in specs)
+        lanes = sum(len(names) for _, names in specs)
+        if not grouped and lanes <= _CONDENSE_AT:  # a few lanes, as they have always been
+            n = max(lanes, 2)
+            # Spare height widens lanes a little, then the counter track, whose labels need it.
+            spare = max(0.0, self.height() - self._min_height())
+            grow = min(spare / n, lane * 0.4)
+            lane, spare = lane + grow, spare - grow * n
+            if self._counter:
+                counter = min(counter + spare, _COUNTER_MAX_H)
+            names = specs[0][1] if specs else []
+            rows = [_Row(_LANE, i * lane, lane, 0, i, name) for i, name in enumerate(names)]
+            groups = [_Group(None, "all", names, False, False)]
+            counter_top = legend + n * lane
+            return _Geo(
+                left,
+                right,
+                lanes_top=legend,
+                lane_h=lane,
+                counter_top=counter_top,
+                axis_top=counter_top + counter,
+                phases_top=legend,
+                rows=rows,
+                row_ys=[r.y for r in rows],
+                groups=groups,
+            )
+        lanes_top = legend + (self._strip_h() if grouped else 0.0)
+        room = self.height() - lanes_top - counter - self._fixed()[3]
+        groups = self._groups_for(room)
+        header_h, agg_h = self._header_h(), lane * _AGG_MIN
+        fixed = sum(
+            (header_h if g.header else 0.0) + (agg_h if g.condensed else 0.0) for g in groups
+        )
+        unfolded = sum(len(g.names) for g in groups if not g.condensed)
+        lane_h = lane
+        if unfolded:
+            lane_h = min(max((room - fixed) / unfolded, _THIN_MIN), lane * 1.4)
+        spare = room - fixed - unfolded * lane_h
+        folded = sum(g.condensed for g in groups)
+        if spare > 0 and folded:
+            grown = min(agg_h + spare / folded, lane * _AGG_MAX)
+            spare -= (grown - agg_h) * folded
+            agg_h = grown
+        if self._counter and spare > 0:
             counter = min(counter + spare, _COUNTER_MAX_H)
-        w = self._fm_bold.horizontalAdvance(self._counter_label) if self._counter else 60.0
-        for name, track in self._lanes():
-            chip = self._fm_bold.horizontalAdvance(name) + 16 + _PAD
-            w = max(w, chip + self._fm.horizontalAdvance(task_caption(track.info)))
-        gutter = min(w + 3 * _PAD, max(140.0, self.width() * 0.3))
-        counter_top = legend + n * lane
-        return _Geo(gutter, self.width() - _PAD, legend, lane, counter_top, counter_top + counter)
+        rows, y = [], 0.0
+        for gi, g in enumerate(groups):
+            if g.header:
+                rows.append(_Row(_HEADER, y, header_h, gi, 0))
+                y += header_h
+            if g.condensed:
+                rows.append(_Row(_AGG, y, agg_h, gi, 0))
+                y += agg_h
+            else:
+                rows.extend(
+                    _Row(_LANE, y + i * lane_h, lane_h, gi, i, name)
+                    for i, name in enumerate(g.names)
+                )
+                y += len(g.names) * lane_h
+        view = y if y <= room else max(room, header_h)
+        counter_top = lanes_top + view
+        return _Geo(
+            left,
+            right,
+            lanes_top=lanes_top,
+            lane_h=lane_h,
+            counter_top=counter_top,
+            axis_top=counter_top + counter,
+            phases_top=legend,
+            rows=rows,
+            row_ys=[r.y for r in rows],
+            groups=groups,
+            scroll_max=y - view,
+            text_lanes=lane_h >= self._fm.height() + 8,
+        )
 
     def _fit_range(self) -> tuple[float, float]:
         tr = self._trace
@@ -196,6 +439,27 @@ class TimelineView(QWidget):
         self._lo, self._hi, self._follow = mid - half, mid + half, False
         self.update()
 
+    def _scroll_of(self, g: _Geo) -> float:
+        return min(max(self._scroll, 0.0), g.scroll_max)
+
+    def _visible_rows(self, g: _Geo) -> Iterator[tuple[_Row, float]]:
+        """The rows in view and the y of their top on screen."""
+        scroll = self._scroll_of(g)
+        bottom = scroll + g.counter_top - g.lanes_top
+        i = max(0, bisect_right(g.row_ys, scroll) - 1)
+        rows = g.rows
+        while i < len(rows) and rows[i].y < bottom:
+            yield rows[i], g.lanes_top + rows[i].y - scroll
+            i += 1
+
+    def _row_at(self, y: float) -> _Row | None:
+        g = self._geo()
+        if not g.lanes_top <= y < g.counter_top:
+            return None
+        cy = y - g.lanes_top + self._scroll_of(g)
+        i = bisect_right(g.row_ys, cy) - 1
+        return g.rows[i] if i >= 0 and cy < g.rows[i].y + g.rows[i].h else None
+
     def _times(self, key: str, items: Sequence[_T], time_of: Callable[[_T], int]) -> list[int]:
         """The times of `items` as a plain list, so bisect runs in C without a key function.
 
@@ -207,10 +471,61 @@ class TimelineView(QWidget):
         return times
 
     def _starts(self, name: str, track: TaskTrack) -> list[int]:
-        return self._times(f"lane:{name}", track.spans, _span_start)
+        # Called for every task of a folded group each frame: no key formatting here.
+        times = self._span_starts.get(name)
+        if times is None:
+            times = self._span_starts[name] = []
+        spans = track.spans
+        if len(times) < len(spans):
+            times.extend(span.start_ns for span in spans[len(times) :])
+        return times
 
     def _style(self, state: str) -> tuple[theme.StateStyle, QBrush, QBrush]:
         return self._styles.get(state) or _style_brushes(_FALLBACK)
+
+    def _summaries(self) -> list[_Summary]:
+        """Per group: its tasks' current states and its failures, once per batch of events."""
+        trace = self._trace
+        if trace is None:
+            return []
+        key = (id(trace), trace.event_count, len(trace.tasks))
+        if self._summary_cache is None or self._summary_cache[0] != key:
+            out = []
+            for _, names in self._group_specs():
+                counts: dict[str, int] = {}
+                fails: list[tuple[int, str, str]] = []
+                end: int | None = None
+                for name in names:
+                    track = trace.tasks[name]
+                    state = track.state or ""
+                    counts[state] = counts.get(state, 0) + 1
+                    if state in State.FINAL:
+                        span = track.spans[-1]
+                        end = span.start_ns if end is None else max(end, span.start_ns)
+                        if state == State.FAILED:
+                            fails.append((span.start_ns, name, track.error or span.detail))
+                fails.sort()
+                if sum(counts.get(s, 0) for s in State.FINAL) < len(names):
+                    end = None
+                out.append(_Summary(counts, [f[0] for f in fails], fails, end))
+            self._summary_cache = (key, out)
+        return self._summary_cache[1]
+
+    def _unit(self, group: _Group) -> str:
+        trace = self._trace
+        files = trace is not None and all("label" in trace.tasks[n].info for n in group.names)
+        return "file" if files and group.key is not None else "task"
+
+    def _summary_parts(self, counts: dict[str, int]) -> list[tuple[str, int]]:
+        """(state, count) in reading order: done, receiving, ..., failed, not started."""
+        parts = [(s, counts[s]) for s in _SUMMARY if counts.get(s)]
+        parts += [(s, c) for s, c in counts.items() if c and s not in _SUMMARY and s]
+        if counts.get(""):
+            parts.append(("", counts[""]))
+        return parts
+
+    def _state_text(self, state: str) -> str:
+        return self._style(state)[0].label if state else "not started"
 
     # -- painting --------------------------------------------------------------------------
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
@@ -218,23 +533,34 @@ class TimelineView(QWidget):
         p.fillRect(self.rect(), theme.BG)
         p.setFont(self._font)
         g = self._geo()
+        rows = list(self._visible_rows(g))
         self._paint_legend(p)
-        for row, (name, track) in enumerate(self._lanes()):
-            self._paint_lane_label(p, g, row, name, track)
+        self._paint_gutter(p, g, rows)
         self._paint_axis(p, g)
         if self._trace is None:
             p.setPen(theme.MUTED)
             rect = QRectF(g.left, g.lanes_top, g.right - g.left, g.counter_top - g.lanes_top)
             p.drawText(rect, _CENTER, "No run yet")
         else:
-            self._paint_spans(p, g, self._trace)
+            self._paint_phases(p, g, self._trace)
+            self._paint_spans(p, g, self._trace, rows)
+        self._paint_headers(p, g, rows)
+        if g.scroll_max > 0:
+            self._paint_scrollbar(p, g)
         if self._counter:
             self._paint_counter(p, g, self._counter)
         p.end()
 
     def _paint_legend(self, p: QPainter) -> None:
         x, h = _PAD, self._fm.height()
-        for style, fill, pattern in self._styles.values():
+        styles = list(self._styles.items())
+        room = self.width() - _PAD
+        if self._trace is not None and self._trace.tasks:
+            full = sum(36 + self._fm.horizontalAdvance(st.label) + 24 for _, (st, _, _) in styles)
+            if full - 24 > room:  # not all fit: the states this run has come first
+                used = {s.state for t in self._trace.tasks.values() for s in t.spans[-3:]}
+                styles.sort(key=lambda item: item[0] not in used)
+        for _, (style, fill, pattern) in styles:
             text_w = self._fm.horizontalAdvance(style.label)
             if x + 36 + text_w > self.width():
                 break  # rare states come last; better missing than cut in half
@@ -247,15 +573,53 @@ class TimelineView(QWidget):
             p.drawText(QRectF(x + 36, _PAD, text_w + 2, h), _VCENTER, style.label)
             x += 36 + text_w + 24
 
+    def _paint_gutter(self, p: QPainter, g: _Geo, rows: list[tuple[_Row, float]]) -> None:
+        """Lane chips and captions, aggregate row labels: left of the plot."""
+        p.save()
+        p.setClipRect(QRectF(0, g.lanes_top, self.width(), g.counter_top - g.lanes_top))
+        trace = self._trace
+        # Thin lanes: a name every few lanes, none sticking out of its group.
+        fh = self._fm.height()
+        every = max(1, math.ceil((fh + 2) / g.lane_h))
+        first = math.ceil(max(0.0, fh / 2 - g.lane_h / 2) / g.lane_h)
+        for row, top in rows:
+            group = g.groups[row.group]
+            if row.kind == _LANE and trace is not None:
+                track = trace.tasks[row.name]
+                if g.text_lanes:
+                    self._paint_lane_label(p, g, top, row, track)
+                elif (
+                    row.index >= first
+                    and (row.index - first) % every == 0
+                    and (row.index + 0.5) * g.lane_h + fh / 2 <= len(group.names) * g.lane_h
+                ):
+                    self._paint_thin_label(p, g, top, row)
+            elif row.kind == _AGG:
+                self._paint_agg_label(p, g, top, row.h, group)
+        p.restore()
+
+    def _paint_headers(self, p: QPainter, g: _Geo, rows: list[tuple[_Row, float]]) -> None:
+        # Last, on a clean band: grid and phase lines would cross the text.
+        headers = [(row, top) for row, top in rows if row.kind == _HEADER]
+        if not headers:
+            return
+        summaries = self._summaries()
+        p.save()
+        p.setClipRect(QRectF(0, g.lanes_top, self.width(), g.counter_top - g.lanes_top))
+        for row, top in headers:
+            p.fillRect(QRectF(0, top, self.width(), row.h), theme.BG)
+            self._paint_header(p, g, top, row.h, g.groups[row.group], summaries[row.group])
+        p.restore()
+
     def _paint_lane_label(
-        self, p: QPainter, g: _Geo, row: int, name: str, track: TaskTrack
+        self, p: QPainter, g: _Geo, top: float, row: _Row, track: TaskTrack
     ) -> None:
-        top = g.lanes_top + row * g.lane_h
-        if row % 2:  # zebra bands let the eye follow a lane across a wide screen
-            p.fillRect(QRectF(0, top, self.width(), g.lane_h), theme.PANEL)
-        color = self._colors.get(name) or theme.task_color(row)
+        name, lane_h = row.name, row.h
+        if row.index % 2:  # zebra bands let the eye follow a lane across a wide screen
+            p.fillRect(QRectF(0, top, self.width(), lane_h), theme.PANEL)
+        color = self._colors.get(name) or theme.task_color(row.index)
         h = self._fm_bold.height() + 4
-        chip = QRectF(_PAD, top + (g.lane_h - h) / 2, self._fm_bold.horizontalAdvance(name) + 16, h)
+        chip = QRectF(_PAD, top + (lane_h - h) / 2, self._fm_bold.horizontalAdvance(name) + 16, h)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(color)
@@ -270,8 +634,82 @@ class TimelineView(QWidget):
         info = self._fm.elidedText(
             task_caption(track.info), Qt.TextElideMode.ElideRight, g.left - x - _PAD
         )
-        p.drawText(QRectF(x, top, g.left - x, g.lane_h), _VCENTER, info)
+        p.drawText(QRectF(x, top, g.left - x, lane_h), _VCENTER, info)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+
+    def _paint_thin_label(self, p: QPainter, g: _Geo, top: float, row: _Row) -> None:
+        # Lanes too thin for text: every few lanes a name and a tick, like an axis.
+        mid = top + row.h / 2
+        p.setPen(QPen(theme.MUTED, 1))
+        p.drawLine(QLineF(g.left - _PAD - 6, mid, g.left - 4, mid))
+        h = self._fm.height()
+        p.drawText(QRectF(_PAD + 18, mid - h / 2, g.left - 3 * _PAD - 24, h), _VCENTER, row.name)
+
+    def _paint_triangle(self, p: QPainter, x: float, mid: float, folded: bool) -> None:
+        s = 6.0
+        points = (
+            [QPointF(x, mid - s), QPointF(x + 1.6 * s, mid), QPointF(x, mid + s)]
+            if folded
+            else [QPointF(x - 1, mid - s * 0.7), QPointF(x + 2 * s - 1, mid - s * 0.7),
+                  QPointF(x + s - 1, mid + s * 0.9)]
+        )  # fmt: skip
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(theme.MUTED)
+        p.drawPolygon(QPolygonF(points))
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+
+    def _header_title(self, group: _Group) -> str:
+        return f"{group.title} · {_count(len(group.names), self._unit(group))}"
+
+    def _header_text(self, group: _Group, summary: _Summary) -> str:
+        """The header as one line of text: "threads · 20 files: 14 done, 1 failed"."""
+        parts = self._summary_parts(summary.counts)
+        counts = ", ".join(f"{n} {self._state_text(s)}" for s, n in parts)
+        return f"{self._header_title(group)}: {counts}"
+
+    def _paint_header(
+        self, p: QPainter, g: _Geo, top: float, h: float, group: _Group, summary: _Summary
+    ) -> None:
+        p.setPen(QPen(theme.GRID, 1))
+        p.drawLine(QLineF(0, top + 0.5, self.width(), top + 0.5))
+        mid = top + h / 2
+        self._paint_triangle(p, _PAD, mid, group.condensed)
+        title = self._header_title(group)
+        x = _PAD + 18
+        p.setFont(self._bold)
+        p.setPen(theme.TEXT)
+        w = self._fm_bold.horizontalAdvance(title)
+        p.drawText(QRectF(x, top, w + 2, h), _VCENTER, title)
+        p.setFont(self._font)
+        # The counts, each after a swatch of its state's colour, as in the aggregate strip.
+        x = max(x + w + 3 * _PAD, g.left + _PAD)
+        sw = self._fm.height() * 0.6
+        for state, n in self._summary_parts(summary.counts):
+            text = f"{n} {self._state_text(state)}"
+            tw = self._fm.horizontalAdvance(text)
+            if x + sw + 6 + tw > self.width() - _PAD:
+                p.setPen(theme.MUTED)
+                p.drawText(QRectF(x, top, 30, h), _VCENTER, "…")
+                break
+            if state:
+                p.setPen(theme.MUTED)
+                p.setBrush(self._style(state)[1])
+                p.drawRect(QRectF(x, mid - sw / 2, sw, sw))
+                x += sw + 6
+            p.setPen(theme.BAD if state == State.FAILED else theme.TEXT)
+            p.drawText(QRectF(x, top, tw + 2, h), _VCENTER, text)
+            x += tw + 2 * _PAD
+
+    def _paint_agg_label(self, p: QPainter, g: _Geo, top: float, h: float, group: _Group) -> None:
+        p.fillRect(QRectF(g.left, top + 2, self.width() - g.left, h - 4), theme.PANEL)
+        p.setPen(theme.MUTED)
+        text = self._fm.elidedText(
+            f"show {len(group.names)} lanes",
+            Qt.TextElideMode.ElideRight,
+            g.left - 3 * _PAD - 18,
+        )
+        p.drawText(QRectF(_PAD + 18, top, g.left - _PAD, h), _VCENTER, text)
 
     def _paint_axis(self, p: QPainter, g: _Geo) -> None:
         p.setFont(self._axis_font)
@@ -294,17 +732,73 @@ class TimelineView(QWidget):
         p.drawLines(grid)
         p.setFont(self._font)
 
-    def _paint_spans(self, p: QPainter, g: _Geo, trace: Trace) -> None:
+    def _paint_phases(self, p: QPainter, g: _Geo, trace: Trace) -> None:
+        """Faint bands named after the run's phases above the lanes, dashed lines between."""
+        if not trace.phases or g.lanes_top <= g.phases_top:
+            return
+        top, h = g.phases_top, g.lanes_top - g.phases_top
+        p.save()
+        p.setClipRect(QRectF(g.left, top, g.right - g.left + _PAD, g.counter_top - top))
+        lines: dict[int, QLineF] = {}  # one line where one phase ends and the next starts
+        phases = sorted(trace.phases.items(), key=lambda item: item[1][0])
+        placed = g.left  # right end of the last label drawn
+        p.setFont(self._bold)
+        p.setPen(theme.MUTED)
+        for k, (label, (start, end)) in enumerate(phases):
+            stop = trace.end_ns if end is None else end
+            x0, x1 = self._x(trace.seconds(start), g), self._x(trace.seconds(stop), g)
+            if x1 < g.left or x0 > g.right:
+                continue
+            p.fillRect(QRectF(x0, top + 3, max(x1 - x0, 1.0), h - 6), _PHASE_BAND)
+            for x in (x0, x1) if end is not None else (x0,):
+                lines.setdefault(round(x), QLineF(round(x) + 0.5, top, round(x) + 0.5, g.axis_top))
+            seen0, seen1 = max(x0, g.left), min(x1, g.right)
+            # Centred in its band; a band too narrow lends the room up to the next phase.
+            after = g.right + _PAD
+            if k + 1 < len(phases):
+                after = self._x(trace.seconds(phases[k + 1][1][0]), g)
+            so_far = "" if end is not None else " so far"
+            for text in (f"{label} · {(stop - start) / 1e9:.2f} s{so_far}", label):
+                w = self._fm_bold.horizontalAdvance(text)
+                box = QRectF((seen0 + seen1 - w) / 2, top, w, h)
+                if w > seen1 - seen0 - 8:
+                    if text != label:
+                        continue  # only the bare name may stick out of its band
+                    box.moveLeft(seen0 + 4)
+                if box.left() >= placed + 8 and box.right() <= min(after, g.right + _PAD) - 4:
+                    p.drawText(box, _CENTER, text)
+                    placed = box.right()
+                    break
+        p.setFont(self._font)
+        p.setPen(QPen(_PHASE_LINE, 1, Qt.PenStyle.DashLine))
+        p.drawLines(list(lines.values()))
+        p.restore()
+
+    def _paint_spans(
+        self, p: QPainter, g: _Geo, trace: Trace, rows: list[tuple[_Row, float]]
+    ) -> None:
         # Inlined ns -> px arithmetic: this loop runs per pixel column per lane at 60 Hz.
         px_per_ns = (g.right - g.left) / ((self._hi - self._lo) * 1e9)
         origin = trace.t0_ns + self._lo * 1e9  # the ns at x = g.left
         hi_ns = trace.t0_ns + self._hi * 1e9
-        fills: dict[str, list[QRectF]] = {}
-        labels: list[tuple[float, float, float, str]] = []  # x0, x1, mid y, text
+        fills: _Rects = {}
+        pale: _Rects = {}  # drawn first: what is still to come
+        fail_marks: list[QRectF] = []
+        labels: list[tuple[float, float, float, tuple[str, ...]]] = []  # x0, x1, mid y, texts
         left, limit, end_ns = g.left, g.right + _FINAL_W + 2, trace.end_ns
-        for row, (name, track) in enumerate(self._lanes()):
-            top, mid = g.lanes_top + row * g.lane_h, g.lanes_top + (row + 0.5) * g.lane_h
-            spans, starts, covered = track.spans, self._starts(name, track), left - 2
+        inset = 5.0 if g.text_lanes else (1.0 if g.lane_h >= 8 else 0.0)
+        summaries: list[_Summary] = []
+        for row, top in rows:
+            if row.kind == _AGG:
+                summaries = summaries or self._summaries()
+                self._heat(g, trace, row, top, summaries[row.group].end_ns, fills, pale)
+                self._fail_marks(g, trace, summaries[row.group], top, row.h, fail_marks)
+                continue
+            if row.kind != _LANE:
+                continue
+            track = trace.tasks[row.name]
+            mid = top + row.h / 2
+            spans, starts, covered = track.spans, self._starts(row.name, track), left - 2
             i = max(0, bisect_right(starts, origin) - 1)
             while i < len(spans) and starts[i] <= hi_ns:
                 span = spans[i]
@@ -326,17 +820,38 @@ class TimelineView(QWidget):
                         next_ns = int(origin + (x1 - left) / px_per_ns)
                         i = max(i, bisect_left(starts, next_ns, i) - 1)
                 x1 = min(x1, limit)
-                rect = QRectF(x0, top + 5, x1 - x0, g.lane_h - 10)
-                fills.setdefault(span.state, []).append(rect)
+                rect = QRectF(x0, top + inset, x1 - x0, row.h - 2 * inset)
                 covered = x1
+                texts: tuple[str, ...] = (span.detail or self._style(span.state)[0].label,)
+                if span.end_ns is None and span.state == State.RECEIVING and track.total > 0:
+                    # The open download: the received share filled from the bottom up, the
+                    # rest pale; when it closes the whole span is filled.
+                    share = min(max(track.received / track.total, 0.0), 1.0)
+                    pale.setdefault(span.state, []).append(rect)
+                    got = QRectF(x0, rect.bottom() - share * rect.height(), x1 - x0, 0.0)
+                    got.setBottom(rect.bottom())
+                    fills.setdefault(span.state, []).append(got)
+                    pct = f"{math.floor(share * 100)}%"
+                    texts = (f"{texts[0]} {pct}", pct)
+                else:
+                    fills.setdefault(span.state, []).append(rect)
+                if not g.text_lanes:
+                    continue
                 if final:
-                    labels.append((x1 + 2, g.right + _PAD, mid, self._style(span.state)[0].label))
+                    text = self._style(span.state)[0].label
+                    if span.state == State.FAILED and span.detail:
+                        texts = (f"{text}: {span.detail}", text)
+                    else:
+                        texts = (text,)
+                    labels.append((x1 + 2, g.right + _PAD, mid, texts))
                 elif x1 - x0 >= _LABEL_MIN_PX:
-                    text = span.detail or self._style(span.state)[0].label
-                    labels.append((max(x0, left), min(x1, g.right), mid, text))
+                    labels.append((max(x0, left), min(x1, g.right), mid, texts))
         p.save()
         p.setClipRect(QRectF(g.left, g.lanes_top, self.width(), g.counter_top - g.lanes_top))
         p.setPen(Qt.PenStyle.NoPen)
+        for state, rects in pale.items():
+            p.setBrush(self._pale.get(state, QBrush(_pale(theme.MUTED))))
+            p.drawRects(rects)
         for overlay in (False, True):  # every fill first, then every pattern on top
             for state, rects in fills.items():
                 _, fill, pattern = self._style(state)
@@ -344,9 +859,16 @@ class TimelineView(QWidget):
                 if brush.style() != Qt.BrushStyle.NoBrush:
                     p.setBrush(brush)
                     p.drawRects(rects)
+        if fail_marks:
+            p.setBrush(self._fail_brush)
+            p.drawRects(fail_marks)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        for x0, x1, mid, text in labels:
-            text = self._fm.elidedText(text, Qt.TextElideMode.ElideRight, x1 - x0 - 18)
+        for x0, x1, mid, candidates in labels:
+            room = x1 - x0 - 18
+            text = next(
+                (t for t in candidates if self._fm.horizontalAdvance(t) <= room),
+                self._fm.elidedText(candidates[-1], Qt.TextElideMode.ElideRight, room),
+            )
             if text and text != "…":
                 w, h = self._fm.horizontalAdvance(text), self._fm.height()
                 box = QRectF(x0 + 5, mid - h / 2, w + 8, h)
@@ -356,6 +878,141 @@ class TimelineView(QWidget):
                 p.setPen(theme.TEXT)
                 p.drawText(box, _CENTER, text)
         p.restore()
+
+    def _heat(
+        self,
+        g: _Geo,
+        trace: Trace,
+        row: _Row,
+        top: float,
+        group_end: int | None,
+        fills: _Rects,
+        pale: _Rects,
+    ) -> None:
+        """Add a folded group's strip to the fills; a finished group's strip is kept until
+        the view changes, as nothing in it can change any more (only one group of a
+        comparison runs at a time)."""
+        now = group_end if group_end is not None else (trace.event_count, trace.end_ns)
+        names = len(g.groups[row.group].names)
+        key = (id(trace), self._lo, self._hi, g.left, g.right, top, row.h, names, now)
+        cached = self._heat_cache.get(row.group)
+        if cached is None or cached[0] != key:
+            active: _Rects = {}
+            over: _Rects = {}
+            self._heat_rects(g, trace, row, top, group_end, active, over)
+            cached = self._heat_cache[row.group] = (key, active, over)
+        for source, target in ((cached[1], fills), (cached[2], pale)):
+            for state, rects in source.items():
+                target.setdefault(state, []).extend(rects)
+
+    def _heat_rects(
+        self,
+        g: _Geo,
+        trace: Trace,
+        row: _Row,
+        top: float,
+        group_end: int | None,
+        fills: _Rects,
+        pale: _Rects,
+    ) -> None:
+        """A folded group: per pixel column, how many of its tasks are in each state.
+
+        A task is counted in the column whose middle falls inside one of its spans; a final
+        state counts from then on, until the whole group is over (then the strip ends, so
+        the groups of a comparison read as blocks). Each task's spans are walked once,
+        jumping with bisect to the span current at the next column, and each state keeps a
+        +1/-1 per column where a task enters or leaves it; a running sum over those columns
+        gives the stacks. The cost is spans (or columns) per task, never spans x columns.
+        """
+        names = g.groups[row.group].names
+        ncol = max(1, math.ceil(g.right - g.left))
+        px_per_ns = (g.right - g.left) / ((self._hi - self._lo) * 1e9)
+        origin = trace.t0_ns + self._lo * 1e9
+        ns_per_px = 1.0 / px_per_ns
+        end_ns, final_states = trace.end_ns, State.FINAL
+        # Where final states stop counting: the group's end, or "now" while it runs.
+        over_ns = end_ns if group_end is None else group_end
+        over = min(ncol, max(0, math.ceil((over_ns - origin) * px_per_ns + 0.5)))
+        delta: dict[str, dict[int, int]] = {}
+        for name in names:
+            track = trace.tasks[name]
+            spans = track.spans
+            if not spans:
+                continue
+            starts = self._starts(name, track)
+            col = 0
+            i = bisect_right(starts, origin + 0.5 * ns_per_px) - 1
+            if i < 0:
+                i, col = 0, math.ceil((starts[0] - origin) * px_per_ns - 0.5)
+                if col >= ncol:
+                    continue
+            last = len(spans) - 1
+            while True:
+                span = spans[i]
+                if span.state in final_states:
+                    stop = max(over, col + 1)
+                else:
+                    e = end_ns if span.end_ns is None else span.end_ns
+                    stop = min(ncol, math.ceil((e - origin) * px_per_ns - 0.5))
+                if stop > col:
+                    d = delta.setdefault(span.state, {})
+                    d[col] = d.get(col, 0) + 1
+                    d[stop] = d.get(stop, 0) - 1
+                    col = stop
+                if col >= ncol or i >= last:
+                    break
+                # The span current at the middle of column `col`: the ones before it are
+                # narrower than a pixel and would be painted over anyway.
+                i = max(i + 1, bisect_right(starts, origin + (col + 0.5) * ns_per_px, i + 1) - 1)
+        if not delta:
+            return
+        order = sorted(delta, key=lambda s: _STACK.index(s) if s in _STACK else len(_STACK))
+        stacks = [
+            (delta[s], (pale if s in final_states else fills).setdefault(s, []).append)
+            for s in order
+        ]
+        counts = [0] * len(stacks)
+        cols = sorted({c for d in delta.values() for c in d})
+        bottom, h, scale = top + row.h - 3, row.h - 6, (row.h - 6) / len(names)
+        ceiling, x = bottom - h, g.left
+        for a, b in zip(cols, [*cols[1:], ncol], strict=True):
+            y = bottom
+            for j, (d, add) in enumerate(stacks):
+                k = counts[j] = counts[j] + d.get(a, 0)
+                if k > 0 and a < b:
+                    hh = min(max(k * scale, _STACK_MIN_PX), y - ceiling)
+                    if hh > 0:
+                        add(QRectF(x + a, y - hh, b - a, hh))
+                        y -= hh
+
+    def _fail_marks(
+        self,
+        g: _Geo,
+        trace: Trace,
+        summary: _Summary,
+        top: float,
+        h: float,
+        marks: list[QRectF],
+    ) -> None:
+        """A red mark at every failure of a folded group: one task in 500 must not vanish."""
+        lo = trace.t0_ns + int(self._lo * 1e9)
+        hi = trace.t0_ns + int(self._hi * 1e9)
+        i, j = bisect_left(summary.fail_ns, lo), bisect_right(summary.fail_ns, hi)
+        seen: set[int] = set()
+        for t in summary.fail_ns[i:j]:
+            x = round(self._x(trace.seconds(t), g))
+            if x not in seen:
+                seen.add(x)
+                marks.append(QRectF(x - _FAIL_W / 2, top + 2, _FAIL_W, h - 4))
+
+    def _paint_scrollbar(self, p: QPainter, g: _Geo) -> None:
+        view = g.counter_top - g.lanes_top
+        total = view + g.scroll_max
+        thumb = max(24.0, view * view / total)
+        y = g.lanes_top + (view - thumb) * self._scroll_of(g) / g.scroll_max
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(87, 96, 106, 140))
+        p.drawRect(QRectF(self.width() - 6, y, 5, thumb))
 
     def _counter_extent(self, series: list[tuple[int, float]]) -> tuple[float, float]:
         # Running min/max: refresh() runs at 60 Hz, so only look at samples new since last time.
@@ -434,13 +1091,36 @@ class TimelineView(QWidget):
         p.restore()
 
     # -- interaction -----------------------------------------------------------------------
+    def _toggle(self, groups: Sequence[int]) -> None:
+        """Fold or unfold groups, keeping the first one's header where it is on screen."""
+        g = self._geo()
+        first = next((r for r in g.rows if r.group == groups[0]), None)
+        on_screen = first.y - self._scroll_of(g) if first else 0.0
+        for gi in groups:
+            self._expanded[g.groups[gi].key] = g.groups[gi].condensed
+        self._geo_cache = None
+        self.updateGeometry()
+        g = self._geo()
+        first = next((r for r in g.rows if r.group == groups[0]), None)
+        if first is not None:
+            self._scroll = min(max(first.y - on_screen, 0.0), g.scroll_max)
+        self.update()
+
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
         self.refresh()  # the room kept right of the run's end is in pixels
 
     def wheelEvent(self, event: QtGui.QWheelEvent) -> None:
         if not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            event.ignore()  # a plain wheel belongs to the scroll area around us
+            g = self._geo()
+            if g.scroll_max <= 0:
+                event.ignore()  # a plain wheel belongs to the scroll area around us
+                return
+            # More lanes than room: the wheel scrolls them, the axis and legend stay put.
+            steps = event.angleDelta().y() / 120 or event.pixelDelta().y() / 40
+            self._scroll = min(max(self._scroll_of(g) - steps * 3 * g.lane_h, 0.0), g.scroll_max)
+            self.update()
+            event.accept()
             return
         steps = event.angleDelta().y() / 120 or event.pixelDelta().y() / 40
         t = self._t(event.position().x(), self._geo())
@@ -471,8 +1151,11 @@ class TimelineView(QWidget):
     def mouseReleaseEvent(self, event: QtGui.QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton or self._press_x is None:
             return
-        if not self._dragging and (lane := self._lane_at(event.position().y())) is not None:
-            self.laneClicked.emit(lane[0])
+        if not self._dragging and (row := self._row_at(event.position().y())) is not None:
+            if row.kind == _LANE:
+                self.laneClicked.emit(row.name)
+            else:  # a group's header or its aggregate row
+                self._toggle([row.group])
         self._press_x, self._dragging = None, False
         self.unsetCursor()
 
@@ -483,6 +1166,19 @@ class TimelineView(QWidget):
     def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Home:
             self.fit()
+        elif event.key() == Qt.Key.Key_E:
+            # The group under the mouse; elsewhere all of them: unfold if any is folded.
+            g = self._geo()
+            pos = self.mapFromGlobal(QCursor.pos())
+            row = self._row_at(pos.y()) if self.rect().contains(pos) else None
+            if row is not None and g.groups[row.group].header:
+                self._toggle([row.group])
+                return
+            headed = [i for i, group in enumerate(g.groups) if group.header]
+            unfold = any(g.groups[i].condensed for i in headed)
+            chosen = [i for i in headed if g.groups[i].condensed == unfold]
+            if chosen:
+                self._toggle(chosen)
         else:
             super().keyPressEvent(event)
 
@@ -498,13 +1194,24 @@ class TimelineView(QWidget):
         return super().event(event)
 
     def _lane_at(self, y: float) -> tuple[str, TaskTrack] | None:
-        g, lanes = self._geo(), self._lanes()
-        row = math.floor((y - g.lanes_top) / g.lane_h)
-        return lanes[row] if 0 <= row < len(lanes) else None
+        row = self._row_at(y)
+        if row is None or row.kind != _LANE or self._trace is None:
+            return None
+        return row.name, self._trace.tasks[row.name]
 
     def _tooltip_at(self, pos: QPointF) -> str | None:
         trace, g = self._trace, self._geo()
-        if trace is None or not g.left <= pos.x() <= g.right:
+        if trace is None:
+            return None
+        row = self._row_at(pos.y())
+        if row is not None and row.kind == _HEADER:
+            group = g.groups[row.group]
+            summary = self._summaries()[row.group]
+            act = (
+                f"show its {len(group.names)} lanes" if group.condensed else "fold it into one row"
+            )
+            return f"{self._header_text(group, summary)}\nClick or press E to {act}"
+        if not g.left <= pos.x() <= g.right:
             return None
         t_ns = trace.t0_ns + int(self._t(pos.x(), g) * 1e9)
         if self._counter and g.counter_top <= pos.y() < g.axis_top:
@@ -514,6 +1221,8 @@ class TimelineView(QWidget):
                 return None
             value = self._counter_fmt(series[i][1])
             return f"{self._counter_label}: {value} at {trace.seconds(t_ns):.3f} s"
+        if row is not None and row.kind == _AGG:
+            return self._describe_group(trace, g, row, pos.x(), t_ns)
         lane = self._lane_at(pos.y())
         if lane is None:
             return None
@@ -521,14 +1230,53 @@ class TimelineView(QWidget):
         for span in reversed(lane[1].spans[max(0, i - 2) : i + 1]):  # the newest span wins
             x0, x1 = self._span_px(trace, span, g)
             if x0 - 1 <= pos.x() <= x1 + 1:
-                return self._describe(trace, lane[0], span)
+                text = self._describe(trace, lane[0], span)
+                caption = task_caption(lane[1].info)
+                return text if g.text_lanes or not caption else f"{text}\n{caption}"
+        if not g.text_lanes:  # no chip to read: still say whose lane this is
+            caption = task_caption(lane[1].info)
+            return f"{lane[0]} — {caption}" if caption else lane[0]
         return None
 
     def _describe(self, trace: Trace, name: str, span: Span) -> str:
-        head = f"{name} — {span.detail or self._style(span.state)[0].label}"
+        text = span.detail or self._style(span.state)[0].label
+        if span.state == State.FAILED and span.detail:
+            text = f"failed: {span.detail}"
+        head = f"{name} — {text}"
         start = trace.seconds(span.start_ns)
         if span.state in State.FINAL:
             return f"{head}\nat {start:.3f} s"
+        if span.end_ns is None and span.state == State.RECEIVING:
+            track = trace.tasks[name]
+            got = f"{track.received / 1024:,.0f} KiB"
+            if track.total:
+                got += f" of {track.total / 1024:,.0f} KiB ({track.received / track.total:.0%})"
+            head = f"{head} {got}"
         end = trace.seconds(trace.end_ns if span.end_ns is None else span.end_ns)
         so_far = " so far" if span.end_ns is None else ""
         return f"{head}\n{start:.3f} s → {end:.3f} s ({end - start:.3f} s{so_far})"
+
+    def _describe_group(self, trace: Trace, g: _Geo, row: _Row, x: float, t_ns: int) -> str:
+        """An aggregate row: the failures under the mouse, else the group's states then."""
+        group = g.groups[row.group]
+        summary = self._summaries()[row.group]
+        lo = trace.t0_ns + int(self._t(x - _FAIL_HIT_PX, g) * 1e9)
+        hi = trace.t0_ns + int(self._t(x + _FAIL_HIT_PX, g) * 1e9)
+        near = summary.fails[bisect_left(summary.fail_ns, lo) : bisect_right(summary.fail_ns, hi)]
+        if len(near) == 1:
+            t, name, error = near[0]
+            return f"{name} — failed: {error}\nat {trace.seconds(t):.3f} s"
+        if near:
+            lines = [
+                f"{name} — failed: {error} at {trace.seconds(t):.3f} s" for t, name, error in near
+            ]
+            more = f"\n… and {len(lines) - 8} more" if len(lines) > 8 else ""
+            return "\n".join(lines[:8]) + more
+        counts: dict[str, int] = {}
+        for name in group.names:
+            track = trace.tasks[name]
+            i = bisect_right(self._starts(name, track), t_ns) - 1
+            state = track.spans[i].state if i >= 0 else ""
+            counts[state] = counts.get(state, 0) + 1
+        parts = ", ".join(f"{n} {self._state_text(s)}" for s, n in self._summary_parts(counts))
+        return f"{self._header_title(group)} at {trace.seconds(t_ns):.3f} s: {parts}"
