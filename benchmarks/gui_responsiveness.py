@@ -16,11 +16,11 @@ from time import perf_counter
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import qasync  # noqa: E402
-from PySide6.QtCore import QTimer  # noqa: E402
+import qasync
+from PySide6.QtCore import QTimer
 
-from threadtruth_gui.ui.app import application  # noqa: E402
-from threadtruth_gui.ui.main_window import MainWindow  # noqa: E402
+from threadtruth_gui.ui.app import application
+from threadtruth_gui.ui.main_window import MainWindow
 
 N = 1000
 PARAMS = {"n": N, "size": 16, "latency": 0.5, "rate": 32.0, "timeout": 10.0}
@@ -52,16 +52,20 @@ class _Probe:
 
 def _summary(name: str, late: list[float], extra: str = "") -> str:
     p99 = statistics.quantiles(late, n=100)[98] if len(late) >= 100 else max(late)
-    return (f"  {name:<24} ticks {len(late):5d}  p50 {statistics.median(late):6.1f} ms  "
-            f"p99 {p99:6.1f} ms  max {max(late):6.1f} ms{extra}")
+    return (
+        f"  {name:<24} ticks {len(late):5d}  p50 {statistics.median(late):6.1f} ms  "
+        f"p99 {p99:6.1f} ms  max {max(late):6.1f} ms{extra}"
+    )
 
 
 async def _measure(window: MainWindow, probe: _Probe) -> None:
     probe.start()
     await asyncio.sleep(3)
     idle = probe.stop()
-    print(f"GUI timer lateness, {TICK_MS} ms timer, {N} downloads of {PARAMS['size']} KiB "
-          f"at {PARAMS['rate']:.0f} KiB/s, latency {PARAMS['latency']} s")
+    print(
+        f"GUI timer lateness, {TICK_MS} ms timer, {N} downloads of {PARAMS['size']} KiB "
+        f"at {PARAMS['rate']:.0f} KiB/s, latency {PARAMS['latency']} s"
+    )
     print(_summary("anchor: idle window", idle))
     for scenario in ("downloads-threads", "downloads-asyncio"):
         window.select(scenario)
