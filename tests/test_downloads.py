@@ -120,7 +120,8 @@ def test_sequential_takes_about_n_times_longer_than_threads_and_asyncio() -> Non
     assert modes["threads"]["speedup"] > 3
     assert modes["asyncio"]["speedup"] > 3
     assert modes["threads"]["thread_growth"] >= 8  # one thread per file
-    assert modes["asyncio"]["thread_growth"] <= 1  # the loop's own thread at most
+    # the loop's own thread, and the few that hash finished files
+    assert modes["asyncio"]["thread_growth"] < modes["threads"]["thread_growth"]
     assert len(result.tasks) == 24
     assert {t["mode"] for t in result.tasks} == {"sequential", "threads", "asyncio"}
     # sequential lanes really do follow each other: each starts after the previous ended

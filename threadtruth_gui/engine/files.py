@@ -84,10 +84,10 @@ class DownloadFolder:
 
     def open(self) -> Path:
         if self._given:
-            self.path = check_folder(self._given)
+            self.path = check_folder(self._given).resolve()
             self._taken = {p.name.lower() for p in self.path.iterdir()}
         else:
-            self.path = Path(tempfile.mkdtemp(prefix="threadtruth-"))
+            self.path = Path(tempfile.mkdtemp(prefix="threadtruth-")).resolve()
             self._temporary = True
         return self.path
 
@@ -97,8 +97,10 @@ class DownloadFolder:
             raise RuntimeError("the download folder is not open")
         with self._lock:  # threads claim names at the same time
             name = safe_name(raw_name, self._taken)
-        target = (self.path / name).resolve()
-        if target.parent != self.path.resolve():  # defence in depth: never outside
+        target = self.path / name
+        # defence in depth: a safe name is one plain component (no resolve(): it costs a
+        # stat per path component, on the event loop when coroutines claim names)
+        if target.parent != self.path or name in ("", ".", ".."):
             raise ValueError(f"refusing to write outside {self.path}: {raw_name!r}")
         return target
 

@@ -200,13 +200,16 @@ def _failure(exc: BaseException, timeout: float) -> TaskFailed:
     return TaskFailed(text, bytes=got, verified=False)
 
 
-def _verify(path: Path, expected: str | None, folder: DownloadFolder) -> dict[str, Any]:
+def _verify(
+    path: Path, expected: str | None, folder: DownloadFolder, got: int | None = None
+) -> dict[str, Any]:
+    got = _received() if got is None else got
     if expected:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         if digest != expected.strip().lower():
             folder.discard(path)
-            raise TaskFailed("checksum mismatch", bytes=_received(), verified=False)
-    return {"status": "done", "bytes": _received(), "verified": bool(expected)}
+            raise TaskFailed("checksum mismatch", bytes=got, verified=False)
+    return {"status": "done", "bytes": got, "verified": bool(expected)}
 
 
 def fetch(job: Job) -> dict[str, Any]:
@@ -234,7 +237,10 @@ async def fetch_async(session: aiohttp.ClientSession, job: Job) -> dict[str, Any
     except Exception as exc:
         job.folder.discard(path)
         raise _failure(exc, job.timeout) from exc
-    return _verify(path, expected, job.folder)
+    # reading the file back to hash it would block the loop (and the window with it)
+    got = _received()
+    verdict = await asyncio.to_thread(_verify, path, expected, job.folder, got)
+    return verdict
 
 
 def make_plan(params: dict[str, Any], modes: tuple[str, ...]) -> Plan:

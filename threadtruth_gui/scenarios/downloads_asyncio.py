@@ -20,8 +20,10 @@ SCENARIO = Scenario(
     description=(
         "One coroutine per URL runs download_async() with one shared aiohttp.ClientSession "
         "(connection limit set to the number of files, a read timeout set on purpose), all "
-        "gathered on one event loop: the app's qasync loop in the window, a plain loop in "
-        "the CLI. Chunks are streamed with iter_chunked so progress can be drawn."
+        "gathered on one event loop: in the window its own qasync loop, up to 200 files, "
+        "and above that a loop on a worker thread, because a thousand downloads on the "
+        "window's loop freeze the window; in the CLI a plain loop. Each finished file is "
+        "hashed in a worker thread (asyncio.to_thread) so verifying it never blocks the loop."
     ),
     plan=_plan,
     verdict=_downloads.verdict,

@@ -14,11 +14,20 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from threadtruth_gui.engine.events import Event
-from threadtruth_gui.engine.runner import Run, RunResult
+from threadtruth_gui.engine.runner import Plan, Run, RunResult
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.engine.trace import Trace
 
 FRAME_MS = 16
+# Coroutines run on the window's own qasync loop up to this many; beyond it they run on a
+# loop in a worker thread. 1000 aiohttp downloads on the window's loop stalled the window
+# (10 ms timer p99 late by ~440 ms) against ~37 ms on a worker loop: benchmarks/
+# gui_responsiveness.py.
+WINDOW_LOOP_MAX_TASKS = 200
+
+
+def _async_tasks(plan: Plan) -> int:
+    return sum(len(phase.tasks) for phase in plan.all_phases() if phase.mode == "asyncio")
 
 
 def _gui_loop() -> asyncio.AbstractEventLoop | None:
@@ -46,6 +55,7 @@ class RunBridge(QObject):
         self.trace: Trace | None = None
         self.result: RunResult | None = None
         self.last_batch: list[Event] = []
+        self.on_window_loop = False  # whether this run's coroutines use the qasync loop
         self._cursor = 0
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_MS)
@@ -59,7 +69,11 @@ class RunBridge(QObject):
         self.reset()
         try:
             self.scenario, self.params = scenario, scenario.resolve(params)
-            self.run = scenario.start(self.params, loop=_gui_loop())
+            plan = scenario.plan(self.params)
+            self.on_window_loop = 0 < _async_tasks(plan) <= WINDOW_LOOP_MAX_TASKS
+            loop = _gui_loop() if self.on_window_loop else None
+            self.run = Run(plan, loop=loop)
+            self.run.start()
         except Exception as exc:  # shown by the window, never swallowed
             self.run = None
             self.failed.emit(f"Could not start {scenario.id}: {exc}")

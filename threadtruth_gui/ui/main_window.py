@@ -259,11 +259,19 @@ class MainWindow(QMainWindow):
         self._showing_result = False
         self.verdict.show_idle("Running… watch the code markers and the lanes.")
         self.timeline.set_trace(self.bridge.trace, self.colors)
-        self._status(
-            "Running on real threads."
-            if self.scenario and self.scenario.panel == "account"
-            else "Running…"
-        )
+        if self.bridge.on_window_loop:
+            where = "coroutines on the window's own event loop"
+        elif self.scenario is not None and any(
+            t.get("mode") == "asyncio" for t in self._task_infos()
+        ):
+            where = "coroutines on a worker thread's event loop (over 200 of them)"
+        else:
+            where = "real threads"
+        self._status(f"Running: {where}.")
+
+    def _task_infos(self) -> list[dict[str, Any]]:
+        run = self.bridge.run
+        return [spec.info for spec in run.plan.all_tasks()] if run else []
 
     @Slot()
     def _on_updated(self) -> None:
@@ -284,6 +292,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_finished(self, result: RunResult) -> None:
         self._on_updated()
+        self.timeline.refresh(force=True)  # the last frame is never skipped
         if self.bridge.trace is not None:
             self.panel.finish(result, self.bridge.trace)
         self._showing_result = True

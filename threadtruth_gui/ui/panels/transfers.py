@@ -22,7 +22,16 @@ from threadtruth_gui.engine.runner import Plan, RunResult
 from threadtruth_gui.engine.trace import Trace
 from threadtruth_gui.ui import theme
 
-_COLUMNS = ("mode", "files done", "failed", "total", "speedup", "peak threads", "memory growth")
+_COLUMNS = ("mode", "done", "failed", "time", "speedup", "threads", "memory")
+_TIPS = (
+    "how the files were fetched",
+    "files downloaded and verified",
+    "files that failed (the reasons are listed below)",
+    "wall time of this mode, first request to last byte",
+    "sequential time divided by this mode's time",
+    "peak threads in the process while this mode ran (growth in brackets)",
+    "peak growth of the process's resident memory while this mode ran",
+)
 _RATE_WINDOW_NS = 1_000_000_000  # the live rate is measured over the last second
 _MAX_FAILED_SHOWN = 6
 
@@ -58,7 +67,13 @@ class TransfersPanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        for col, tip in enumerate(_TIPS):
+            item = self.table.horizontalHeaderItem(col)
+            if item is not None:
+                item.setToolTip(tip)
         self.failed = QLabel()
         self.failed.setWordWrap(True)
         self.failed.setStyleSheet(f"color: {theme.BAD.name()};")
@@ -146,5 +161,5 @@ class TransfersPanel(QWidget):
             self._cell(row, 3, f"{stats['total_s']:.2f} s")
             speedup = stats.get("speedup")
             self._cell(row, 4, f"{speedup:.1f}×" if speedup else "")
-            self._cell(row, 5, f"{stats['peak_threads']} (+{stats['thread_growth']})")
+            self._cell(row, 5, str(stats["peak_threads"]))
             self._cell(row, 6, f"{stats['peak_rss_growth_kib'] / 1024:.1f} MiB")

@@ -13,6 +13,7 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from time import perf_counter
 from typing import TypeVar
 
 from PySide6 import QtGui
@@ -32,6 +33,7 @@ _MIN_SPAN_S, _MAX_SPAN_S = 1e-6, 3600.0  # zoom limits; below 1 µs there is onl
 _FINAL_W = 8.0  # px: final states are instants; a cap makes them visible and hoverable
 _PAD = 8.0
 _COUNTER_H, _COUNTER_MAX_H = 70.0, 150.0
+_PAINT_SHARE = 4.0  # wait this many paint-times between live repaints
 _AXIS_PT = 14.0  # tick labels: the smallest text, still 14 pt for a shared screen
 _TICK_PX = 110.0  # aim for one tick label about every this many pixels
 _LABEL_MIN_PX = 48.0  # narrower spans get no text; a sliver of letters helps nobody
@@ -184,6 +186,8 @@ class TimelineView(QWidget):
         self._summary_cache: tuple[tuple[int, int, int], list[_Summary]] | None = None
         self._label_w = (0, 0.0)  # lanes measured so far, the widest chip and caption
         self._follow = True
+        self._paint_s = 0.0  # how long the last paint took
+        self._painted_at = 0.0
         self._lo, self._hi = self._fit_range()
         self._press_x: float | None = None
         self._press_range = (0.0, 0.0)
@@ -203,10 +207,16 @@ class TimelineView(QWidget):
         self.updateGeometry()
         self.fit()
 
-    def refresh(self) -> None:
+    def refresh(self, force: bool = False) -> None:
         if self._trace and len(self._trace.tasks) != self._lane_count:
             self._lane_count = len(self._trace.tasks)  # tasks appear as they START
             self.updateGeometry()
+        # Level of detail in time: a paint that costs more than a sliver of a frame (a
+        # thousand live lanes) is repeated less often, so the GUI thread stays responsive;
+        # the picture then moves at a lower frame rate instead of the window stalling.
+        since = perf_counter() - self._painted_at
+        if not force and since < self._paint_s * _PAINT_SHARE:
+            return
         if self._follow:
             self._lo, self._hi = self._fit_range()
         self.update()
@@ -220,7 +230,7 @@ class TimelineView(QWidget):
 
     def fit(self) -> None:
         self._follow = True
-        self.refresh()
+        self.refresh(force=True)
 
     def visible_range(self) -> tuple[float, float]:
         return self._lo, self._hi
@@ -529,6 +539,12 @@ class TimelineView(QWidget):
 
     # -- painting --------------------------------------------------------------------------
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
+        started = perf_counter()
+        self._paint(event)
+        self._painted_at = perf_counter()
+        self._paint_s = self._painted_at - started
+
+    def _paint(self, event: QtGui.QPaintEvent) -> None:
         p = QPainter(self)
         p.fillRect(self.rect(), theme.BG)
         p.setFont(self._font)
@@ -1108,7 +1124,7 @@ class TimelineView(QWidget):
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
-        self.refresh()  # the room kept right of the run's end is in pixels
+        self.refresh(force=True)  # the room kept right of the run's end is in pixels
 
     def wheelEvent(self, event: QtGui.QWheelEvent) -> None:
         if not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
