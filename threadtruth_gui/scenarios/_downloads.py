@@ -324,7 +324,7 @@ def verdict(result: RunResult, trace: Trace) -> Verdict:
             for label, m in modes.items()
             if label != "sequential" and "speedup" in m
         ]
-        headline = "Faster than one by one: " + ", ".join(fast)
+        headline = "Speedup over one by one: " + ", ".join(fast)
     else:
         total = next(iter(modes.values()))["total_s"] if modes else result.duration_s
         headline = f"{len(done)} of {len(result.tasks)} files downloaded in {total:.2f} s"

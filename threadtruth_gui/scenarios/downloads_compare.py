@@ -15,7 +15,7 @@ def _plan(params: dict[str, Any]) -> Plan:
 
 SCENARIO = Scenario(
     id="downloads-compare",
-    title="Downloads: sequential vs threads vs asyncio",
+    title="Downloads, three ways",
     summary="The same files three ways, one after the other,\non one time axis.",
     description=(
         "The same files are downloaded one after another, then on one thread each, then as "

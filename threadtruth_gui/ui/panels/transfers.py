@@ -22,16 +22,16 @@ from threadtruth_gui.engine.runner import Plan, RunResult
 from threadtruth_gui.engine.trace import Trace
 from threadtruth_gui.ui import theme
 
-_COLUMNS = ("mode", "done", "failed", "time", "speedup", "threads", "memory")
-_TIPS = (
-    "how the files were fetched",
-    "files downloaded and verified",
-    "files that failed (the reasons are listed below)",
-    "wall time of this mode, first request to last byte",
-    "sequential time divided by this mode's time",
-    "peak threads in the process while this mode ran (growth in brackets)",
-    "peak growth of the process's resident memory while this mode ran",
+# one row per measure, one column per mode: three modes fit a narrow panel at 15 pt
+_ROWS = (
+    ("done", "files downloaded and verified"),
+    ("failed", "files that failed (the reasons are listed below)"),
+    ("time", "wall time of this mode, first request to last byte"),
+    ("speedup", "sequential time divided by this mode's time"),
+    ("threads", "peak threads in the process while this mode ran"),
+    ("memory", "peak growth of the process's resident memory while this mode ran"),
 )
+_DONE, _FAILED, _TIME, _SPEEDUP, _THREADS, _MEMORY = range(len(_ROWS))
 _RATE_WINDOW_NS = 1_000_000_000  # the live rate is measured over the last second
 _MAX_FAILED_SHOWN = 6
 
@@ -47,33 +47,36 @@ def size_text(n: float) -> str:
 class TransfersPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        big = theme.body_font(theme.BODY_PT + 9, bold=True)
+        big = theme.body_font(theme.BODY_PT + 5, bold=True)
         self.received = QLabel("0 B")
         self.rate = QLabel("0 B/s")
         self.counts = QLabel("0 / 0 done")
-        for label in (self.received, self.rate, self.counts):
-            label.setFont(big)
         stats = QGridLayout()
+        stats.setHorizontalSpacing(24)
         for col, (caption, value) in enumerate(
             (("received", self.received), ("rate", self.rate), ("files", self.counts))
         ):
+            value.setFont(big)
             cap = QLabel(caption)
             cap.setStyleSheet(f"color: {theme.MUTED.name()};")
             stats.addWidget(cap, 0, col)
             stats.addWidget(value, 1, col)
-        self.table = QTableWidget(0, len(_COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(_COLUMNS))
-        self.table.verticalHeader().setVisible(False)
+            stats.setColumnStretch(col, 1)
+        self.table = QTableWidget(len(_ROWS), 0)
+        self.table.setVerticalHeaderLabels([name for name, _ in _ROWS])
+        for row, (_, tip) in enumerate(_ROWS):
+            item = self.table.verticalHeaderItem(row)
+            if item is not None:
+                item.setToolTip(tip)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        for col, tip in enumerate(_TIPS):
-            item = self.table.horizontalHeaderItem(col)
-            if item is not None:
-                item.setToolTip(tip)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setFixedHeight(
+            self.table.horizontalHeader().sizeHint().height()
+            + self.table.verticalHeader().defaultSectionSize() * len(_ROWS)
+            + 4
+        )
         self.failed = QLabel()
         self.failed.setWordWrap(True)
         self.failed.setStyleSheet(f"color: {theme.BAD.name()};")
@@ -94,28 +97,18 @@ class TransfersPanel(QWidget):
         self.rate.setText("0 B/s")
         self.counts.setText(f"0 / {len(plan.all_tasks())} done")
         self.failed.setText("")
-        self.table.setRowCount(len(self._modes))
-        for row, mode in enumerate(self._modes):
-            self._row(row, [mode, "", "", "", "", "", ""])
-        self.table.setFixedHeight(
-            self.table.horizontalHeader().height()
-            + self.table.verticalHeader().defaultSectionSize() * len(self._modes)
-            + 6
-        )
+        self.table.setColumnCount(len(self._modes))
+        self.table.setHorizontalHeaderLabels(self._modes)
+        for col in range(len(self._modes)):
+            for row in range(len(_ROWS)):
+                item = QTableWidgetItem("")
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.table.setItem(row, col, item)
 
     def _cell(self, row: int, col: int, text: str) -> None:
         item = self.table.item(row, col)
         if item is not None:
             item.setText(text)
-
-    def _row(self, row: int, cells: list[str]) -> None:
-        for col, text in enumerate(cells):
-            item = QTableWidgetItem(text)
-            item.setTextAlignment(
-                Qt.AlignmentFlag.AlignVCenter
-                | (Qt.AlignmentFlag.AlignLeft if col == 0 else Qt.AlignmentFlag.AlignRight)
-            )
-            self.table.setItem(row, col, item)
 
     def update_from(self, trace: Trace) -> None:
         total = done = failed = 0
@@ -139,10 +132,10 @@ class TransfersPanel(QWidget):
         self.received.setText(size_text(total))
         self.rate.setText(f"{size_text(rate)}/s")
         self.counts.setText(f"{done} / {self._task_count} done")
-        for row, mode in enumerate(self._modes):
+        for col, mode in enumerate(self._modes):
             ok, bad = per_mode.get(mode, [0, 0])
-            self._cell(row, 1, str(ok))
-            self._cell(row, 2, str(bad) if bad else "")
+            self._cell(_DONE, col, str(ok))
+            self._cell(_FAILED, col, str(bad))
         if errors:
             shown = errors[:_MAX_FAILED_SHOWN]
             more = len(errors) - len(shown)
@@ -154,12 +147,12 @@ class TransfersPanel(QWidget):
         self.update_from(trace)
         self.rate.setText("—")
         modes = result.outcome.get("modes", {})
-        for row, mode in enumerate(self._modes):
+        for col, mode in enumerate(self._modes):
             stats = modes.get(mode)
             if not stats:
                 continue
-            self._cell(row, 3, f"{stats['total_s']:.2f} s")
+            self._cell(_TIME, col, f"{stats['total_s']:.2f} s")
             speedup = stats.get("speedup")
-            self._cell(row, 4, f"{speedup:.1f}×" if speedup else "")
-            self._cell(row, 5, str(stats["peak_threads"]))
-            self._cell(row, 6, f"{stats['peak_rss_growth_kib'] / 1024:.1f} MiB")
+            self._cell(_SPEEDUP, col, f"{speedup:.1f}×" if speedup else "")
+            self._cell(_THREADS, col, str(stats["peak_threads"]))
+            self._cell(_MEMORY, col, f"{stats['peak_rss_growth_kib'] / 1024:.1f} MiB")
