@@ -7,23 +7,15 @@ the server sends, and removes partial files on failure and cancel.
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import aiohttp
-import requests
-
-from threadtruth_gui.engine.context import RunCancelled, TaskFailed, current
 from threadtruth_gui.engine.demo_server import DemoServer, ServerConfig, file_name, parse_faults
 from threadtruth_gui.engine.events import State
 from threadtruth_gui.engine.files import DownloadFolder, check_folder, check_url, name_from_url
 from threadtruth_gui.engine.runner import Phase, PhaseStats, Plan, RunResult, TaskSpec, Verdict
 from threadtruth_gui.engine.scenario import Param
 from threadtruth_gui.engine.trace import Trace
-from threadtruth_gui.scenarios._fetch import client_session, download, download_async
 
 MODE_LETTER = {"sequential": "S", "threads": "T", "asyncio": "A"}
 TRACED_LANES = 8  # line markers for the first few downloads only: tracing costs speed
@@ -150,100 +142,12 @@ class Source:
             self.server.stop()
 
 
-@dataclass
-class Job:
-    number: int  # 1-based
-    source: Source
-    folder: DownloadFolder
-    timeout: float
-
-    @property
-    def url(self) -> str:
-        return self.source.urls[self.number - 1]
-
-
-def _received() -> int:
-    ctx = current()
-    return ctx.run.received.get(ctx.task, 0) if ctx else 0
-
-
-def _failure(exc: BaseException, timeout: float) -> TaskFailed:
-    """The error a lecturer should read: "HTTP 404", "connection reset after 37 KiB"."""
-    got = _received()
-    if isinstance(exc, requests.HTTPError) and exc.response is not None:
-        text = f"HTTP {exc.response.status_code}"
-    elif isinstance(exc, aiohttp.ClientResponseError):
-        text = f"HTTP {exc.status}"
-    elif isinstance(exc, requests.Timeout | asyncio.TimeoutError) or (
-        isinstance(exc, requests.ConnectionError) and "Read timed out" in str(exc)
-    ):
-        text = f"no data for {timeout:g} s"
-    elif isinstance(
-        exc,
-        requests.ConnectionError
-        | requests.exceptions.ChunkedEncodingError
-        | aiohttp.ClientPayloadError
-        | aiohttp.ServerDisconnectedError
-        | aiohttp.ClientOSError
-        | ConnectionError,
-    ):
-        refused = "refused" in str(exc).lower() or isinstance(exc, ConnectionRefusedError)
-        text = (
-            "connection refused"
-            if refused and not got
-            else (f"connection reset after {got / 1024:.0f} KiB")
-        )
-    elif isinstance(exc, OSError):
-        text = f"cannot write the file: {exc.strerror or exc}"
-    else:
-        text = f"{type(exc).__name__}: {exc}"
-    return TaskFailed(text, bytes=got, verified=False)
-
-
-def _verify(
-    path: Path, expected: str | None, folder: DownloadFolder, got: int | None = None
-) -> dict[str, Any]:
-    got = _received() if got is None else got
-    if expected:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        if digest != expected.strip().lower():
-            folder.discard(path)
-            raise TaskFailed("checksum mismatch", bytes=got, verified=False)
-    return {"status": "done", "bytes": got, "verified": bool(expected)}
-
-
-def fetch(job: Job) -> dict[str, Any]:
-    """One download on this thread (threads and sequential mode)."""
-    path = job.folder.claim(name_from_url(job.url))
-    try:
-        expected = download(job.url, path, job.timeout)
-    except RunCancelled:
-        job.folder.discard(path)
-        raise
-    except Exception as exc:
-        job.folder.discard(path)
-        raise _failure(exc, job.timeout) from exc
-    return _verify(path, expected, job.folder)
-
-
-async def fetch_async(session: aiohttp.ClientSession, job: Job) -> dict[str, Any]:
-    """One download as a coroutine on the run's event loop (asyncio mode)."""
-    path = job.folder.claim(name_from_url(job.url))
-    try:
-        expected = await download_async(session, job.url, path)
-    except (asyncio.CancelledError, RunCancelled):
-        job.folder.discard(path)
-        raise
-    except Exception as exc:
-        job.folder.discard(path)
-        raise _failure(exc, job.timeout) from exc
-    # reading the file back to hash it would block the loop (and the window with it)
-    got = _received()
-    verdict = await asyncio.to_thread(_verify, path, expected, job.folder, got)
-    return verdict
-
-
 def make_plan(params: dict[str, Any], modes: tuple[str, ...]) -> Plan:
+    # requests and aiohttp load here, when a download scenario is first opened, not at
+    # startup (they cost ~0.4 s: benchmarks/startup.py)
+    from threadtruth_gui.scenarios._download_jobs import Job, fetch, fetch_async
+    from threadtruth_gui.scenarios._fetch import client_session, download, download_async
+
     source = Source(params)
     folder = DownloadFolder(params["out"] or None)
     timeout = params["timeout"]
