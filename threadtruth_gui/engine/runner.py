@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from time import perf_counter_ns
-from typing import Any
+from typing import Any, Protocol
 
 from threadtruth_gui.engine.context import (
     RunCancelled,
@@ -154,6 +154,24 @@ def _rss_bytes() -> int:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0
+
+
+class RunHandle(Protocol):
+    """What the window and `Scenario.finish` need of a run, in this process or another."""
+
+    plan: Plan
+    recorder: Recorder
+
+    def start(self) -> None: ...
+    def cancel(self) -> None: ...
+    def join(self, timeout: float | None = None) -> bool: ...
+    def stop(self, timeout: float = 5.0) -> bool: ...
+    @property
+    def finished(self) -> bool: ...
+    @property
+    def cancelled(self) -> bool: ...
+    def result(self, scenario: str, params: dict[str, Any]) -> RunResult: ...
+    def trace(self) -> Trace: ...
 
 
 class Run:

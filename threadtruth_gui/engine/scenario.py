@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from threadtruth_gui.engine.runner import Plan, Run, RunResult, Verdict
+from threadtruth_gui.engine.runner import Plan, Run, RunHandle, RunResult, Verdict
 from threadtruth_gui.engine.trace import Trace
 
 
@@ -109,7 +109,7 @@ class Scenario:
         return run
 
     def finish(
-        self, run: Run, params: Mapping[str, Any], trace: Trace | None = None
+        self, run: RunHandle, params: Mapping[str, Any], trace: Trace | None = None
     ) -> tuple[RunResult, Trace]:
         """The result and trace of a finished run, with its verdict (none if cancelled).
 

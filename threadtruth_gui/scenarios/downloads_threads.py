@@ -21,7 +21,8 @@ SCENARIO = Scenario(
         "One real thread per URL runs download(): its own requests.Session, stream=True "
         "and iter_content, so progress can be drawn (the reference text reads each body "
         "at once). Threads release the GIL while they wait on the network, so the waits "
-        "overlap. Files come from the offline demo server in its own process."
+        "overlap. Files come from the offline demo server in its own process. In the window, "
+        "runs of more than 200 threads go to a separate process so the window stays responsive."
     ),
     plan=_plan,
     verdict=_downloads.verdict,

@@ -13,21 +13,17 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from threadtruth_gui.engine.child import ProcessRun
 from threadtruth_gui.engine.events import Event
-from threadtruth_gui.engine.runner import Plan, Run, RunResult
+from threadtruth_gui.engine.runner import Run, RunResult
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.engine.trace import Trace
 
 FRAME_MS = 16
-# Coroutines run on the window's own qasync loop up to this many; beyond it they run on a
-# loop in a worker thread. 1000 aiohttp downloads on the window's loop stalled the window
-# (10 ms timer p99 late by ~440 ms) against ~37 ms on a worker loop: benchmarks/
-# gui_responsiveness.py.
-WINDOW_LOOP_MAX_TASKS = 200
-
-
-def _async_tasks(plan: Plan) -> int:
-    return sum(len(phase.tasks) for phase in plan.all_phases() if phase.mode == "asyncio")
+# Runs with more tasks than this run in a child process: a thousand busy threads in the
+# window's own process hold the GIL the window needs to paint, and coroutines that many on
+# the window's loop leave it no time (benchmarks/gui_responsiveness.py).
+IN_PROCESS_MAX_TASKS = 200
 
 
 def _gui_loop() -> asyncio.AbstractEventLoop | None:
@@ -51,11 +47,11 @@ class RunBridge(QObject):
         super().__init__(parent)
         self.scenario: Scenario | None = None
         self.params: dict[str, Any] = {}
-        self.run: Run | None = None
+        self.run: Run | ProcessRun | None = None
         self.trace: Trace | None = None
         self.result: RunResult | None = None
         self.last_batch: list[Event] = []
-        self.on_window_loop = False  # whether this run's coroutines use the qasync loop
+        self.in_child = False  # whether this run is in a child process
         self._cursor = 0
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_MS)
@@ -70,9 +66,12 @@ class RunBridge(QObject):
         try:
             self.scenario, self.params = scenario, scenario.resolve(params)
             plan = scenario.plan(self.params)
-            self.on_window_loop = 0 < _async_tasks(plan) <= WINDOW_LOOP_MAX_TASKS
-            loop = _gui_loop() if self.on_window_loop else None
-            self.run = Run(plan, loop=loop)
+            self.in_child = len(plan.all_tasks()) > IN_PROCESS_MAX_TASKS
+            self.run = (
+                ProcessRun(scenario.id, self.params, plan)
+                if self.in_child
+                else Run(plan, loop=_gui_loop())  # coroutines on the window's own loop
+            )
             self.run.start()
         except Exception as exc:  # shown by the window, never swallowed
             self.run = None

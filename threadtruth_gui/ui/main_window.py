@@ -259,12 +259,11 @@ class MainWindow(QMainWindow):
         self._showing_result = False
         self.verdict.show_idle("Running… watch the code markers and the lanes.")
         self.timeline.set_trace(self.bridge.trace, self.colors)
-        if self.bridge.on_window_loop:
+        tasks = len(self._task_infos())
+        if self.bridge.in_child:
+            where = f"{tasks} tasks in a separate process, so that the window stays responsive"
+        elif any(t.get("mode") == "asyncio" for t in self._task_infos()):
             where = "coroutines on the window's own event loop"
-        elif self.scenario is not None and any(
-            t.get("mode") == "asyncio" for t in self._task_infos()
-        ):
-            where = "coroutines on a worker thread's event loop (over 200 of them)"
         else:
             where = "real threads"
         self._status(f"Running: {where}.")

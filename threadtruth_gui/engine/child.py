@@ -1,0 +1,214 @@
+"""Run a scenario in a child process and stream its events to the parent.
+
+The window uses this for runs with many tasks: a thousand busy threads in the GUI's own
+process compete with it for the GIL, and the window stalls (benchmarks/
+gui_responsiveness.py). In a child process they are just as real, and the parent only
+receives events. Timestamps are `perf_counter_ns`, CLOCK_MONOTONIC on Linux, so the
+parent's timeline lines up with them.
+
+Wire format on the child's stdout: frames of a 4-byte big-endian length and a pickle of
+("t0", ns) | ("events", [event tuples]) | ("result", RunResult.to_json()) | ("error", text).
+The parent cancels by writing a line to the child's stdin (or closing it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pickle
+import struct
+import subprocess
+import sys
+import threading
+from time import perf_counter_ns
+from typing import IO, Any
+
+from threadtruth_gui.engine.events import Event, Recorder
+from threadtruth_gui.engine.runner import Plan, RunResult
+from threadtruth_gui.engine.trace import Trace
+
+_FRAME = struct.Struct(">I")
+_FLUSH_S = 0.02  # the child sends what it recorded this often
+STOP_GRACE_S = 3.0
+
+
+# -- the child side ------------------------------------------------------------------------
+def _send(out: IO[bytes], message: tuple[str, Any]) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(_FRAME.pack(len(data)) + data)
+    out.flush()
+
+
+def child_main(scenario_id: str, params_json: str) -> int:
+    from threadtruth_gui.scenarios import get
+
+    # frames get the real stdout; anything else that prints goes to stderr instead of
+    # corrupting them
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    scenario = get(scenario_id)
+    params = scenario.resolve(json.loads(params_json))
+    run = scenario.start(params)
+    _send(out, ("t0", run.recorder.t0_ns))
+
+    def watch_stdin() -> None:  # any line, or EOF (the parent went away): cancel
+        sys.stdin.readline()
+        run.cancel()
+
+    threading.Thread(target=watch_stdin, name="threadtruth-parent", daemon=True).start()
+    cursor = 0
+    while True:
+        ended = not run.join(_FLUSH_S)
+        batch = run.recorder.since(cursor)
+        if batch:
+            cursor += len(batch)
+            _send(out, ("events", [tuple(ev) for ev in batch]))
+        if not ended:
+            break
+    result = run.result(scenario.id, params)
+    _send(out, ("result", result.to_json()))
+    return 0
+
+
+# -- the parent side -----------------------------------------------------------------------
+class ProcessRun:
+    """The parent's handle on a child-process run: the same surface as `Run` that the
+    bridge uses (start, cancel, join, stop, finished, recorder, result, trace)."""
+
+    def __init__(self, scenario_id: str, params: dict[str, Any], plan: Plan) -> None:
+        self.scenario_id = scenario_id
+        self.params = params
+        self.plan = plan  # built here for its metadata (tasks, code); it runs in the child
+        self.recorder = Recorder()
+        self.error: str | None = None
+        self._result: dict[str, Any] | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._reader: threading.Thread | None = None
+        self._cancelled = False
+
+    def start(self) -> None:
+        self._proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "threadtruth_gui.engine.child",
+                self.scenario_id,
+                json.dumps(self.params),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        self._reader = threading.Thread(target=self._read, name="threadtruth-reader", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self._proc is not None and self._proc.stdout is not None
+        stream = self._proc.stdout
+        append = self.recorder._append  # the recorder's own hot path, from one thread
+        try:
+            while True:
+                head = stream.read(_FRAME.size)
+                if len(head) < _FRAME.size:
+                    break
+                kind, value = pickle.loads(stream.read(_FRAME.unpack(head)[0]))
+                if kind == "events":
+                    for item in value:
+                        append(Event(*item))
+                elif kind == "t0":
+                    self.recorder.t0_ns = value
+                elif kind == "result":
+                    self._result = value
+                elif kind == "error":
+                    self.error = value
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError) as exc:
+            self.error = f"lost the run's process: {exc}"
+        if self._result is None and self.error is None and not self._cancelled:
+            code = self._proc.wait()
+            self.error = f"the run's process ended with status {code}"
+
+    def cancel(self) -> None:
+        self._cancelled = True
+        proc = self._proc
+        if proc is None or proc.poll() is not None or proc.stdin is None or proc.stdin.closed:
+            return
+        with contextlib.suppress(BrokenPipeError, ValueError):  # it may end meanwhile
+            proc.stdin.write(b"cancel\n")
+            proc.stdin.flush()
+
+    def join(self, timeout: float | None = None) -> bool:
+        deadline = None if timeout is None else perf_counter_ns() + int(timeout * 1e9)
+        if self._reader is not None:
+            self._reader.join(timeout)
+        if self._proc is not None:
+            left = None if deadline is None else max(0.0, (deadline - perf_counter_ns()) / 1e9)
+            try:
+                self._proc.wait(left)
+            except subprocess.TimeoutExpired:
+                return False
+            self._close_pipes()
+        return not self.alive
+
+    def stop(self, timeout: float = STOP_GRACE_S) -> bool:
+        self.cancel()
+        if self.join(timeout):
+            return True
+        if self._proc is not None:  # it did not stop in time: end it
+            self._proc.kill()
+            self._proc.wait()
+            self._close_pipes()
+        if self._reader is not None:
+            self._reader.join(1.0)
+        return not self.alive
+
+    def _close_pipes(self) -> None:
+        assert self._proc is not None
+        for pipe in (self._proc.stdin, self._proc.stdout):
+            if pipe is not None and not pipe.closed:
+                with contextlib.suppress(BrokenPipeError):  # the child already left
+                    pipe.close()
+
+    @property
+    def alive(self) -> bool:
+        reader = self._reader is not None and self._reader.is_alive()
+        return reader or (self._proc is not None and self._proc.poll() is None)
+
+    @property
+    def finished(self) -> bool:
+        return self._proc is not None and not self.alive
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled
+
+    def result(self, scenario: str, params: dict[str, Any]) -> RunResult:
+        if not self.finished:
+            raise RuntimeError("the run has not finished")
+        got = self._result or {}
+        return RunResult(
+            scenario=scenario,
+            params=params,
+            outcome=got.get("outcome", {}),
+            tasks=got.get(
+                "tasks",
+                [
+                    {"name": s.name, "status": "cancelled" if self._cancelled else "failed"}
+                    for s in self.plan.all_tasks()
+                ],
+            ),
+            duration_s=got.get("duration_s", 0.0),
+            events=len(self.recorder),
+            verdict=None,
+            cancelled=got.get("cancelled", self._cancelled),
+            error=got.get("error", self.error),
+        )
+
+    def trace(self) -> Trace:
+        trace = Trace(self.recorder.t0_ns)
+        trace.feed(self.recorder.events())
+        return trace
+
+
+if __name__ == "__main__":
+    sys.exit(child_main(sys.argv[1], sys.argv[2]))
