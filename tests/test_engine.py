@@ -7,6 +7,7 @@ import itertools
 import sys
 import threading
 import time
+from bisect import bisect_right
 
 import pytest
 
@@ -200,3 +201,31 @@ def test_trace_counter_at() -> None:
     assert trace.counter_at("balance", 10) == 1000
     assert trace.counter_at("balance", 89) == 400
     assert trace.counter_at("balance", 1000) == -100
+
+
+def test_occupancy_counts_tasks_per_state_even_when_events_arrive_late() -> None:
+    from threadtruth_gui.engine.events import Event
+
+    trace = Trace(0)
+    events = [
+        Event(10, "T1", Kind.START, {"mode": "threads"}),
+        Event(10, "T1", Kind.STATE, State.CONNECTING),
+        Event(30, "T1", Kind.STATE, State.RECEIVING),
+        Event(50, "T1", Kind.END, ("done", None)),
+        # T2's events come after T1's in the log, though they happened in between
+        Event(20, "T2", Kind.START, {"mode": "threads"}),
+        Event(20, "T2", Kind.STATE, State.CONNECTING),
+        Event(40, "T2", Kind.END, ("failed", "HTTP 404")),
+    ]
+    trace.feed(events)
+    occupancy = trace.occupancy["threads"]
+
+    def at(t: int) -> dict[str, int]:
+        return occupancy.counts[bisect_right(occupancy.times, t) - 1]
+
+    assert occupancy.times == sorted(occupancy.times)
+    assert at(15) == {State.CONNECTING: 1}
+    assert at(25) == {State.CONNECTING: 2}
+    assert at(35) == {State.RECEIVING: 1, State.CONNECTING: 1}
+    assert at(45) == {State.RECEIVING: 1, State.FAILED: 1}
+    assert at(60) == {State.DONE: 1, State.FAILED: 1}

@@ -188,3 +188,18 @@ def test_closing_mid_download_exits_0_within_2_s_and_leaves_nothing(tmp_path: Pa
     while demo_servers() - servers and time.monotonic() < deadline:
         time.sleep(0.05)
     assert demo_servers() - servers == set()
+
+
+def test_a_big_run_goes_to_a_child_process_and_comes_back_whole(qtbot, window) -> None:
+    window.select("downloads-threads")
+    window.set_params({**SMALL, "n": 201, "size": 4})
+    baseline = threading.active_count()
+    with qtbot.waitSignal(window.bridge.finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        window.start_run()
+    assert window.bridge.in_child
+    result = blocker.args[0]
+    assert len(result.tasks) == 201
+    assert {t["status"] for t in result.tasks} == {"done"}
+    assert window.transfers.counts.text() == "201 / 201 done"
+    assert result.outcome["modes"]["threads"]["thread_growth"] > 1  # measured in the child
+    assert threading.active_count() <= baseline  # none of them in the window's process

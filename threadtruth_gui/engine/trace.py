@@ -6,6 +6,7 @@ and update it once per frame; the CLI feeds the whole log at once.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,6 +56,48 @@ class TaskTrack:
         self.spans.append(Span(t_ns, None if state not in State.FINAL else t_ns, state, detail))
 
 
+@dataclass
+class Occupancy:
+    """How many tasks of one group (a `mode`) are in each state, as a step function of time:
+    from `times[i]` on, the counts are `counts[i]`. Kept up to date as events arrive, so a
+    folded timeline row costs one lookup per pixel column, not a walk over every task."""
+
+    times: list[int] = field(default_factory=list)
+    counts: list[dict[str, int]] = field(default_factory=list)
+
+    def change(self, t_ns: int, old: str | None, new: str | None) -> None:
+        if old == new:
+            return
+        at = bisect_right(self.times, t_ns)
+        if at == len(self.times):  # the usual case: events arrive in time order
+            now = dict(self.counts[-1]) if self.counts else {}
+            _move(now, old, new)
+            if self.times and self.times[-1] == t_ns:
+                self.counts[-1] = now
+            else:
+                self.times.append(t_ns)
+                self.counts.append(now)
+            return
+        # an event older than the newest (another thread's, a few µs late; or a log fed
+        # out of order): insert its step and carry the change into every later step
+        before = dict(self.counts[at - 1]) if at > 0 else {}
+        self.times.insert(at, t_ns)
+        self.counts.insert(at, before)
+        for counts in self.counts[at:]:
+            _move(counts, old, new)
+
+
+def _move(counts: dict[str, int], old: str | None, new: str | None) -> None:
+    if old is not None:
+        left = counts.get(old, 0) - 1
+        if left > 0:
+            counts[old] = left
+        else:
+            counts.pop(old, None)
+    if new is not None:
+        counts[new] = counts.get(new, 0) + 1
+
+
 _END_STATE = {
     "succeeded": State.DONE,
     "done": State.DONE,
@@ -73,6 +116,7 @@ class Trace:
         self.event_count = 0
         self.phases: dict[str, tuple[int, int | None]] = {}  # label -> (start, end)
         self._holders: dict[str, str] = {}  # lock name -> task holding it, from the log
+        self.occupancy: dict[str, Occupancy] = {}  # per group (task info "mode")
 
     def advance(self, t_ns: int) -> None:
         """Move "now" forward while a run is live, so that open spans grow between events."""
@@ -127,16 +171,26 @@ class Trace:
                 status, error = ev.data
                 track.status, track.error = status, error
                 track.waiting_for = None
-                track._enter(ev.t_ns, _END_STATE.get(status, State.FAILED), error or "")
+                self._enter(track, ev.t_ns, _END_STATE.get(status, State.FAILED), error or "")
 
     def _state(self, ev: Event) -> None:
         track = self.task(ev.task)
         if ev.data == State.WAITING and track.waiting_for is not None:
             lock, holder = track.waiting_for
             by = f" held by {holder}" if holder else ""
-            track._enter(ev.t_ns, State.WAITING, f"waiting for lock '{lock}'{by}")
+            self._enter(track, ev.t_ns, State.WAITING, f"waiting for lock '{lock}'{by}")
         else:
-            track._enter(ev.t_ns, ev.data)
+            self._enter(track, ev.t_ns, ev.data)
+
+    def _enter(self, track: TaskTrack, t_ns: int, state: str, detail: str = "") -> None:
+        before = track.state
+        track._enter(t_ns, state, detail)
+        group = track.info.get("mode")
+        if group is not None:
+            occupancy = self.occupancy.get(group)
+            if occupancy is None:
+                occupancy = self.occupancy[group] = Occupancy()
+            occupancy.change(t_ns, before, track.state)
 
     def _lock(self, ev: Event) -> None:
         action, lock, holder = ev.data

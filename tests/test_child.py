@@ -1,0 +1,43 @@
+"""Runs in a child process: events stream back, results match, cancel ends the child."""
+
+from __future__ import annotations
+
+import time
+
+from threadtruth_gui.engine.child import ProcessRun
+from threadtruth_gui.engine.events import Kind
+from threadtruth_gui.scenarios import get
+
+
+def test_a_child_run_streams_events_and_gives_the_same_result() -> None:
+    scenario = get("bank-race")
+    params = scenario.resolve({"lock": False, "delay": 0.2})
+    run = ProcessRun(scenario.id, params, scenario.plan(params))
+    run.start()
+    assert run.join(30)
+    result, trace = scenario.finish(run, params)
+    assert result.outcome["final_balance"] == -100
+    assert [t["status"] for t in result.tasks] == ["succeeded", "succeeded"]
+    assert result.verdict is not None and result.verdict.headline == "Overdraft: -$100"
+    assert result.events == len(run.recorder) > 10
+    assert {e.kind for e in run.recorder.events()} >= {Kind.LINE, Kind.NOTE, Kind.END}
+    assert list(trace.tasks) == ["A", "B"]
+    assert run._proc is not None and run._proc.returncode == 0
+
+
+def test_cancelling_a_child_run_ends_the_process_quickly() -> None:
+    scenario = get("bank-race")
+    params = scenario.resolve({"lock": True, "delay": 2.0})
+    run = ProcessRun(scenario.id, params, scenario.plan(params))
+    run.start()
+    deadline = time.monotonic() + 30
+    while not any(e.kind == Kind.START for e in run.recorder.events()):
+        assert time.monotonic() < deadline, "the child never started its tasks"
+        time.sleep(0.02)
+    t0 = time.perf_counter()
+    assert run.stop(timeout=5)
+    assert time.perf_counter() - t0 < 2
+    assert run._proc is not None and run._proc.poll() is not None
+    result = run.result(scenario.id, params)
+    assert {t["status"] for t in result.tasks} == {"cancelled"}
+    assert result.cancelled
