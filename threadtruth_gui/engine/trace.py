@@ -73,18 +73,20 @@ class Occupancy:
             now = dict(self.counts[-1]) if self.counts else {}
             _move(now, old, new)
             if self.times and self.times[-1] == t_ns:
-                self.counts[-1] = now
+                self.counts[-1] = now  # a new dict: the old one is never edited
             else:
                 self.times.append(t_ns)
                 self.counts.append(now)
             return
         # an event older than the newest (another thread's, a few µs late; or a log fed
         # out of order): insert its step and carry the change into every later step
-        before = dict(self.counts[at - 1]) if at > 0 else {}
+        # later steps get new dicts, never edited in place: readers may cache by identity
         self.times.insert(at, t_ns)
-        self.counts.insert(at, before)
-        for counts in self.counts[at:]:
-            _move(counts, old, new)
+        self.counts.insert(at, dict(self.counts[at - 1]) if at > 0 else {})
+        for j in range(at, len(self.counts)):
+            moved = dict(self.counts[j])
+            _move(moved, old, new)
+            self.counts[j] = moved
 
 
 def _move(counts: dict[str, int], old: str | None, new: str | None) -> None:

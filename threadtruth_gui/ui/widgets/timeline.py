@@ -43,6 +43,7 @@ _CONDENSE_AT = 12  # a group with more lanes than this starts folded into one ag
 _THIN_MIN = 4.0  # px: the thinnest lane of an unfolded big group (then it scrolls)
 _AGG_MIN, _AGG_MAX = 1.1, 4.0  # aggregate row height, in normal lane heights
 _STACK_MIN_PX = 2.0  # one task in a thousand still shows in the aggregate strip
+_STRIP_STEP_PX = 2  # column width of a live strip whose every pixel differs
 _FAIL_W = 3.0  # px: the mark of a failure on an aggregate row
 _FAIL_HIT_PX = 5.0  # the tooltip finds a failure mark this close to the mouse
 _PHASE_BAND = QColor("#E6EAEF")
@@ -186,6 +187,8 @@ class TimelineView(QWidget):
         self._summary_cache: tuple[tuple[int, int, int], list[_Summary]] | None = None
         self._label_w = (0, 0.0)  # lanes measured so far, the widest chip and caption
         self._follow = True
+        # per occupancy snapshot: the states present, in stack order (snapshots never change)
+        self._stacks: dict[int, tuple[dict[str, int], list[tuple[str, int]]]] = {}
         self._paint_s = 0.0  # how long the last paint took
         self._painted_at = 0.0
         self._lo, self._hi = self._fit_range()
@@ -201,6 +204,7 @@ class TimelineView(QWidget):
         self._trace, self._colors = trace, dict(colors)
         self._crange, self._time_cache = (0, 0.0, 0.0), {}
         self._span_starts, self._heat_cache = {}, {}
+        self._stacks = {}
         self._lane_count = len(trace.tasks) if trace else 0
         self._expanded, self._scroll = {}, 0.0
         self._reset_caches()
@@ -1032,21 +1036,30 @@ class TimelineView(QWidget):
         bottom, h = top + row.h - 3, row.h - 6
         scale, ceiling = h / max(names, 1), bottom - h
         final_states = State.FINAL
+        adders = {
+            state: (pale if state in final_states else fills).setdefault(state, []).append
+            for state in _STACK
+        }
+        # Two-pixel columns when every pixel would differ (a thousand live tasks change
+        # state all the time): half the work, and the strip looks the same on screen.
+        step = _STRIP_STEP_PX if len(times) > over else 1
+        left, stacks = g.left, self._stacks
         col = max(0, math.ceil((times[0] - origin) * px_per_ns - 0.5))
         while col < over:
-            i = bisect_right(times, origin + (col + 0.5) / px_per_ns) - 1
+            i = bisect_right(times, origin + (col + 0.5 * step) / px_per_ns) - 1
             nxt = times[i + 1] if i + 1 < len(times) else over_ns
-            stop = min(over, max(col + 1, math.ceil((nxt - origin) * px_per_ns - 0.5)))
+            stop = min(over, max(col + step, math.ceil((nxt - origin) * px_per_ns - 0.5)))
+            snapshot = counts[i]
+            stack = stacks.get(id(snapshot))
+            if stack is None or stack[0] is not snapshot:
+                present = [(s, snapshot[s]) for s in _STACK if snapshot.get(s, 0) > 0]
+                stack = stacks[id(snapshot)] = (snapshot, present)
             y = bottom
-            for state in _STACK:
-                k = counts[i].get(state, 0)
-                if k <= 0:
-                    continue
+            for state, k in stack[1]:
                 hh = min(max(k * scale, _STACK_MIN_PX), y - ceiling)
                 if hh <= 0:
                     break
-                target = pale if state in final_states else fills
-                target.setdefault(state, []).append(QRectF(g.left + col, y - hh, stop - col, hh))
+                adders[state](QRectF(left + col, y - hh, stop - col, hh))
                 y -= hh
             col = stop
 
