@@ -18,7 +18,7 @@ from threadtruth_gui.engine.scenario import Param
 from threadtruth_gui.engine.trace import Trace
 
 MODE_LETTER = {"sequential": "S", "threads": "T", "asyncio": "A"}
-TRACED_LANES = 8  # line markers for the first few downloads only: tracing costs speed
+TRACED_LANES = 3  # line markers for the first few downloads only: tracing costs speed
 
 
 def _check_faults(text: str) -> str:

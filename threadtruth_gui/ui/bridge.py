@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from threadtruth_gui.engine.child import ProcessRun
 from threadtruth_gui.engine.events import Event
-from threadtruth_gui.engine.runner import Run, RunResult
+from threadtruth_gui.engine.runner import Plan, Run, RunResult
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.engine.trace import Trace
 
@@ -61,11 +61,12 @@ class RunBridge(QObject):
     def running(self) -> bool:
         return self.run is not None and self.result is None
 
-    def start(self, scenario: Scenario, params: dict[str, Any]) -> None:
+    def start(self, scenario: Scenario, params: dict[str, Any], plan: Plan | None = None) -> None:
+        """Run `scenario`; `plan` is one the caller already made from the same params."""
         self.reset()
         try:
             self.scenario, self.params = scenario, scenario.resolve(params)
-            plan = scenario.plan(self.params)
+            plan = plan if plan is not None else scenario.plan(self.params)
             self.in_child = len(plan.all_tasks()) > IN_PROCESS_MAX_TASKS
             self.run = (
                 ProcessRun(scenario.id, self.params, plan)

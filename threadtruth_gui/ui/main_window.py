@@ -244,7 +244,7 @@ class MainWindow(QMainWindow):
         self.bridge.reset()
         self._pending_note = ""
         self._setup_views(planned[0])
-        self.bridge.start(self.scenario, planned[1])
+        self.bridge.start(self.scenario, planned[1], planned[0])
 
     @Slot()
     def reset_run(self) -> None:

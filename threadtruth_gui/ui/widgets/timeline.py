@@ -43,7 +43,7 @@ _CONDENSE_AT = 12  # a group with more lanes than this starts folded into one ag
 _THIN_MIN = 4.0  # px: the thinnest lane of an unfolded big group (then it scrolls)
 _AGG_MIN, _AGG_MAX = 1.1, 4.0  # aggregate row height, in normal lane heights
 _STACK_MIN_PX = 2.0  # one task in a thousand still shows in the aggregate strip
-_STRIP_STEP_PX = 2  # column width of a live strip whose every pixel differs
+_STRIP_STEP_PX = 3  # column width of a live strip whose every pixel differs
 _FAIL_W = 3.0  # px: the mark of a failure on an aggregate row
 _FAIL_HIT_PX = 5.0  # the tooltip finds a failure mark this close to the mouse
 _PHASE_BAND = QColor("#E6EAEF")
@@ -1040,7 +1040,7 @@ class TimelineView(QWidget):
             state: (pale if state in final_states else fills).setdefault(state, []).append
             for state in _STACK
         }
-        # Two-pixel columns when every pixel would differ (a thousand live tasks change
+        # Wider columns when every pixel would differ (a thousand live tasks change
         # state all the time): half the work, and the strip looks the same on screen.
         step = _STRIP_STEP_PX if len(times) > over else 1
         left, stacks = g.left, self._stacks
