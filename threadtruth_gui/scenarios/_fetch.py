@@ -15,6 +15,7 @@ CHUNK = 16 * 1024
 
 def download(url, path, timeout):
     with requests.Session() as session:  # one Session per thread
+        session.trust_env = False  # no proxy lookup per request, as aiohttp by default
         with session.get(url, stream=True, timeout=(5, timeout)) as response:
             response.raise_for_status()
             total = int(response.headers.get("Content-Length", 0))

@@ -18,7 +18,8 @@ SCENARIO = Scenario(
     title="Downloads on threads",
     summary="One thread per file, each with its own Session.\nThe waits overlap.",
     description=(
-        "One real thread per URL runs download(): its own requests.Session, stream=True "
+        "One real thread per URL runs download(): its own requests.Session (not reading "
+        "proxy settings from the environment, like aiohttp's default), stream=True "
         "and iter_content, so progress can be drawn (the reference text reads each body "
         "at once). Threads release the GIL while they wait on the network, so the waits "
         "overlap. Files come from the offline demo server in its own process. In the window, "
