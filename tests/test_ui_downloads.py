@@ -127,7 +127,46 @@ def _app(*args: str) -> subprocess.Popen[str]:
     )
 
 
-def test_app_runs_1000_asyncio_downloads_under_qasync_and_exits_0() -> None:
+_QASYNC_1000 = """
+import asyncio, os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+import qasync
+from PySide6.QtWidgets import QApplication
+from threadtruth_gui.engine.runner import Run
+from threadtruth_gui.scenarios import get
+
+app = QApplication([])
+loop = qasync.QEventLoop(app)
+asyncio.set_event_loop(loop)
+scenario = get("downloads-asyncio")
+params = scenario.resolve({"n": 1000, "size": 4, "latency": 0.2, "rate": 0.0})
+run = Run(scenario.plan(params), loop=loop)  # every coroutine on the qasync loop
+
+
+async def wait():
+    run.start()
+    while not run.finished:
+        await asyncio.sleep(0.02)
+
+
+with loop:
+    loop.run_until_complete(wait())
+result, _ = scenario.finish(run, params)
+print(sum(t["status"] == "done" for t in result.tasks))
+"""
+
+
+def test_1000_aiohttp_downloads_on_the_qasync_loop_then_a_clean_exit() -> None:
+    """Guards against the PySide6 6.12 exit abort (DESIGN.md): the interpreter must exit 0
+    after a thousand aiohttp downloads ran on the qasync loop in a process with Qt."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _QASYNC_1000], capture_output=True, text=True, timeout=240
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["1000"]
+
+
+def test_app_runs_1000_asyncio_downloads_and_exits_0() -> None:
     with _app(
         "downloads-asyncio",
         "--run",
