@@ -57,6 +57,11 @@ def _build_parser() -> _Parser:
     shot.add_argument("png", metavar="OUT.png")
     _add_params(shot, names)
     shot.add_argument("--window", default="1600x1000", help="window size, WIDTHxHEIGHT")
+    many = sub.add_parser("many", help="run a scenario many times and count the outcomes")
+    many.add_argument("scenario")
+    _add_params(many, names)
+    many.add_argument("--runs", type=int, default=200, help="how many runs, 10-1000")
+    many.add_argument("--json", action="store_true", help="print one JSON object")
     serve = sub.add_parser("serve", help="run the offline demo file server until Ctrl+C")
     serve.add_argument("--host", default="127.0.0.1", help="loopback only")
     serve.add_argument("--port", type=int, default=0, help="0 picks a free port")
@@ -173,6 +178,24 @@ def _cmd_shot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_many(args: argparse.Namespace) -> int:
+    from threadtruth_gui.engine.many import MAX_RUNS, MIN_RUNS, run_many
+
+    scenario, params = _scenario_and_params(args)
+    if not MIN_RUNS <= args.runs <= MAX_RUNS:
+        raise UsageError(f"--runs must be between {MIN_RUNS} and {MAX_RUNS}, not {args.runs}")
+    result = run_many(scenario, params, args.runs)
+    if args.json:
+        print(json.dumps(result.to_json()))
+        return 0
+    print(f"{scenario.id}: {result.runs} runs in {result.seconds:.1f} s, {result.key}:")
+    width = max((len(k) for k in result.to_json()["counts"]), default=1)
+    for value, count in result.to_json()["counts"].items():
+        bar = "#" * max(1, round(40 * count / max(result.runs, 1)))
+        print(f"  {value:>{width}}  {count:5d}  {bar}")
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from threadtruth_gui.engine.demo_server import (
         ServerConfig,
@@ -241,6 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_shot(args)
         if args.command == "serve":
             return _cmd_serve(args)
+        if args.command == "many":
+            return _cmd_many(args)
         return _cmd_gui(args)
     except UsageError as exc:
         print(f"threadtruth: error: {exc}", file=sys.stderr)

@@ -71,7 +71,11 @@ def sleep(seconds: float) -> None:
         time.sleep(seconds)
         return
     ctx.record(Kind.STATE, State.SLEEPING)
-    if ctx.run.cancelled.wait(seconds):
+    if seconds <= 0:
+        time.sleep(0)  # like time.sleep(0): give up the GIL once (an Event wait would not)
+        if ctx.run.cancelled.is_set():
+            raise RunCancelled
+    elif ctx.run.cancelled.wait(seconds):
         raise RunCancelled
     ctx.record(Kind.STATE, State.RUNNING)
 

@@ -1,0 +1,72 @@
+"""Many runs: every outcome counted, from real runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from threadtruth_gui.engine.many import run_many
+from threadtruth_gui.scenarios import get
+
+
+def test_many_runs_count_every_outcome() -> None:
+    seen: list[int] = []
+    result = run_many(
+        get("bank-race"),
+        {"lock": False, "delay": 0.02},
+        20,
+        progress=lambda n, counts: seen.append(n),
+    )
+    assert result.runs == 20 and not result.cancelled
+    assert result.counts == {-100: 20}  # with a 20 ms window, every run overdraws
+    assert seen == list(range(1, 21))
+    locked = run_many(get("bank-race"), {"lock": True, "delay": 0.0}, 50)
+    assert sum(locked.counts.values()) == 50
+    assert set(locked.counts) <= {400, 500}  # never an overdraft with the lock
+    assert -100 not in locked.counts
+
+
+def test_many_runs_stop_when_cancelled() -> None:
+    stop = threading.Event()
+
+    def progress(n: int, counts: object) -> None:
+        if n == 3:
+            stop.set()
+
+    result = run_many(get("bank-race"), {"delay": 0.01}, 100, cancelled=stop, progress=progress)
+    assert result.cancelled and result.runs == 3
+    assert not [t for t in threading.enumerate() if t.name.startswith("threadtruth-")]
+
+
+def test_runs_out_of_range_are_refused() -> None:
+    with pytest.raises(ValueError, match="between 10 and 1000"):
+        run_many(get("bank-race"), {}, 5)
+
+
+def test_cli_many_json() -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "threadtruth_gui",
+            "many",
+            "bank-race",
+            "--runs",
+            "30",
+            "--delay",
+            "0.01",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["runs"] == 30
+    assert out["counts"] == {"-100": 30}
+    assert out["params"] == {"lock": False, "delay": 0.01}
