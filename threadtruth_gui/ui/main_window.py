@@ -26,6 +26,7 @@ from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.scenarios import all_scenarios, get
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.bridge import RunBridge
+from threadtruth_gui.ui.many_dialog import ManyRunsDialog
 from threadtruth_gui.ui.panels.account import AccountPanel
 from threadtruth_gui.ui.panels.transfers import TransfersPanel
 from threadtruth_gui.ui.params import ParamBar
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
         self.colors: dict[str, QColor] = {}
         self._showing_result = False
         self._pending_note = ""
+        self.many_dialog: ManyRunsDialog | None = None
         self._build()
         self.scenario_list.select(all_scenarios()[0].id)
 
@@ -66,8 +68,13 @@ class MainWindow(QMainWindow):
         self.reset_action = QAction("⟲ Reset  (R)", self)
         self.reset_action.setShortcut(QKeySequence("R"))
         self.reset_action.triggered.connect(self.reset_run)
+        self.many_action = QAction("∑ Many runs…  (M)", self)
+        self.many_action.setShortcut(QKeySequence("M"))
+        self.many_action.setToolTip("Run this scenario many times and count the outcomes")
+        self.many_action.triggered.connect(self.open_many_runs)
         self.toolbar.addAction(self.run_action)
         self.toolbar.addAction(self.reset_action)
+        self.toolbar.addAction(self.many_action)
         self.toolbar.addSeparator()
         self.addToolBarBreak()
         self.settings_bar = self._toolbar("Settings")
@@ -230,6 +237,24 @@ class MainWindow(QMainWindow):
         counter = next(iter(plan.counters), None)
         self.timeline.set_counter(counter, (counter or "").capitalize(), money)
 
+    @Slot()
+    def open_many_runs(self) -> None:
+        if self.scenario is None:
+            return
+        if self.scenario.panel != "account":
+            self._status("Many runs count final balances: open a bank scenario.", 4000)
+            return
+        planned = self._plan_for_params()
+        if planned is None:
+            return
+        if self.many_dialog is not None:
+            self.many_dialog.close()
+            self.many_dialog.deleteLater()
+        self.many_dialog = ManyRunsDialog(self.scenario, planned[1], self)
+        self.many_dialog.resize(900, 560)
+        self.many_dialog.show()
+        self.many_dialog.start()
+
     # -- running --------------------------------------------------------------------------
     @Slot()
     def start_run(self) -> None:
@@ -327,5 +352,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, timeout_ms)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.many_dialog is not None:
+            self.many_dialog.close()
         self.bridge.reset()
         super().closeEvent(event)

@@ -1,0 +1,54 @@
+"""The many-runs dialog: real runs in the background, a histogram, cancel, no leftovers."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import Qt
+
+from threadtruth_gui.ui.main_window import MainWindow
+
+
+def many_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("threadtruth-")]
+
+
+def test_many_runs_show_lock_off_beside_lock_on(qtbot) -> None:
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    win.set_params({"delay": 0.02})
+    assert win.many_action.shortcut().toString() == "M"
+    win.many_action.trigger()
+    dialog = win.many_dialog
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    dialog.cancel()  # the automatic start used 200 runs; start again with 10
+    qtbot.waitUntil(lambda: not dialog.running, timeout=10_000)
+    dialog.runs.setValue(10)
+    with qtbot.waitSignal(dialog.finished_runs, timeout=30_000):
+        dialog.start()
+    assert dialog.counts == {"lock off": {-100: 10}, "lock on": {400: 10}}
+    assert dialog.progress.value() == dialog.progress.maximum() == 20
+    assert dialog.histogram.counts == dialog.counts
+    assert many_threads() == []
+    win.close()
+
+
+def test_cancelling_many_runs_stops_at_once(qtbot) -> None:
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    win.set_params({"delay": 0.2})
+    win.open_many_runs()
+    dialog = win.many_dialog
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.running, timeout=5_000)
+    with qtbot.waitSignal(dialog.finished_runs, timeout=5_000):
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert "Cancelled" in dialog.status.text()
+    assert sum(sum(c.values()) for c in dialog.counts.values()) < 400
+    assert many_threads() == []
+    win.close()

@@ -1,0 +1,259 @@
+"""Many runs: run the scenario K times in the background and show a histogram of outcomes,
+lock off beside lock on, with a progress bar and Cancel. The runs are real runs
+(engine/many.py) on a worker thread; a GUI timer reads their progress."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from typing import Any
+
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QBrush, QCloseEvent, QColor, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from threadtruth_gui.engine.many import DEFAULT_RUNS, MAX_RUNS, MIN_RUNS, run_many
+from threadtruth_gui.engine.narrate import money
+from threadtruth_gui.engine.scenario import Scenario
+from threadtruth_gui.ui import theme
+
+_POLL_MS = 60
+# lock off in vermillion, lock on in blue (Okabe-Ito), with a hatch on one of them
+_VARIANT_STYLE = {
+    "lock off": (QColor("#D55E00"), Qt.BrushStyle.BDiagPattern),
+    "lock on": (QColor("#0072B2"), Qt.BrushStyle.NoBrush),
+    "as set": (QColor("#0072B2"), Qt.BrushStyle.NoBrush),
+}
+
+
+class Histogram(QWidget):
+    """Bars of outcome counts, one colour per variant, side by side per outcome value."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.counts: dict[str, Counter[Any]] = {}
+        self.setMinimumSize(560, 300)
+
+    def sizeHint(self) -> QSize:
+        return QSize(760, 380)
+
+    def set_counts(self, counts: dict[str, Counter[Any]]) -> None:
+        self.counts = {name: Counter(c) for name, c in counts.items()}
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.fillRect(self.rect(), theme.BG)
+        font = theme.body_font()
+        p.setFont(font)
+        fm = p.fontMetrics()
+        values = sorted({v for c in self.counts.values() for v in c}, key=_sort_key)
+        if not values:
+            p.setPen(theme.MUTED)
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No runs yet")
+            p.end()
+            return
+        legend_h, label_h = fm.height() + 12, 2 * fm.height() + 8
+        left, right = 16.0, self.width() - 16.0
+        top, bottom = legend_h + 2 * fm.height() + 8, self.height() - label_h
+        x = left
+        for name in self.counts:  # legend
+            color, pattern = _VARIANT_STYLE.get(name, (theme.MUTED, Qt.BrushStyle.NoBrush))
+            swatch = QRectF(x, 8, 28, fm.height() - 4)
+            p.fillRect(swatch, color)
+            if pattern != Qt.BrushStyle.NoBrush:
+                p.fillRect(swatch, QBrush(QColor(255, 255, 255, 140), pattern))
+            p.setPen(theme.TEXT)
+            total = sum(self.counts[name].values())
+            text = f"{name} ({total} runs)"
+            p.drawText(
+                QRectF(x + 36, 4, fm.horizontalAdvance(text) + 4, fm.height()),
+                Qt.AlignmentFlag.AlignVCenter,
+                text,
+            )
+            x += 36 + fm.horizontalAdvance(text) + 28
+        peak = max(max(c.values(), default=0) for c in self.counts.values()) or 1
+        slot = (right - left) / len(values)
+        names = list(self.counts)
+        bar_w = min(90.0, slot * 0.8 / len(names))
+        for i, value in enumerate(values):
+            cx = left + slot * (i + 0.5)
+            x0 = cx - bar_w * len(names) / 2
+            for j, name in enumerate(names):
+                count = self.counts[name].get(value, 0)
+                total = sum(self.counts[name].values()) or 1
+                h = (bottom - top) * count / peak
+                bar = QRectF(x0 + j * bar_w + 2, bottom - h, bar_w - 4, h)
+                color, pattern = _VARIANT_STYLE.get(name, (theme.MUTED, Qt.BrushStyle.NoBrush))
+                if count:
+                    p.fillRect(bar, color)
+                    if pattern != Qt.BrushStyle.NoBrush:
+                        p.fillRect(bar, QBrush(QColor(255, 255, 255, 140), pattern))
+                p.setPen(theme.TEXT)
+                share = f"{count}\n{100 * count / total:.0f}%" if count else "0"
+                p.drawText(
+                    QRectF(
+                        bar.left(), bar.top() - 2 * fm.height() - 2, bar.width(), 2 * fm.height()
+                    ),
+                    Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
+                    share,
+                )
+            p.setPen(theme.BAD if isinstance(value, int | float) and value < 0 else theme.TEXT)
+            label = money(value) if isinstance(value, int | float) else str(value)
+            p.drawText(
+                QRectF(cx - slot / 2, bottom + 4, slot, fm.height()),
+                Qt.AlignmentFlag.AlignCenter,
+                label,
+            )
+        p.setPen(theme.GRID)
+        p.drawLine(int(left), int(bottom), int(right), int(bottom))
+        p.end()
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    return (0, value) if isinstance(value, int | float) else (1, str(value))
+
+
+class ManyRunsDialog(QDialog):
+    finished_runs = Signal()  # all variants done (or cancelled)
+
+    def __init__(self, scenario: Scenario, params: dict[str, Any], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(f"Many runs — {scenario.title}")
+        self.setFont(theme.body_font())
+        self.scenario, self.params = scenario, dict(params)
+        names = {p.name for p in scenario.params}
+        self.variants: list[tuple[str, dict[str, Any]]] = (
+            [
+                ("lock off", {**self.params, "lock": False}),
+                ("lock on", {**self.params, "lock": True}),
+            ]
+            if "lock" in names
+            else [("as set", self.params)]
+        )
+        self.counts: dict[str, Counter[Any]] = {name: Counter() for name, _ in self.variants}
+        self._done = 0
+        self._cancel = threading.Event()
+        self._worker: threading.Thread | None = None
+        self._error: str | None = None
+
+        self.runs = QSpinBox()
+        self.runs.setRange(MIN_RUNS, MAX_RUNS)
+        self.runs.setValue(DEFAULT_RUNS)
+        self.runs.setSuffix(" runs each")
+        self.start_button = QPushButton("▶ Start")
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton("■ Cancel (Esc)")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.setEnabled(False)
+        self.progress = QProgressBar()
+        self.status = QLabel(self._describe())
+        self.status.setWordWrap(True)
+        self.histogram = Histogram()
+        row = QHBoxLayout()
+        row.addWidget(self.runs)
+        row.addWidget(self.start_button)
+        row.addWidget(self.cancel_button)
+        row.addWidget(self.progress, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.status)
+        layout.addWidget(self.histogram, 1)
+        self._timer = QTimer(self)
+        self._timer.setInterval(_POLL_MS)
+        self._timer.timeout.connect(self._poll)
+
+    def _describe(self) -> str:
+        shown = ", ".join(f"{k}={v}" for k, v in self.params.items() if k != "lock")
+        return (
+            f"Each run is a real run with real OS scheduling ({shown}); every outcome is "
+            "counted, however rare."
+        )
+
+    @property
+    def running(self) -> bool:
+        return self._worker is not None and self._worker.is_alive()
+
+    @Slot()
+    def start(self) -> None:
+        if self.running:
+            return
+        self._cancel.clear()
+        self.counts = {name: Counter() for name, _ in self.variants}
+        self._done, self._error = 0, None
+        total = self.runs.value() * len(self.variants)
+        self.progress.setRange(0, total)
+        self.progress.setValue(0)
+        self.start_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self._worker = threading.Thread(
+            target=self._work, args=(self.runs.value(),), name="threadtruth-many", daemon=True
+        )
+        self._worker.start()
+        self._timer.start()
+
+    def _work(self, runs: int) -> None:  # on the worker thread: no widgets here
+        try:
+            for name, params in self.variants:
+                counts = self.counts[name]
+
+                def progress(n: int, got: Counter[Any], counts: Counter[Any] = counts) -> None:
+                    counts.clear()
+                    counts.update(got)
+                    self._done += 1
+
+                result = run_many(
+                    self.scenario, params, runs, cancelled=self._cancel, progress=progress
+                )
+                if result.cancelled:
+                    break
+        except Exception as exc:  # shown by the dialog, never lost
+            self._error = f"{type(exc).__name__}: {exc}"
+
+    @Slot()
+    def _poll(self) -> None:
+        self.progress.setValue(self._done)
+        self.histogram.set_counts(self.counts)
+        if self.running:
+            return
+        self._timer.stop()
+        self.start_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        if self._error:
+            self.status.setText(f"Stopped by an error: {self._error}")
+            self.status.setStyleSheet(f"color: {theme.BAD.name()};")
+        elif self._cancel.is_set():
+            self.status.setText(f"Cancelled after {self._done} runs.")
+        else:
+            self.status.setText(f"Done: {self._done} runs. " + self._describe())
+        self.finished_runs.emit()
+
+    @Slot()
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def stop(self) -> None:
+        """Cancel and wait for the worker (each run stops at once when cancelled)."""
+        self._cancel.set()
+        if self._worker is not None:
+            self._worker.join(5)
+        self._timer.stop()
+
+    def reject(self) -> None:  # Esc: cancel a running batch first, close when idle
+        if self.running:
+            self.cancel()
+        else:
+            super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.stop()
+        super().closeEvent(event)
