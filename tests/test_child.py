@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import time
+from pathlib import Path
 
 from threadtruth_gui.engine.child import ProcessRun
 from threadtruth_gui.engine.events import Kind
@@ -41,3 +43,23 @@ def test_cancelling_a_child_run_ends_the_process_quickly() -> None:
     result = run.result(scenario.id, params)
     assert {t["status"] for t in result.tasks} == {"cancelled"}
     assert result.cancelled
+
+
+def test_a_killed_child_leaves_no_temp_folder_behind() -> None:
+    scenario = get("downloads-threads")
+    params = scenario.resolve({"n": 10, "size": 256, "rate": 32.0, "latency": 0.0})
+    run = ProcessRun(scenario.id, params, scenario.plan(params))
+    run.start()
+    tmp = Path(run._tmp or "")
+    deadline = time.monotonic() + 30
+    while not any(e.kind == "progress" for e in run.recorder.events()):
+        assert time.monotonic() < deadline, "no download started"
+        time.sleep(0.02)
+    downloads = [p for p in tmp.rglob("*") if p.is_file()]
+    assert downloads, "the child's download folder is under our temp folder"
+    assert run._proc is not None
+    run._proc.send_signal(signal.SIGKILL)
+    assert run.join(10)
+    assert not tmp.exists()
+    result = run.result(scenario.id, params)
+    assert result.error is not None and "status -9" in result.error

@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -238,3 +240,35 @@ def test_cli_bad_download_input_is_one_line_exit_2(args: list[str], message: str
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1
     assert message in proc.stderr
+
+
+def test_ctrl_c_on_the_cli_cleans_up_its_temp_folder_and_server(tmp_path: Path) -> None:
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    with subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "threadtruth_gui",
+            "run",
+            "downloads-threads",
+            "--n",
+            "5",
+            "--size",
+            "512",
+            "--rate",
+            "32",
+            "--latency",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    ) as proc:
+        deadline = time.monotonic() + 30
+        while not [p for p in tmp_path.rglob("*") if p.is_file()]:
+            assert time.monotonic() < deadline, "no download started"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=15)
+    assert proc.returncode == 130
+    assert list(tmp_path.iterdir()) == []  # the run's temp folder went with its partials

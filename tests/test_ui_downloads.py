@@ -38,17 +38,32 @@ def window(qtbot):
     win.close()
 
 
+def _parent(pid: int) -> int:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
 def demo_servers() -> set[int]:
-    """PIDs of demo server processes on this machine."""
-    pids = set()
+    """PIDs of demo server processes started (at any depth) by this test process."""
+    me, pids = os.getpid(), set()
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmd = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if b"threadtruth_gui.engine.demo_server" in cmd and b"--child" in cmd:
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"threadtruth_gui.engine.demo_server" not in cmd or b"--child" not in cmd:
+            continue
+        pid, depth = int(entry.name), 0
+        while pid > 1 and depth < 10:
+            pid, depth = _parent(pid), depth + 1
+            if pid == me:
                 pids.add(int(entry.name))
+                break
     return pids
 
 

@@ -17,9 +17,11 @@ import contextlib
 import json
 import os
 import pickle
+import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 from time import perf_counter_ns
 from typing import IO, Any
@@ -30,7 +32,7 @@ from threadtruth_gui.engine.trace import Trace
 
 _FRAME = struct.Struct(">I")
 _FLUSH_S = 0.02  # the child sends what it recorded this often
-STOP_GRACE_S = 3.0
+STOP_GRACE_S = 1.5  # then the child is killed (its temp files go with our folder)
 CHILD_NICENESS = 5
 
 
@@ -92,8 +94,12 @@ class ProcessRun:
         self._proc: subprocess.Popen[bytes] | None = None
         self._reader: threading.Thread | None = None
         self._cancelled = False
+        self._tmp: str | None = None
 
     def start(self) -> None:
+        # Everything the child puts in temp folders lives under one folder of ours, which
+        # we remove when it has ended, even if it had to be killed before its own cleanup.
+        self._tmp = tempfile.mkdtemp(prefix="threadtruth-run-")
         self._proc = subprocess.Popen(
             [
                 sys.executable,
@@ -104,6 +110,7 @@ class ProcessRun:
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            env={**os.environ, "TMPDIR": self._tmp},
         )
         self._reader = threading.Thread(target=self._read, name="threadtruth-reader", daemon=True)
         self._reader.start()
@@ -128,12 +135,15 @@ class ProcessRun:
                 elif kind == "error":
                     self.error = value
         except (OSError, pickle.UnpicklingError, EOFError, ValueError) as exc:
-            self.error = f"lost the run's process: {exc}"
+            self.error = f"lost the run's process: {type(exc).__name__}: {exc}"
+            self._proc.kill()  # it may be blocked writing to a pipe nobody reads now
         if self._result is None and self.error is None and not self._cancelled:
             code = self._proc.wait()
             self.error = f"the run's process ended with status {code}"
 
     def cancel(self) -> None:
+        if self.finished:
+            return  # a finished run keeps its verdict
         self._cancelled = True
         proc = self._proc
         if proc is None or proc.poll() is not None or proc.stdin is None or proc.stdin.closed:
@@ -153,6 +163,7 @@ class ProcessRun:
             except subprocess.TimeoutExpired:
                 return False
             self._close_pipes()
+            self._remove_tmp()
         return not self.alive
 
     def stop(self, timeout: float = STOP_GRACE_S) -> bool:
@@ -163,9 +174,16 @@ class ProcessRun:
             self._proc.kill()
             self._proc.wait()
             self._close_pipes()
+            self.error = self.error or "the run's process did not stop in time and was ended"
         if self._reader is not None:
             self._reader.join(1.0)
+        self._remove_tmp()
         return not self.alive
+
+    def _remove_tmp(self) -> None:
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
 
     def _close_pipes(self) -> None:
         assert self._proc is not None

@@ -111,14 +111,16 @@ def make_app(config: ServerConfig):  # type: ignore[no-untyped-def]  # aiohttp i
         number = _number_of(name, config.count)
         if number is None:
             raise web.HTTPNotFound(text=f"no such file: {name}\n")
-        fault = request.query.get("fault") or config.faults.get(number)
+        fault = config.faults.get(number)
+        if request.query.get("fault") in FAULTS:  # a pasted URL can ask for one too
+            fault = request.query["fault"]
         if config.latency:
             await asyncio.sleep(config.latency)
         if fault == "404":
             raise web.HTTPNotFound(text="fault injected: 404\n")
         if fault == "500":
             raise web.HTTPInternalServerError(text="fault injected: 500\n")
-        size = int(request.query.get("size", config.size))
+        size = config.size
         response = web.StreamResponse(
             headers={
                 "Content-Type": "application/octet-stream",
@@ -130,20 +132,23 @@ def make_app(config: ServerConfig):  # type: ignore[no-untyped-def]  # aiohttp i
         data = memoryview(file_bytes(number, size))
         cut = size // 3  # where reset and stall strike: a third of the way in
         start = time.monotonic()
-        for offset in range(0, size, config.chunk):
-            if fault in ("reset", "stall") and offset >= cut:
-                if fault == "reset" and request.transport is not None:
-                    request.transport.abort()  # RST mid-body: the client sees a reset
-                    return response
-                await asyncio.sleep(3600)  # stall: never send more
-            piece = data[offset : offset + config.chunk]
-            await response.write(bytes(piece))
-            if config.rate:
-                # pace against the start time, so sleep granularity does not add up
-                ahead = (offset + len(piece)) / config.rate - (time.monotonic() - start)
-                if ahead > 0:
-                    await asyncio.sleep(ahead)
-        await response.write_eof()
+        try:
+            for offset in range(0, size, config.chunk):
+                if fault in ("reset", "stall") and offset >= cut:
+                    if fault == "reset" and request.transport is not None:
+                        request.transport.abort()  # RST mid-body: the client sees a reset
+                        return response
+                    await asyncio.sleep(3600)  # stall: never send more
+                piece = data[offset : offset + config.chunk]
+                await response.write(bytes(piece))
+                if config.rate:
+                    # pace against the start time, so sleep granularity does not add up
+                    ahead = (offset + len(piece)) / config.rate - (time.monotonic() - start)
+                    if ahead > 0:
+                        await asyncio.sleep(ahead)
+            await response.write_eof()
+        except (ConnectionError, OSError):
+            pass  # the client went away (cancelled, timed out): nothing to report
         return response
 
     app = web.Application()
@@ -163,7 +168,12 @@ def _number_of(name: str, count: int) -> int | None:
 
 
 async def _serve(config: ServerConfig, host: str, port: int, watch_stdin: bool) -> None:
+    import logging
+
     from aiohttp import web
+
+    # a client that hangs up mid-body is normal here (cancel, give-up timeout, reset fault)
+    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
 
     # stalled responses never finish on their own: do not wait for them at shutdown
     runner = web.AppRunner(make_app(config), access_log=None, shutdown_timeout=0.2)

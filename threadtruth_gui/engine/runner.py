@@ -194,6 +194,10 @@ class Run:
         self._tracer = LineTracer(code_objects(plan.code)) if trace_lines else None
         self._loop = loop
         self._driver: threading.Thread | None = None
+        # set by the driver as its very last step. Thread.join/is_alive are not enough: on
+        # 3.11 a join interrupted by Ctrl+C marks a still-running thread as stopped, and
+        # the CLI would exit before cleanup (temp folder, demo server) had run.
+        self._done = threading.Event()
         self._results: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._future: concurrent.futures.Future[None] | None = None
@@ -215,6 +219,8 @@ class Run:
 
     def cancel(self) -> None:
         """Ask every task to stop at its next line, sleep, lock wait or await."""
+        if self.finished:
+            return  # nothing to stop; a finished run keeps its verdict
         self.context.cancelled.set()
         future = self._future
         if future is not None:
@@ -223,7 +229,7 @@ class Run:
     def join(self, timeout: float | None = None) -> bool:
         """Wait for the run to end; True when it has within `timeout` seconds."""
         if self._driver is not None:
-            self._driver.join(timeout)
+            self._done.wait(timeout)
         return not self.alive
 
     def stop(self, timeout: float = 5.0) -> bool:
@@ -232,11 +238,11 @@ class Run:
 
     @property
     def alive(self) -> bool:
-        return self._driver is not None and self._driver.is_alive()
+        return self._driver is not None and not self._done.is_set()
 
     @property
     def finished(self) -> bool:
-        return self._driver is not None and not self._driver.is_alive()
+        return self._driver is not None and self._done.is_set()
 
     @property
     def cancelled(self) -> bool:
@@ -265,6 +271,7 @@ class Run:
                 except Exception as exc:
                     self.error = self.error or f"cleanup failed: {exc}"
             self._t_end = perf_counter_ns()
+            self._done.set()
 
     def _run_phase(self, phase: Phase) -> None:
         stats = PhaseStats(phase.label, phase.mode)
@@ -395,6 +402,8 @@ class Run:
             status = "cancelled"
         except Exception as exc:  # a failing task is shown, never lost
             status, error, extra = "failed", _describe(exc), _fields(exc)
+            if self.cancelled:  # e.g. the server was stopped under it by the cancel
+                status, error = "cancelled", None
         except BaseException as exc:  # SystemExit, KeyboardInterrupt: end the lane, then go on
             self._end(ctx, "failed", _describe(exc))
             raise
@@ -410,6 +419,8 @@ class Run:
             status = "cancelled"
         except Exception as exc:
             status, error, extra = "failed", _describe(exc), _fields(exc)
+            if self.cancelled:
+                status, error = "cancelled", None
         self._end(ctx, status, error, extra)
 
     def _begin(self, spec: TaskSpec) -> TaskContext:

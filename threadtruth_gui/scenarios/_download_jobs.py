@@ -45,6 +45,10 @@ def _failure(exc: BaseException, timeout: float) -> TaskFailed:
         text = f"HTTP {exc.response.status_code}"
     elif isinstance(exc, aiohttp.ClientResponseError):
         text = f"HTTP {exc.status}"
+    elif isinstance(exc, aiohttp.ClientConnectorError) and isinstance(
+        exc.os_error, ConnectionRefusedError
+    ):
+        text = "connection refused"
     elif isinstance(exc, requests.Timeout | asyncio.TimeoutError) or (
         isinstance(exc, requests.ConnectionError) and "Read timed out" in str(exc)
     ):
@@ -110,5 +114,8 @@ async def fetch_async(session: aiohttp.ClientSession, job: Job) -> dict[str, Any
         raise _failure(exc, job.timeout) from exc
     # reading the file back to hash it would block the loop (and the window with it)
     got = _received()
-    verdict = await asyncio.to_thread(_verify, path, expected, job.folder, got)
-    return verdict
+    try:
+        return await asyncio.to_thread(_verify, path, expected, job.folder, got)
+    except (asyncio.CancelledError, RunCancelled):
+        job.folder.discard(path)  # not verified: not kept
+        raise

@@ -27,7 +27,7 @@ def _check_faults(text: str) -> str:
 
 
 def _check_urls(text: str) -> str:
-    urls = [check_url(u) for u in text.replace(",", "\n").split() if u.strip()]
+    urls = [check_url(u) for u in text.split() if u.strip()]  # URLs may contain commas
     if len(urls) > 1000:
         raise ValueError(f"at most 1000 URLs, not {len(urls)}")
     return "\n".join(urls)
@@ -101,6 +101,8 @@ PARAMS = (
 
 
 def check_params(params: dict[str, Any]) -> None:
+    if params["fail"] and params["urls"]:
+        raise ValueError("--fail injects faults into the demo server's files, not into URLs")
     for number in parse_faults(params["fail"]):
         if number > params["n"] and not params["urls"]:
             raise ValueError(f"--fail names file {number}, but there are only {params['n']}")
@@ -217,7 +219,7 @@ def _label(params: dict[str, Any], number: int) -> str:
 
 def verdict(result: RunResult, trace: Trace) -> Verdict:
     if result.error:
-        return Verdict(False, "The run could not start", result.error)
+        return Verdict(False, "The run failed", result.error)
     modes = result.outcome["modes"]
     failed = [t for t in result.tasks if t["status"] == "failed"]
     done = [t for t in result.tasks if t["status"] == "done"]
