@@ -23,3 +23,17 @@ def no_thread_left_behind() -> Iterator[None]:
             break
         extra[0].join(0.05)
     assert not extra, f"threads left running: {[t.name for t in extra]}"
+
+
+@pytest.fixture
+def window(qtbot):  # type: ignore[no-untyped-def]
+    """The main window, shown offscreen at 1400x900, closed after the test."""
+    from threadtruth_gui.ui.main_window import MainWindow
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()

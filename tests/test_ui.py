@@ -10,7 +10,6 @@ import sys
 import threading
 import time
 
-import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QToolButton
@@ -19,17 +18,6 @@ from threadtruth_gui.engine.events import State
 from threadtruth_gui.ui.main_window import MainWindow
 
 RUN_TIMEOUT_MS = 10_000
-
-
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.close()
 
 
 def scenario_threads() -> list[threading.Thread]:

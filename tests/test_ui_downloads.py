@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from threadtruth_gui.ui.main_window import MainWindow
-
 RUN_TIMEOUT_MS = 30_000
 SMALL = {
     "n": 4,
@@ -25,17 +23,6 @@ SMALL = {
     "urls": "",
     "out": "",
 }
-
-
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.close()
 
 
 def _parent(pid: int) -> int:

@@ -355,7 +355,7 @@ class Run:
         if tracer is not None:
             # our own loop thread runs only scenario coroutines: safe to trace; the GUI's
             # loop is never traced (it would slow every Qt callback)
-            tracer.install_loop()
+            tracer.install()
         loop.run_forever()
         # let cancelled tasks and closed transports finish before the loop closes
         pending = asyncio.all_tasks(loop)
@@ -391,7 +391,7 @@ class Run:
         try:
             tracer = self._tracer if spec.trace else None
             if tracer is not None:
-                tracer.install(ctx)
+                tracer.install()
             try:
                 returned = spec.target(*spec.args)
             finally:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from types import CodeType, FrameType
 from typing import Any
 
-from threadtruth_gui.engine.context import RunCancelled, TaskContext, current
+from threadtruth_gui.engine.context import RunCancelled, current
 from threadtruth_gui.engine.events import Kind
 
 _TraceFn = Callable[[FrameType, str, Any], Any]
@@ -34,29 +34,10 @@ class LineTracer:
     def __init__(self, codes: frozenset[CodeType]) -> None:
         self.codes = codes
 
-    def install(self, ctx: TaskContext) -> None:
-        """Start tracing the calling thread on behalf of task `ctx`."""
-        codes = self.codes
-        record = ctx.record
-        cancelled = ctx.run.cancelled
-
-        def local(frame: FrameType, event: str, arg: Any) -> _TraceFn:
-            if event == "line":
-                if cancelled.is_set():
-                    raise RunCancelled
-                record(Kind.LINE, frame.f_lineno)
-            return local
-
-        def global_(frame: FrameType, event: str, arg: Any) -> _TraceFn | None:
-            if frame.f_code in codes:
-                return local
-            return None
-
-        sys.settrace(global_)
-
-    def install_loop(self) -> None:
-        """Trace the calling thread, an event loop running many tasks: each line event is
-        recorded for the task whose context is current when it runs."""
+    def install(self) -> None:
+        """Trace the calling thread: a worker thread, or an event loop running many tasks.
+        Each line event is recorded for the task whose context is current when it runs
+        (the worker's own, or the running coroutine's)."""
         codes = self.codes
 
         def local(frame: FrameType, event: str, arg: Any) -> _TraceFn:
