@@ -52,6 +52,11 @@ def _build_parser() -> _Parser:
     run.add_argument("scenario")
     _add_params(run, names)
     run.add_argument("--json", action="store_true", help="print one JSON object")
+    run.add_argument(
+        "--schedule",
+        metavar="A,B,...",
+        help="be the scheduler: one line per step for the named tasks, then run freely",
+    )
     shot = sub.add_parser("shot", help="run a scenario in the window offscreen and save a PNG")
     shot.add_argument("scenario")
     shot.add_argument("png", metavar="OUT.png")
@@ -129,7 +134,15 @@ def _cmd_list() -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     scenario, params = _scenario_and_params(args)
-    result, _trace = scenario.run(params)
+    schedule = None
+    if args.schedule is not None:
+        schedule = [name.strip() for name in args.schedule.split(",") if name.strip()]
+        if not schedule:
+            raise UsageError("--schedule needs task names, e.g. A,B,A,B")
+    try:
+        result, _trace = scenario.run(params, schedule=schedule)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     if args.json:
         print(json.dumps(result.to_json()))
     else:

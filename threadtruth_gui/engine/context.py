@@ -12,9 +12,12 @@ import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from threadtruth_gui.engine.events import Kind, Recorder, State
+
+if TYPE_CHECKING:
+    from threadtruth_gui.engine.gate import StepGate
 
 
 class RunCancelled(Exception):
@@ -37,6 +40,7 @@ class RunContext:
     recorder: Recorder
     cancelled: threading.Event = field(default_factory=threading.Event)
     received: dict[str, int] = field(default_factory=dict)  # bytes so far, per task
+    gate: StepGate | None = None  # when set, traced tasks run one line per step given
 
 
 @dataclass(frozen=True)
@@ -138,9 +142,16 @@ class ObservedLock:
             return True
         ctx.record(Kind.LOCK, ("wait", self.name, self.holder))
         ctx.record(Kind.STATE, State.WAITING)
-        while not self._lock.acquire(timeout=self._SLICE_S):
-            if ctx.run.cancelled.is_set():
-                raise RunCancelled
+        gate = ctx.run.gate
+        if gate is not None:
+            gate.set_blocked(ctx.task, True)
+        try:
+            while not self._lock.acquire(timeout=self._SLICE_S):
+                if ctx.run.cancelled.is_set():
+                    raise RunCancelled
+        finally:
+            if gate is not None:
+                gate.set_blocked(ctx.task, False)
         self._took(ctx)
         ctx.record(Kind.STATE, State.RUNNING)
         return True

@@ -126,6 +126,7 @@ class RunResult:
     verdict: Verdict | None
     cancelled: bool
     error: str | None = None  # the run itself failed (e.g. the server did not start)
+    schedule: list[dict[str, str]] | None = None  # the steps given, when it was stepped
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -139,6 +140,8 @@ class RunResult:
         }
         if self.error is not None:
             out["error"] = self.error
+        if self.schedule is not None:
+            out["schedule"] = self.schedule
         if self.verdict is not None:
             out["verdict"] = {
                 "good": self.verdict.good,
@@ -447,6 +450,8 @@ class Run:
             if error:
                 self._results[ctx.task]["error"] = error
         ctx.record(Kind.END, (status, error))
+        if self.context.gate is not None:
+            self.context.gate.task_ended(ctx.task)
 
     # -- the result ------------------------------------------------------------------------------
     def result(self, scenario: str, params: dict[str, Any]) -> RunResult:

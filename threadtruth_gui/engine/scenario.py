@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from threadtruth_gui.engine.gate import StepGate, run_schedule
 from threadtruth_gui.engine.runner import Plan, Run, RunHandle, RunResult, Verdict
 from threadtruth_gui.engine.trace import Trace
 
@@ -123,14 +124,37 @@ class Scenario:
         return result, trace
 
     def run(
-        self, params: Mapping[str, Any] | None = None, *, trace_lines: bool = True
+        self,
+        params: Mapping[str, Any] | None = None,
+        *,
+        trace_lines: bool = True,
+        schedule: list[str] | None = None,
     ) -> tuple[RunResult, Trace]:
-        """Run to the end on this thread's behalf (blocking): the CLI and tests use it."""
+        """Run to the end on this thread's behalf (blocking): the CLI and tests use it.
+
+        With `schedule` (task names) the tasks run one line per step, in that order, as a
+        lecturer stepping them would; then freely to the end.
+        """
         resolved = self.resolve(params)
-        run = self.start(resolved, trace_lines=trace_lines)
+        plan = self.plan(resolved)
+        names = [spec.name for spec in plan.all_tasks()]
+        if schedule is not None:
+            unknown = sorted(set(schedule) - set(names))
+            if unknown:
+                raise ValueError(f"--schedule: no task {unknown[0]!r} (tasks: {', '.join(names)})")
+        run = Run(plan, trace_lines=trace_lines or schedule is not None)
+        gate = None
+        if schedule is not None:
+            gate = run.context.gate = StepGate(run.context.cancelled)
+        run.start()
         try:
+            if gate is not None and schedule is not None:
+                run_schedule(gate, names, schedule)
             run.join()
         except BaseException:
             run.stop()
             raise
-        return self.finish(run, resolved)
+        result, trace = self.finish(run, resolved)
+        if gate is not None:
+            result.schedule = [{"task": s.task, "result": s.result} for s in gate.steps]
+        return result, trace

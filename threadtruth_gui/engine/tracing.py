@@ -47,6 +47,8 @@ class LineTracer:
                     if ctx.run.cancelled.is_set():
                         raise RunCancelled
                     ctx.record(Kind.LINE, frame.f_lineno)
+                    if ctx.run.gate is not None:  # the lecturer is the scheduler
+                        ctx.run.gate.before_line(ctx.task)
             return local
 
         def global_(frame: FrameType, event: str, arg: Any) -> _TraceFn | None:

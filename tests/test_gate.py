@@ -1,0 +1,89 @@
+"""The lecturer as the scheduler: real threads, one line per step."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import subprocess
+import sys
+
+from threadtruth_gui.engine.gate import StepGate
+from threadtruth_gui.engine.runner import Run
+from threadtruth_gui.scenarios import bank_race, get
+
+ABAB = ["A", "B"] * 4
+
+
+def test_schedule_abab_at_delay_0_overdraws_every_time_without_the_lock() -> None:
+    finals = [
+        get("bank-race").run({"lock": False, "delay": 0}, schedule=ABAB)[0].outcome["final_balance"]
+        for _ in range(20)
+    ]
+    assert finals == [-100] * 20  # the race needs no sleep, only this interleaving
+
+
+def test_schedule_abab_with_the_lock_ends_at_400_and_b_is_blocked() -> None:
+    result, _ = get("bank-race").run({"lock": True, "delay": 0}, schedule=ABAB)
+    assert result.outcome["final_balance"] == 400
+    assert [t["status"] for t in result.tasks] == ["succeeded", "denied"]
+    assert result.schedule is not None
+    assert {s["result"] for s in result.schedule if s["task"] == "B"} == {"blocked"}
+    assert {s["result"] for s in result.schedule if s["task"] == "A"} == {"stepped"}
+
+
+def test_a_stepped_thread_blocked_on_a_held_lock_does_not_advance() -> None:
+    scenario = get("bank-race")
+    params = scenario.resolve({"lock": True, "delay": 0})
+    run = Run(scenario.plan(params))
+    gate = run.context.gate = StepGate(run.context.cancelled)
+    run.start()
+    try:
+        assert gate.wait_ready(["A", "B"])
+        with_line = inspect.getsourcelines(bank_race.withdraw_with_lock)[1] + 1
+        assert gate.step("A").result == "stepped"  # A takes the lock
+        assert gate.step("B").result == "blocked"  # B runs into it
+        trace = run.trace()
+        assert trace.tasks["B"].line == with_line
+        for _ in range(3):  # more steps for B change nothing while A holds the lock
+            assert gate.step("B").result == "blocked"
+        assert run.trace().tasks["B"].line == with_line
+    finally:
+        gate.release()
+        assert run.join(10)
+    result, _ = scenario.finish(run, params)
+    assert result.outcome["final_balance"] == 400
+
+
+def test_stepping_then_cancel_leaves_no_thread() -> None:
+    scenario = get("bank-race")
+    params = scenario.resolve({"lock": False, "delay": 0})
+    run = Run(scenario.plan(params))
+    gate = run.context.gate = StepGate(run.context.cancelled)
+    run.start()
+    assert gate.wait_ready(["A", "B"])
+    gate.step("A")
+    assert run.stop(timeout=2)  # parked threads wake on the cancel and end
+
+
+def test_cli_schedule_json() -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "threadtruth_gui",
+            "run",
+            "bank-race",
+            "--delay",
+            "0",
+            "--schedule",
+            "A,B,A,B",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["outcome"]["final_balance"] == -100
+    assert [s["task"] for s in out["schedule"]] == ["A", "B", "A", "B"]
