@@ -87,3 +87,56 @@ def test_cli_schedule_json() -> None:
     out = json.loads(proc.stdout)
     assert out["outcome"]["final_balance"] == -100
     assert [s["task"] for s in out["schedule"]] == ["A", "B", "A", "B"]
+
+
+def test_window_step_mode_reproduces_minus_100_at_delay_0_by_keys(qtbot, window) -> None:
+    from PySide6.QtCore import Qt, QTimer
+
+    window.set_params({"lock": False, "delay": 0.0})
+    qtbot.keyClick(window, Qt.Key.Key_S)  # step mode on
+    assert window.step_action.isChecked()
+    qtbot.keyClick(window, Qt.Key.Key_Space)  # start: both threads stop at their first line
+    gate = window.bridge.gate
+    assert gate is not None
+    qtbot.waitUntil(lambda: gate.parked == {"A", "B"}, timeout=5000)
+    ticks: list[int] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(10)
+    for key in [Qt.Key.Key_1, Qt.Key.Key_2] * 3:  # both read $1000 and check it
+        name = "A" if key == Qt.Key.Key_1 else "B"
+        before = len(gate.steps)
+        qtbot.keyClick(window, key)
+        assert len(gate.steps) == before + 1 and gate.steps[-1].task == name
+        qtbot.waitUntil(lambda n=name: gate.settled(n), timeout=5000)
+    qtbot.wait(200)  # the threads wait at their gates meanwhile
+    assert gate.parked == {"A", "B"}
+    assert len(ticks) > 5  # and the window's own timer kept firing
+    timer.stop()
+    with qtbot.waitSignal(window.bridge.finished, timeout=10_000):
+        qtbot.keyClick(window, Qt.Key.Key_Space)  # run to the end
+    assert window.verdict.headline() == "Overdraft: -$100"
+    qtbot.keyClick(window, Qt.Key.Key_S)  # step mode off again
+
+
+def test_window_step_into_a_held_lock_says_who_holds_it(qtbot, window) -> None:
+    from PySide6.QtCore import Qt
+
+    window.set_params({"lock": True, "delay": 0.0})
+    window.step_action.setChecked(True)
+    window.start_run()
+    gate = window.bridge.gate
+    assert gate is not None
+    qtbot.waitUntil(lambda: gate.parked == {"A", "B"}, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_1)  # A takes the lock
+    qtbot.waitUntil(lambda: gate.settled("A"), timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_2)  # B runs into it
+    qtbot.waitUntil(lambda: "B" in gate.blocked, timeout=5000)
+    qtbot.wait(50)  # one drain of the recorder into the trace
+    qtbot.keyClick(window, Qt.Key.Key_2)
+    assert "B is blocked: waiting for the lock 'account' held by A" in (
+        window.statusBar().currentMessage()
+    )
+    window.reset_run()
+    assert window.bridge.run is None
+    window.step_action.setChecked(False)

@@ -98,6 +98,26 @@ class StepGate:
                     return self._note(task, "timeout")
                 self._cond.wait(min(left, _SLICE_S))
 
+    def grant(self, task: str) -> str:
+        """Give `task` one step without waiting for it (the window's way): "granted",
+        "blocked" (it waits for a lock; nothing changes) or "ended"."""
+        with self._cond:
+            if task in self.ended:
+                return self._note(task, "ended").result
+            if task in self.blocked:
+                return self._note(task, "blocked").result
+            self._allow[task] = self._allow.get(task, 0) + 1
+            self._cond.notify_all()
+            return self._note(task, "stepped").result
+
+    def settled(self, task: str) -> bool:
+        """True when `task` has used its steps and stopped again (or blocked, or ended)."""
+        with self._cond:
+            if task in self.ended:
+                return True
+            used = self._allow.get(task, 0) <= 0
+            return used and (task in self.parked or task in self.blocked)
+
     def release(self) -> None:
         """Run to the end: every task runs freely from here."""
         with self._cond:

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from threadtruth_gui.engine.child import ProcessRun
 from threadtruth_gui.engine.events import Event
+from threadtruth_gui.engine.gate import StepGate
 from threadtruth_gui.engine.runner import Plan, Run, RunResult
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.engine.trace import Trace
@@ -52,6 +53,7 @@ class RunBridge(QObject):
         self.result: RunResult | None = None
         self.last_batch: list[Event] = []
         self.in_child = False  # whether this run is in a child process
+        self.gate: StepGate | None = None  # set while the lecturer steps the tasks
         self._cursor = 0
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_MS)
@@ -61,18 +63,28 @@ class RunBridge(QObject):
     def running(self) -> bool:
         return self.run is not None and self.result is None
 
-    def start(self, scenario: Scenario, params: dict[str, Any], plan: Plan | None = None) -> None:
-        """Run `scenario`; `plan` is one the caller already made from the same params."""
+    def start(
+        self,
+        scenario: Scenario,
+        params: dict[str, Any],
+        plan: Plan | None = None,
+        stepping: bool = False,
+    ) -> None:
+        """Run `scenario`; `plan` is one the caller already made from the same params.
+        With `stepping` every traced task waits before each line for a step (`gate`)."""
         self.reset()
         try:
             self.scenario, self.params = scenario, scenario.resolve(params)
             plan = plan if plan is not None else scenario.plan(self.params)
-            self.in_child = len(plan.all_tasks()) > IN_PROCESS_MAX_TASKS
-            self.run = (
-                ProcessRun(scenario.id, self.params, plan)
-                if self.in_child
-                else Run(plan, loop=_gui_loop())  # coroutines on the window's own loop
-            )
+            self.in_child = len(plan.all_tasks()) > IN_PROCESS_MAX_TASKS and not stepping
+            self.gate = None
+            if self.in_child:
+                self.run = ProcessRun(scenario.id, self.params, plan)
+            else:
+                run = Run(plan, loop=_gui_loop())  # coroutines on the window's own loop
+                if stepping:
+                    self.gate = run.context.gate = StepGate(run.context.cancelled)
+                self.run = run
             self.run.start()
         except Exception as exc:  # shown by the window, never swallowed
             self.run = None

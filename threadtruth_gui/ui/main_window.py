@@ -72,8 +72,23 @@ class MainWindow(QMainWindow):
         self.many_action.setShortcut(QKeySequence("M"))
         self.many_action.setToolTip("Run this scenario many times and count the outcomes")
         self.many_action.triggered.connect(self.open_many_runs)
+        self.step_action = QAction(self)
+        self.step_action.setCheckable(True)
+        self.step_action.setShortcut(QKeySequence("S"))
+        self.step_action.setToolTip(
+            "Be the scheduler: the next run stops every thread before each line; press a "
+            "thread's number (or click its lane or card) to run it one line; Space runs to the end"
+        )
+        self.step_action.toggled.connect(self._relabel_step)
+        self._relabel_step()
+        for number in range(1, 10):  # 1..9 step the first nine tasks
+            action = QAction(f"Step task {number}", self)
+            action.setShortcut(QKeySequence(str(number)))
+            action.triggered.connect(lambda _=False, n=number: self.step_number(n))
+            self.addAction(action)
         self.toolbar.addAction(self.run_action)
         self.toolbar.addAction(self.reset_action)
+        self.toolbar.addAction(self.step_action)
         self.toolbar.addAction(self.many_action)
         self.toolbar.addSeparator()
         self.addToolBarBreak()
@@ -126,6 +141,8 @@ class MainWindow(QMainWindow):
         code_layout.addWidget(self.code, 1)
 
         self.timeline = TimelineView()
+        self.timeline.laneClicked.connect(self.step_task)
+        self.account.task_clicked.connect(self.step_task)
 
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.scenario_list)
@@ -237,6 +254,39 @@ class MainWindow(QMainWindow):
         counter = next(iter(plan.counters), None)
         self.timeline.set_counter(counter, (counter or "").capitalize(), money)
 
+    def _relabel_step(self) -> None:
+        state = "ON" if self.step_action.isChecked() else "OFF"
+        self.step_action.setText(f"Step: {state}  (S)")
+
+    def step_number(self, number: int) -> None:
+        names = list(self.colors)
+        if 1 <= number <= len(names):
+            self.step_task(names[number - 1])
+
+    @Slot(str)
+    def step_task(self, name: str) -> None:
+        """Let thread `name` run one line (step mode), or say why it cannot."""
+        gate = self.bridge.gate
+        if gate is None or gate.free or not self.bridge.running:
+            if self.step_action.isChecked() and not self.bridge.running:
+                self._status("Press Space to start the run; then step the threads.", 4000)
+            return
+        result = gate.grant(name)
+        trace = self.bridge.trace
+        track = trace.tasks.get(name) if trace is not None else None
+        if result == "blocked" and track is not None and track.waiting_for is not None:
+            lock, holder = track.waiting_for
+            self._status(
+                f"{name} is blocked: waiting for the lock '{lock}' held by {holder}. "
+                "It goes on by itself once the lock is free."
+            )
+        elif result == "blocked":
+            self._status(f"{name} is blocked and cannot run now.")
+        elif result == "ended":
+            self._status(f"{name} has finished.")
+        else:
+            self._status(f"Stepped {name} one line. Space runs everything to the end.")
+
     @Slot()
     def open_many_runs(self) -> None:
         if self.scenario is None:
@@ -261,6 +311,11 @@ class MainWindow(QMainWindow):
         if self.scenario is None:
             return
         if self.bridge.running:
+            gate = self.bridge.gate
+            if gate is not None and not gate.free:
+                gate.release()
+                self._status("Running every thread to the end.")
+                return
             self._status("Already running: Reset (R) stops it.", 3000)
             return
         planned = self._plan_for_params()
@@ -269,7 +324,8 @@ class MainWindow(QMainWindow):
         self.bridge.reset()
         self._pending_note = ""
         self._setup_views(planned[0])
-        self.bridge.start(self.scenario, planned[1], planned[0])
+        stepping = self.step_action.isChecked() and self.scenario.panel == "account"
+        self.bridge.start(self.scenario, planned[1], planned[0], stepping=stepping)
 
     @Slot()
     def reset_run(self) -> None:
@@ -285,6 +341,13 @@ class MainWindow(QMainWindow):
         self.verdict.show_idle("Running… watch the code markers and the lanes.")
         self.timeline.set_trace(self.bridge.trace, self.colors)
         tasks = len(self._task_infos())
+        if self.bridge.gate is not None:
+            numbers = ", ".join(f"{i} = {name}" for i, name in enumerate(self.colors, 1))
+            self.verdict.show_idle(
+                f"Step mode: press {numbers} to run one line. Space runs to the end."
+            )
+            self._status("Every thread waits before its next line.")
+            return
         if self.bridge.in_child:
             where = f"{tasks} tasks in a separate process, so that the window stays responsive"
         elif any(t.get("mode") == "asyncio" for t in self._task_infos()):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
@@ -13,6 +14,8 @@ from threadtruth_gui.ui.widgets.task_card import TaskCard
 
 
 class AccountPanel(QWidget):
+    task_clicked = Signal(str)  # a card was clicked: in step mode, step that task
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.balance = BalanceBar(money)
@@ -32,6 +35,7 @@ class AccountPanel(QWidget):
         self.cards = {}
         for spec in plan.all_tasks():
             card = TaskCard(spec.name, task_caption(spec.info), colors[spec.name])
+            card.clicked.connect(self.task_clicked)
             self.cards[spec.name] = card
             self._cards_row.addWidget(card, 1)
         self._counter = next(iter(plan.counters), None)
