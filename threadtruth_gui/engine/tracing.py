@@ -47,8 +47,10 @@ class LineTracer:
                     if ctx.run.cancelled.is_set():
                         raise RunCancelled
                     ctx.record(Kind.LINE, frame.f_lineno)
-                    if ctx.run.gate is not None:  # the lecturer is the scheduler
-                        ctx.run.gate.before_line(ctx.task)
+                    gate = ctx.run.gate
+                    # `free` only ever turns on: once released, no lock is taken per line
+                    if gate is not None and not gate.free:  # the lecturer is the scheduler
+                        gate.before_line(ctx.task)
             return local
 
         def global_(frame: FrameType, event: str, arg: Any) -> _TraceFn | None:

@@ -1,0 +1,105 @@
+"""What line tracing and the step gate cost per traced line, and how long one step takes.
+
+Anchor, in the same run: the same loop in a thread with no tracing. The traced function is
+a small loop of scenario-like lines; each figure is the median of REPEATS.
+1. traced: sys.settrace scoped to the function, a LINE event recorded per line;
+2. traced + gate, running freely (Run to end): the gate's check on every line;
+3. one step, grant -> the thread has run its line and stopped again (the lecturer's key press).
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+from time import perf_counter_ns
+
+from threadtruth_gui.engine.context import RunContext, TaskContext, enter_task
+from threadtruth_gui.engine.events import Recorder
+from threadtruth_gui.engine.gate import StepGate
+from threadtruth_gui.engine.tracing import LineTracer, code_objects
+
+LINES = 200_000  # traced lines per measurement (the loop body is 2 lines per turn)
+REPEATS = 5
+STEPS = 2_000
+
+
+def work(turns: int) -> int:
+    total = 0
+    for i in range(turns):
+        total += i
+    return total
+
+
+def _time_lines(trace: bool, gate: StepGate | None) -> float:
+    """ns per line of `work` in a fresh thread."""
+    out: list[int] = []
+    ctx = RunContext(Recorder(), gate=gate)
+
+    def body() -> None:
+        enter_task(TaskContext(ctx, "T"))
+        tracer = LineTracer(code_objects([work])) if trace else None
+        if tracer is not None:
+            tracer.install()
+        t0 = perf_counter_ns()
+        work(LINES // 2)
+        out.append(perf_counter_ns() - t0)
+        if tracer is not None:
+            tracer.uninstall()
+
+    thread = threading.Thread(target=body)
+    thread.start()
+    thread.join()
+    return out[0] / LINES
+
+
+def _step_latency() -> list[float]:
+    """µs from grant() to the thread being stopped again, one line later."""
+    ctx = RunContext(Recorder())
+    gate = ctx.gate = StepGate(ctx.cancelled)
+
+    def body() -> None:
+        enter_task(TaskContext(ctx, "T"))
+        tracer = LineTracer(code_objects([work]))
+        tracer.install()
+        work(STEPS)
+        tracer.uninstall()
+        gate.task_ended("T")
+
+    thread = threading.Thread(target=body)
+    thread.start()
+    gate.wait_ready(["T"])
+    took = []
+    for _ in range(STEPS):
+        t0 = perf_counter_ns()
+        gate.step("T")
+        took.append((perf_counter_ns() - t0) / 1000)
+    gate.release()
+    thread.join()
+    return took
+
+
+def main() -> None:
+    plain, traced, gated = [], [], []
+    for _ in range(REPEATS):
+        plain.append(_time_lines(False, None))
+        traced.append(_time_lines(True, None))
+        free = StepGate(threading.Event())
+        free.release()
+        gated.append(_time_lines(True, free))
+    p, t, g = (statistics.median(x) for x in (plain, traced, gated))
+    steps = _step_latency()
+    print(f"line tracing and the step gate: {LINES} lines, median of {REPEATS}")
+    print(f"  anchor, untraced          {p:7.0f} ns/line")
+    print(f"  traced (LINE recorded)    {t:7.0f} ns/line   {t / p:5.1f}x anchor")
+    print(
+        f"  traced + gate (free)      {g:7.0f} ns/line   {g / p:5.1f}x anchor, "
+        f"gate alone {g - t:+.0f} ns/line"
+    )
+    print(
+        f"  one step (grant -> stopped again): median {statistics.median(steps):.0f} us, "
+        f"p99 {statistics.quantiles(steps, n=100)[98]:.0f} us over {len(steps)} steps"
+    )
+
+
+if __name__ == "__main__":
+    main()
