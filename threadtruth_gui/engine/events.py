@@ -27,13 +27,25 @@ class State:
     CONNECTING = "connecting"  # waiting for the first byte
     RECEIVING = "receiving"
     SLEEPING = "sleeping"
+    PAUSED = "paused"  # stopped at the step gate, waiting for the lecturer
     WAITING = "waiting"  # for a lock
     DONE = "done"
     DENIED = "denied"
     FAILED = "failed"
     CANCELLED = "cancelled"
 
-    ALL = (RUNNING, CONNECTING, RECEIVING, SLEEPING, WAITING, DONE, DENIED, FAILED, CANCELLED)
+    ALL = (
+        RUNNING,
+        CONNECTING,
+        RECEIVING,
+        SLEEPING,
+        PAUSED,
+        WAITING,
+        DONE,
+        DENIED,
+        FAILED,
+        CANCELLED,
+    )
     FINAL = frozenset({DONE, DENIED, FAILED, CANCELLED})
 
 

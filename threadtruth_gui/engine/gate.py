@@ -10,6 +10,7 @@ the lock is free, up to its next line. Tasks wait on a Condition, never in the G
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from time import monotonic
 
@@ -39,8 +40,13 @@ class StepGate:
         self.ended: set[str] = set()
 
     # -- called by the running tasks ---------------------------------------------------------
-    def before_line(self, task: str) -> None:
+    def before_line(self, task: str, on_pause: Callable[[bool], None] | None = None) -> None:
+        """Wait for a step. `on_pause(True)` is called when the task has to wait, and
+        `on_pause(False)` when it goes on (the runner records them as the paused state)."""
         with self._cond:
+            paused = not self.free and self._allow.get(task, 0) <= 0
+            if paused and on_pause is not None:
+                on_pause(True)
             while not self.free and self._allow.get(task, 0) <= 0:
                 if task not in self.parked:
                     self.parked.add(task)
@@ -52,6 +58,8 @@ class StepGate:
             self.parked.discard(task)
             if not self.free:
                 self._allow[task] -= 1
+            if paused and on_pause is not None:
+                on_pause(False)
             self._cond.notify_all()
 
     def set_blocked(self, task: str, blocked: bool) -> None:

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 from types import CodeType, FrameType
 from typing import Any
 
-from threadtruth_gui.engine.context import RunCancelled, current
-from threadtruth_gui.engine.events import Kind
+from threadtruth_gui.engine.context import RunCancelled, TaskContext, current
+from threadtruth_gui.engine.events import Kind, State
 
 _TraceFn = Callable[[FrameType, str, Any], Any]
 
@@ -50,7 +50,7 @@ class LineTracer:
                     gate = ctx.run.gate
                     # `free` only ever turns on: once released, no lock is taken per line
                     if gate is not None and not gate.free:  # the lecturer is the scheduler
-                        gate.before_line(ctx.task)
+                        gate.before_line(ctx.task, _pause_recorder(ctx))
             return local
 
         def global_(frame: FrameType, event: str, arg: Any) -> _TraceFn | None:
@@ -63,3 +63,10 @@ class LineTracer:
     @staticmethod
     def uninstall() -> None:
         sys.settrace(None)
+
+
+def _pause_recorder(ctx: TaskContext) -> Callable[[bool], None]:
+    def on_pause(paused: bool) -> None:
+        ctx.record(Kind.STATE, State.PAUSED if paused else State.RUNNING)
+
+    return on_pause

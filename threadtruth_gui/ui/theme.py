@@ -47,6 +47,7 @@ STATE_STYLES: dict[str, StateStyle] = {
     State.SLEEPING: StateStyle(
         "sleeping (processing)", QColor("#56B4E9"), Qt.BrushStyle.HorPattern
     ),
+    State.PAUSED: StateStyle("paused (step mode)", QColor("#BBBBBB"), Qt.BrushStyle.Dense7Pattern),
     State.WAITING: StateStyle("waiting for a lock", QColor("#D55E00"), Qt.BrushStyle.BDiagPattern),
     State.DONE: StateStyle("done", QColor("#6E7781"), Qt.BrushStyle.NoBrush),
     State.DENIED: StateStyle("denied", QColor("#CC79A7"), Qt.BrushStyle.DiagCrossPattern),
