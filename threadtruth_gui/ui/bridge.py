@@ -35,7 +35,7 @@ def _gui_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
-STOP_TIMEOUT_S = 3.0
+STOP_TIMEOUT_S = 1.5  # Reset waits this long; a child run is then killed
 
 
 class RunBridge(QObject):
