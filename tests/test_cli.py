@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-
-def cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "threadtruth_gui", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+from _cli import cli
 
 
 def test_list_prints_ids_and_titles() -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from _cli import cli
 
 from threadtruth_gui.engine.demo_server import (
     HASH_HEADER,
@@ -53,12 +54,7 @@ def test_server_serves_deterministic_verified_bytes_on_loopback() -> None:
 def test_server_refuses_anything_but_loopback(host: str) -> None:
     with pytest.raises(ValueError, match="loopback only"):
         check_loopback(host)
-    proc = subprocess.run(
-        [sys.executable, "-m", "threadtruth_gui", "serve", "--host", host],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    proc = cli("serve", "--host", host, timeout=30)
     assert proc.returncode == 2
     assert "loopback only" in proc.stderr
 
@@ -187,15 +183,6 @@ def test_duplicate_names_never_overwrite_each_other(tmp_path: Path) -> None:
 def test_bad_urls_are_refused_clearly(url: str) -> None:
     with pytest.raises(ValueError, match="bad URL"):
         check_url(url)
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "threadtruth_gui", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_cli_compare_json_shape() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import inspect
 import json
-import subprocess
-import sys
+
+from _cli import cli
 
 from threadtruth_gui.engine.gate import StepGate
 from threadtruth_gui.engine.runner import Run
@@ -66,23 +66,7 @@ def test_stepping_then_cancel_leaves_no_thread() -> None:
 
 
 def test_cli_schedule_json() -> None:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "threadtruth_gui",
-            "run",
-            "bank-race",
-            "--delay",
-            "0",
-            "--schedule",
-            "A,B,A,B",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = cli("run", "bank-race", "--delay", "0", "--schedule", "A,B,A,B", "--json", timeout=60)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["outcome"]["final_balance"] == -100

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 
 import pytest
+from _cli import cli
 
 from threadtruth_gui.engine.many import run_many
 from threadtruth_gui.scenarios import get
@@ -48,23 +47,7 @@ def test_runs_out_of_range_are_refused() -> None:
 
 
 def test_cli_many_json() -> None:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "threadtruth_gui",
-            "many",
-            "bank-race",
-            "--runs",
-            "30",
-            "--delay",
-            "0.01",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = cli("many", "bank-race", "--runs", "30", "--delay", "0.01", "--json", timeout=60)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["runs"] == 30
