@@ -55,8 +55,14 @@ def _build_parser() -> _Parser:
     run.add_argument(
         "--schedule",
         metavar="A,B,...",
-        help="be the scheduler: one line per step for the named tasks, then run freely",
+        help="be the scheduler: one step each for the named tasks, in order, then run "
+        "freely; A is a line of A, A:op one bytecode instruction",
     )
+    run.add_argument("--save", metavar="FILE.ttrun", help="save the run (schedule, events)")
+    replay = sub.add_parser("replay", help="re-run a saved .ttrun with its schedule")
+    replay.add_argument("file", metavar="FILE.ttrun")
+    replay.add_argument("--times", type=int, default=1, help="replay it this many times, 1-1000")
+    replay.add_argument("--json", action="store_true", help="print one JSON object")
     shot = sub.add_parser("shot", help="run a scenario in the window offscreen and save a PNG")
     shot.add_argument("scenario")
     shot.add_argument("png", metavar="OUT.png")
@@ -139,14 +145,69 @@ def _cmd_run(args: argparse.Namespace) -> int:
         schedule = [name.strip() for name in args.schedule.split(",") if name.strip()]
         if not schedule:
             raise UsageError("--schedule needs task names, e.g. A,B,A,B")
+    save_to = _check_save_path(args.save) if args.save is not None else None
     try:
-        result, _trace = scenario.run(params, schedule=schedule)
+        result, _trace, events = scenario.execute(params, schedule=schedule)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if save_to is not None:
+        from threadtruth_gui.engine import runfile
+
+        try:
+            runfile.save(save_to, runfile.to_json(result, events, 0, schedule is not None))
+        except runfile.RunFileError as exc:
+            raise UsageError(str(exc)) from None
     if args.json:
         print(json.dumps(result.to_json()))
     else:
         print(_format_result(result))
+    return 0
+
+
+def _check_save_path(text: str) -> Path:
+    out = Path(text)
+    if out.suffix.lower() != ".ttrun":
+        raise UsageError(f"--save: the file must end in .ttrun: {text}")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"cannot save to {text}: folder {parent} does not exist")
+    if out.is_dir():
+        raise UsageError(f"cannot save to {text}: it is a folder")
+    if not os.access(parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise UsageError(f"cannot save to {text}: permission denied")
+    return out
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    from threadtruth_gui.engine import runfile
+
+    if not 1 <= args.times <= 1000:
+        raise UsageError(f"--times must be between 1 and 1000, not {args.times}")
+    try:
+        saved = runfile.load(args.file)
+        replays = [runfile.replay(saved) for _ in range(args.times)]
+    except runfile.RunFileError as exc:
+        raise UsageError(str(exc)) from None
+    last = replays[-1]
+    same_outcome = sum(r.same_outcome for r in replays)
+    same_schedule = sum(r.same_schedule for r in replays)
+    if args.json:
+        out = last.to_json()
+        out["replay"] = {
+            "times": args.times,
+            "same_outcome": same_outcome,
+            "same_schedule": same_schedule,
+            "recorded_outcome": saved.result.outcome,
+            "steps": len(saved.schedule),
+            "exact": saved.stepped,
+        }
+        print(json.dumps(out))
+        return 0
+    print(_format_result(last.result))
+    print(
+        f"replayed {args.times}x, {len(saved.schedule)} steps: same outcome as recorded "
+        f"{same_outcome}/{args.times}, same schedule {same_schedule}/{args.times}"
+    )
     return 0
 
 
@@ -279,6 +340,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_serve(args)
         if args.command == "many":
             return _cmd_many(args)
+        if args.command == "replay":
+            return _cmd_replay(args)
         return _cmd_gui(args)
     except UsageError as exc:
         print(f"threadtruth: error: {exc}", file=sys.stderr)

@@ -47,6 +47,9 @@ class RunContext:
 class TaskContext:
     run: RunContext
     task: str
+    # a coroutine: the gate steps it at its awaits (`gate.stepped`), never at traced lines,
+    # which would park the whole event loop
+    is_async: bool = False
 
     def record(self, kind: str, data: Any = None) -> None:
         self.run.recorder.record(self.task, kind, data)
@@ -144,7 +147,7 @@ class ObservedLock:
         ctx.record(Kind.STATE, State.WAITING)
         gate = ctx.run.gate
         if gate is not None:
-            gate.set_blocked(ctx.task, True)
+            gate.set_blocked(ctx.task, True, self)
         try:
             while not self._lock.acquire(timeout=self._SLICE_S):
                 if ctx.run.cancelled.is_set():

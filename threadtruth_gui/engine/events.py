@@ -11,6 +11,8 @@ class Kind:
 
     START = "start"  # data: dict of task info (label, amount, ...)
     LINE = "line"  # data: line number in the scenario file
+    OP = "op"  # data: (line, bytecode offset) -- a task stepping one instruction at a time
+    GO = "go"  # data: unit (line|op|await) -- a gated task passed the gate and runs that unit
     STATE = "state"  # data: a State name
     LOCK = "lock"  # data: (action, lock name, holder or None); action: wait|acquired|released
     COUNTER = "counter"  # data: (name, value)

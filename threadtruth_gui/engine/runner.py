@@ -27,6 +27,7 @@ from threadtruth_gui.engine.context import (
     enter_task,
 )
 from threadtruth_gui.engine.events import Kind, Recorder, State
+from threadtruth_gui.engine.gate import stepped
 from threadtruth_gui.engine.trace import Trace
 from threadtruth_gui.engine.tracing import LineTracer, code_objects
 
@@ -413,10 +414,13 @@ class Run:
         self._end(ctx, status, error, extra)
 
     async def _work_async(self, spec: TaskSpec, prefix: tuple[Any, ...]) -> None:
-        ctx = self._begin(spec)
+        ctx = self._begin(spec, is_async=True)
         status, error, extra = "succeeded", None, dict[str, Any]()
         try:
             awaitable: Awaitable[Any] = spec.target(*prefix, *spec.args)
+            gate = self.context.gate
+            if gate is not None and spec.trace and asyncio.iscoroutine(awaitable):
+                awaitable = stepped(awaitable, gate, ctx)  # one resumption per step
             status, extra = _status_of(await awaitable)
         except (asyncio.CancelledError, RunCancelled):
             status = "cancelled"
@@ -426,8 +430,8 @@ class Run:
                 status, error = "cancelled", None
         self._end(ctx, status, error, extra)
 
-    def _begin(self, spec: TaskSpec) -> TaskContext:
-        ctx = TaskContext(self.context, spec.name)
+    def _begin(self, spec: TaskSpec, is_async: bool = False) -> TaskContext:
+        ctx = TaskContext(self.context, spec.name, is_async)
         enter_task(ctx)
         ctx.record(Kind.START, dict(spec.info))
         ctx.record(Kind.STATE, spec.state)

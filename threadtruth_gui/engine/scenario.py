@@ -8,7 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from threadtruth_gui.engine.gate import StepGate, run_schedule
+from threadtruth_gui.engine.events import Event
+from threadtruth_gui.engine.gate import StepGate, parse_step, run_schedule
 from threadtruth_gui.engine.runner import Plan, Run, RunHandle, RunResult, Verdict
 from threadtruth_gui.engine.trace import Trace
 
@@ -132,29 +133,43 @@ class Scenario:
     ) -> tuple[RunResult, Trace]:
         """Run to the end on this thread's behalf (blocking): the CLI and tests use it.
 
-        With `schedule` (task names) the tasks run one line per step, in that order, as a
-        lecturer stepping them would; then freely to the end.
+        With `schedule` (task names, "A" for a line of A, "A:op" for one instruction, "A:await"
+        for a coroutine's run to its next await) the tasks run one step at a time, in that
+        order, as a lecturer stepping them would; then freely to the end.
         """
+        result, trace, _events = self.execute(params, trace_lines=trace_lines, schedule=schedule)
+        return result, trace
+
+    def execute(
+        self,
+        params: Mapping[str, Any] | None = None,
+        *,
+        trace_lines: bool = True,
+        schedule: list[str] | None = None,
+    ) -> tuple[RunResult, Trace, list[Event]]:
+        """`run`, also returning every event the run recorded."""
         resolved = self.resolve(params)
         plan = self.plan(resolved)
         names = [spec.name for spec in plan.all_tasks()]
+        steps = None
         if schedule is not None:
-            unknown = sorted(set(schedule) - set(names))
+            steps = [parse_step(item) for item in schedule]
+            unknown = sorted({task for task, _unit in steps} - set(names))
             if unknown:
                 raise ValueError(f"--schedule: no task {unknown[0]!r} (tasks: {', '.join(names)})")
-        run = Run(plan, trace_lines=trace_lines or schedule is not None)
+        run = Run(plan, trace_lines=trace_lines or steps is not None)
         gate = None
-        if schedule is not None:
+        if steps is not None:
             gate = run.context.gate = StepGate(run.context.cancelled)
         run.start()
         try:
-            if gate is not None and schedule is not None:
-                run_schedule(gate, names, schedule)
+            if gate is not None and steps is not None:
+                run_schedule(gate, names, steps)
             run.join()
         except BaseException:
             run.stop()
             raise
         result, trace = self.finish(run, resolved)
         if gate is not None:
-            result.schedule = [{"task": s.task, "result": s.result} for s in gate.steps]
-        return result, trace
+            result.schedule = [step.to_json() for step in gate.steps]
+        return result, trace, run.recorder.events()

@@ -36,6 +36,7 @@ class TaskTrack:
     spans: list[Span] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     line: int | None = None  # the line the task last reached
+    offset: int | None = None  # its bytecode offset in that line, when stepping instructions
     status: str | None = None  # set by the END event
     error: str | None = None
     waiting_for: tuple[str, str | None] | None = None  # (lock, holder) while blocked
@@ -141,7 +142,11 @@ class Trace:
                 self.end_ns = ev.t_ns
             kind = ev.kind
             if kind == Kind.LINE:
-                self.task(ev.task).line = ev.data
+                track = self.task(ev.task)
+                track.line, track.offset = ev.data, None
+            elif kind == Kind.OP:
+                track = self.task(ev.task)
+                track.line, track.offset = ev.data
             elif kind == Kind.STATE:
                 self._state(ev)
             elif kind == Kind.COUNTER:

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 from types import CodeType, FrameType
 from typing import Any
 
-from threadtruth_gui.engine.context import RunCancelled, TaskContext, current
-from threadtruth_gui.engine.events import Kind, State
+from threadtruth_gui.engine.context import RunCancelled, current
+from threadtruth_gui.engine.events import Kind
 
 _TraceFn = Callable[[FrameType, str, Any], Any]
 
@@ -48,9 +48,24 @@ class LineTracer:
                         raise RunCancelled
                     ctx.record(Kind.LINE, frame.f_lineno)
                     gate = ctx.run.gate
-                    # `free` only ever turns on: once released, no lock is taken per line
-                    if gate is not None and not gate.free:  # the lecturer is the scheduler
-                        gate.before_line(ctx.task, _pause_recorder(ctx))
+                    if gate is not None and not ctx.is_async:  # the lecturer is the scheduler
+                        if gate.free:  # released: the line runs at once; noted for replay
+                            ctx.record(Kind.GO, "line")
+                        else:
+                            frame.f_trace_opcodes = True  # instruction steps need opcode events
+                            gate.before_line(ctx)
+            elif event == "opcode":
+                ctx = current()
+                if ctx is not None:
+                    gate = ctx.run.gate
+                    if (
+                        gate is not None
+                        and not gate.free
+                        and not ctx.is_async
+                        and gate.units.get(ctx.task) == "op"
+                    ):
+                        ctx.record(Kind.OP, (frame.f_lineno, frame.f_lasti))
+                        gate.before_op(ctx)
             return local
 
         def global_(frame: FrameType, event: str, arg: Any) -> _TraceFn | None:
@@ -63,10 +78,3 @@ class LineTracer:
     @staticmethod
     def uninstall() -> None:
         sys.settrace(None)
-
-
-def _pause_recorder(ctx: TaskContext) -> Callable[[bool], None]:
-    def on_pause(paused: bool) -> None:
-        ctx.record(Kind.STATE, State.PAUSED if paused else State.RUNNING)
-
-    return on_pause

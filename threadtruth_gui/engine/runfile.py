@@ -1,0 +1,255 @@
+"""Saved runs (`.ttrun`): versioned JSON with a run's parameters, schedule, result and events.
+
+A run's *schedule* is the order in which its traced tasks ran their steps:
+- a stepped run (a gate was on): the GO events, each recorded as a task passed the gate,
+  under the gate's lock, so their order is exact, including the free part after Run to end;
+- a free run: the LINE events in the order the tasks reached their lines. A thread switch
+  between reaching a line and running it, or inside one line, is not seen at this grain, so
+  a replay of a free run can (rarely) end differently from the original; `replay` says so.
+
+Replaying gives the schedule's steps to a fresh run through the gate, one at a time, each
+waiting until the task has stopped again: the same interleaving every time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from threadtruth_gui.engine.events import Event, Kind
+from threadtruth_gui.engine.gate import UNITS
+from threadtruth_gui.engine.runner import Plan, RunResult, Verdict
+from threadtruth_gui.engine.scenario import Scenario
+from threadtruth_gui.engine.trace import Trace
+
+FORMAT = "threadtruth-run"
+VERSION = 1
+SUFFIX = ".ttrun"
+MAX_BYTES = 200 * 1024 * 1024  # a file larger than this is not a run we wrote
+_KINDS = frozenset(v for k, v in vars(Kind).items() if not k.startswith("_") and isinstance(v, str))
+
+
+class RunFileError(ValueError):
+    """A run file that cannot be written or read; the message says why, in one line."""
+
+
+@dataclass
+class SavedRun:
+    scenario: Scenario
+    params: dict[str, Any]
+    result: RunResult
+    schedule: list[tuple[str, str]]  # (task, unit) in the order they ran
+    stepped: bool  # the schedule is exact (a gate was on), not read from a free run
+    events: list[Event]
+
+    def trace(self) -> Trace:
+        trace = Trace(0)
+        trace.feed(self.events)
+        return trace
+
+
+def schedule_of(events: Iterable[Event], gated: bool) -> list[tuple[str, str]]:
+    """The order in which the tasks ran their steps (see the module's docstring)."""
+    if gated:
+        return [(ev.task, str(ev.data)) for ev in events if ev.kind == Kind.GO]
+    return [(ev.task, "line") for ev in events if ev.kind == Kind.LINE]
+
+
+def replayable(plan: Plan, stepped: bool) -> str | None:
+    """Why a run of `plan` cannot be replayed, or None when it can."""
+    for phase in plan.all_phases():
+        if any(not spec.trace for spec in phase.tasks):
+            return "some of its tasks are not traced (a run of many tasks)"
+        if phase.mode == "asyncio" and not stepped:
+            return "a free asyncio run records no await order; step it to make it replayable"
+        if phase.mode == "sequential":
+            return "it runs its tasks one after another: there is no interleaving to replay"
+    return None
+
+
+# -- writing ------------------------------------------------------------------------------------
+def to_json(result: RunResult, events: list[Event], t0_ns: int, stepped: bool) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "scenario": result.scenario,
+        "params": result.params,
+        "stepped": stepped,
+        "schedule": [{"task": t, "unit": u} for t, u in schedule_of(events, stepped)],
+        "result": result.to_json(),
+        "events": [[ev.t_ns - t0_ns, ev.task, ev.kind, ev.data] for ev in events],
+    }
+
+
+def save(path: str | os.PathLike[str], data: dict[str, Any]) -> Path:
+    """Write `data` to `path` atomically: a failed write leaves no file and no temp file."""
+    out = Path(path)
+    if out.is_dir():
+        raise RunFileError(f"cannot save to {out}: it is a folder")
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise RunFileError(f"cannot save to {out}: folder {folder} does not exist")
+    try:
+        text = json.dumps(data, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise RunFileError(f"this run cannot be saved: {exc}") from None
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".ttrun-", suffix=".part", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, out)
+        tmp = None
+    except OSError as exc:
+        raise RunFileError(f"cannot save to {out}: {exc.strerror or exc}") from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    return out
+
+
+# -- reading ------------------------------------------------------------------------------------
+def load(path: str | os.PathLike[str]) -> SavedRun:
+    """Read and check a run file completely; raise RunFileError saying what is wrong."""
+    where = Path(path)
+    try:
+        size = where.stat().st_size
+        if where.is_dir():
+            raise RunFileError(f"{where} is a folder, not a run file")
+        if size > MAX_BYTES:
+            raise RunFileError(f"{where.name} is too large to be a run file ({size:,} bytes)")
+        raw = where.read_bytes()
+    except OSError as exc:
+        raise RunFileError(f"cannot read {where}: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        if isinstance(exc, json.JSONDecodeError) and exc.pos >= len(raw.rstrip()) - 1:
+            why = "it ends too early: truncated"
+        else:
+            why = f"damaged: {exc}"
+        raise RunFileError(f"{where.name} is not a readable run file ({why})") from None
+    return parse(data, where.name)
+
+
+def parse(data: Any, name: str = "the file") -> SavedRun:
+    from threadtruth_gui.scenarios import get
+
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise RunFileError(f"{name} is not a threadtruth run file")
+    version = data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise RunFileError(f"{name} has no valid format version")
+    if version > VERSION:
+        raise RunFileError(
+            f"{name} was saved by a newer threadtruth (run format {version}); "
+            f"this version reads format {VERSION}"
+        )
+    try:
+        scenario = get(_need(data, "scenario", str))
+    except KeyError as exc:
+        raise RunFileError(f"{name}: {exc.args[0]}") from None
+    try:
+        params = scenario.resolve(_need(data, "params", dict))
+    except ValueError as exc:
+        raise RunFileError(f"{name}: bad parameters: {str(exc).removeprefix('--')}") from None
+    stepped = _need(data, "stepped", bool)
+    names = {spec.name for spec in scenario.plan(params).all_tasks()}
+    schedule = []
+    for item in _need(data, "schedule", list):
+        if not (isinstance(item, dict) and item.get("task") in names and item.get("unit") in UNITS):
+            raise RunFileError(f"{name}: the schedule has a bad step: {str(item)[:80]}")
+        schedule.append((str(item["task"]), str(item["unit"])))
+    result = _result(_need(data, "result", dict), scenario.id, params, name)
+    events = []
+    for raw in _need(data, "events", list):
+        if not (
+            isinstance(raw, list)
+            and len(raw) == 4
+            and isinstance(raw[0], int)
+            and isinstance(raw[1], str)
+            and raw[2] in _KINDS
+        ):
+            raise RunFileError(f"{name}: an event is damaged: {str(raw)[:80]}")
+        value = raw[3]
+        events.append(
+            Event(raw[0], raw[1], raw[2], tuple(value) if isinstance(value, list) else value)
+        )
+    saved = SavedRun(scenario, params, result, schedule, stepped, events)
+    try:
+        saved.trace()  # every event must fold into a trace, or the file is refused here
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise RunFileError(
+            f"{name}: the events are damaged ({type(exc).__name__}: {exc})"
+        ) from None
+    return saved
+
+
+def _need(data: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
+    value = data.get(key)
+    if not isinstance(value, kind) or (kind in (int, (int, float)) and isinstance(value, bool)):
+        raise RunFileError(f"the run file has no valid {key!r}")
+    return value
+
+
+def _result(data: dict[str, Any], scenario: str, params: dict[str, Any], name: str) -> RunResult:
+    try:
+        verdict = None
+        if "verdict" in data:
+            v = _need(data, "verdict", dict)
+            verdict = Verdict(
+                _need(v, "good", bool), _need(v, "headline", str), _need(v, "detail", str)
+            )
+        tasks = _need(data, "tasks", list)
+        if not all(isinstance(t, dict) and isinstance(t.get("name"), str) for t in tasks):
+            raise RunFileError("the run file has bad task entries")
+        return RunResult(
+            scenario=scenario,
+            params=params,
+            outcome=_need(data, "outcome", dict),
+            tasks=tasks,
+            duration_s=float(_need(data, "duration_s", (int, float))),
+            events=_need(data, "events", int),
+            verdict=verdict,
+            cancelled=_need(data, "cancelled", bool),
+            error=data.get("error") if isinstance(data.get("error"), str) else None,
+            schedule=data.get("schedule") if isinstance(data.get("schedule"), list) else None,
+        )
+    except RunFileError as exc:
+        raise RunFileError(f"{name}: {exc}") from None
+
+
+# -- replaying ----------------------------------------------------------------------------------
+@dataclass
+class Replay:
+    result: RunResult
+    trace: Trace
+    same_outcome: bool
+    same_schedule: bool
+
+    def to_json(self) -> dict[str, Any]:
+        out = self.result.to_json()
+        out["replay"] = {"same_outcome": self.same_outcome, "same_schedule": self.same_schedule}
+        return out
+
+
+def replay(saved: SavedRun) -> Replay:
+    """Run the saved scenario again, giving its schedule's steps in order."""
+    why = replayable(saved.scenario.plan(saved.params), saved.stepped)
+    if why is not None:
+        raise RunFileError(f"this {saved.scenario.id} run cannot be replayed: {why}")
+    steps = [f"{task}:{unit}" for task, unit in saved.schedule]
+    result, trace, events = saved.scenario.execute(saved.params, schedule=steps)
+    return Replay(
+        result=result,
+        trace=trace,
+        same_outcome=result.outcome == saved.result.outcome,
+        same_schedule=schedule_of(events, gated=True) == saved.schedule,
+    )
