@@ -4,7 +4,8 @@ Anchor, in the same run: the same loop in a thread with no tracing. The traced f
 a small loop of scenario-like lines; each figure is the median of REPEATS.
 1. traced: sys.settrace scoped to the function, a LINE event recorded per line;
 2. traced + gate, running freely (Run to end): the gate's check on every line;
-3. one step, grant -> the thread has run its line and stopped again (the lecturer's key press).
+3. one step, grant -> the thread has run its line and stopped again (the lecturer's key press);
+4. the same for one bytecode instruction (opcode events are traced only while gated).
 """
 
 from __future__ import annotations
@@ -52,8 +53,8 @@ def _time_lines(trace: bool, gate: StepGate | None) -> float:
     return out[0] / LINES
 
 
-def _step_latency() -> list[float]:
-    """µs from grant() to the thread being stopped again, one line later."""
+def _step_latency(unit: str = "line") -> list[float]:
+    """µs from a step to the thread being stopped again, one line (or instruction) later."""
     ctx = RunContext(Recorder())
     gate = ctx.gate = StepGate(ctx.cancelled)
 
@@ -71,7 +72,7 @@ def _step_latency() -> list[float]:
     took = []
     for _ in range(STEPS):
         t0 = perf_counter_ns()
-        gate.step("T")
+        gate.step("T", unit)
         took.append((perf_counter_ns() - t0) / 1000)
     gate.release()
     thread.join()
@@ -88,6 +89,7 @@ def main() -> None:
         gated.append(_time_lines(True, free))
     p, t, g = (statistics.median(x) for x in (plain, traced, gated))
     steps = _step_latency()
+    ops = _step_latency("op")
     print(f"line tracing and the step gate: {LINES} lines, median of {REPEATS}")
     print(f"  anchor, untraced          {p:7.0f} ns/line")
     print(f"  traced (LINE recorded)    {t:7.0f} ns/line   {t / p:5.1f}x anchor")
@@ -98,6 +100,10 @@ def main() -> None:
     print(
         f"  one step (grant -> stopped again): median {statistics.median(steps):.0f} us, "
         f"p99 {statistics.quantiles(steps, n=100)[98]:.0f} us over {len(steps)} steps"
+    )
+    print(
+        f"  one instruction step:              median {statistics.median(ops):.0f} us, "
+        f"p99 {statistics.quantiles(ops, n=100)[98]:.0f} us over {len(ops)} steps"
     )
 
 

@@ -103,3 +103,18 @@ def test_a_parked_coroutine_leaves_its_loop_free() -> None:
     finally:
         loop.close()
     assert len(ticks) == 20
+
+
+def test_the_schedule_of_a_stepped_asyncio_run_is_its_await_steps() -> None:
+    from threadtruth_gui.engine.runfile import schedule_of
+
+    box = Box()
+    run, gate = _start(box)
+    try:
+        for task in "ABAB":
+            gate.step(task, "await")
+    finally:
+        gate.release()
+        assert run.join(10)
+    steps = schedule_of(run.recorder.events(), gated=True)
+    assert steps == [(t, "await") for t in "ABAB"]

@@ -60,9 +60,7 @@ def test_a_locked_stepped_run_with_blocked_steps_replays_the_same(tmp_path: Path
     saved = runfile.load(path)
     assert saved.result.outcome["final_balance"] == 400
     results = [runfile.replay(saved) for _ in range(20)]
-    assert {(r.result.outcome["final_balance"], r.same_schedule) for r in results} == {
-        (400, True)
-    }
+    assert {(r.result.outcome["final_balance"], r.same_schedule) for r in results} == {(400, True)}
 
 
 def test_instruction_steps_split_the_deduction_and_lose_an_update() -> None:
@@ -161,3 +159,14 @@ def test_cli_replay_of_a_bad_file_is_one_line_and_exit_2(tmp_path: Path) -> None
     proc = cli("run", "bank-race", "--save", str(tmp_path / "x.png"))
     assert proc.returncode == 2 and "must end in .ttrun" in proc.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_a_run_stepped_by_instructions_replays_the_same_lost_update(tmp_path: Path) -> None:
+    path, data = _saved(
+        tmp_path, {"lock": False, "delay": 0}, [*ABAB, "A:op", "A:op", "A:op", "A:op", "B", "A"]
+    )
+    assert data["result"]["outcome"]["final_balance"] == 400
+    saved = runfile.load(path)
+    assert ("A", "op") in saved.schedule
+    replays = [runfile.replay(saved) for _ in range(20)]
+    assert {(r.result.outcome["final_balance"], r.same_schedule) for r in replays} == {(400, True)}

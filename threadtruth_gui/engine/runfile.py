@@ -2,7 +2,7 @@
 
 A run's *schedule* is the order in which its traced tasks ran their steps:
 - a stepped run (a gate was on): the GO events, each recorded as a task passed the gate,
-  under the gate's lock, so their order is exact, including the free part after Run to end;
+  under the gate's lock, so their order is exact; after Run to end, the lines run freely;
 - a free run: the LINE events in the order the tasks reached their lines. A thread switch
   between reaching a line and running it, or inside one line, is not seen at this grain, so
   a replay of a free run can (rarely) end differently from the original; `replay` says so.
@@ -56,9 +56,28 @@ class SavedRun:
 
 def schedule_of(events: Iterable[Event], gated: bool) -> list[tuple[str, str]]:
     """The order in which the tasks ran their steps (see the module's docstring)."""
-    if gated:
-        return [(ev.task, str(ev.data)) for ev in events if ev.kind == Kind.GO]
-    return [(ev.task, "line") for ev in events if ev.kind == Kind.LINE]
+    events = list(events)
+    if not gated:
+        return [(ev.task, "line") for ev in events if ev.kind == Kind.LINE]
+    # A gated thread notes LINE when it reaches a line, then GO when it passes the gate (or
+    # OP first, when it steps instructions). After Run to end it passes no gate: a LINE
+    # with no GO or OP of its task before its next LINE is a line it ran freely.
+    coroutines = {ev.task for ev in events if ev.kind == Kind.GO and ev.data == "await"}
+    out: list[tuple[str, str] | None] = []
+    arrived: dict[str, int] = {}  # task -> index in `out` of its latest LINE, still open
+    for ev in events:
+        if ev.task in coroutines and ev.kind != Kind.GO:
+            continue  # a coroutine's steps are its GO events alone
+        if ev.kind == Kind.LINE:
+            arrived[ev.task] = len(out)
+            out.append((ev.task, "line"))
+        elif ev.kind in (Kind.GO, Kind.OP):
+            at = arrived.pop(ev.task, None)
+            if at is not None:
+                out[at] = None  # it stopped at that line: the GO that follows is the step
+            if ev.kind == Kind.GO:
+                out.append((ev.task, str(ev.data)))
+    return [step for step in out if step is not None]
 
 
 def replayable(plan: Plan, stepped: bool) -> str | None:

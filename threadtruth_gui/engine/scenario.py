@@ -81,6 +81,10 @@ class Scenario:
     tags: tuple[str, ...] = field(default_factory=tuple)
     check: Callable[[dict[str, Any]], None] | None = None  # across params; raise ValueError
     panel: str = "account"  # the window's panel: "account" (balance, cards) or "transfers"
+    # the prediction pause: (question, [(outcome value, label)]) for these params; the
+    # answer is checked against outcome[predict_key]
+    predict: Callable[[dict[str, Any]], tuple[str, list[tuple[Any, str]]]] | None = None
+    predict_key: str = "final_balance"
 
     def param(self, name: str) -> Param:
         for p in self.params:

@@ -48,12 +48,10 @@ class LineTracer:
                         raise RunCancelled
                     ctx.record(Kind.LINE, frame.f_lineno)
                     gate = ctx.run.gate
-                    if gate is not None and not ctx.is_async:  # the lecturer is the scheduler
-                        if gate.free:  # released: the line runs at once; noted for replay
-                            ctx.record(Kind.GO, "line")
-                        else:
-                            frame.f_trace_opcodes = True  # instruction steps need opcode events
-                            gate.before_line(ctx)
+                    # `free` only ever turns on: once released, no lock is taken per line
+                    if gate is not None and not gate.free and not ctx.is_async:
+                        frame.f_trace_opcodes = True  # instruction steps need opcode events
+                        gate.before_line(ctx)  # the lecturer (or a schedule) is the scheduler
             elif event == "opcode":
                 ctx = current()
                 if ctx is not None:

@@ -107,6 +107,14 @@ def _verdict(result: RunResult, trace: Trace) -> Verdict:
     )
 
 
+def _predict(_params: dict[str, Any]) -> tuple[str, list[tuple[Any, str]]]:
+    return "What will the final balance be?", [
+        (EXPECTED, f"{money(EXPECTED)}: both counted"),
+        (START + DEPOSIT, f"{money(START + DEPOSIT)}: the withdrawal lost"),
+        (START - WITHDRAWAL, f"{money(START - WITHDRAWAL)}: the deposit lost"),
+    ]
+
+
 SCENARIO = Scenario(
     id="bank-deposit",
     title="Lost update: deposit vs withdrawal",
@@ -123,4 +131,5 @@ SCENARIO = Scenario(
     verdict=_verdict,
     params=(LOCK, DELAY),
     order=20,
+    predict=_predict,
 )

@@ -111,6 +111,15 @@ def _verdict(result: RunResult, trace: Trace) -> Verdict:
     )
 
 
+def _predict(_params: dict[str, Any]) -> tuple[str, list[tuple[Any, str]]]:
+    a, b = AMOUNTS["A"], AMOUNTS["B"]
+    return "What will the final balance be?", [
+        (START - a, f"{money(START - a)}: A paid, B denied"),
+        (START - b, f"{money(START - b)}: B paid, A denied"),
+        (START - a - b, f"{money(START - a - b)}: both paid"),
+    ]
+
+
 SCENARIO = Scenario(
     id="bank-race",
     title="Two ATMs, one account",
@@ -127,4 +136,5 @@ SCENARIO = Scenario(
     verdict=_verdict,
     params=(LOCK, DELAY),
     order=10,
+    predict=_predict,
 )

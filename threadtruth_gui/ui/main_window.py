@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence
 from PySide6.QtWidgets import (
+    QFileDialog,
     QFrame,
     QLabel,
     QMainWindow,
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from threadtruth_gui.engine import runfile
 from threadtruth_gui.engine.events import State
 from threadtruth_gui.engine.narrate import money
 from threadtruth_gui.engine.runner import Plan, RunResult
@@ -30,8 +33,11 @@ from threadtruth_gui.ui.many_dialog import ManyRunsDialog
 from threadtruth_gui.ui.panels.account import AccountPanel
 from threadtruth_gui.ui.panels.transfers import TransfersPanel
 from threadtruth_gui.ui.params import ParamBar
+from threadtruth_gui.ui.replayer import PACE_MS, Replayer
 from threadtruth_gui.ui.widgets.balance_bar import BalanceBar
+from threadtruth_gui.ui.widgets.bytecode_view import BytecodeView
 from threadtruth_gui.ui.widgets.code_pane import CodePane
+from threadtruth_gui.ui.widgets.prediction import PredictionPanel
 from threadtruth_gui.ui.widgets.scenario_list import ScenarioList
 from threadtruth_gui.ui.widgets.task_card import TaskCard
 from threadtruth_gui.ui.widgets.timeline import TimelineView
@@ -56,6 +62,15 @@ class MainWindow(QMainWindow):
         self._showing_result = False
         self._pending_note = ""
         self.many_dialog: ManyRunsDialog | None = None
+        self.opened: runfile.SavedRun | None = None  # a run loaded from a .ttrun file
+        self._replaying: runfile.SavedRun | None = None
+        self._focus_task: str | None = None  # the thread the bytecode view follows
+        self._code: list[Any] = []  # the functions in the code pane
+        self._prediction: tuple[Any, str] | None = None
+        self._choices: list[tuple[Any, str]] = []
+        self._pending_start: tuple[Plan, dict[str, Any], bool] | None = None
+        self.replayer = Replayer(self)
+        self.replayer.progress.connect(lambda text: self._status(text))
         self._build()
         self.scenario_list.select(all_scenarios()[0].id)
 
@@ -80,7 +95,25 @@ class MainWindow(QMainWindow):
             "thread's number (or click its lane or card) to run it one line; Space runs to the end"
         )
         self.step_action.toggled.connect(self._relabel_step)
+        self.bytecode_action = QAction(self)
+        self.bytecode_action.setCheckable(True)
+        self.bytecode_action.setShortcut(QKeySequence("B"))
+        self.bytecode_action.setToolTip(
+            "Bytecode: show the stepped thread's line as CPython instructions; in step mode "
+            "a thread's number key then runs one instruction instead of one line"
+        )
+        self.bytecode_action.toggled.connect(self._relabel_step)
+        self.predict_action = QAction(self)
+        self.predict_action.setCheckable(True)
+        self.predict_action.setShortcut(QKeySequence("P"))
+        self.predict_action.setToolTip("Before each run, ask the class to predict the outcome")
+        self.predict_action.toggled.connect(self._relabel_step)
         self._relabel_step()
+        cancel = QAction("Cancel the question", self)
+        cancel.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        cancel.triggered.connect(self._cancel_prediction)
+        self.addAction(cancel)
+        self._build_menu()
         for number in range(1, 10):  # 1..9 step the first nine tasks
             action = QAction(f"Step task {number}", self)
             action.setShortcut(QKeySequence(str(number)))
@@ -89,6 +122,8 @@ class MainWindow(QMainWindow):
         self.toolbar.addAction(self.run_action)
         self.toolbar.addAction(self.reset_action)
         self.toolbar.addAction(self.step_action)
+        self.toolbar.addAction(self.bytecode_action)
+        self.toolbar.addAction(self.predict_action)
         self.toolbar.addAction(self.many_action)
         self.toolbar.addSeparator()
         self.addToolBarBreak()
@@ -106,6 +141,9 @@ class MainWindow(QMainWindow):
         self.title.setFont(theme.body_font(theme.BODY_PT + 9, bold=True))
         self.title.setWordWrap(True)
         self.verdict = VerdictBanner()
+        self.prediction = PredictionPanel()
+        self.prediction.answered.connect(self._on_predicted)
+        self.prediction.cancelled.connect(self._on_prediction_skipped)
         self.description = QLabel()
         self.description.setWordWrap(True)
         self.description.setStyleSheet(f"color: {theme.MUTED.name()};")
@@ -118,6 +156,7 @@ class MainWindow(QMainWindow):
         column_layout = QVBoxLayout(column)
         column_layout.setContentsMargins(12, 8, 12, 8)
         column_layout.addWidget(self.title)
+        column_layout.addWidget(self.prediction)
         column_layout.addWidget(self.verdict)
         column_layout.addWidget(self.panels, 1)
         column_layout.addWidget(self.description)
@@ -139,6 +178,9 @@ class MainWindow(QMainWindow):
         code_header.setFont(theme.body_font(theme.BODY_PT, bold=True))
         code_layout.addWidget(code_header)
         code_layout.addWidget(self.code, 1)
+        self.bytecode = BytecodeView()
+        self.bytecode.setVisible(False)
+        code_layout.addWidget(self.bytecode)
 
         self.timeline = TimelineView()
         self.timeline.laneClicked.connect(self.step_task)
@@ -158,6 +200,22 @@ class MainWindow(QMainWindow):
         main.setChildrenCollapsible(False)
         self.setCentralWidget(main)
         self.statusBar().setFont(theme.body_font(theme.BODY_PT - 1))
+
+    def _build_menu(self) -> None:
+        menu = self.menuBar().addMenu("&File")
+        menu.setFont(theme.body_font())
+        for text, key, slot in (
+            ("&Save run…", "Ctrl+S", self.save_run),
+            ("&Open run…", "Ctrl+O", self.open_run),
+            ("&Replay run", "Ctrl+R", self.replay_run),
+            ("&Quit", "Ctrl+Q", self.close),
+        ):
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(key))
+            action.triggered.connect(lambda _=False, f=slot: f())
+            menu.addAction(action)
+            self.addAction(action)  # the shortcut works with the menu bar hidden too
+        self.menuBar().setFont(theme.body_font())
 
     def _toolbar(self, name: str) -> QToolBar:
         bar = QToolBar(name)
@@ -241,6 +299,9 @@ class MainWindow(QMainWindow):
         self.timeline.set_trace(None, self.colors)
 
     def _setup_views(self, plan: Plan) -> None:
+        self._code = list(plan.code)
+        self._focus_task = None
+        self.bytecode.clear("Bytecode: step a thread to see its line as instructions.")
         self.code.show_functions(plan.code)
         if plan.phases is not None:  # many tasks: one colour per mode, not per task
             self.colors = {
@@ -255,10 +316,20 @@ class MainWindow(QMainWindow):
         self.timeline.set_counter(counter, (counter or "").capitalize(), money)
 
     def _relabel_step(self) -> None:
-        state = "ON" if self.step_action.isChecked() else "OFF"
-        self.step_action.setText(f"Step: {state}  (S)")
+        def on(action: QAction) -> str:
+            return "ON" if action.isChecked() else "OFF"
+
+        self.step_action.setText(f"Step: {on(self.step_action)}  (S)")
+        self.bytecode_action.setText(f"Bytecode: {on(self.bytecode_action)}  (B)")
+        self.predict_action.setText(f"Predict: {on(self.predict_action)}  (P)")
+        if hasattr(self, "bytecode"):
+            self.bytecode.setVisible(self.bytecode_action.isChecked())
+            self._show_bytecode()
 
     def step_number(self, number: int) -> None:
+        if self.prediction.isVisible():  # 1-3 answer the question
+            self.prediction.answer(number - 1)
+            return
         names = list(self.colors)
         if 1 <= number <= len(names):
             self.step_task(names[number - 1])
@@ -271,7 +342,12 @@ class MainWindow(QMainWindow):
             if self.step_action.isChecked() and not self.bridge.running:
                 self._status("Press Space to start the run; then step the threads.", 4000)
             return
-        result = gate.grant(name)
+        if self.replayer.active:
+            self._status("Replaying: Space runs to the end, R stops.", 3000)
+            return
+        unit = self._unit_for(name)
+        result = gate.grant(name, unit)
+        self._focus_task = name
         trace = self.bridge.trace
         track = trace.tasks.get(name) if trace is not None else None
         if result == "blocked" and track is not None and track.waiting_for is not None:
@@ -285,7 +361,32 @@ class MainWindow(QMainWindow):
         elif result == "ended":
             self._status(f"{name} has finished.")
         else:
-            self._status(f"Stepped {name} one line. Space runs everything to the end.")
+            what = {"op": "one instruction", "await": "to its next await"}.get(unit, "one line")
+            self._status(f"Stepped {name} {what}. Space runs everything to the end.")
+
+    def _unit_for(self, name: str) -> str:
+        run = self.bridge.run
+        if run is not None:
+            for phase in run.plan.all_phases():
+                if phase.mode == "asyncio" and any(s.name == name for s in phase.tasks):
+                    return "await"
+        return "op" if self.bytecode_action.isChecked() else "line"
+
+    def _show_bytecode(self) -> None:
+        """Follow the focused thread (the last stepped; else the first) in the bytecode view."""
+        if not self.bytecode.isVisible():
+            return
+        trace = self.bridge.trace
+        names = list(self.colors)
+        name = self._focus_task or (names[0] if names else None)
+        track = trace.tasks.get(name) if trace is not None and name is not None else None
+        if track is None or name is None:
+            return
+        if track.state in State.FINAL:
+            self.bytecode.clear(f"Thread {name} has finished.")
+        elif track.line is not None:
+            color = self.colors.get(name, theme.MUTED)
+            self.bytecode.show_line(name, color, self._code, track.line, track.offset)
 
     @Slot()
     def open_many_runs(self) -> None:
@@ -321,15 +422,54 @@ class MainWindow(QMainWindow):
         planned = self._plan_for_params()
         if planned is None:
             return  # bad settings: the message is shown and nothing changes
+        if self.prediction.isVisible():
+            self._status("Answer first: 1, 2 or 3 (Esc runs without predicting).", 4000)
+            return
+        self.replayer.stop()
+        self._replaying = None
         self.bridge.reset()
         self._pending_note = ""
         self._setup_views(planned[0])
         stepping = self.step_action.isChecked() and self.scenario.panel == "account"
+        self._prediction = None
+        if self.predict_action.isChecked() and self.scenario.predict is not None:
+            question, self._choices = self.scenario.predict(planned[1])
+            self._pending_start = (planned[0], planned[1], stepping)
+            self.verdict.hide()  # the question takes its place until it is answered
+            self.prediction.ask(question, [label for _value, label in self._choices])
+            self._status("Prediction: the class answers 1, 2 or 3; then the run starts.")
+            return
         self.bridge.start(self.scenario, planned[1], planned[0], stepping=stepping)
+
+    @Slot()
+    def _cancel_prediction(self) -> None:
+        self.prediction.cancel()
+
+    @Slot(int)
+    def _on_predicted(self, index: int) -> None:
+        self._prediction = self._choices[index]
+        self._start_pending()
+
+    @Slot()
+    def _on_prediction_skipped(self) -> None:
+        self._prediction = None
+        self._start_pending()
+
+    def _start_pending(self) -> None:
+        self.verdict.show()
+        pending, self._pending_start = self._pending_start, None
+        if pending is not None and self.scenario is not None:
+            plan, params, stepping = pending
+            self.bridge.start(self.scenario, params, plan, stepping=stepping)
 
     @Slot()
     def reset_run(self) -> None:
         was_running = self.bridge.running
+        self.replayer.stop()
+        self._replaying = None
+        self._pending_start = None
+        self.prediction.hide()
+        self.verdict.show()
         self.bridge.reset()
         if self.scenario is not None:
             self._show_ready()
@@ -341,6 +481,11 @@ class MainWindow(QMainWindow):
         self.verdict.show_idle("Running… watch the code markers and the lanes.")
         self.timeline.set_trace(self.bridge.trace, self.colors)
         tasks = len(self._task_infos())
+        if self._replaying is not None:
+            steps = len(self._replaying.schedule)
+            self.verdict.show_idle(f"Replaying the recorded interleaving: {steps} steps.")
+            self._status("Replay: the threads wait for their recorded turns.")
+            return
         if self.bridge.gate is not None:
             numbers = ", ".join(f"{i} = {name}" for i, name in enumerate(self.colors, 1))
             self.verdict.show_idle(
@@ -375,6 +520,7 @@ class MainWindow(QMainWindow):
         }
         self.code.set_markers(live if len(live) <= _MAX_CODE_MARKERS else {}, self.colors)
         self.panel.update_from(trace)
+        self._show_bytecode()
 
     @Slot(object)
     def _on_finished(self, result: RunResult) -> None:
@@ -383,8 +529,15 @@ class MainWindow(QMainWindow):
         if self.bridge.trace is not None:
             self.panel.finish(result, self.bridge.trace)
         self._showing_result = True
+        self.opened = None
+        replayed, self._replaying = self._replaying, None
+        self.replayer.stop()
         if result.verdict is not None:
-            self.verdict.show_verdict(result.verdict)
+            self.verdict.show_verdict(result.verdict, self._prediction_note(result))
+        self._prediction = None
+        if replayed is not None:
+            self._say_replayed(replayed, result)
+            return
         if result.error:
             self.show_error(f"The run failed: {result.error}")
             return
@@ -414,8 +567,144 @@ class MainWindow(QMainWindow):
         self.statusBar().setStyleSheet("")
         self.statusBar().showMessage(text, timeout_ms)
 
+    def _prediction_note(self, result: RunResult) -> str:
+        if self._prediction is None or self.scenario is None:
+            return ""
+        value, label = self._prediction
+        actual = result.outcome.get(self.scenario.predict_key)
+        if actual == value:
+            return f"Your prediction, {label}: right ✔"
+        shown = money(actual) if isinstance(actual, (int, float)) else str(actual)
+        return f"Your prediction, {label}: wrong ✘ (it was {shown})"
+
+    def _say_replayed(self, replayed: runfile.SavedRun, result: RunResult) -> None:
+        recorded = replayed.result.outcome
+        if result.outcome == recorded:
+            self._status(
+                f"Replay done: the same outcome as the recorded run, "
+                f"{len(replayed.schedule)} steps in the recorded order."
+            )
+        else:
+            self.show_error(
+                f"Replay ended differently: recorded {recorded}, replayed {result.outcome}. "
+                "A free run's order is recorded per line; a switch inside a line is not seen."
+            )
+
+    # -- saved runs -------------------------------------------------------------------------
+    def _current_saved(self) -> runfile.SavedRun | None:
+        """The run on screen as a SavedRun: the last finished run, or the opened file."""
+        run, result = self.bridge.run, self.bridge.result
+        if run is not None and result is not None:
+            stepped = self.bridge.gate is not None
+            events = run.recorder.events()
+            return runfile.parse(runfile.to_json(result, events, run.recorder.t0_ns, stepped))
+        return self.opened
+
+    def save_run(self, path: str | None = None) -> bool:
+        """File ▸ Save run: write the run on screen to a .ttrun file."""
+        if self.bridge.running:
+            self._status("The run is still going: save it when it has finished.", 4000)
+            return False
+        try:
+            saved = self._current_saved()
+        except runfile.RunFileError as exc:
+            self.show_error(str(exc))
+            return False
+        if saved is None:
+            self._status("Nothing to save yet: run the scenario first (Space).", 4000)
+            return False
+        if path is None:
+            suggested = f"{saved.scenario.id}.ttrun"
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Save run", suggested, "threadtruth runs (*.ttrun)"
+            )
+            if not path:
+                return False
+        if not path.endswith(runfile.SUFFIX):
+            path += runfile.SUFFIX
+        data = runfile.to_json(saved.result, saved.events, 0, saved.stepped)
+        try:
+            runfile.save(path, data)
+        except runfile.RunFileError as exc:
+            self.show_error(str(exc))
+            return False
+        self._status(
+            f"Saved {Path(path).name}: {len(saved.schedule)} steps, "
+            f"{len(saved.events)} events. Ctrl+O opens it, Ctrl+R replays it."
+        )
+        return True
+
+    def open_run(self, path: str | None = None) -> bool:
+        """File ▸ Open run: show a saved run's trace and verdict (nothing is re-run)."""
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Open run", "", "threadtruth runs (*.ttrun);;All files (*)"
+            )
+            if not path:
+                return False
+        try:
+            saved = runfile.load(path)
+            trace = saved.trace()
+        except runfile.RunFileError as exc:
+            self.show_error(str(exc))  # nothing on screen has changed
+            return False
+        self.replayer.stop()
+        self._replaying = None
+        self.bridge.reset()
+        self.select(saved.scenario.id)
+        self.set_params(saved.params)
+        self._setup_views(saved.scenario.plan(saved.params))
+        self.timeline.set_trace(trace, self.colors)
+        self.timeline.refresh(force=True)
+        self.panel.update_from(trace)
+        self.panel.finish(saved.result, trace)
+        if saved.result.verdict is not None:
+            self.verdict.show_verdict(saved.result.verdict, "Opened from a saved run.")
+        else:
+            self.verdict.show_idle("Opened a saved run (it had no verdict).")
+        self._showing_result = True
+        self.opened = saved
+        self._status(
+            f"Opened {Path(path).name}: {len(saved.schedule)} steps recorded. "
+            "Ctrl+R replays them on real threads; Space runs afresh."
+        )
+        return True
+
+    def replay_run(self) -> bool:
+        """File ▸ Replay run: re-run the run on screen, giving its recorded steps in order."""
+        if self.bridge.running:
+            self._status("A run is going: Reset (R) first.", 4000)
+            return False
+        try:
+            saved = self._current_saved()
+        except runfile.RunFileError as exc:
+            self.show_error(str(exc))
+            return False
+        if saved is None:
+            self._status("Nothing to replay: run the scenario or open a saved run first.", 4000)
+            return False
+        why = runfile.replayable(saved.scenario.plan(saved.params), saved.stepped)
+        if why is not None:
+            self.show_error(f"This run cannot be replayed: {why}.")
+            return False
+        self.select(saved.scenario.id)
+        self.set_params(saved.params)
+        plan = saved.scenario.plan(saved.params)
+        self.bridge.reset()
+        self._setup_views(plan)
+        self._replaying = saved
+        self.bridge.start(saved.scenario, saved.params, plan, stepping=True)
+        gate = self.bridge.gate
+        if gate is None:
+            self._replaying = None
+            return False
+        names = [spec.name for spec in plan.all_tasks()]
+        self.replayer.start(gate, names, saved.schedule, PACE_MS)
+        return True
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.many_dialog is not None:
             self.many_dialog.close()
+        self.replayer.stop()
         self.bridge.reset()
         super().closeEvent(event)

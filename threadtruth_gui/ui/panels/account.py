@@ -31,6 +31,7 @@ class AccountPanel(QWidget):
     def setup(self, plan: Plan, colors: dict[str, QColor]) -> None:
         for card in self.cards.values():
             self._cards_row.removeWidget(card)
+            card.hide()  # gone now, not only when the event loop deletes it
             card.deleteLater()
         self.cards = {}
         for spec in plan.all_tasks():

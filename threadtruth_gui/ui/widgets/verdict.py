@@ -17,6 +17,7 @@ class VerdictBanner(QLabel):
         self.setMinimumHeight(84)
         self.setFont(theme.body_font(theme.BODY_PT + 1))
         self.verdict: Verdict | None = None
+        self.note = ""
         self.show_idle("Press Space to run.")
 
     def _style(self, bg: str, border: str) -> None:
@@ -26,11 +27,11 @@ class VerdictBanner(QLabel):
         )
 
     def show_idle(self, text: str) -> None:
-        self.verdict = None
+        self.verdict, self.note = None, ""
         self._style(theme.PANEL.name(), theme.GRID.name())
         self.setText(f"<span style='font-size:20pt; color:{theme.MUTED.name()}'>{text}</span>")
 
-    def show_verdict(self, verdict: Verdict) -> None:
+    def show_verdict(self, verdict: Verdict, note: str = "") -> None:
         self.verdict = verdict
         if verdict.good:
             symbol, fg, bg = "✔", theme.GOOD, theme.GOOD_BG
@@ -41,7 +42,9 @@ class VerdictBanner(QLabel):
             f"<span style='font-size:26pt; font-weight:bold; color:{fg.name()}'>"
             f"{symbol} {_no_break_minus(verdict.headline)}</span><br>"
             f"<span style='font-size:17pt; color:{theme.TEXT.name()}'>{verdict.detail}</span>"
+            + (f"<br><span style='font-size:17pt; font-weight:bold'>{note}</span>" if note else "")
         )
+        self.note = note
 
     def headline(self) -> str:
         return self.verdict.headline if self.verdict else ""
