@@ -87,7 +87,7 @@ def test_window_step_mode_reproduces_minus_100_at_delay_0_by_keys(qtbot, window)
     timer = QTimer()
     timer.timeout.connect(lambda: ticks.append(1))
     timer.start(10)
-    for key in [Qt.Key.Key_1, Qt.Key.Key_2] * 3:  # both read $1000 and check it
+    for key in [Qt.Key.Key_1, Qt.Key.Key_2]:  # each reads $1000: S, Space, 1, 2, Space
         name = "A" if key == Qt.Key.Key_1 else "B"
         before = len(gate.steps)
         qtbot.keyClick(window, key)
@@ -124,3 +124,14 @@ def test_window_step_into_a_held_lock_says_who_holds_it(qtbot, window) -> None:
     window.reset_run()
     assert window.bridge.run is None
     window.step_action.setChecked(False)
+
+
+def test_two_steps_are_enough_for_the_overdraft_at_delay_0() -> None:
+    """S, Space, 1, 2, Space in the window: each thread reads $1000, then both run freely."""
+    finals = [
+        get("bank-race")
+        .run({"lock": False, "delay": 0}, schedule=["A", "B"])[0]
+        .outcome["final_balance"]
+        for _ in range(20)
+    ]
+    assert finals == [-100] * 20

@@ -165,17 +165,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _check_save_path(text: str) -> Path:
-    out = Path(text)
-    if out.suffix.lower() != ".ttrun":
-        raise UsageError(f"--save: the file must end in .ttrun: {text}")
-    parent = out.parent if str(out.parent) else Path(".")
-    if not parent.is_dir():
-        raise UsageError(f"cannot save to {text}: folder {parent} does not exist")
-    if out.is_dir():
-        raise UsageError(f"cannot save to {text}: it is a folder")
-    if not os.access(parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
-        raise UsageError(f"cannot save to {text}: permission denied")
-    return out
+    return _check_out_file(text, ".ttrun", "--save: the file", "save to")
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
@@ -212,16 +202,21 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
 
 def _check_out_path(text: str) -> Path:
+    return _check_out_file(text, ".png", "OUT", "write")
+
+
+def _check_out_file(text: str, suffix: str, what: str, verb: str) -> Path:
+    """A file we may write: the right suffix, an existing writable folder, not a folder."""
     out = Path(text)
-    if out.suffix.lower() != ".png":
-        raise UsageError(f"OUT must end in .png: {text}")
+    if out.suffix.lower() != suffix:
+        raise UsageError(f"{what} must end in {suffix}: {text}")
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
-        raise UsageError(f"cannot write {text}: folder {parent} does not exist")
+        raise UsageError(f"cannot {verb} {text}: folder {parent} does not exist")
     if out.is_dir():
-        raise UsageError(f"cannot write {text}: it is a folder")
+        raise UsageError(f"cannot {verb} {text}: it is a folder")
     if not os.access(parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
-        raise UsageError(f"cannot write {text}: permission denied")
+        raise UsageError(f"cannot {verb} {text}: permission denied")
     return out
 
 

@@ -87,27 +87,19 @@ class MainWindow(QMainWindow):
         self.many_action.setShortcut(QKeySequence("M"))
         self.many_action.setToolTip("Run this scenario many times and count the outcomes")
         self.many_action.triggered.connect(self.open_many_runs)
-        self.step_action = QAction(self)
-        self.step_action.setCheckable(True)
-        self.step_action.setShortcut(QKeySequence("S"))
-        self.step_action.setToolTip(
+        self.step_action = self._toggle(
+            "S",
             "Be the scheduler: the next run stops every thread before each line; press a "
-            "thread's number (or click its lane or card) to run it one line; Space runs to the end"
+            "thread's number (or click its lane or card) to run it one line; Space runs to the end",
         )
-        self.step_action.toggled.connect(self._relabel_step)
-        self.bytecode_action = QAction(self)
-        self.bytecode_action.setCheckable(True)
-        self.bytecode_action.setShortcut(QKeySequence("B"))
-        self.bytecode_action.setToolTip(
+        self.bytecode_action = self._toggle(
+            "B",
             "Bytecode: show the stepped thread's line as CPython instructions; in step mode "
-            "a thread's number key then runs one instruction instead of one line"
+            "a thread's number key then runs one instruction instead of one line",
         )
-        self.bytecode_action.toggled.connect(self._relabel_step)
-        self.predict_action = QAction(self)
-        self.predict_action.setCheckable(True)
-        self.predict_action.setShortcut(QKeySequence("P"))
-        self.predict_action.setToolTip("Before each run, ask the class to predict the outcome")
-        self.predict_action.toggled.connect(self._relabel_step)
+        self.predict_action = self._toggle(
+            "P", "Before each run, ask the class to predict the outcome"
+        )
         self._relabel_step()
         cancel = QAction("Cancel the question", self)
         cancel.setShortcut(QKeySequence(Qt.Key.Key_Escape))
@@ -200,6 +192,14 @@ class MainWindow(QMainWindow):
         main.setChildrenCollapsible(False)
         self.setCentralWidget(main)
         self.statusBar().setFont(theme.body_font(theme.BODY_PT - 1))
+
+    def _toggle(self, key: str, tip: str) -> QAction:
+        action = QAction(self)
+        action.setCheckable(True)
+        action.setShortcut(QKeySequence(key))
+        action.setToolTip(tip)
+        action.toggled.connect(self._relabel_step)
+        return action
 
     def _build_menu(self) -> None:
         menu = self.menuBar().addMenu("&File")
