@@ -7,6 +7,7 @@ like their plain counterparts and record nothing.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from contextvars import ContextVar
@@ -53,6 +54,9 @@ class TaskContext:
 
     def record(self, kind: str, data: Any = None) -> None:
         self.run.recorder.record(self.task, kind, data)
+
+    def record_at(self, t_ns: int, kind: str, data: Any = None) -> None:
+        self.run.recorder.record_at(t_ns, self.task, kind, data)
 
 
 _current: ContextVar[TaskContext | None] = ContextVar("threadtruth_task", default=None)
@@ -111,6 +115,18 @@ def received(nbytes: int, total: int = 0) -> None:
     done += nbytes
     ctx.run.received[ctx.task] = done
     ctx.record(Kind.PROGRESS, (done, total))
+
+
+def was(state: str, since_ns: int) -> None:
+    """Record that this task was in `state` from `since_ns` until now, and runs again.
+
+    For waits a task can only see afterwards: a gap in a CPU-bound thread's progress (it
+    did not hold the GIL) or a coroutine that woke late (the event loop was blocked).
+    """
+    ctx = _current.get()
+    if ctx is not None:
+        ctx.record_at(since_ns, Kind.STATE, state)
+        ctx.record(Kind.STATE, State.RUNNING)
 
 
 def counter(name: str, value: float) -> None:
@@ -178,6 +194,65 @@ class ObservedLock:
         return self.acquire()
 
     def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()
+
+
+class ObservedAsyncLock:
+    """A real `asyncio.Lock` whose waits, acquisitions and releases are recorded.
+
+    A coroutine waiting for it tells the step gate it is blocked, as a thread waiting for
+    an ObservedLock does, so a step given to it moves the schedule on.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._lock = asyncio.Lock()  # binds to the loop that first waits for it
+        self.holder: str | None = None
+
+    async def acquire(self) -> bool:
+        ctx = _current.get()
+        if ctx is None or not self._lock.locked():
+            await self._lock.acquire()
+            self._took(ctx)
+            return True
+        ctx.record(Kind.LOCK, ("wait", self.name, self.holder))
+        ctx.record(Kind.STATE, State.WAITING)
+        gate = ctx.run.gate
+        if gate is not None:
+            gate.set_blocked(ctx.task, True, self)
+        try:
+            await self._lock.acquire()
+        finally:
+            if gate is not None:
+                gate.set_blocked(ctx.task, False)
+        self._took(ctx)
+        ctx.record(Kind.STATE, State.RUNNING)
+        return True
+
+    def _took(self, ctx: TaskContext | None) -> None:
+        self.holder = ctx.task if ctx else None
+        if ctx is not None:
+            ctx.record(Kind.LOCK, ("acquired", self.name, ctx.task))
+
+    def release(self) -> None:
+        ctx = _current.get()
+        self.holder = None
+        if ctx is not None:
+            ctx.record(Kind.LOCK, ("released", self.name, ctx.task))
+        self._lock.release()
+
+    def locked(self) -> bool:
+        return self._lock.locked()
+
+    async def __aenter__(self) -> bool:
+        return await self.acquire()
+
+    async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,

@@ -30,6 +30,9 @@ class State:
     RECEIVING = "receiving"
     SLEEPING = "sleeping"
     PAUSED = "paused"  # stopped at the step gate, waiting for the lecturer
+    GIL = "gil"  # runnable, but another thread holds the GIL (seen as a gap in its ticks)
+    STALLED = "stalled"  # a coroutine due to run, but the event loop is blocked
+    STARTING = "starting"  # a process being started (spawn) before its work begins
     WAITING = "waiting"  # for a lock
     DONE = "done"
     DENIED = "denied"
@@ -42,6 +45,9 @@ class State:
         RECEIVING,
         SLEEPING,
         PAUSED,
+        GIL,
+        STALLED,
+        STARTING,
         WAITING,
         DONE,
         DENIED,
@@ -79,6 +85,10 @@ class Recorder:
 
     def record(self, task: str, kind: str, data: Any = None) -> None:
         self._append(_new_event(Event, (perf_counter_ns(), task, kind, data)))
+
+    def record_at(self, t_ns: int, task: str, kind: str, data: Any = None) -> None:
+        """Record something that began earlier than now (a gap seen only afterwards)."""
+        self._append(_new_event(Event, (t_ns, task, kind, data)))
 
     def since(self, cursor: int) -> list[Event]:
         """Events recorded after the first `cursor` ones (a copy; safe while workers append)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import multiprocessing
 import os
 import threading
 import traceback
@@ -33,7 +34,7 @@ from threadtruth_gui.engine.tracing import LineTracer, code_objects
 
 #: what a worker may return (or put under "status" in a returned dict) to say how it ended
 STATUSES = ("succeeded", "done", "denied", "failed", "cancelled")
-MODES = ("threads", "sequential", "asyncio")
+MODES = ("threads", "sequential", "asyncio", "processes")
 _POLL_S = 0.01  # how often the driver samples threads and memory while a phase runs
 
 
@@ -54,12 +55,20 @@ class TaskSpec:
 @dataclass
 class Phase:
     """Tasks run together in one mode. In asyncio mode `shared()` (if given) is entered once
-    for the phase and its value passed as each target's first argument: one ClientSession."""
+    for the phase and its value passed as each target's first argument: one ClientSession.
+
+    `own_loop`: run the coroutines on a private loop in a worker thread even in the window
+    (a scenario that blocks its loop on purpose must not block the window's).
+    In processes mode each target runs in a process of a `ProcessPoolExecutor` (spawned, as
+    forking a process that has threads is unsafe); it must be a module-level function, and
+    is timed in the child: the lane shows the start of the process, then the work.
+    """
 
     mode: str
     tasks: list[TaskSpec]
     label: str = ""
     shared: Callable[[], AbstractAsyncContextManager[Any]] | None = None
+    own_loop: bool = False
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -101,6 +110,8 @@ class Plan:
     # on the driver thread as soon as it sees a cancel, while tasks may still be blocked
     # (e.g. stop the demo server, so that reads waiting on it return at once)
     on_cancel: Callable[[], None] | None = None
+    # on the driver thread every few ms while a phase runs (e.g. look for a deadlock)
+    monitor: Callable[[], None] | None = None
 
     def all_phases(self) -> list[Phase]:
         return self.phases if self.phases is not None else [Phase("threads", self.tasks)]
@@ -290,6 +301,8 @@ class Run:
                     break
                 self._sample(stats)
                 self._work(spec)
+        elif phase.mode == "processes":
+            self._run_process_phase(phase, stats)
         elif phase.mode == "threads":
             lanes = [
                 threading.Thread(
@@ -311,9 +324,14 @@ class Run:
         self.recorder.record("", Kind.PHASE, ("end", phase.label, phase.mode))
 
     def _sample(self, stats: PhaseStats) -> None:
-        """Called by the driver every few ms while a phase runs: peaks, and the cancel hook."""
+        """Called by the driver every few ms while a phase runs: peaks, monitor, cancel hook."""
         stats.peak_threads = max(stats.peak_threads, threading.active_count())
         stats.peak_rss = max(stats.peak_rss, _rss_bytes())
+        if self.plan.monitor is not None and not self.cancelled:
+            try:
+                self.plan.monitor()
+            except Exception as exc:
+                self.error = self.error or f"monitor failed: {_describe(exc)}"
         if self.cancelled and not self._cancel_hooked:
             self._cancel_hooked = True
             if self.plan.on_cancel is not None:
@@ -322,8 +340,48 @@ class Run:
                 except Exception as exc:
                     self.error = self.error or f"stopping failed: {exc}"
 
+    def _run_process_phase(self, phase: Phase, stats: PhaseStats) -> None:
+        contexts = {}
+        futures: dict[concurrent.futures.Future[Any], TaskContext] = {}
+        pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=len(phase.tasks), mp_context=multiprocessing.get_context("spawn")
+        )
+        try:
+            for spec in phase.tasks:
+                ctx = contexts[spec.name] = TaskContext(self.context, spec.name)
+                ctx.record(Kind.START, dict(spec.info))
+                ctx.record(Kind.STATE, State.STARTING)
+                futures[pool.submit(_timed, spec.target, spec.args)] = ctx
+            pending = set(futures)
+            while pending and not self.cancelled:
+                done, pending = concurrent.futures.wait(pending, timeout=_POLL_S)
+                self._sample(stats)
+                for future in done:
+                    self._process_done(futures[future], future)
+        finally:
+            if pending := {f for f in futures if not f.done()}:
+                # a cancelled run: stop the workers now rather than wait out their work
+                for process in list(getattr(pool, "_processes", {}).values()):
+                    process.terminate()
+            pool.shutdown(wait=True, cancel_futures=True)
+            for ctx in contexts.values():
+                if ctx.task not in self._results:
+                    self._end(ctx, "cancelled", None)
+
+    def _process_done(self, ctx: TaskContext, future: concurrent.futures.Future[Any]) -> None:
+        try:
+            t_start, t_end, returned = future.result()
+        except Exception as exc:  # the work raised, or the process died
+            self._end(ctx, "failed", _describe(exc))
+            return
+        ctx.record_at(t_start, Kind.STATE, State.RUNNING)  # perf_counter is system-wide here
+        status, extra = _status_of(returned)
+        with self._lock:
+            self._results[ctx.task] = {**extra, "status": status}
+        ctx.record_at(max(t_end, t_start), Kind.END, (status, None))
+
     def _run_async_phase(self, phase: Phase, stats: PhaseStats) -> None:
-        loop, own_thread = self._loop, None
+        loop, own_thread = (None if phase.own_loop else self._loop), None
         if loop is None:
             loop = asyncio.new_event_loop()
             traced = all(spec.trace for spec in phase.tasks)  # one loop thread: all or none
@@ -486,6 +544,13 @@ class Run:
         trace = Trace(self.recorder.t0_ns)
         trace.feed(self.recorder.events())
         return trace
+
+
+def _timed(target: Callable[..., Any], args: tuple[Any, ...]) -> tuple[int, int, Any]:
+    """In a worker process: run the target and say when its work began and ended."""
+    t_start = perf_counter_ns()
+    returned = target(*args)
+    return t_start, perf_counter_ns(), returned
 
 
 def _status_of(returned: Any) -> tuple[str, dict[str, Any]]:

@@ -10,13 +10,14 @@ from typing import Any
 
 from threadtruth_gui.engine.events import Event
 from threadtruth_gui.engine.gate import StepGate, parse_step, run_schedule
+from threadtruth_gui.engine.narrate import money
 from threadtruth_gui.engine.runner import Plan, Run, RunHandle, RunResult, Verdict
 from threadtruth_gui.engine.trace import Trace
 
 
 @dataclass(frozen=True)
 class Param:
-    """A knob the lecturer turns. `kind` is "bool", "int", "float" or "str"."""
+    """A knob the lecturer turns. `kind` is "bool", "int", "float", "str" or "choice"."""
 
     name: str
     label: str
@@ -30,6 +31,7 @@ class Param:
     check: Callable[[str], Any] | None = None  # "str" values: normalise or raise ValueError
     help: str = ""
     slider: bool = False  # in the window: a slider on the main toolbar, not a number box
+    choices: tuple[str, ...] = ()  # "choice": the values, in the order the window offers them
 
     def parse(self, value: Any) -> Any:
         """Validate one value (a Python value or CLI text); raise ValueError saying why."""
@@ -42,6 +44,13 @@ class Param:
             if text in ("off", "false", "no", "0"):
                 return False
             raise ValueError(f"--{self.name} must be on or off, not {value!r}")
+        if self.kind == "choice":
+            text = str(value).strip()
+            if text not in self.choices:
+                raise ValueError(
+                    f"--{self.name} must be one of {', '.join(self.choices)}, not {text!r}"
+                )
+            return text
         if self.kind == "str":
             text = str(value)
             if self.check is None:
@@ -85,6 +94,9 @@ class Scenario:
     # answer is checked against outcome[predict_key]
     predict: Callable[[dict[str, Any]], tuple[str, list[tuple[Any, str]]]] | None = None
     predict_key: str = "final_balance"
+    # "figures" panel: the measured results as (label, value text) for the big read-out
+    figures: Callable[[RunResult], list[tuple[str, str]]] | None = None
+    counter_format: Callable[[float], str] = money  # the counter track's values
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -157,7 +169,15 @@ class Scenario:
         names = [spec.name for spec in plan.all_tasks()]
         steps = None
         if schedule is not None:
+            coroutines = {
+                spec.name
+                for phase in plan.all_phases()
+                if phase.mode == "asyncio"
+                for spec in phase.tasks
+            }
             steps = [parse_step(item) for item in schedule]
+            # a coroutine's step is always "to its next await", whatever the text said
+            steps = [(t, "await" if t in coroutines else u) for t, u in steps]
             unknown = sorted({task for task, _unit in steps} - set(names))
             if unknown:
                 raise ValueError(f"--schedule: no task {unknown[0]!r} (tasks: {', '.join(names)})")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from threadtruth_gui.engine.context import ObservedLock, counter
+from threadtruth_gui.engine.context import ObservedAsyncLock, ObservedLock, counter
 from threadtruth_gui.engine.runner import RunResult
 from threadtruth_gui.engine.scenario import Param
 from threadtruth_gui.engine.trace import Trace
@@ -27,7 +27,8 @@ class Account:
 
     def __init__(self, balance: int) -> None:
         self._balance = balance
-        self.lock = ObservedLock("account")
+        self.lock = ObservedLock("account")  # for threads
+        self.async_lock = ObservedAsyncLock("account")  # for coroutines
 
     @property
     def balance(self) -> int:

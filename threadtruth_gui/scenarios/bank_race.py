@@ -66,7 +66,8 @@ def _plan(params: dict[str, Any]) -> Plan:
     )
 
 
-def _verdict(result: RunResult, trace: Trace) -> Verdict:
+def overdraft_verdict(result: RunResult, trace: Trace) -> Verdict:
+    """Overdraft, correct, or lost update: shared with asyncio-race, which has the same account."""
     final = result.outcome["final_balance"]
     status = task_status(result)
     paid = [n for n, s in status.items() if s == "succeeded"]
@@ -111,7 +112,7 @@ def _verdict(result: RunResult, trace: Trace) -> Verdict:
     )
 
 
-def _predict(_params: dict[str, Any]) -> tuple[str, list[tuple[Any, str]]]:
+def predict(_params: dict[str, Any]) -> tuple[str, list[tuple[Any, str]]]:
     a, b = AMOUNTS["A"], AMOUNTS["B"]
     return "What will the final balance be?", [
         (START - a, f"{money(START - a)}: A paid, B denied"),
@@ -133,8 +134,8 @@ SCENARIO = Scenario(
         "blocks the thread exactly as time.sleep does."
     ),
     plan=_plan,
-    verdict=_verdict,
+    verdict=overdraft_verdict,
     params=(LOCK, DELAY),
     order=10,
-    predict=_predict,
+    predict=predict,
 )

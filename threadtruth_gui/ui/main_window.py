@@ -31,6 +31,7 @@ from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.bridge import RunBridge
 from threadtruth_gui.ui.many_dialog import ManyRunsDialog
 from threadtruth_gui.ui.panels.account import AccountPanel
+from threadtruth_gui.ui.panels.figures import FiguresPanel
 from threadtruth_gui.ui.panels.transfers import TransfersPanel
 from threadtruth_gui.ui.params import ParamBar
 from threadtruth_gui.ui.replayer import PACE_MS, Replayer
@@ -44,6 +45,17 @@ from threadtruth_gui.ui.widgets.timeline import TimelineView
 from threadtruth_gui.ui.widgets.verdict import VerdictBanner
 
 _MAX_CODE_MARKERS = 64  # beyond this many live tasks the code pane shows none (unreadable)
+
+
+def _steppable(plan: Plan) -> bool:
+    """Step mode fits a few traced threads or coroutines (one number key each)."""
+    phases = plan.all_phases()
+    tasks = plan.all_tasks()
+    return (
+        len(tasks) <= 9
+        and all(spec.trace for spec in tasks)
+        and all(phase.mode in ("threads", "asyncio") for phase in phases)
+    )
 
 
 class MainWindow(QMainWindow):
@@ -141,9 +153,11 @@ class MainWindow(QMainWindow):
         self.description.setStyleSheet(f"color: {theme.MUTED.name()};")
         self.account = AccountPanel()
         self.transfers = TransfersPanel()
+        self.figures = FiguresPanel()
         self.panels = QStackedWidget()
         self.panels.addWidget(self.account)
         self.panels.addWidget(self.transfers)
+        self.panels.addWidget(self.figures)
         column = QWidget()
         column_layout = QVBoxLayout(column)
         column_layout.setContentsMargins(12, 8, 12, 8)
@@ -240,8 +254,11 @@ class MainWindow(QMainWindow):
         return self.account.cards
 
     @property
-    def panel(self) -> AccountPanel | TransfersPanel:
-        return self.transfers if self.panels.currentWidget() is self.transfers else self.account
+    def panel(self) -> AccountPanel | TransfersPanel | FiguresPanel:
+        current = self.panels.currentWidget()
+        if isinstance(current, TransfersPanel | FiguresPanel):
+            return current
+        return self.account
 
     # -- scenario and parameters ----------------------------------------------------------
     @Slot(str)
@@ -256,9 +273,9 @@ class MainWindow(QMainWindow):
         self.title.setText(scenario.title)
         self.description.setText(scenario.description)
         self.param_bar.build(scenario)
-        self.panels.setCurrentWidget(
-            self.transfers if scenario.panel == "transfers" else self.account
-        )
+        panels = {"transfers": self.transfers, "figures": self.figures}
+        self.panels.setCurrentWidget(panels.get(scenario.panel, self.account))
+        self.figures.figures = scenario.figures
         self._show_ready()
 
     def params(self) -> dict[str, Any]:
@@ -313,7 +330,9 @@ class MainWindow(QMainWindow):
             self.colors = {spec.name: theme.task_color(i) for i, spec in enumerate(plan.tasks)}
         self.panel.setup(plan, self.colors)
         counter = next(iter(plan.counters), None)
-        self.timeline.set_counter(counter, (counter or "").capitalize(), money)
+        label = (counter or "").replace("_", " ").capitalize()
+        fmt = self.scenario.counter_format if self.scenario is not None else money
+        self.timeline.set_counter(counter, label, fmt)
 
     def _relabel_step(self) -> None:
         def on(action: QAction) -> str:
@@ -430,7 +449,7 @@ class MainWindow(QMainWindow):
         self.bridge.reset()
         self._pending_note = ""
         self._setup_views(planned[0])
-        stepping = self.step_action.isChecked() and self.scenario.panel == "account"
+        stepping = self.step_action.isChecked() and _steppable(planned[0])
         self._prediction = None
         if self.predict_action.isChecked() and self.scenario.predict is not None:
             question, self._choices = self.scenario.predict(planned[1])

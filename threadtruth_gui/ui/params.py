@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
+    QComboBox,
     QDoubleSpinBox,
     QLabel,
     QLineEdit,
@@ -39,6 +40,7 @@ class _Control:
         self._slider: QSlider | None = None
         self._spin: QSpinBox | QDoubleSpinBox | None = None
         self._edit: QLineEdit | None = None
+        self._combo: QComboBox | None = None
         self._value_label: QLabel | None = None
         tip = param.help or param.label
         if param.kind == "bool":
@@ -55,6 +57,29 @@ class _Control:
                 button.setObjectName(f"param_{param.name}")
             self._action = action
             self.actions.append((bar.top, action))
+        elif param.kind == "choice":
+            combo = QComboBox()
+            combo.setObjectName(f"param_{param.name}")
+            combo.addItems(list(param.choices))
+            combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space and R stay shortcuts
+            combo.setToolTip(tip)
+            combo.currentIndexChanged.connect(bar.changed)
+            self._combo = combo
+            key = f" ({param.key})" if param.key else ""
+            self._add(bar.top, QLabel(f"  {param.label}{key}:"), combo)
+            if param.key:  # the key steps through the choices
+                cycle = QAction(bar.top)
+                cycle.setShortcut(QKeySequence(param.key))
+                cycle.triggered.connect(
+                    lambda _=False: combo.setCurrentIndex(
+                        (combo.currentIndex() + 1) % combo.count()
+                    )
+                )
+                bar.top.addAction(cycle)
+                self.actions.append((bar.top, cycle))
+                button = bar.top.widgetForAction(cycle)
+                if button is not None:
+                    button.setVisible(False)
         elif param.slider:
             slider = QSlider(Qt.Orientation.Horizontal)
             slider.setObjectName(f"param_{param.name}")
@@ -125,6 +150,8 @@ class _Control:
             return self._action.isChecked()
         if self._slider is not None:
             return self._slider.value() / _SLIDER_SCALE
+        if self._combo is not None:
+            return self._combo.currentText()
         if self._spin is not None:
             return self._spin.value()
         assert self._edit is not None
@@ -133,6 +160,8 @@ class _Control:
     def set_value(self, value: Any) -> None:
         if self._action is not None:
             self._action.setChecked(bool(value))
+        elif self._combo is not None:
+            self._combo.setCurrentText(str(value))
         elif self._slider is not None:
             self._slider.setValue(round(float(value) * _SLIDER_SCALE))
             self._show_slider_value()

@@ -49,6 +49,13 @@ STATE_STYLES: dict[str, StateStyle] = {
     ),
     State.PAUSED: StateStyle("paused (step mode)", QColor("#BBBBBB"), Qt.BrushStyle.Dense7Pattern),
     State.WAITING: StateStyle("waiting for a lock", QColor("#D55E00"), Qt.BrushStyle.BDiagPattern),
+    State.GIL: StateStyle("waiting for the GIL", QColor("#E69F00"), Qt.BrushStyle.Dense4Pattern),
+    State.STALLED: StateStyle(
+        "due, but the loop is blocked", QColor("#882255"), Qt.BrushStyle.VerPattern
+    ),
+    State.STARTING: StateStyle(
+        "starting a process", QColor("#DDCC77"), Qt.BrushStyle.Dense6Pattern
+    ),
     State.DONE: StateStyle("done", QColor("#6E7781"), Qt.BrushStyle.NoBrush),
     State.DENIED: StateStyle("denied", QColor("#CC79A7"), Qt.BrushStyle.DiagCrossPattern),
     State.FAILED: StateStyle("failed", QColor("#CF222E"), Qt.BrushStyle.CrossPattern),

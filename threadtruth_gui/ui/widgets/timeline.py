@@ -63,9 +63,13 @@ _STACK = (
     State.DONE,
     State.RECEIVING,
     State.RUNNING,
+    State.GIL,
+    State.STALLED,
     State.SLEEPING,
     State.WAITING,
+    State.PAUSED,
     State.CONNECTING,
+    State.STARTING,
 )
 _SUMMARY = (
     State.DONE,

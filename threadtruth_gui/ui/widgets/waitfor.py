@@ -1,0 +1,96 @@
+"""The wait-for graph of a deadlock: threads and locks on a ring, "holds" and "waits for".
+
+Drawn from the cycle the engine found in the real locks' state (engine/deadlock.py); every
+arrow is labelled in words, and the two kinds of arrow differ in line style, not only hue.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QPolygonF
+from PySide6.QtWidgets import QWidget
+
+from threadtruth_gui.ui import theme
+
+
+class WaitForGraph(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.cycle: list[dict[str, str]] = []
+        self.colors: dict[str, QColor] = {}
+        self.setMinimumHeight(260)
+        self.setFont(theme.body_font(theme.BODY_PT, bold=True))
+
+    def sizeHint(self) -> QSize:
+        return QSize(460, 300)
+
+    def show_cycle(self, cycle: list[dict[str, str]], colors: dict[str, QColor]) -> None:
+        self.cycle, self.colors = list(cycle), dict(colors)
+        self.setVisible(bool(cycle))
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if not self.cycle:
+            return
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        # ring order: thread, the lock it waits for, the thread holding that lock, ...
+        nodes: list[tuple[str, str]] = []  # (kind, name)
+        for edge in self.cycle:
+            nodes.append(("thread", edge["task"]))
+            nodes.append(("lock", edge["waits_for"]))
+        n = len(nodes)
+        cx, cy = self.width() / 2, self.height() / 2
+        radius = min(self.width(), self.height()) / 2 - 48
+        points = [
+            QPointF(
+                cx + radius * math.cos(-math.pi / 2 + 2 * math.pi * i / n),
+                cy + radius * math.sin(-math.pi / 2 + 2 * math.pi * i / n),
+            )
+            for i in range(n)
+        ]
+        size = 62.0
+        for i in range(n):
+            a, b = points[i], points[(i + 1) % n]
+            waits = nodes[i][0] == "thread"  # thread -> lock: waits for; lock -> thread: held by
+            pen = QPen(theme.BAD if waits else theme.TEXT, 4)
+            pen.setStyle(Qt.PenStyle.DashLine if waits else Qt.PenStyle.SolidLine)
+            self._arrow(p, a, b, size / 2 + 6, pen)
+            mid = (a + b) / 2
+            label = "waits for" if waits else "held by"
+            p.setPen(theme.BAD if waits else theme.TEXT)
+            p.drawText(
+                QRectF(mid.x() - 70, mid.y() - 14, 140, 28), Qt.AlignmentFlag.AlignCenter, label
+            )
+        for (kind, name), at in zip(nodes, points, strict=True):
+            rect = QRectF(at.x() - size / 2, at.y() - size / 2, size, size)
+            if kind == "thread":
+                p.setPen(QPen(QColor("white"), 3))
+                p.setBrush(self.colors.get(name, theme.MUTED))
+                p.drawEllipse(rect)
+                p.setPen(QColor("white"))
+            else:
+                p.setPen(QPen(theme.TEXT, 3))
+                p.setBrush(theme.PANEL)
+                p.drawRoundedRect(rect, 8, 8)
+                p.setPen(theme.TEXT)
+            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, name)
+        p.end()
+
+    @staticmethod
+    def _arrow(p: QPainter, a: QPointF, b: QPointF, inset: float, pen: QPen) -> None:
+        dx, dy = b.x() - a.x(), b.y() - a.y()
+        length = math.hypot(dx, dy) or 1.0
+        ux, uy = dx / length, dy / length
+        start = QPointF(a.x() + ux * inset, a.y() + uy * inset)
+        end = QPointF(b.x() - ux * inset, b.y() - uy * inset)
+        p.setPen(pen)
+        p.drawLine(start, end)
+        head = 16.0
+        left = QPointF(end.x() - ux * head - uy * head / 2, end.y() - uy * head + ux * head / 2)
+        right = QPointF(end.x() - ux * head + uy * head / 2, end.y() - uy * head - ux * head / 2)
+        p.setBrush(pen.color())
+        p.setPen(QPen(pen.color(), 1))
+        p.drawPolygon(QPolygonF([end, left, right]))
