@@ -10,7 +10,7 @@ from threadtruth_gui.scenarios import get
 
 def test_without_a_lock_both_coroutines_are_paid_and_the_balance_is_minus_100() -> None:
     before = threading.active_count()
-    result, trace = get("asyncio-race").run({"lock": False, "delay": 0.05})
+    result, _trace = get("asyncio-race").run({"lock": False, "delay": 0.05})
     assert result.outcome["final_balance"] == -100
     assert [t["status"] for t in result.tasks] == ["succeeded", "succeeded"]
     assert {t["mode"] for t in result.tasks} == {"asyncio"}
