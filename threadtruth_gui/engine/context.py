@@ -136,11 +136,16 @@ def counter(name: str, value: float) -> None:
         ctx.record(Kind.COUNTER, (name, value))
 
 
+class Deadlocked(TaskFailed):
+    """Raised in a thread whose lock wait was part of a deadlock the run has broken."""
+
+
 class ObservedLock:
     """A real `threading.Lock` whose waits, acquisitions and releases are recorded.
 
     Mutual exclusion is the wrapped lock's own; this class only watches it. A blocked
-    acquire waits in short slices so that a cancelled run can still end.
+    acquire waits in short slices so that a cancelled run can still end, and so that a
+    deadlock found in the wait-for graph (engine/deadlock.py) can be broken.
     """
 
     _SLICE_S = 0.05
@@ -149,31 +154,57 @@ class ObservedLock:
         self.name = name
         self._lock = threading.Lock()
         self.holder: str | None = None
+        # task -> (since, timed): who waits for this lock, since when (perf_counter_ns),
+        # and whether with a timeout (a wait with a timeout cannot deadlock)
+        self.waiting: dict[str, tuple[int, bool]] = {}
+        self._broken: dict[str, str] = {}  # task -> why its wait was broken
 
-    def acquire(self) -> bool:
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         ctx = _current.get()
         if self._lock.acquire(blocking=False):
             self._took(ctx)
             return True
+        if not blocking:
+            return False
         if ctx is None:
-            self._lock.acquire()
+            if not self._lock.acquire(timeout=timeout):
+                return False
             self._took(ctx)
             return True
         ctx.record(Kind.LOCK, ("wait", self.name, self.holder))
         ctx.record(Kind.STATE, State.WAITING)
+        timed = timeout >= 0
+        deadline = time.monotonic() + timeout if timed else None
+        self.waiting[ctx.task] = (time.perf_counter_ns(), timed)
         gate = ctx.run.gate
         if gate is not None:
             gate.set_blocked(ctx.task, True, self)
         try:
-            while not self._lock.acquire(timeout=self._SLICE_S):
+            while True:
+                left = self._SLICE_S if deadline is None else deadline - time.monotonic()
+                if left <= 0:
+                    ctx.record(Kind.LOCK, ("gave up", self.name, self.holder))
+                    ctx.record(Kind.STATE, State.RUNNING)
+                    return False
+                if self._lock.acquire(timeout=min(left, self._SLICE_S)):
+                    break
                 if ctx.run.cancelled.is_set():
                     raise RunCancelled
+                why = self._broken.pop(ctx.task, None)
+                if why is not None:
+                    raise Deadlocked(why)
         finally:
+            self.waiting.pop(ctx.task, None)
+            self._broken.pop(ctx.task, None)
             if gate is not None:
                 gate.set_blocked(ctx.task, False)
         self._took(ctx)
         ctx.record(Kind.STATE, State.RUNNING)
         return True
+
+    def break_wait(self, task: str, why: str) -> None:
+        """Make `task`'s wait for this lock end with `Deadlocked(why)` (from another thread)."""
+        self._broken[task] = why
 
     def _took(self, ctx: TaskContext | None) -> None:
         self.holder = ctx.task if ctx else None

@@ -110,8 +110,9 @@ class Plan:
     # on the driver thread as soon as it sees a cancel, while tasks may still be blocked
     # (e.g. stop the demo server, so that reads waiting on it return at once)
     on_cancel: Callable[[], None] | None = None
-    # on the driver thread every few ms while a phase runs (e.g. look for a deadlock)
-    monitor: Callable[[], None] | None = None
+    # on the driver thread every few ms while a phase runs (sample a shared counter, look
+    # for a deadlock); it may record events through the RunContext's recorder
+    monitor: Callable[[RunContext], None] | None = None
 
     def all_phases(self) -> list[Phase]:
         return self.phases if self.phases is not None else [Phase("threads", self.tasks)]
@@ -329,7 +330,7 @@ class Run:
         stats.peak_rss = max(stats.peak_rss, _rss_bytes())
         if self.plan.monitor is not None and not self.cancelled:
             try:
-                self.plan.monitor()
+                self.plan.monitor(self.context)
             except Exception as exc:
                 self.error = self.error or f"monitor failed: {_describe(exc)}"
         if self.cancelled and not self._cancel_hooked:

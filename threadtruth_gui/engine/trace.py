@@ -215,6 +215,8 @@ class Trace:
                     span = other.spans[-1] if other.spans else None
                     if span is not None and span.state == State.WAITING:
                         span.detail = f"waiting for lock '{lock}' held by {ev.task}"
+        elif action == "gave up":  # a wait with a timeout ran out
+            track.waiting_for = None
         elif action == "released" and self._holders.get(lock) == ev.task:
             del self._holders[lock]
 

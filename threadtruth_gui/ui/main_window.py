@@ -129,12 +129,12 @@ class MainWindow(QMainWindow):
         self.toolbar.addAction(self.bytecode_action)
         self.toolbar.addAction(self.predict_action)
         self.toolbar.addAction(self.many_action)
-        self.toolbar.addSeparator()
         self.addToolBarBreak()
+        # the scenario's own knobs on a row of their own: toggles, sliders, choices, numbers
         self.settings_bar = self._toolbar("Settings")
         self.addToolBarBreak()
         self.text_bar = self._toolbar("Sources")
-        self.param_bar = ParamBar(self.toolbar, self.settings_bar, self.text_bar)
+        self.param_bar = ParamBar(self.settings_bar, self.settings_bar, self.text_bar)
         self.param_bar.changed.connect(self.on_param_changed)
 
         self.scenario_list = ScenarioList(all_scenarios())

@@ -40,7 +40,7 @@ class FiguresPanel(QWidget):
             name, value = QLabel(), QLabel()
             name.setWordWrap(True)
             name.setStyleSheet(f"color: {theme.MUTED.name()};")
-            value.setFont(theme.body_font(theme.BODY_PT + 9, bold=True))
+            value.setFont(theme.body_font(theme.BODY_PT + 7, bold=True))
             value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self._grid.addWidget(value, row, 0)
             self._grid.addWidget(name, row, 1)

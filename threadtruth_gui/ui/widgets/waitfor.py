@@ -20,11 +20,11 @@ class WaitForGraph(QWidget):
         super().__init__(parent)
         self.cycle: list[dict[str, str]] = []
         self.colors: dict[str, QColor] = {}
-        self.setMinimumHeight(260)
+        self.setMinimumHeight(250)
         self.setFont(theme.body_font(theme.BODY_PT, bold=True))
 
     def sizeHint(self) -> QSize:
-        return QSize(460, 300)
+        return QSize(460, 240)
 
     def show_cycle(self, cycle: list[dict[str, str]], colors: dict[str, QColor]) -> None:
         self.cycle, self.colors = list(cycle), dict(colors)
@@ -43,7 +43,7 @@ class WaitForGraph(QWidget):
             nodes.append(("lock", edge["waits_for"]))
         n = len(nodes)
         cx, cy = self.width() / 2, self.height() / 2
-        radius = min(self.width(), self.height()) / 2 - 48
+        radius = min(self.width(), self.height()) / 2 - 36
         points = [
             QPointF(
                 cx + radius * math.cos(-math.pi / 2 + 2 * math.pi * i / n),
@@ -51,7 +51,7 @@ class WaitForGraph(QWidget):
             )
             for i in range(n)
         ]
-        size = 62.0
+        size = 56.0
         for i in range(n):
             a, b = points[i], points[(i + 1) % n]
             waits = nodes[i][0] == "thread"  # thread -> lock: waits for; lock -> thread: held by
@@ -59,11 +59,17 @@ class WaitForGraph(QWidget):
             pen.setStyle(Qt.PenStyle.DashLine if waits else Qt.PenStyle.SolidLine)
             self._arrow(p, a, b, size / 2 + 6, pen)
             mid = (a + b) / 2
+            # the label sits outside the ring, clear of the arrow
+            ox, oy = mid.x() - cx, mid.y() - cy
+            norm = math.hypot(ox, oy) or 1.0
+            spot = QPointF(mid.x() + ox / norm * 70, mid.y() + oy / norm * 26)
             label = "waits for" if waits else "held by"
+            box = QRectF(spot.x() - 60, spot.y() - 14, 120, 28)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(theme.BG)
+            p.drawRoundedRect(box, 6, 6)
             p.setPen(theme.BAD if waits else theme.TEXT)
-            p.drawText(
-                QRectF(mid.x() - 70, mid.y() - 14, 140, 28), Qt.AlignmentFlag.AlignCenter, label
-            )
+            p.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
         for (kind, name), at in zip(nodes, points, strict=True):
             rect = QRectF(at.x() - size / 2, at.y() - size / 2, size, size)
             if kind == "thread":

@@ -1,0 +1,85 @@
+"""lost-updates and deadlock: what really happened, counted and detected."""
+
+from __future__ import annotations
+
+import threading
+
+from _cli import cli
+
+from threadtruth_gui.scenarios import get
+
+
+def test_read_call_write_loses_updates() -> None:
+    result, _ = get("lost-updates").run(
+        {"variant": "read, call, write", "threads": 4, "times": 200_000}
+    )
+    out = result.outcome
+    assert out["expected"] == 800_000
+    assert out["actual"] + out["lost"] == out["expected"]
+    assert out["lost"] > 0
+    assert result.verdict is not None and not result.verdict.good
+
+
+def test_with_a_lock_nothing_is_lost() -> None:
+    result, _ = get("lost-updates").run({"variant": "with lock", "threads": 4, "times": 50_000})
+    assert result.outcome["actual"] == 200_000
+    assert result.outcome["lost"] == 0
+    assert result.verdict is not None and result.verdict.good
+
+
+def test_in_place_add_is_measured_not_assumed() -> None:
+    result, _ = get("lost-updates").run({"variant": "+= alone", "threads": 4, "times": 100_000})
+    out = result.outcome
+    assert 0 <= out["lost"] <= out["expected"]
+    assert out["actual"] == out["expected"] - out["lost"]
+    assert result.verdict is not None
+    # the verdict says what was counted, whichever way it went
+    assert f"{out['actual']:,} of {out['expected']:,}" in result.verdict.detail
+
+
+def test_opposite_lock_orders_deadlock_and_the_run_still_ends_cleanly() -> None:
+    before = set(threading.enumerate())
+    result, trace = get("deadlock").run({"variant": "opposite order", "delay": 0.2})
+    out = result.outcome
+    assert out["deadlocked"] is True
+    assert sorted((e["task"], e["holds"], e["waits_for"]) for e in out["cycle"]) == [
+        ("A", "L1", "L2"),
+        ("B", "L2", "L1"),
+    ]
+    assert out["detected_after_s"] < 1.0
+    status = {t["name"]: t["status"] for t in result.tasks}
+    assert sorted(status.values()) == ["failed", "succeeded"]  # the victim, and the other
+    assert status[out["victim"]] == "failed"
+    assert set(threading.enumerate()) == before
+    assert any(n.what == "deadlock" for t in trace.tasks.values() for n in t.notes)
+
+
+def test_one_lock_order_never_deadlocks() -> None:
+    result, _ = get("deadlock").run({"variant": "same order", "delay": 0.05})
+    assert result.outcome["deadlocked"] is False
+    assert [t["status"] for t in result.tasks] == ["succeeded", "succeeded"]
+
+
+def test_timeout_and_back_off_gets_both_through() -> None:
+    result, trace = get("deadlock").run({"variant": "timeout and back off", "delay": 0.1})
+    assert result.outcome["deadlocked"] is False
+    assert [t["status"] for t in result.tasks] == ["succeeded", "succeeded"]
+    backoffs = [n for t in trace.tasks.values() for n in t.notes if n.what == "backed off"]
+    assert len(backoffs) >= 1  # both held one lock and timed out on the other at least once
+
+
+def test_a_scheduler_can_force_the_deadlock_at_delay_0() -> None:
+    schedule = ["A", "B", "A", "B", "A", "B", "A", "B"]
+    result, _ = get("deadlock").run({"variant": "opposite order", "delay": 0}, schedule=schedule)
+    assert result.outcome["deadlocked"] is True
+    assert result.schedule is not None
+    assert "blocked" in {s["result"] for s in result.schedule}
+
+
+def test_cli_deadlock_json() -> None:
+    import json
+
+    proc = cli("run", "deadlock", "--delay", "0.1", "--json", timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)["outcome"]
+    assert out["deadlocked"] is True and len(out["cycle"]) == 2

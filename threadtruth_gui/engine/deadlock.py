@@ -1,0 +1,99 @@
+"""Deadlock detection: a cycle in the wait-for graph of a run's observed locks.
+
+Each waiting thread points to the lock it waits for, each held lock to its holder. A cycle
+of waits without a timeout can never end by itself: that is a deadlock. The watch runs on
+the run's driver thread (as the plan's monitor), notes the cycle as an event, and breaks it
+as a database would: one thread of the cycle, the victim (the one whose wait closed it), has
+its wait end with `Deadlocked`; it unwinds and releases what it holds, and the others go on.
+No thread is left behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from time import perf_counter_ns
+from typing import Any
+
+from threadtruth_gui.engine.context import ObservedLock, RunContext
+from threadtruth_gui.engine.events import Kind
+
+
+def find_cycle(locks: list[ObservedLock]) -> list[dict[str, str]] | None:
+    """The first cycle of untimed waits: [{"task", "holds", "waits_for"}, ...], or None."""
+    waits_for: dict[str, ObservedLock] = {}
+    for lock in locks:
+        for waiter, (_since, timed) in list(lock.waiting.items()):
+            if not timed:
+                waits_for[waiter] = lock
+    for start in sorted(waits_for):
+        path: list[str] = []
+        task: str | None = start
+        while task is not None and task in waits_for and task not in path:
+            path.append(task)
+            task = waits_for[task].holder
+        if task is not None and task in path:
+            cycle = path[path.index(task) :]
+            return [
+                {
+                    "task": name,
+                    "holds": waits_for[cycle[i - 1]].name,
+                    "waits_for": waits_for[name].name,
+                }
+                for i, name in enumerate(cycle)
+            ]
+    return None
+
+
+def describe(cycle: list[dict[str, str]]) -> str:
+    return "; ".join(
+        f"{edge['task']} holds {edge['holds']}, waits for {edge['waits_for']}" for edge in cycle
+    )
+
+
+@dataclass
+class DeadlockWatch:
+    """The plan's monitor: finds a deadlock among `locks`, records it, breaks it."""
+
+    locks: list[ObservedLock]
+    cycle: list[dict[str, str]] | None = None
+    formed_ns: int = 0  # when the last wait of the cycle began
+    found_ns: int = 0
+    victim: str | None = None  # the thread whose wait was ended to break the cycle
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def __call__(self, run: RunContext) -> None:
+        if self.cycle is not None:
+            return
+        cycle = find_cycle(self.locks)
+        if cycle is None:
+            return
+        by_name = {lock.name: lock for lock in self.locks}
+        self.found_ns = perf_counter_ns()
+        since = {
+            e["task"]: w[0]
+            for e in cycle
+            if (w := by_name[e["waits_for"]].waiting.get(e["task"])) is not None
+        }
+        self.formed_ns = max(since.values(), default=self.found_ns)
+        victim = max(cycle, key=lambda e: since.get(e["task"], 0))
+        self.cycle = cycle
+        text = describe(cycle)
+        run.recorder.record(
+            cycle[0]["task"],
+            Kind.NOTE,
+            (
+                "deadlock",
+                {
+                    "cycle": cycle,
+                    "text": text,
+                    "after_s": self.detected_after_s,
+                    "victim": victim["task"],
+                },
+            ),
+        )
+        self.victim = victim["task"]
+        by_name[victim["waits_for"]].break_wait(victim["task"], f"deadlock: {text}")
+
+    @property
+    def detected_after_s(self) -> float:
+        return max(0.0, (self.found_ns - self.formed_ns) / 1e9) if self.cycle else 0.0

@@ -1,0 +1,150 @@
+"""deadlock: A takes L1 then L2, B takes L2 then L1; each waits for the other forever.
+
+The app finds the cycle in the wait-for graph of the real locks, draws it, and breaks it so
+that the run ends cleanly. Two fixes: one lock order for everybody, or a timeout and back-off.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from threadtruth_gui.engine.context import ObservedLock, report, sleep
+from threadtruth_gui.engine.deadlock import DeadlockWatch, describe
+from threadtruth_gui.engine.runner import Plan, RunResult, TaskSpec, Verdict
+from threadtruth_gui.engine.scenario import Param, Scenario
+from threadtruth_gui.engine.trace import Trace
+
+VARIANTS = ("opposite order", "same order", "timeout and back off")
+VARIANT = Param(
+    "variant",
+    "Locking",
+    "choice",
+    VARIANTS[0],
+    choices=VARIANTS,
+    key="V",
+    help="in which order the threads take the two locks",
+)
+DELAY = Param(
+    "delay",
+    "Work while holding",
+    "float",
+    0.3,
+    0.0,
+    2.0,
+    0.1,
+    " s",
+    slider=True,
+    help="how long each thread works with its first lock before taking the second",
+)
+
+
+def transfer(first, second, delay):
+    with first:
+        report("took", lock=first.name)
+        sleep(delay)  # meanwhile the other thread takes its first lock
+        with second:
+            report("took", lock=second.name)
+    return "succeeded"
+
+
+def transfer_with_timeout(first, second, delay):
+    while True:
+        with first:
+            report("took", lock=first.name)
+            sleep(delay)
+            if second.acquire(timeout=0.2):  # wait a while, not forever
+                try:
+                    report("took", lock=second.name)
+                    return "succeeded"
+                finally:
+                    second.release()
+        report("backed off", lock=first.name)  # released the first lock: the other can go
+        sleep(random.uniform(0.0, 0.3))  # unequal pauses, so the next try differs
+
+
+def _plan(params: dict[str, Any]) -> Plan:
+    l1, l2 = ObservedLock("L1"), ObservedLock("L2")
+    variant, delay = params["variant"], params["delay"]
+    target = transfer_with_timeout if variant == VARIANTS[2] else transfer
+    b_locks = (l1, l2) if variant == VARIANTS[1] else (l2, l1)
+    tasks = [
+        TaskSpec("A", target, (l1, l2, delay), {"action": "L1 then L2"}),
+        TaskSpec(
+            "B", target, (*b_locks, delay), {"action": " then ".join(x.name for x in b_locks)}
+        ),
+    ]
+    watch = DeadlockWatch([l1, l2])
+
+    def outcome(_stats: Any) -> dict[str, Any]:
+        return {
+            "variant": variant,
+            "deadlocked": watch.cycle is not None,
+            "cycle": watch.cycle,
+            "detected_after_s": round(watch.detected_after_s, 4) if watch.cycle else None,
+            "victim": watch.victim,
+        }
+
+    return Plan(tasks=tasks, outcome=outcome, code=[target], monitor=watch)
+
+
+def _verdict(result: RunResult, trace: Trace) -> Verdict:
+    out = result.outcome
+    backoffs = sum(1 for t in trace.tasks.values() for n in t.notes if n.what == "backed off")
+    if out["deadlocked"]:
+        return Verdict(
+            False,
+            "Deadlock",
+            f"{describe(out['cycle'])}. Neither can ever go on; the app ended "
+            f"{out['victim']}'s wait so the run could finish",
+        )
+    status = {t["name"]: t["status"] for t in result.tasks}
+    if "failed" in status.values():
+        return Verdict(False, "A thread failed", ", ".join(f"{k}: {v}" for k, v in status.items()))
+    if out["variant"] == VARIANTS[1]:
+        return Verdict(True, "No deadlock", "both take L1 first: whoever has it gets L2 too")
+    if out["variant"] == VARIANTS[2]:
+        return Verdict(
+            True,
+            "No deadlock",
+            f"a wait with a timeout gave up and released its first lock "
+            f"({backoffs} back-off{'s' if backoffs != 1 else ''})",
+        )
+    return Verdict(
+        True, "No deadlock this time", "one thread took both locks before the other began"
+    )
+
+
+def _figures(result: RunResult) -> list[tuple[str, str]]:
+    out = result.outcome
+    rows = [("deadlocked", "yes" if out["deadlocked"] else "no")]
+    if out["deadlocked"]:
+        rows.append(("found after the cycle closed", f"{out['detected_after_s'] * 1000:.1f} ms"))
+        rows.append(("its wait was ended: it released its lock", str(out["victim"])))
+    else:
+        rows.append(("wall time", f"{result.duration_s:.2f} s"))
+    return rows
+
+
+SCENARIO = Scenario(
+    id="deadlock",
+    title="Deadlock: two locks, two orders",
+    summary="A takes L1 then L2; B takes L2 then L1.\n"
+    "Each holds what the other needs: both wait forever.",
+    description=(
+        "Threads A and B each need two locks. A takes L1 then L2, B takes L2 then L1, with "
+        "some work in between. Each ends up holding one lock and waiting for the other. The "
+        "app watches the real locks: a thread waiting (without a timeout) for a lock whose "
+        "holder waits for a lock it holds is a cycle in the wait-for graph, which never ends "
+        "by itself. It draws the cycle, then, as a database does, ends one thread's wait "
+        "with an exception: that thread unwinds and releases its lock, the other goes on. "
+        "Fixes: take the locks in the same order, or wait "
+        "with a timeout and back off."
+    ),
+    plan=_plan,
+    verdict=_verdict,
+    params=(VARIANT, DELAY),
+    order=26,
+    panel="figures",
+    figures=_figures,
+)
