@@ -69,10 +69,8 @@ def _plan(params: dict[str, Any]) -> Plan:
     target = transfer_with_timeout if variant == VARIANTS[2] else transfer
     b_locks = (l1, l2) if variant == VARIANTS[1] else (l2, l1)
     tasks = [
-        TaskSpec("A", target, (l1, l2, delay), {"action": "L1 then L2"}),
-        TaskSpec(
-            "B", target, (*b_locks, delay), {"action": " then ".join(x.name for x in b_locks)}
-        ),
+        TaskSpec("A", target, (l1, l2, delay), {"label": "L1 then L2"}),
+        TaskSpec("B", target, (*b_locks, delay), {"label": " then ".join(x.name for x in b_locks)}),
     ]
     watch = DeadlockWatch([l1, l2])
 

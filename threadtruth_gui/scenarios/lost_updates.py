@@ -46,7 +46,7 @@ class Shared:
 
 
 def log(value):
-    pass  # any call will do: CPython may switch threads when a call begins
+    pass  # any call: a point where CPython may switch threads
 
 
 def add_read_call_write(shared, times):
@@ -80,7 +80,7 @@ def _plan(params: dict[str, Any]) -> Plan:
     names = [chr(ord("A") + i) for i in range(params["threads"])]
     tasks = [
         TaskSpec(
-            name, target, (shared, times, *extra), {"action": "add 1", "times": times}, trace=False
+            name, target, (shared, times, *extra), {"label": f"+1, {times:,} times"}, trace=False
         )
         for name in names
     ]
