@@ -42,6 +42,7 @@ class RunContext:
     cancelled: threading.Event = field(default_factory=threading.Event)
     received: dict[str, int] = field(default_factory=dict)  # bytes so far, per task
     gate: StepGate | None = None  # when set, traced tasks run one line per step given
+    ticks: dict[str, int] = field(default_factory=dict)  # last `tick()` per task
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,25 @@ def was(state: str, since_ns: int) -> None:
     ctx = _current.get()
     if ctx is not None:
         ctx.record_at(since_ns, Kind.STATE, state)
+        ctx.record(Kind.STATE, State.RUNNING)
+
+
+_GIL_GAP_NS = 300_000  # a gap this long between two ticks of a busy thread: it was not running
+
+
+def tick() -> None:
+    """Called often by CPU-bound scenario code (every ~10 µs of work): a gap between two
+    ticks means the thread was runnable but not running, i.e. another thread held the GIL.
+    The gap is recorded as a span of that state. A no-op outside a run (in a process)."""
+    ctx = _current.get()
+    if ctx is None:
+        return
+    now = time.perf_counter_ns()
+    ticks = ctx.run.ticks
+    last = ticks.get(ctx.task)
+    ticks[ctx.task] = now
+    if last is not None and now - last > _GIL_GAP_NS:
+        ctx.record_at(last, Kind.STATE, State.GIL)
         ctx.record(Kind.STATE, State.RUNNING)
 
 

@@ -427,6 +427,8 @@ class Run:
         if pending:
             loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         loop.run_until_complete(loop.shutdown_asyncgens())
+        # asyncio.to_thread's worker threads end here too, not at interpreter exit
+        loop.run_until_complete(loop.shutdown_default_executor())
         if tracer is not None:
             tracer.uninstall()
 

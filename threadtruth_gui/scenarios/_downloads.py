@@ -162,7 +162,7 @@ def make_plan(params: dict[str, Any], modes: tuple[str, ...]) -> Plan:
                 f"{MODE_LETTER[mode]}{job.number}",
                 fetch_async if mode == "asyncio" else fetch,
                 (job,),
-                {"label": _label(params, job.number), "mode": mode},
+                {"label": _label(params, job.number), "mode": mode, "unit": "file"},
                 state=State.CONNECTING,
                 trace=count <= TRACED_LANES if mode == "asyncio" else job.number <= TRACED_LANES,
             )

@@ -143,12 +143,16 @@ class _Control:
 
     def _show_slider_value(self) -> None:
         if self._value_label is not None:
-            self._value_label.setText(f"{self.value():.2f}{self.param.unit}")
+            value = self.value()
+            text = f"{value:,}" if isinstance(value, int) else f"{value:.2f}"
+            self._value_label.setText(f"{text}{self.param.unit}")
 
     def value(self) -> Any:
         if self._action is not None:
             return self._action.isChecked()
         if self._slider is not None:
+            if self.param.kind == "int":
+                return round(self._slider.value() / _SLIDER_SCALE)
             return self._slider.value() / _SLIDER_SCALE
         if self._combo is not None:
             return self._combo.currentText()

@@ -531,8 +531,9 @@ class TimelineView(QWidget):
 
     def _unit(self, group: _Group) -> str:
         trace = self._trace
-        files = trace is not None and all("label" in trace.tasks[n].info for n in group.names)
-        return "file" if files and group.key is not None else "task"
+        if trace is None or not group.names:
+            return "task"
+        return str(trace.tasks[group.names[0]].info.get("unit", "task"))  # downloads: "file"
 
     def _summary_parts(self, counts: dict[str, int]) -> list[tuple[str, int]]:
         """(state, count) in reading order: done, receiving, ..., failed, not started."""

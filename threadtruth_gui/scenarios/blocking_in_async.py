@@ -1,0 +1,174 @@
+"""blocking-in-async: one coroutine calls time.sleep, and every other coroutine stops too.
+
+An event loop runs one callback at a time on one thread; a coroutine that blocks (time.sleep,
+requests.get, heavy CPU) holds the loop. The heartbeats measure how late they wake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from threadtruth_gui.engine.context import current, report, was
+from threadtruth_gui.engine.events import State
+from threadtruth_gui.engine.runner import Phase, Plan, RunResult, TaskSpec, Verdict
+from threadtruth_gui.engine.scenario import Param, Scenario
+from threadtruth_gui.engine.trace import Trace
+
+VARIANTS = ("time.sleep (blocks)", "asyncio.to_thread", "await asyncio.sleep")
+VARIANT = Param(
+    "variant",
+    "The slow call",
+    "choice",
+    VARIANTS[0],
+    choices=VARIANTS,
+    key="V",
+    help="how the slow coroutine waits",
+)
+BLOCK = Param(
+    "block",
+    "Slow call",
+    "float",
+    1.0,
+    0.1,
+    1.0,
+    0.1,
+    " s",
+    slider=True,
+    help="how long the slow call takes",
+)
+BEATS = Param("beats", "Heartbeats", "int", 4, 1, 8, 1, help="coroutines that wake every 50 ms")
+PERIOD_S = 0.05
+_LATE_S = 0.02  # a beat this much later than due is a stall of the loop
+
+
+class Clock:
+    """Heartbeat bookkeeping: when each heartbeat is due next, and the worst lateness."""
+
+    def __init__(self, period: float) -> None:
+        self.period_ns = int(period * 1e9)
+        self.due: dict[str, int] = {}
+        self.worst_s = 0.0
+
+    def beat(self) -> None:
+        """A beat later than due shows the loop was blocked meanwhile: drawn as a span."""
+        ctx = current()
+        task = ctx.task if ctx is not None else ""
+        now = time.perf_counter_ns()
+        due = self.due.get(task)
+        self.due[task] = now + self.period_ns
+        if due is not None and now - due > _LATE_S * 1e9:
+            late = (now - due) / 1e9
+            self.worst_s = max(self.worst_s, late)
+            was(State.STALLED, due)
+            report("woke late", late_ms=round(late * 1000))
+
+
+async def heartbeat(beats, period, clock):
+    for _ in range(beats):
+        clock.beat()  # on time, or late because the loop was blocked
+        await asyncio.sleep(period)
+    clock.beat()
+    return "done"
+
+
+async def slow_blocking(seconds):
+    await asyncio.sleep(0.2)
+    time.sleep(seconds)  # blocks the thread, and so the whole event loop
+    return "done"
+
+
+async def slow_in_thread(seconds):
+    await asyncio.sleep(0.2)
+    await asyncio.to_thread(time.sleep, seconds)  # blocks a worker thread instead
+    return "done"
+
+
+async def slow_awaiting(seconds):
+    await asyncio.sleep(0.2)
+    await asyncio.sleep(seconds)  # gives the loop back while it waits
+    return "done"
+
+
+def _plan(params: dict[str, Any]) -> Plan:
+    variant, seconds = params["variant"], params["block"]
+    slow = {VARIANTS[0]: slow_blocking, VARIANTS[1]: slow_in_thread, VARIANTS[2]: slow_awaiting}[
+        variant
+    ]
+    beats = round((0.4 + seconds) / PERIOD_S)  # beat through the slow call and past it
+    clock = Clock(PERIOD_S)
+    tasks = [
+        TaskSpec(
+            chr(ord("A") + i), heartbeat, (beats, PERIOD_S, clock), {"label": "heartbeat, 50 ms"}
+        )
+        for i in range(params["beats"])
+    ]
+    tasks.append(TaskSpec("X", slow, (seconds,), {"label": f"slow call, {seconds:g} s"}))
+
+    def outcome(_stats: Any) -> dict[str, Any]:
+        return {
+            "variant": variant,
+            "slow_call_s": seconds,
+            "loop_stall_s": round(clock.worst_s, 4),
+            "period_s": PERIOD_S,
+        }
+
+    return Plan(
+        tasks=tasks,
+        outcome=outcome,
+        code=[heartbeat, slow],
+        # a private loop in a worker thread: blocking it must not freeze the window
+        phases=[Phase("asyncio", tasks, label="one event loop", own_loop=True)],
+    )
+
+
+def _verdict(result: RunResult, trace: Trace) -> Verdict:
+    out = result.outcome
+    stall = out["loop_stall_s"]
+    if out["variant"] == VARIANTS[0]:
+        return Verdict(
+            stall < _LATE_S,
+            f"The loop froze for {stall:.2f} s",
+            "time.sleep in a coroutine blocked the thread running the event loop: "
+            "every heartbeat woke that much late",
+        )
+    if stall >= _LATE_S:
+        return Verdict(False, f"The loop stalled {stall:.2f} s", "something else blocked it")
+    how = "a worker thread slept" if out["variant"] == VARIANTS[1] else "the coroutine awaited"
+    return Verdict(
+        True,
+        "The loop kept beating",
+        f"{how}; no heartbeat was more than {_LATE_S * 1000:.0f} ms late",
+    )
+
+
+def _figures(result: RunResult) -> list[tuple[str, str]]:
+    out = result.outcome
+    return [
+        ("the longest a heartbeat woke late (loop_stall_s)", f"{out['loop_stall_s']:.3f} s"),
+        ("the slow call", f"{out['slow_call_s']:g} s"),
+        ("heartbeat period", f"{out['period_s'] * 1000:g} ms"),
+    ]
+
+
+SCENARIO = Scenario(
+    id="blocking-in-async",
+    title="Blocking the event loop",
+    summary="Heartbeat coroutines, and one that calls time.sleep.\n"
+    "While it sleeps, nothing else on the loop runs.",
+    description=(
+        "Heartbeat coroutines wake every 50 ms; a slow coroutine then makes a slow call. "
+        "time.sleep blocks the thread that runs the event loop, so every heartbeat is late "
+        "by the whole call: the purple 'loop blocked' spans. asyncio.to_thread runs the "
+        "same time.sleep in a worker thread, and awaiting asyncio.sleep gives the loop back: "
+        "the heartbeats stay on time. This scenario's loop runs in its own worker thread, "
+        "not the window's, so that the window keeps drawing while it is blocked."
+    ),
+    plan=_plan,
+    verdict=_verdict,
+    params=(VARIANT, BLOCK, BEATS),
+    order=41,
+    panel="figures",
+    figures=_figures,
+)

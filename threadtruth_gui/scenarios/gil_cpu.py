@@ -1,0 +1,194 @@
+"""gil-cpu: CPU-bound Python on one thread, on N threads, and in N processes.
+
+The threads take turns holding the GIL, so N threads are no faster than one; N processes
+each have their own interpreter and GIL, and run at once on N cores. Each worker ticks as it
+goes: a gap between its ticks is time it could not run, drawn as "waiting for the GIL".
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from math import isqrt
+from typing import Any
+
+from threadtruth_gui.engine.context import tick
+from threadtruth_gui.engine.runner import Phase, PhaseStats, Plan, RunResult, TaskSpec, Verdict
+from threadtruth_gui.engine.scenario import Param, Scenario
+from threadtruth_gui.engine.trace import Trace
+
+WORKERS = Param("workers", "Workers", "int", 2, 2, 8, 1, help="N: threads, then processes")
+WORK = Param(
+    "limit",
+    "Primes below",
+    "int",
+    250_000,
+    10_000,
+    5_000_000,
+    10_000,
+    help="each worker counts the primes below this number (the same work for each)",
+)
+SWITCH = Param(
+    "switch_ms",
+    "Switch interval",
+    "float",
+    5.0,
+    0.5,
+    20.0,
+    0.5,
+    " ms",
+    slider=True,
+    help="sys.setswitchinterval: how long a thread may hold the GIL while others wait",
+)
+LABELS = ("one thread", "threads", "processes")
+
+
+def count_primes(limit):
+    found = 0
+    for n in range(2, limit):
+        tick()  # "still running": a gap between ticks is time without the GIL
+        if all(n % d for d in range(2, isqrt(n) + 1)):
+            found += 1
+    return {"status": "done", "found": found}
+
+
+def gil_enabled() -> bool:
+    check = getattr(sys, "_is_gil_enabled", None)  # 3.13+: False on a free-threaded build
+    return bool(check()) if check is not None else True
+
+
+def _plan(params: dict[str, Any]) -> Plan:
+    n, limit = params["workers"], params["limit"]
+    labels = {"one thread": "one thread", "threads": f"{n} threads", "processes": f"{n} processes"}
+    letters = {"one thread": "S", "threads": "T", "processes": "P"}
+    modes = {"one thread": "sequential", "threads": "threads", "processes": "processes"}
+    phases = []
+    for key in LABELS:
+        tasks = [
+            TaskSpec(
+                f"{letters[key]}{i + 1}",
+                count_primes,
+                (limit,),
+                {"label": f"primes below {limit:,}", "mode": labels[key]},
+                trace=False,
+            )
+            for i in range(n)
+        ]
+        phases.append(Phase(modes[key], tasks, label=labels[key]))
+    old_interval = sys.getswitchinterval()
+
+    def setup() -> None:
+        sys.setswitchinterval(params["switch_ms"] / 1000)
+
+    def cleanup() -> None:
+        sys.setswitchinterval(old_interval)
+
+    def outcome(stats: dict[str, PhaseStats]) -> dict[str, Any]:
+        times = {
+            key: stats[labels[key]].total_s if labels[key] in stats else None for key in LABELS
+        }
+        one = times["one thread"]
+
+        def speedup(key: str) -> float | None:
+            t = times[key]
+            return round(one / t, 3) if one and t else None
+
+        return {
+            "workers": n,
+            "cpu_count": os.cpu_count(),
+            "gil": gil_enabled(),
+            "switch_interval_s": params["switch_ms"] / 1000,
+            "one_thread_s": _round(one),
+            "threads_s": _round(times["threads"]),
+            "processes_s": _round(times["processes"]),
+            "threads_speedup": speedup("threads"),
+            "processes_speedup": speedup("processes"),
+        }
+
+    return Plan(
+        tasks=[spec for phase in phases for spec in phase.tasks],
+        outcome=outcome,
+        code=[count_primes],
+        phases=phases,
+        setup=setup,
+        cleanup=cleanup,
+    )
+
+
+def _round(value: float | None) -> float | None:
+    return round(value, 4) if value is not None else None
+
+
+def gil_turns(trace: Trace, prefix: str = "T") -> int:
+    """How many times a thread of the threads phase waited for the GIL."""
+    return sum(
+        1
+        for name, track in trace.tasks.items()
+        if name.startswith(prefix)
+        for span in track.spans
+        if span.state == "gil"
+    )
+
+
+def _verdict(result: RunResult, trace: Trace) -> Verdict:
+    out = result.outcome
+    t, p, n = out["threads_speedup"], out["processes_speedup"], out["workers"]
+    if t is None or p is None:
+        return Verdict(False, "Incomplete", "a phase did not finish")
+    turns = gil_turns(trace)
+    if not out["gil"]:
+        return Verdict(
+            t > 1.3,
+            f"No GIL: threads ×{t:.2f}, processes ×{p:.2f}",
+            "this is a free-threaded build: threads run Python at once",
+        )
+    cores = out["cpu_count"] or 1
+    return Verdict(
+        p > t,
+        f"Threads ×{t:.2f} · processes ×{p:.2f}",
+        f"{n} threads took turns holding the GIL ({turns} waits seen, every "
+        f"~{out['switch_interval_s'] * 1000:g} ms): no faster than one. {n} processes ran on "
+        f"{min(n, cores)} cores at once, start-up included",
+    )
+
+
+def _figures(result: RunResult) -> list[tuple[str, str]]:
+    out = result.outcome
+
+    def s(value: float | None) -> str:
+        return f"{value:.2f} s" if value is not None else "—"
+
+    def x(value: float | None) -> str:
+        return f"×{value:.2f}" if value is not None else "—"
+
+    n = out["workers"]
+    return [
+        (f"one thread: the {n} counts one after another", s(out["one_thread_s"])),
+        (f"{n} threads at once (speedup {x(out['threads_speedup'])})", s(out["threads_s"])),
+        (f"{n} processes at once (speedup {x(out['processes_speedup'])})", s(out["processes_s"])),
+        ("cores", str(out["cpu_count"])),
+        ("GIL", "on" if out["gil"] else "off (free-threaded build)"),
+    ]
+
+
+SCENARIO = Scenario(
+    id="gil-cpu",
+    title="The GIL: CPU work on threads",
+    summary="Count primes on 1 thread, N threads, N processes.\n"
+    "Threads take turns; processes use the cores.",
+    description=(
+        "Pure-Python arithmetic: N workers each count the primes below a number. That is done "
+        "three times: the N counts one after another on one thread, on N threads at once, "
+        "and in N processes at once (ProcessPoolExecutor, spawned). "
+        "Only the thread holding the GIL runs Python, so the threads take turns, switching "
+        "about every switch interval (the slider sets sys.setswitchinterval): the 'waiting "
+        "for the GIL' gaps on their lanes. Each process has its own GIL. The processes' "
+        "time includes starting them. On a free-threaded build (3.13t) the label says so."
+    ),
+    plan=_plan,
+    verdict=_verdict,
+    params=(WORKERS, WORK, SWITCH),
+    order=40,
+    panel="figures",
+    figures=_figures,
+)
