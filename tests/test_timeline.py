@@ -397,7 +397,7 @@ def _download(
     received: tuple[int, int] = (65536, 65536),
 ) -> None:
     """One download as the runner records it: connecting, receiving, then done or failed."""
-    info = {"label": f"file-{name}.bin"} | ({"mode": mode} if mode else {})
+    info = {"label": f"file-{name}.bin", "unit": "file"} | ({"mode": mode} if mode else {})
     events = [
         Event(round(start * 1e9), name, Kind.START, info),
         Event(round(start * 1e9), name, Kind.STATE, State.CONNECTING),
