@@ -43,6 +43,7 @@ class RunContext:
     received: dict[str, int] = field(default_factory=dict)  # bytes so far, per task
     gate: StepGate | None = None  # when set, traced tasks run one line per step given
     ticks: dict[str, int] = field(default_factory=dict)  # last `tick()` per task
+    states: dict[str, str] = field(default_factory=dict)  # the last state recorded per task
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,13 @@ class TaskContext:
     is_async: bool = False
 
     def record(self, kind: str, data: Any = None) -> None:
+        if kind == Kind.STATE:
+            self.run.states[self.task] = data
         self.run.recorder.record(self.task, kind, data)
 
     def record_at(self, t_ns: int, kind: str, data: Any = None) -> None:
+        if kind == Kind.STATE:
+            self.run.states[self.task] = data
         self.run.recorder.record_at(t_ns, self.task, kind, data)
 
 

@@ -30,6 +30,7 @@ class State:
     RECEIVING = "receiving"
     SLEEPING = "sleeping"
     PAUSED = "paused"  # stopped at the step gate, waiting for the lecturer
+    AWAITING = "awaiting"  # a coroutine suspended at an await: the loop runs others
     GIL = "gil"  # runnable, but another thread holds the GIL (seen as a gap in its ticks)
     STALLED = "stalled"  # a coroutine due to run, but the event loop is blocked
     STARTING = "starting"  # a process being started (spawn) before its work begins
@@ -45,6 +46,7 @@ class State:
         RECEIVING,
         SLEEPING,
         PAUSED,
+        AWAITING,
         GIL,
         STALLED,
         STARTING,

@@ -261,6 +261,9 @@ def run_schedule(gate: StepGate, tasks: list[str], schedule: list[tuple[str, str
 class stepped:  # used like a function: `await stepped(coro, gate, ctx)`
     """Await `coro` one resumption per step: a task of an asyncio scenario under the gate.
 
+    Without a gate it only observes (`observe`): the time the coroutine spends suspended at
+    an await is recorded as "awaiting", unless the code said what it waits for (a lock).
+
     It does what `yield from coro` does (every future the coroutine awaits goes to the
     asyncio Task unchanged, so cancellation and results flow as usual), but before each
     resumption it waits, by polling the gate on the event loop, for a step. So a step runs
@@ -268,17 +271,24 @@ class stepped:  # used like a function: `await stepped(coro, gate, ctx)`
     it stopped at is recorded, for the code pane.
     """
 
-    def __init__(self, coro: Coroutine[Any, Any, Any], gate: StepGate, ctx: TaskContext) -> None:
-        self.coro, self.gate, self.ctx = coro, gate, ctx
+    def __init__(
+        self,
+        coro: Coroutine[Any, Any, Any],
+        gate: StepGate | None,
+        ctx: TaskContext,
+        observe: bool = False,
+    ) -> None:
+        self.coro, self.gate, self.ctx, self.observe = coro, gate, ctx, observe
 
     def __await__(self) -> Generator[Any, Any, Any]:
-        coro, gate, ctx = self.coro, self.gate, self.ctx
+        coro, gate, ctx, observe = self.coro, self.gate, self.ctx, self.observe
+        states = ctx.run.states
         to_send: Any = None
         to_throw: BaseException | None = None
         try:
             while True:
                 paused = False
-                while not gate._try_go(ctx):  # park on the loop, not in it
+                while gate is not None and not gate._try_go(ctx):  # park on the loop
                     if not paused:
                         paused = True
                         ctx.record(Kind.STATE, State.PAUSED)
@@ -294,12 +304,16 @@ class stepped:  # used like a function: `await stepped(coro, gate, ctx)`
                 except StopIteration as stop:
                     return stop.value
                 frame = getattr(coro, "cr_frame", None)
-                if frame is not None:
+                if frame is not None and gate is not None:
                     ctx.record(Kind.LINE, frame.f_lineno)
+                if observe and awaited is not None and states.get(ctx.task) == State.RUNNING:
+                    ctx.record(Kind.STATE, State.AWAITING)  # suspended: the loop runs others
                 to_send, to_throw = None, None
                 try:
                     to_send = yield awaited
                 except BaseException as exc:
                     to_throw = exc
+                if observe and states.get(ctx.task) == State.AWAITING:
+                    ctx.record(Kind.STATE, State.RUNNING)
         finally:
             coro.close()

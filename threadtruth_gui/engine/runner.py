@@ -50,6 +50,8 @@ class TaskSpec:
     # Line tracing slows every Python call in a traced thread (the interpreter leaves its
     # fast paths), so scenarios with many lanes trace only the few the code pane can show.
     trace: bool = True
+    # a coroutine: show the time it spends suspended at an await as "awaiting"
+    observe: bool = False
 
 
 @dataclass
@@ -479,9 +481,9 @@ class Run:
         status, error, extra = "succeeded", None, dict[str, Any]()
         try:
             awaitable: Awaitable[Any] = spec.target(*prefix, *spec.args)
-            gate = self.context.gate
-            if gate is not None and spec.trace and asyncio.iscoroutine(awaitable):
-                awaitable = stepped(awaitable, gate, ctx)  # one resumption per step
+            gate = self.context.gate if spec.trace else None
+            if (gate is not None or spec.observe) and asyncio.iscoroutine(awaitable):
+                awaitable = stepped(awaitable, gate, ctx, spec.observe)  # one step per resume
             status, extra = _status_of(await awaitable)
         except (asyncio.CancelledError, RunCancelled):
             status = "cancelled"

@@ -57,6 +57,7 @@ def _plan(params: dict[str, Any]) -> Plan:
             target,
             (account, amount, params["delay"]),
             {"action": "withdraw", "amount": amount},
+            observe=True,
         )
         for name, amount in bank_race.AMOUNTS.items()
     ]

@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from threadtruth_gui.engine.context import current, report, was
-from threadtruth_gui.engine.events import State
+from threadtruth_gui.engine.events import Kind, State
 from threadtruth_gui.engine.runner import Phase, Plan, RunResult, TaskSpec, Verdict
 from threadtruth_gui.engine.scenario import Param, Scenario
 from threadtruth_gui.engine.trace import Trace
@@ -63,6 +63,8 @@ class Clock:
             self.worst_s = max(self.worst_s, late)
             was(State.STALLED, due)
             report("woke late", late_ms=round(late * 1000))
+        if ctx is not None:
+            ctx.record(Kind.STATE, State.SLEEPING)  # it awaits its next beat now
 
 
 async def heartbeat(beats, period, clock):

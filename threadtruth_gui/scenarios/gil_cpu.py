@@ -46,7 +46,7 @@ LABELS = ("one thread", "threads", "processes")
 def count_primes(limit):
     found = 0
     for n in range(2, limit):
-        tick()  # "still running": a gap between ticks is time without the GIL
+        tick()  # a gap between two ticks: time without the GIL
         if all(n % d for d in range(2, isqrt(n) + 1)):
             found += 1
     return {"status": "done", "found": found}

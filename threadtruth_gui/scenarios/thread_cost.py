@@ -14,8 +14,8 @@ from pathlib import Path
 from time import perf_counter_ns
 from typing import Any
 
-from threadtruth_gui.engine.context import RunContext
-from threadtruth_gui.engine.events import Kind
+from threadtruth_gui.engine.context import RunContext, current
+from threadtruth_gui.engine.events import Kind, State
 from threadtruth_gui.engine.runner import Phase, PhaseStats, Plan, RunResult, TaskSpec, Verdict
 from threadtruth_gui.engine.scenario import Param, Scenario
 from threadtruth_gui.engine.trace import Trace
@@ -46,6 +46,7 @@ class Room:
         self._afull: asyncio.Event | None = None
 
     def enter(self) -> None:
+        _idle()
         with self._lock:
             self.inside += 1
             if self.inside == self.n:
@@ -54,6 +55,7 @@ class Room:
         self._full.wait()
 
     async def enter_async(self) -> None:
+        _idle()
         if self._afull is None:
             self._afull = asyncio.Event()
         self.inside += 1  # one loop, one thread: no lock needed between awaits
@@ -65,6 +67,12 @@ class Room:
     def release(self) -> None:
         """Let waiting threads go (a cancelled run)."""
         self._full.set()
+
+
+def _idle() -> None:
+    ctx = current()
+    if ctx is not None:
+        ctx.record(Kind.STATE, State.SLEEPING)  # on the timeline: idle, not running
 
 
 def idle_thread(room):
@@ -216,10 +224,10 @@ def _verdict(result: RunResult, trace: Trace) -> Verdict:
     ratio_time = t["start_per_task_us"] / max(c["start_per_task_us"], 0.01)
     return Verdict(
         t["start_per_task_us"] > c["start_per_task_us"],
-        f"A thread: {t['start_per_task_us']:.0f} µs, {t['rss_per_task_kib']:.1f} KiB · "
-        f"a coroutine: {c['start_per_task_us']:.1f} µs, {c['rss_per_task_kib']:.1f} KiB",
-        f"starting a thread took {ratio_time:.0f}× as long as a coroutine: each is an OS "
-        "thread with its own stack; a coroutine is a Python object on one loop",
+        f"Thread {t['start_per_task_us']:.0f} µs · coroutine {c['start_per_task_us']:.0f} µs",
+        f"starting a thread took {ratio_time:.0f}× as long as a coroutine, and "
+        f"{t['rss_per_task_kib']:.1f} KiB against {c['rss_per_task_kib']:.1f} KiB of memory: "
+        "each thread is an OS thread with its own stack; a coroutine is a Python object",
     )
 
 

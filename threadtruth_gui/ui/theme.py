@@ -44,11 +44,12 @@ STATE_STYLES: dict[str, StateStyle] = {
         "waiting for the first byte", QColor("#F0E442"), Qt.BrushStyle.Dense5Pattern
     ),
     State.RECEIVING: StateStyle("receiving", QColor("#0072B2"), Qt.BrushStyle.NoBrush),
-    State.SLEEPING: StateStyle(
-        "sleeping (processing)", QColor("#56B4E9"), Qt.BrushStyle.HorPattern
-    ),
+    State.SLEEPING: StateStyle("sleeping", QColor("#56B4E9"), Qt.BrushStyle.HorPattern),
     State.PAUSED: StateStyle("paused (step mode)", QColor("#BBBBBB"), Qt.BrushStyle.Dense7Pattern),
     State.WAITING: StateStyle("waiting for a lock", QColor("#D55E00"), Qt.BrushStyle.BDiagPattern),
+    State.AWAITING: StateStyle(
+        "awaiting (the loop runs others)", QColor("#56B4E9"), Qt.BrushStyle.Dense4Pattern
+    ),
     State.GIL: StateStyle("waiting for the GIL", QColor("#E69F00"), Qt.BrushStyle.Dense4Pattern),
     State.STALLED: StateStyle(
         "due, but the loop is blocked", QColor("#882255"), Qt.BrushStyle.VerPattern
