@@ -59,6 +59,10 @@ def _build_parser() -> _Parser:
         "freely; A is a line of A, A:op one bytecode instruction",
     )
     run.add_argument("--save", metavar="FILE.ttrun", help="save the run (schedule, events)")
+    run.add_argument("--trace", metavar="OUT.json", help="write a Chrome trace (Perfetto)")
+    run.add_argument("--csv", metavar="OUT.csv", help="write the raw events as CSV")
+    run.add_argument("--gif", metavar="OUT.gif", help="write an animated GIF of the timeline")
+    run.add_argument("--speed", type=float, default=1.0, help="GIF playback speed, 0.1-2")
     replay = sub.add_parser("replay", help="re-run a saved .ttrun with its schedule")
     replay.add_argument("file", metavar="FILE.ttrun")
     replay.add_argument("--times", type=int, default=1, help="replay it this many times, 1-1000")
@@ -146,10 +150,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if not schedule:
             raise UsageError("--schedule needs task names, e.g. A,B,A,B")
     save_to = _check_save_path(args.save) if args.save is not None else None
+    trace_to = _check_out_file(args.trace, ".json", "--trace", "write") if args.trace else None
+    csv_to = _check_out_file(args.csv, ".csv", "--csv", "write") if args.csv else None
+    gif_to = _check_out_file(args.gif, ".gif", "--gif", "write") if args.gif else None
+    if not 0.1 <= args.speed <= 2.0:
+        raise UsageError(f"--speed must be between 0.1 and 2, not {args.speed:g}")
+    if gif_to is not None:
+        _check_display()
     try:
         result, _trace, events = scenario.execute(params, schedule=schedule)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    _write_exports(scenario, result, _trace, events, trace_to, csv_to, gif_to, args.speed)
     if save_to is not None:
         from threadtruth_gui.engine import runfile
 
@@ -162,6 +174,32 @@ def _cmd_run(args: argparse.Namespace) -> int:
     else:
         print(_format_result(result))
     return 0
+
+
+def _write_exports(
+    scenario: Scenario,
+    result: RunResult,
+    trace: Any,
+    events: list[Any],
+    trace_to: Path | None,
+    csv_to: Path | None,
+    gif_to: Path | None,
+    speed: float,
+) -> None:
+    from threadtruth_gui.engine import export
+
+    try:
+        if trace_to is not None:
+            export.write_chrome_trace(str(trace_to), trace, f"threadtruth: {scenario.id}")
+        if csv_to is not None:
+            csv_to.write_text(export.events_csv(events), encoding="utf-8")
+        if gif_to is not None:
+            from threadtruth_gui.ui.gif import write_gif_headless
+
+            frames = write_gif_headless(scenario, result, events, gif_to, speed)
+            print(f"{gif_to}: {frames} frames", file=sys.stderr)
+    except OSError as exc:
+        raise UsageError(f"cannot write: {exc.strerror or exc}") from None
 
 
 def _check_save_path(text: str) -> Path:

@@ -236,3 +236,23 @@ class Trace:
             if note.what == what:
                 return note
         return None
+
+
+class Timeline:
+    """A run's events in time order, to rebuild the trace as it stood at any moment
+    (the time cursor, playback and GIF frames)."""
+
+    def __init__(self, events: Iterable[Event], t0_ns: int) -> None:
+        self.events = sorted(events, key=lambda ev: ev.t_ns)  # threads append a little late
+        self.times = [ev.t_ns for ev in self.events]
+        self.t0_ns = t0_ns
+        full = self.until(self.times[-1] if self.times else t0_ns)
+        self.start_ns = full.t0_ns  # time zero (the first phase's start)
+        self.end_ns = full.end_ns
+
+    def until(self, t_ns: int) -> Trace:
+        """The trace of everything recorded up to and including `t_ns`."""
+        trace = Trace(self.t0_ns)
+        trace.feed(self.events[: bisect_right(self.times, t_ns)])
+        trace.advance(t_ns)
+        return trace

@@ -320,14 +320,7 @@ class MainWindow(QMainWindow):
         self._focus_task = None
         self.bytecode.clear("Bytecode: step a thread to see its line as instructions.")
         self.code.show_functions(plan.code)
-        if plan.phases is not None and len(plan.phases) > 1:  # one colour per mode, not task
-            self.colors = {
-                spec.name: theme.task_color(i)
-                for i, phase in enumerate(plan.phases)
-                for spec in phase.tasks
-            }
-        else:
-            self.colors = {spec.name: theme.task_color(i) for i, spec in enumerate(plan.tasks)}
+        self.colors = theme.plan_colors(plan)
         self.panel.setup(plan, self.colors)
         counter = next(iter(plan.counters), None)
         label = (counter or "").replace("_", " ").capitalize()

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase
 
 from threadtruth_gui.engine.events import State
+from threadtruth_gui.engine.runner import Plan
 
 #: Okabe-Ito, in the order tasks are given them (A, B, C, ...)
 TASK_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
@@ -66,6 +67,15 @@ STATE_STYLES: dict[str, StateStyle] = {
 
 def task_color(index: int) -> QColor:
     return QColor(TASK_COLORS[index % len(TASK_COLORS)])
+
+
+def plan_colors(plan: Plan) -> dict[str, QColor]:
+    """A colour per task; with several phases, one per phase (a comparison of modes)."""
+    if plan.phases is not None and len(plan.phases) > 1:
+        return {
+            spec.name: task_color(i) for i, phase in enumerate(plan.phases) for spec in phase.tasks
+        }
+    return {spec.name: task_color(i) for i, spec in enumerate(plan.all_tasks())}
 
 
 def body_font(points: float = BODY_PT, bold: bool = False) -> QFont:

@@ -82,6 +82,7 @@ _SUMMARY = (
     State.CANCELLED,
     State.FAILED,
 )
+_SHIFT = Qt.KeyboardModifier.ShiftModifier
 _HEADER, _LANE, _AGG = 0, 1, 2  # row kinds
 _Rects = dict[str, list[QRectF]]  # by state
 
@@ -163,6 +164,8 @@ class TimelineView(QWidget):
     """Lanes of task states over time, a counter step line and a seconds axis."""
 
     laneClicked = Signal(str)
+    # the time cursor: seconds, or None to show the end; moved by a click or the arrow keys
+    cursorMoved = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -198,6 +201,7 @@ class TimelineView(QWidget):
         self._lo, self._hi = self._fit_range()
         self._press_x: float | None = None
         self._press_range = (0.0, 0.0)
+        self.cursor_s: float | None = None
         self._dragging = False
         self.setFont(self._font)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # for the Home and E keys
@@ -239,6 +243,22 @@ class TimelineView(QWidget):
     def fit(self) -> None:
         self._follow = True
         self.refresh(force=True)
+
+    def set_range(self, lo_s: float, hi_s: float) -> None:
+        """Show this time range (and stop following the run's end)."""
+        self._set_range(lo_s, hi_s)
+
+    def set_cursor(self, t_s: float | None) -> None:
+        """Draw the time cursor at `t_s` seconds (None: no cursor); emits nothing."""
+        self.cursor_s = t_s
+        self.update()
+
+    def _move_cursor(self, t_s: float | None) -> None:
+        if t_s is not None and self._trace is not None:
+            end = self._trace.seconds(self._trace.end_ns)
+            t_s = min(max(t_s, 0.0), max(end, 0.0))
+        self.set_cursor(t_s)
+        self.cursorMoved.emit(t_s)
 
     def visible_range(self) -> tuple[float, float]:
         return self._lo, self._hi
@@ -574,7 +594,24 @@ class TimelineView(QWidget):
             self._paint_scrollbar(p, g)
         if self._counter:
             self._paint_counter(p, g, self._counter)
+        if self.cursor_s is not None and self._trace is not None:
+            self._paint_cursor(p, g, self.cursor_s)
         p.end()
+
+    def _paint_cursor(self, p: QPainter, g: _Geo, t_s: float) -> None:
+        x = self._x(t_s, g)
+        if not g.left <= x <= g.right:
+            return
+        p.setPen(QPen(theme.TEXT, 3))
+        p.drawLine(QLineF(x, g.lanes_top, x, g.axis_top))
+        text = f"{t_s:.3f} s"
+        w = self._fm_bold.horizontalAdvance(text) + 12
+        box = QRectF(min(x + 4, g.right - w), g.lanes_top, w, self._fm_bold.height() + 4)
+        p.fillRect(box, theme.TEXT)
+        p.setPen(theme.BG)
+        p.setFont(self._bold)
+        p.drawText(box, _CENTER, text)
+        p.setFont(self._font)
 
     def _paint_legend(self, p: QPainter) -> None:
         x, h = _PAD, self._fm.height()
@@ -1234,11 +1271,17 @@ class TimelineView(QWidget):
     def mouseReleaseEvent(self, event: QtGui.QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton or self._press_x is None:
             return
-        if not self._dragging and (row := self._row_at(event.position().y())) is not None:
+        x, g = event.position().x(), self._geo()
+        row = self._row_at(event.position().y())
+        if not self._dragging and row is not None:
             if row.kind == _LANE:
                 self.laneClicked.emit(row.name)
+                if x >= g.left:
+                    self._move_cursor(self._t(x, g))  # a click on a span: that moment
             else:  # a group's header or its aggregate row
                 self._toggle([row.group])
+        elif not self._dragging and x >= g.left and self._trace is not None:
+            self._move_cursor(self._t(x, g))  # the axis or the counter track: that moment
         self._press_x, self._dragging = None, False
         self.unsetCursor()
 
@@ -1247,7 +1290,14 @@ class TimelineView(QWidget):
             self.fit()
 
     def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Home:
+        key = event.key()
+        if key in (Qt.Key.Key_Left, Qt.Key.Key_Right) and self._trace is not None:
+            step = (self._hi - self._lo) / (10 if event.modifiers() & _SHIFT else 100)
+            now = self.cursor_s if self.cursor_s is not None else 0.0
+            self._move_cursor(now + (step if key == Qt.Key.Key_Right else -step))
+        elif key == Qt.Key.Key_Escape and self.cursor_s is not None:
+            self._move_cursor(None)
+        elif key == Qt.Key.Key_Home:
             self.fit()
         elif event.key() == Qt.Key.Key_E:
             # The group under the mouse; elsewhere all of them: unfold if any is folded.

@@ -1,0 +1,89 @@
+"""Exports: Chrome trace JSON, CSV of the raw events, animated GIF."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from _cli import cli
+
+from threadtruth_gui.engine import export
+from threadtruth_gui.engine.trace import Timeline
+from threadtruth_gui.scenarios import get
+
+
+def _run(scenario: str = "bank-race", **params):
+    return get(scenario).execute(params or {"lock": True, "delay": 0.05})
+
+
+def test_chrome_trace_has_a_tid_per_task_its_spans_and_the_counter_values() -> None:
+    result, trace, _events = _run()
+    data = json.loads(json.dumps(export.chrome_trace(trace, "bank-race")))
+    events = data["traceEvents"]
+    names = {e["tid"]: e["args"]["name"] for e in events if e["name"] == "thread_name"}
+    assert names == {1: "A · withdraw $600", 2: "B · withdraw $500"}
+    spans = [e for e in events if e["ph"] == "X"]
+    assert len(spans) == sum(len(t.spans) for t in trace.tasks.values())
+    for tid, name in ((1, "A"), (2, "B")):
+        assert [e["name"] for e in spans if e["tid"] == tid] == [
+            s.state for s in trace.tasks[name].spans
+        ]
+    waits = [e for e in spans if e["name"] == "waiting"]
+    assert waits and waits[0]["tid"] == 2 and waits[0]["dur"] > 0  # B waited for the lock
+    counters = [e["args"]["balance"] for e in events if e["ph"] == "C"]
+    assert counters == [v for _t, v in trace.counters["balance"]]
+    assert counters[-1] == result.outcome["final_balance"] == 400
+    assert all(e["ts"] >= 0 or e["ph"] == "C" for e in spans)
+
+
+def test_csv_round_trips_every_event() -> None:
+    _result, _trace, events = _run()
+    text = export.events_csv(events)
+    back = export.read_events_csv(text)
+    assert back == events
+    with pytest.raises(ValueError, match="header"):
+        export.read_events_csv("a,b\n1,2\n")
+    with pytest.raises(ValueError, match="line 2"):
+        export.read_events_csv("t_ns,task,kind,data\n1,A,nope,null\n")
+
+
+def test_timeline_until_t_shows_the_balance_recorded_at_t() -> None:
+    _result, trace, events = _run("bank-race", lock=False, delay=0.05)
+    timeline = Timeline(events, events[0].t_ns)
+    samples = trace.counters["balance"]
+    assert [v for _t, v in samples][-1] == -100
+    for t_ns, value in samples:
+        assert timeline.until(t_ns).counters["balance"][-1][1] == value
+    before_any_withdrawal = samples[1][0] - 1
+    assert timeline.until(before_any_withdrawal).counters["balance"][-1][1] == 1000
+
+
+def test_cli_writes_trace_csv_and_gif(tmp_path: Path) -> None:
+    out = {k: tmp_path / f"run.{k}" for k in ("json", "csv", "gif")}
+    proc = cli(
+        "run",
+        "bank-race",
+        "--delay",
+        "0.2",
+        "--trace",
+        str(out["json"]),
+        "--csv",
+        str(out["csv"]),
+        "--gif",
+        str(out["gif"]),
+        "--speed",
+        "0.5",
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out["json"].read_text())["traceEvents"]
+    assert export.read_events_csv(out["csv"].read_text())
+    from PIL import Image
+
+    with Image.open(out["gif"]) as gif:
+        assert gif.n_frames > 1
+    proc = cli("run", "bank-race", "--trace", str(tmp_path / "x.txt"))
+    assert proc.returncode == 2 and "must end in .json" in proc.stderr
+    proc = cli("run", "bank-race", "--gif", str(tmp_path / "a.gif"), "--speed", "5")
+    assert proc.returncode == 2 and "--speed" in proc.stderr
