@@ -87,3 +87,32 @@ def test_cli_writes_trace_csv_and_gif(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "must end in .json" in proc.stderr
     proc = cli("run", "bank-race", "--gif", str(tmp_path / "a.gif"), "--speed", "5")
     assert proc.returncode == 2 and "--speed" in proc.stderr
+
+
+def test_window_exports_every_format_and_refuses_a_missing_folder(qtbot, window, tmp_path) -> None:
+    assert not window.export_file("trace", str(tmp_path / "early.json"))  # no run yet
+    assert not (tmp_path / "early.json").exists()
+    window.set_params({"lock": True, "delay": 0.1})
+    with qtbot.waitSignal(window.bridge.finished, timeout=10_000):
+        window.start_run()
+    paths = {
+        kind: tmp_path / f"out-{kind}"
+        for kind in ("window-png", "timeline-png", "timeline-svg", "gif", "trace", "csv")
+    }
+    for kind, path in paths.items():
+        assert window.export_file(kind, str(path)), window.statusBar().currentMessage()
+    from PIL import Image
+
+    with Image.open(tmp_path / "out-window-png.png") as png:
+        assert png.size == (window.width(), window.height())
+    with Image.open(tmp_path / "out-gif.gif") as gif:
+        assert gif.n_frames > 1
+    assert "<svg" in (tmp_path / "out-timeline-svg.svg").read_text()
+    data = json.loads((tmp_path / "out-trace.json").read_text())
+    assert {e["args"]["name"] for e in data["traceEvents"] if e["name"] == "thread_name"} == {
+        "A · withdraw $600",
+        "B · withdraw $500",
+    }
+    assert export.read_events_csv((tmp_path / "out-csv.csv").read_text())
+    assert not window.export_file("csv", str(tmp_path / "nope" / "x.csv"))
+    assert "does not exist" in window.statusBar().currentMessage()

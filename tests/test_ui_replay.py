@@ -5,6 +5,8 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
+import pytest
+
 from threadtruth_gui.scenarios import bank_race
 
 
@@ -122,3 +124,36 @@ def test_prediction_pause_asks_first_then_reveals(qtbot, window) -> None:
         qtbot.keyClick(window, Qt.Key.Key_Escape)  # run without predicting
     assert window.verdict.note == ""
     window.predict_action.setChecked(False)
+
+
+def test_the_cursor_at_t_shows_the_balance_recorded_at_t(qtbot, window) -> None:
+    window.set_params({"lock": False, "delay": 0.2})
+    with qtbot.waitSignal(window.bridge.finished, timeout=10_000):
+        window.start_run()
+    trace = window.bridge.trace
+    series = trace.counters["balance"]
+    assert [v for _t, v in series][-1] == -100
+    first_write_s = trace.seconds(series[1][0])
+    window.timeline.setFocus()
+    window.set_cursor(first_write_s / 2)  # both are in their processing delay
+    assert window.balance.value() == 1000
+    assert set(window.code.markers()) == {"A", "B"}  # both stand on their sleep line
+    assert {c.status.text() for c in window.cards.values()} == {"sleeping"}
+    window.set_cursor(trace.seconds(series[1][0]))  # the first deduction
+    assert window.balance.value() in (400, 500)
+    window.set_cursor(None)  # back to the end
+    assert window.balance.value() == -100
+    assert window.code.markers() == {}
+
+
+def test_playback_moves_the_cursor_to_the_end(qtbot, window) -> None:
+    window.set_params({"lock": True, "delay": 0.05})
+    with qtbot.waitSignal(window.bridge.finished, timeout=10_000):
+        window.start_run()
+    window.playback.set_speed(2.0)
+    window.toggle_playback()
+    assert window.playback.playing
+    qtbot.waitUntil(lambda: not window.playback.playing, timeout=5000)
+    end = window.bridge.trace.seconds(window.bridge.trace.end_ns)
+    assert window.timeline.cursor_s == pytest.approx(end, abs=0.02)
+    assert window.balance.value() == 400

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence
+from PySide6.QtCore import QPoint, Qt, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence, QPainter
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QFrame,
     QLabel,
@@ -21,11 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from threadtruth_gui.engine import runfile
+from threadtruth_gui.engine import export, runfile
 from threadtruth_gui.engine.events import State
 from threadtruth_gui.engine.narrate import money
 from threadtruth_gui.engine.runner import Plan, RunResult
 from threadtruth_gui.engine.scenario import Scenario
+from threadtruth_gui.engine.trace import Timeline, Trace
 from threadtruth_gui.scenarios import all_scenarios, get
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.bridge import RunBridge
@@ -38,6 +41,7 @@ from threadtruth_gui.ui.replayer import PACE_MS, Replayer
 from threadtruth_gui.ui.widgets.balance_bar import BalanceBar
 from threadtruth_gui.ui.widgets.bytecode_view import BytecodeView
 from threadtruth_gui.ui.widgets.code_pane import CodePane
+from threadtruth_gui.ui.widgets.playback import PlaybackBar
 from threadtruth_gui.ui.widgets.prediction import PredictionPanel
 from threadtruth_gui.ui.widgets.scenario_list import ScenarioList
 from threadtruth_gui.ui.widgets.task_card import TaskCard
@@ -81,6 +85,7 @@ class MainWindow(QMainWindow):
         self._prediction: tuple[Any, str] | None = None
         self._choices: list[tuple[Any, str]] = []
         self._pending_start: tuple[Plan, dict[str, Any], bool] | None = None
+        self._timeline_data: Timeline | None = None  # the shown run's events, by time
         self.replayer = Replayer(self)
         self.replayer.progress.connect(lambda text: self._status(text))
         self._build()
@@ -190,7 +195,20 @@ class MainWindow(QMainWindow):
 
         self.timeline = TimelineView()
         self.timeline.laneClicked.connect(self.step_task)
+        self.timeline.cursorMoved.connect(self.set_cursor)
         self.account.task_clicked.connect(self.step_task)
+        self.playback = PlaybackBar()
+        self.playback.moved.connect(self.set_cursor)
+        timeline_box = QWidget()
+        timeline_layout = QVBoxLayout(timeline_box)
+        timeline_layout.setContentsMargins(0, 0, 0, 0)
+        timeline_layout.setSpacing(0)
+        timeline_layout.addWidget(self.playback)
+        timeline_layout.addWidget(self.timeline, 1)
+        play = QAction("Play back", self)
+        play.setShortcut(QKeySequence("K"))
+        play.triggered.connect(self.toggle_playback)
+        self.addAction(play)
 
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.scenario_list)
@@ -200,7 +218,7 @@ class MainWindow(QMainWindow):
         top.setChildrenCollapsible(False)
         main = QSplitter(Qt.Orientation.Vertical)
         main.addWidget(top)
-        main.addWidget(self.timeline)
+        main.addWidget(timeline_box)
         main.setStretchFactor(0, 3)
         main.setStretchFactor(1, 2)
         main.setChildrenCollapsible(False)
@@ -218,14 +236,32 @@ class MainWindow(QMainWindow):
     def _build_menu(self) -> None:
         menu = self.menuBar().addMenu("&File")
         menu.setFont(theme.body_font())
-        for text, key, slot in (
-            ("&Save run…", "Ctrl+S", self.save_run),
+        entries: list[tuple[str, str, Callable[[], object]] | None] = [
+            ("&Save run…", "Ctrl+Shift+S", self.save_run),
             ("&Open run…", "Ctrl+O", self.open_run),
             ("&Replay run", "Ctrl+R", self.replay_run),
+            None,
+            ("Export the window as &PNG…", "Ctrl+S", lambda: self.export_file("window-png")),
+            (
+                "Export the &timeline as PNG…",
+                "Ctrl+Alt+S",
+                lambda: self.export_file("timeline-png"),
+            ),
+            ("Export the timeline as S&VG…", "", lambda: self.export_file("timeline-svg")),
+            ("Export an animated &GIF of the run…", "", lambda: self.export_file("gif")),
+            ("Export a &Chrome trace (Perfetto)…", "", lambda: self.export_file("trace")),
+            ("Export the events as &CSV…", "", lambda: self.export_file("csv")),
+            None,
             ("&Quit", "Ctrl+Q", self.close),
-        ):
+        ]
+        for entry in entries:
+            if entry is None:
+                menu.addSeparator()
+                continue
+            text, key, slot = entry
             action = QAction(text, self)
-            action.setShortcut(QKeySequence(key))
+            if key:
+                action.setShortcut(QKeySequence(key))
             action.triggered.connect(lambda _=False, f=slot: f())
             menu.addAction(action)
             self.addAction(action)  # the shortcut works with the menu bar hidden too
@@ -308,6 +344,7 @@ class MainWindow(QMainWindow):
     def _show_ready(self) -> None:
         """The scenario as it stands before a run: code, idle panel, empty timeline."""
         self._showing_result = False
+        self._forget_cursor()
         planned = self._plan_for_params()
         if planned is None:
             return
@@ -490,6 +527,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_started(self) -> None:
         self._showing_result = False
+        self._forget_cursor()
         self.verdict.show_idle("Running… watch the code markers and the lanes.")
         self.timeline.set_trace(self.bridge.trace, self.colors)
         tasks = len(self._task_infos())
@@ -602,6 +640,159 @@ class MainWindow(QMainWindow):
                 "A free run's order is recorded per line; a switch inside a line is not seen."
             )
 
+    # -- the time cursor ------------------------------------------------------------------
+    def _shown_run(self) -> tuple[list[Any], RunResult, Trace] | None:
+        """The finished (or opened) run on screen: its events, result and full trace."""
+        run, result, trace = self.bridge.run, self.bridge.result, self.bridge.trace
+        if run is not None and result is not None and trace is not None:
+            return run.recorder.events(), result, trace
+        if self.opened is not None and not self.bridge.running:
+            return self.opened.events, self.opened.result, self.opened.trace()
+        return None
+
+    def _timeline_now(self) -> Timeline | None:
+        if self._timeline_data is None:
+            shown = self._shown_run()
+            if shown is None or not shown[0]:
+                return None
+            events, _result, trace = shown
+            self._timeline_data = Timeline(events, trace.t0_ns)
+        return self._timeline_data
+
+    def _forget_cursor(self) -> None:
+        self.playback.stop()
+        self._timeline_data = None
+        self.timeline.set_cursor(None)
+        self.playback.show_cursor(None, 0.0)
+
+    @Slot(object)
+    def set_cursor(self, t_s: float | None) -> None:
+        """Show every view as it was `t_s` seconds into the shown run (None: at its end)."""
+        timeline = self._timeline_now() if not self.bridge.running else None
+        shown = self._shown_run()
+        if timeline is None or shown is None:
+            self.timeline.set_cursor(None)
+            return
+        _events, result, full = shown
+        end_s = (timeline.end_ns - timeline.start_ns) / 1e9
+        self.playback.show_cursor(t_s, end_s)
+        self.timeline.set_cursor(t_s)
+        if t_s is None:
+            self.panel.update_from(full)
+            self.panel.finish(result, full)
+            self.code.set_markers({}, self.colors)
+            self._show_bytecode()
+            return
+        trace = timeline.until(timeline.start_ns + round(t_s * 1e9))
+        self.panel.update_from(trace)
+        live = {
+            name: track.line
+            for name, track in trace.tasks.items()
+            if track.state not in State.FINAL and track.line is not None
+        }
+        self.code.set_markers(live if len(live) <= _MAX_CODE_MARKERS else {}, self.colors)
+
+    @Slot()
+    def toggle_playback(self) -> None:
+        """K: play the shown run back from the cursor (or the start) at the chosen speed."""
+        timeline = self._timeline_now() if not self.bridge.running else None
+        if timeline is None:
+            self._status("Playback needs a finished run: press Space first.", 3000)
+            return
+        end_s = (timeline.end_ns - timeline.start_ns) / 1e9
+        if self.timeline.cursor_s is None:
+            self.playback.show_cursor(0.0, end_s)
+        else:
+            self.playback.show_cursor(self.timeline.cursor_s, end_s)
+        self.playback.toggle()
+
+    # -- export ------------------------------------------------------------------------------
+    _EXPORTS: ClassVar[dict[str, tuple[str, str]]] = {
+        "window-png": (".png", "PNG image (*.png)"),
+        "timeline-png": (".png", "PNG image (*.png)"),
+        "timeline-svg": (".svg", "SVG image (*.svg)"),
+        "gif": (".gif", "Animated GIF (*.gif)"),
+        "trace": (".json", "Chrome trace (*.json)"),
+        "csv": (".csv", "CSV (*.csv)"),
+    }
+
+    def export_file(self, kind: str, path: str | None = None) -> bool:
+        """File ▸ Export: what is on screen, or the shown run, to `path` (asked if None)."""
+        suffix, pattern = self._EXPORTS[kind]
+        shown = self._shown_run()
+        if kind in ("gif", "trace", "csv") and shown is None:
+            self._status("Nothing to export yet: run the scenario first (Space).", 4000)
+            return False
+        if path is None:
+            name = f"{self.scenario.id if self.scenario else 'threadtruth'}{suffix}"
+            path, _ = QFileDialog.getSaveFileName(self, "Export", name, pattern)
+            if not path:
+                return False
+        if not path.lower().endswith(suffix):
+            path += suffix
+        folder = Path(path).parent
+        if not folder.is_dir():
+            self.show_error(f"Cannot export to {path}: folder {folder} does not exist.")
+            return False
+        try:
+            what = self._write_export(kind, path, shown)
+        except (OSError, ValueError) as exc:
+            self.show_error(f"Cannot export to {path}: {getattr(exc, 'strerror', None) or exc}")
+            return False
+        self._status(f"Exported {what} to {Path(path).name}.")
+        return True
+
+    def _write_export(
+        self, kind: str, path: str, shown: tuple[list[Any], RunResult, Trace] | None
+    ) -> str:
+        if kind in ("window-png", "timeline-png"):
+            widget = self if kind == "window-png" else self.timeline
+            if not widget.grab().save(path, "PNG"):
+                raise OSError(f"could not write {path}")
+            return "the window" if kind == "window-png" else "the timeline"
+        if kind == "timeline-svg":
+            from PySide6.QtSvg import QSvgGenerator
+
+            generator = QSvgGenerator()
+            generator.setFileName(path)
+            generator.setSize(self.timeline.size())
+            generator.setViewBox(self.timeline.rect())
+            generator.setTitle("threadtruth timeline")
+            painter = QPainter(generator)
+            self.timeline.render(painter, QPoint(0, 0))
+            if not painter.end():
+                raise OSError(f"could not write {path}")
+            return "the timeline (SVG)"
+        assert shown is not None
+        events, result, trace = shown
+        if kind == "trace":
+            export.write_chrome_trace(path, trace, f"threadtruth: {result.scenario}")
+            return f"a Chrome trace of {len(trace.tasks)} tasks"
+        if kind == "csv":
+            Path(path).write_text(export.events_csv(events), encoding="utf-8")
+            return f"{len(events)} events"
+        return self._write_gif(path, events, trace)
+
+    def _write_gif(self, path: str, events: list[Any], trace: Trace) -> str:
+        from threadtruth_gui.ui import gif
+
+        timeline = self._timeline_now() or Timeline(events, trace.t0_ns)
+        view = TimelineView()
+        view.resize(gif.SIZE[0], 100)
+        view.set_counter(*self.timeline.counter_setup())
+        view.set_trace(timeline.until(timeline.end_ns), self.colors)
+        view.resize(gif.SIZE[0], min(gif.SIZE[1], view.sizeHint().height()))
+        speed = self.playback.speed_factor()
+        self._status(f"Drawing the GIF at {speed:g}×…")
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            images, delay_ms = gif.render(view, timeline, self.colors, speed)
+            frames = gif.save(images, path, delay_ms)
+        finally:
+            QApplication.restoreOverrideCursor()
+            view.deleteLater()
+        return f"a GIF of {frames} frames at {speed:g}×"
+
     # -- saved runs -------------------------------------------------------------------------
     def _current_saved(self) -> runfile.SavedRun | None:
         """The run on screen as a SavedRun: the last finished run, or the opened file."""
@@ -675,6 +866,7 @@ class MainWindow(QMainWindow):
         else:
             self.verdict.show_idle("Opened a saved run (it had no verdict).")
         self._showing_result = True
+        self._forget_cursor()
         self.opened = saved
         self._status(
             f"Opened {Path(path).name}: {len(saved.schedule)} steps recorded. "

@@ -240,6 +240,10 @@ class TimelineView(QWidget):
         self.updateGeometry()
         self.update()
 
+    def counter_setup(self) -> tuple[str | None, str, Callable[[float], str]]:
+        """The counter track's name, label and format (to draw the same elsewhere)."""
+        return self._counter, self._counter_label, self._counter_fmt
+
     def fit(self) -> None:
         self._follow = True
         self.refresh(force=True)
