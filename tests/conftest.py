@@ -37,3 +37,7 @@ def window(qtbot):  # type: ignore[no-untyped-def]
     qtbot.waitExposed(win)
     yield win
     win.close()
+    from threadtruth_gui.ui import theme
+
+    theme.use("light")  # a test that switched theme or text size leaves the next one alone
+    theme.font_scale = 1.0

@@ -72,6 +72,8 @@ def _build_parser() -> _Parser:
     shot.add_argument("png", metavar="OUT.png")
     _add_params(shot, names)
     shot.add_argument("--window", default="1600x1000", help="window size, WIDTHxHEIGHT")
+    shot.add_argument("--theme", default="light", help="light, dark or high-contrast")
+    shot.add_argument("--lecture", action="store_true", help="the lecture preset")
     many = sub.add_parser("many", help="run a scenario many times and count the outcomes")
     many.add_argument("scenario")
     _add_params(many, names)
@@ -272,10 +274,14 @@ def _cmd_shot(args: argparse.Namespace) -> int:
     scenario, params = _scenario_and_params(args)
     out = _check_out_path(args.png)
     size = _parse_size(args.window)
+    from threadtruth_gui.ui.theme import THEME_NAMES
+
+    if args.theme not in THEME_NAMES:
+        raise UsageError(f"--theme must be one of {', '.join(THEME_NAMES)}, not {args.theme!r}")
     from threadtruth_gui.ui.shot import take_shot
 
     try:
-        take_shot(scenario, params, out, size)
+        take_shot(scenario, params, out, size, args.theme, args.lecture)
     except OSError as exc:
         raise UsageError(f"cannot write {args.png}: {exc.strerror or exc}") from None
     except TimeoutError as exc:

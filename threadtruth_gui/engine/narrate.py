@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from threadtruth_gui.engine.events import State
-from threadtruth_gui.engine.trace import TaskTrack
+from threadtruth_gui.engine.trace import TaskTrack, Trace
 
 
 def money(value: float) -> str:
@@ -45,7 +45,16 @@ def _checked(d: dict[str, Any]) -> tuple[str, str]:
     )
 
 
+def _deadlock(d: dict[str, Any]) -> tuple[str, str]:
+    victim = f"; the app ends {d['victim']}'s wait" if d.get("victim") else ""
+    return f"deadlock: {d['text']}{victim}", "bad"
+
+
 _NOTES: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
+    "deadlock": _deadlock,
+    "took": lambda d: (f"took lock {d['lock']}", "info"),
+    "backed off": lambda d: (f"backed off: released {d['lock']}, will try again", "wait"),
+    "woke late": lambda d: (f"woke {d['late_ms']} ms late: the event loop was blocked", "bad"),
     "checked": _checked,
     "read": lambda d: (f"read balance {money(d['balance'])}", "info"),
     "withdrew": lambda d: (f"withdrew {money(d['amount'])}", "good"),
@@ -69,15 +78,53 @@ def describe(what: str, data: dict[str, Any]) -> tuple[str, str]:
 def story(track: TaskTrack) -> list[Line]:
     """What one task did, in time order: its notes, lock waits, and how it ended."""
     lines = [Line(n.t_ns, *describe(n.what, n.data)) for n in track.notes]
-    for span in track.spans:
+    spans = track.spans
+    for i, span in enumerate(spans):
         if span.state == State.WAITING:
             lines.append(Line(span.start_ns, span.detail or "waiting for a lock", "wait"))
-            if span.end_ns is not None:
+            after = spans[i + 1].state if i + 1 < len(spans) else None
+            if span.end_ns is not None and after not in (State.FAILED, State.CANCELLED):
                 waited = (span.end_ns - span.start_ns) / 1e9
-                lines.append(Line(span.end_ns, f"got the lock after {waited:.2f} s", "info"))
+                gave_up = any(span.start_ns <= t <= span.end_ns for t in track.gave_up)
+                text = (
+                    f"gave up after {waited:.2f} s"
+                    if gave_up
+                    else (f"got the lock after {waited:.2f} s")
+                )
+                lines.append(Line(span.end_ns, text, "wait" if gave_up else "info"))
         elif span.state == State.FAILED:
             lines.append(Line(span.start_ns, f"failed: {span.detail}", "bad"))
         elif span.state == State.CANCELLED:
             lines.append(Line(span.start_ns, "stopped (reset)", "info"))
     lines.sort(key=lambda line: line.t_ns)
     return lines
+
+
+@dataclass(frozen=True)
+class Told:
+    """One line of the narration: who, when, what (in words), and its tone."""
+
+    t_ns: int
+    task: str
+    text: str
+    tone: str
+
+
+def narration(trace: Trace, max_tasks: int = 20) -> list[Told]:
+    """Every task's story merged in time order, for the narration panel. A write to a
+    counter says the new value ("A withdrew $600 → $400"). Runs of many tasks get none
+    (a thousand downloads are told by the timeline, not in sentences)."""
+    if len(trace.tasks) > max_tasks:
+        return []
+    counter = next(iter(trace.counters), None)
+    told = []
+    for name, track in trace.tasks.items():
+        for line in story(track):
+            text = line.text
+            if counter and line.text.startswith(("withdrew", "wrote", "deposited")):
+                value = trace.counter_at(counter, line.t_ns)
+                if value is not None and not line.text.startswith("wrote"):
+                    text = f"{text} → {money(value)}"
+            told.append(Told(line.t_ns, name, text, line.tone))
+    told.sort(key=lambda t: t.t_ns)
+    return told

@@ -40,6 +40,7 @@ class TaskTrack:
     status: str | None = None  # set by the END event
     error: str | None = None
     waiting_for: tuple[str, str | None] | None = None  # (lock, holder) while blocked
+    gave_up: list[int] = field(default_factory=list)  # when lock waits with a timeout ran out
     received: int = 0  # bytes, from PROGRESS events
     total: int = 0  # bytes expected (0: unknown)
 
@@ -217,6 +218,7 @@ class Trace:
                         span.detail = f"waiting for lock '{lock}' held by {ev.task}"
         elif action == "gave up":  # a wait with a timeout ran out
             track.waiting_for = None
+            track.gave_up.append(ev.t_ns)
         elif action == "released" and self._holders.get(lock) == ev.task:
             del self._holders[lock]
 

@@ -10,7 +10,13 @@ from types import TracebackType
 from typing import Any
 
 import qasync
-from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import (
+    QMessageLogContext,
+    QSettings,
+    QTimer,
+    QtMsgType,
+    qInstallMessageHandler,
+)
 from PySide6.QtWidgets import QApplication
 
 from threadtruth_gui.engine.runner import RunResult
@@ -60,7 +66,7 @@ def run_app(
     window closes when the run ends (exit status 1 if the run failed to complete).
     """
     app = application()
-    window = MainWindow()
+    window = MainWindow(QSettings("threadtruth", "threadtruth"))
     install_error_handler(window)
     if scenario_id:
         window.select(scenario_id)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from time import perf_counter
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QPoint, Qt, Slot
+from PySide6.QtCore import QPoint, QSettings, Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QApplication,
@@ -25,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from threadtruth_gui.engine import export, runfile
 from threadtruth_gui.engine.events import State
-from threadtruth_gui.engine.narrate import money
+from threadtruth_gui.engine.narrate import money, narration
 from threadtruth_gui.engine.runner import Plan, RunResult
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.engine.trace import Timeline, Trace
@@ -37,10 +38,12 @@ from threadtruth_gui.ui.panels.account import AccountPanel
 from threadtruth_gui.ui.panels.figures import FiguresPanel
 from threadtruth_gui.ui.panels.transfers import TransfersPanel
 from threadtruth_gui.ui.params import ParamBar
+from threadtruth_gui.ui.presenter import Presenter
 from threadtruth_gui.ui.replayer import PACE_MS, Replayer
 from threadtruth_gui.ui.widgets.balance_bar import BalanceBar
 from threadtruth_gui.ui.widgets.bytecode_view import BytecodeView
 from threadtruth_gui.ui.widgets.code_pane import CodePane
+from threadtruth_gui.ui.widgets.narration import NarrationPanel
 from threadtruth_gui.ui.widgets.playback import PlaybackBar
 from threadtruth_gui.ui.widgets.prediction import PredictionPanel
 from threadtruth_gui.ui.widgets.scenario_list import ScenarioList
@@ -63,8 +66,10 @@ def _steppable(plan: Plan) -> bool:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self) -> None:
+    def __init__(self, settings: QSettings | None = None) -> None:
+        """`settings`: where presenter settings persist (None: defaults, nothing saved)."""
         super().__init__()
+        theme.apply(self)  # the palette and the role style sheet of the current theme
         self.setWindowTitle("threadtruth — the truth about threads")
         self.setFont(theme.body_font())
         self.resize(1600, 1000)
@@ -90,6 +95,8 @@ class MainWindow(QMainWindow):
         self.replayer.progress.connect(lambda text: self._status(text))
         self._build()
         self.scenario_list.select(all_scenarios()[0].id)
+        self.presenter = Presenter(self, settings)
+        self.presenter.load()
 
     # -- layout ---------------------------------------------------------------------------
     def _build(self) -> None:
@@ -155,7 +162,7 @@ class MainWindow(QMainWindow):
         self.prediction.cancelled.connect(self._on_prediction_skipped)
         self.description = QLabel()
         self.description.setWordWrap(True)
-        self.description.setStyleSheet(f"color: {theme.MUTED.name()};")
+        theme.role(self.description, "muted")
         self.account = AccountPanel()
         self.transfers = TransfersPanel()
         self.figures = FiguresPanel()
@@ -178,8 +185,8 @@ class MainWindow(QMainWindow):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         self.code = CodePane()
-        code_box = QWidget()
-        code_layout = QVBoxLayout(code_box)
+        code_only = QWidget()
+        code_layout = QVBoxLayout(code_only)
         code_layout.setContentsMargins(4, 8, 4, 4)
         code_header = QLabel("Code that runs")
         code_header.setToolTip(
@@ -188,10 +195,26 @@ class MainWindow(QMainWindow):
         )
         code_header.setFont(theme.body_font(theme.BODY_PT, bold=True))
         code_layout.addWidget(code_header)
-        code_layout.addWidget(self.code, 1)
+        code_layout.addWidget(self.code, 3)
         self.bytecode = BytecodeView()
         self.bytecode.setVisible(False)
         code_layout.addWidget(self.bytecode)
+        self.story_box = QWidget()
+        story_layout = QVBoxLayout(self.story_box)
+        story_layout.setContentsMargins(4, 0, 4, 4)
+        story_header = QLabel("What happened")
+        story_header.setFont(theme.body_font(theme.BODY_PT, bold=True))
+        story_layout.addWidget(story_header)
+        self.narration = NarrationPanel()
+        self.narration.timeClicked.connect(self._narration_clicked)
+        story_layout.addWidget(self.narration, 1)
+        self._narrated_at = 0.0
+        code_box = QSplitter(Qt.Orientation.Vertical)  # drag to give the code more room
+        code_box.addWidget(code_only)
+        code_box.addWidget(self.story_box)
+        code_box.setStretchFactor(0, 3)
+        code_box.setStretchFactor(1, 2)
+        code_box.setChildrenCollapsible(False)
 
         self.timeline = TimelineView()
         self.timeline.laneClicked.connect(self.step_task)
@@ -272,11 +295,6 @@ class MainWindow(QMainWindow):
         bar.setObjectName(name)
         bar.setMovable(False)
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        bar.setStyleSheet(
-            "QToolButton { padding: 6px 14px; font-weight: bold; }"
-            f"QToolButton:checked {{ background: {theme.GOOD_BG.name()};"
-            f" border: 2px solid {theme.GOOD.name()}; border-radius: 6px; }}"
-        )
         self.addToolBar(bar)
         return bar
 
@@ -351,6 +369,7 @@ class MainWindow(QMainWindow):
         self._setup_views(planned[0])
         self.verdict.show_idle("Press Space to run.")
         self.timeline.set_trace(None, self.colors)
+        self.narration.set_lines([], 0, "The story of the run appears here as it happens.")
 
     def _setup_views(self, plan: Plan) -> None:
         self._code = list(plan.code)
@@ -571,10 +590,28 @@ class MainWindow(QMainWindow):
         self.code.set_markers(live if len(live) <= _MAX_CODE_MARKERS else {}, self.colors)
         self.panel.update_from(trace)
         self._show_bytecode()
+        self._narrate(trace)
+
+    def _narrate(self, trace: Trace, force: bool = False) -> None:
+        """The narration, at most 4 times a second while a run goes (it is rebuilt whole)."""
+        now = perf_counter()
+        if not force and now - self._narrated_at < 0.25:
+            return
+        self._narrated_at = now
+        self.narration.set_lines(
+            narration(trace), trace.t0_ns, "Told in sentences for runs of up to 20 tasks."
+        )
+
+    @Slot(float)
+    def _narration_clicked(self, t_s: float) -> None:
+        if self._timeline_now() is not None and not self.bridge.running:
+            self.set_cursor(t_s)
 
     @Slot(object)
     def _on_finished(self, result: RunResult) -> None:
         self._on_updated()
+        if self.bridge.trace is not None:
+            self._narrate(self.bridge.trace, force=True)
         self.timeline.refresh(force=True)  # the last frame is never skipped
         if self.bridge.trace is not None:
             self.panel.finish(result, self.bridge.trace)
@@ -660,6 +697,7 @@ class MainWindow(QMainWindow):
         return self._timeline_data
 
     def _forget_cursor(self) -> None:
+        self.narration.set_cursor(None)
         self.playback.stop()
         self._timeline_data = None
         self.timeline.set_cursor(None)
@@ -677,6 +715,7 @@ class MainWindow(QMainWindow):
         end_s = (timeline.end_ns - timeline.start_ns) / 1e9
         self.playback.show_cursor(t_s, end_s)
         self.timeline.set_cursor(t_s)
+        self.narration.set_cursor(None if t_s is None else timeline.start_ns + round(t_s * 1e9))
         if t_s is None:
             self.panel.update_from(full)
             self.panel.finish(result, full)
@@ -861,6 +900,7 @@ class MainWindow(QMainWindow):
         self.timeline.refresh(force=True)
         self.panel.update_from(trace)
         self.panel.finish(saved.result, trace)
+        self._narrate(trace, force=True)
         if saved.result.verdict is not None:
             self.verdict.show_verdict(saved.result.verdict, "Opened from a saved run.")
         else:
@@ -906,7 +946,34 @@ class MainWindow(QMainWindow):
         self.replayer.start(gate, names, saved.schedule, PACE_MS)
         return True
 
+    # -- presenter mode -------------------------------------------------------------------
+    def restyle(self) -> None:
+        """After a theme or text-size change: what draws its own colours or sizes again."""
+        self.verdict.restyle()
+        self.code.rehighlight()
+        self.narration.set_cursor(self.narration.cursor_ns)
+        self.timeline.update()
+        trace = self.bridge.trace
+        if trace is not None:
+            self.panel.update_from(trace)
+        self.update()
+
+    def set_chrome(self, visible: bool) -> None:
+        """The lecture preset hides what the scenario does not need: menu bar, scenario
+        list, description, the controls toolbar, playback bar and narration (every key
+        keeps working; the scenario's own settings stay in view)."""
+        self.menuBar().setVisible(visible)
+        self.scenario_list.setVisible(visible)
+        self.description.setVisible(visible)
+        self.toolbar.setVisible(visible)  # Space, R, S, B, P, M keep working
+        self.playback.setVisible(visible)  # K still plays back
+        self.story_box.setVisible(visible)
+
+    def show_status(self, text: str, timeout_ms: int = 3000) -> None:
+        self._status(text, timeout_ms)
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.presenter.save_on_close()
         if self.many_dialog is not None:
             self.many_dialog.close()
         self.replayer.stop()

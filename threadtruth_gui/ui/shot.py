@@ -12,7 +12,14 @@ TIMEOUT_MS = 30_000
 SETTLE_MS = 700  # let the balance animation land on its final value
 
 
-def take_shot(scenario: Scenario, params: dict[str, Any], out: Path, size: tuple[int, int]) -> None:
+def take_shot(
+    scenario: Scenario,
+    params: dict[str, Any],
+    out: Path,
+    size: tuple[int, int],
+    theme_name: str = "light",
+    lecture: bool = False,
+) -> None:
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtCore import QBuffer, QByteArray, QEventLoop, QIODevice, QTimer
 
@@ -20,8 +27,10 @@ def take_shot(scenario: Scenario, params: dict[str, Any], out: Path, size: tuple
     from threadtruth_gui.ui.main_window import MainWindow
 
     application()
-    window = MainWindow()
+    window = MainWindow()  # the defaults, not this user's saved settings
     try:
+        window.presenter.set_theme(theme_name)
+        window.presenter.toggle_lecture(lecture)
         window.resize(*size)
         window.select(scenario.id)
         window.set_params(params)

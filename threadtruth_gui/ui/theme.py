@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont, QFontDatabase
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
+from PySide6.QtWidgets import QWidget
 
 from threadtruth_gui.engine.events import State
 from threadtruth_gui.engine.runner import Plan
@@ -21,15 +22,87 @@ BODY_PT = 15  # default body text; at least 14 pt for a shared screen
 CODE_PT = 15
 BIG_PT = 40  # the balance figure
 
-BG = QColor("#FFFFFF")
-PANEL = QColor("#F4F5F7")
-TEXT = QColor("#1B1F24")
-MUTED = QColor("#57606A")
-GRID = QColor("#D0D7DE")
-GOOD = QColor("#1A7F37")
-BAD = QColor("#CF222E")
-GOOD_BG = QColor("#DAFBE1")
-BAD_BG = QColor("#FFEBE9")
+#: the themes. Every colour is one QColor object, changed in place by `use`, so widgets
+#: that read theme.BG and friends when they paint follow a switch at once.
+THEMES: dict[str, dict[str, str]] = {
+    "light": {
+        "BG": "#FFFFFF",
+        "PANEL": "#F4F5F7",
+        "TEXT": "#1B1F24",
+        "MUTED": "#57606A",
+        "GRID": "#D0D7DE",
+        "GOOD": "#1A7F37",
+        "BAD": "#CF222E",
+        "GOOD_BG": "#DAFBE1",
+        "BAD_BG": "#FFEBE9",
+        "WAIT": "#9A3B00",
+        "SELECTED": "#DDF4FF",
+        "BAND": "#E6EAEF",
+        "KEYWORD": "#8250DF",
+        "NUMBER": "#0550AE",
+        "STRING": "#0A3069",
+        "COMMENT": "#57606A",
+    },
+    "dark": {
+        "BG": "#0D1117",
+        "PANEL": "#161B22",
+        "TEXT": "#E6EDF3",
+        "MUTED": "#9DA7B3",
+        "GRID": "#30363D",
+        "GOOD": "#56D364",
+        "BAD": "#FF7B72",
+        "GOOD_BG": "#12261E",
+        "BAD_BG": "#3A1618",
+        "WAIT": "#FFA657",
+        "SELECTED": "#1F3A5F",
+        "BAND": "#21262D",
+        "KEYWORD": "#D2A8FF",
+        "NUMBER": "#79C0FF",
+        "STRING": "#A5D6FF",
+        "COMMENT": "#9DA7B3",
+    },
+    # black and white at full contrast; meaning is never carried by hue alone (✔/✘ signs,
+    # state patterns and labels), so yellow and cyan only add emphasis
+    "high-contrast": {
+        "BG": "#000000",
+        "PANEL": "#000000",
+        "TEXT": "#FFFFFF",
+        "MUTED": "#FFFFFF",
+        "GRID": "#FFFFFF",
+        "GOOD": "#00FFFF",
+        "BAD": "#FFFF00",
+        "GOOD_BG": "#000000",
+        "BAD_BG": "#000000",
+        "WAIT": "#FFFF00",
+        "SELECTED": "#333333",
+        "BAND": "#222222",
+        "KEYWORD": "#FFFF00",
+        "NUMBER": "#00FFFF",
+        "STRING": "#FFFFFF",
+        "COMMENT": "#FFFFFF",
+    },
+}
+THEME_NAMES = tuple(THEMES)
+current_theme = "light"
+font_scale = 1.0  # body_font and code_font sizes are multiplied by this
+
+_light = THEMES["light"]
+BG = QColor(_light["BG"])
+PANEL = QColor(_light["PANEL"])
+TEXT = QColor(_light["TEXT"])
+MUTED = QColor(_light["MUTED"])
+GRID = QColor(_light["GRID"])
+GOOD = QColor(_light["GOOD"])
+BAD = QColor(_light["BAD"])
+GOOD_BG = QColor(_light["GOOD_BG"])
+BAD_BG = QColor(_light["BAD_BG"])
+WAIT = QColor(_light["WAIT"])
+SELECTED = QColor(_light["SELECTED"])
+BAND = QColor(_light["BAND"])
+KEYWORD = QColor(_light["KEYWORD"])
+NUMBER = QColor(_light["NUMBER"])
+STRING = QColor(_light["STRING"])
+COMMENT = QColor(_light["COMMENT"])
 
 
 @dataclass(frozen=True)
@@ -80,12 +153,77 @@ def plan_colors(plan: Plan) -> dict[str, QColor]:
 
 def body_font(points: float = BODY_PT, bold: bool = False) -> QFont:
     font = QFont()
-    font.setPointSizeF(points)
+    font.setPointSizeF(points * font_scale)
     font.setBold(bold)
     return font
 
 
 def code_font(points: float = CODE_PT) -> QFont:
     font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-    font.setPointSizeF(points)
+    font.setPointSizeF(points * font_scale)
     return font
+
+
+def use(name: str) -> None:
+    """Switch the colours in place (widgets that paint with theme.X follow at once)."""
+    global current_theme
+    if name not in THEMES:
+        raise ValueError(f"unknown theme {name!r} (themes: {', '.join(THEMES)})")
+    current_theme = name
+    for key, value in THEMES[name].items():
+        globals()[key].setRgba(QColor(value).rgba())
+
+
+def apply(window: QWidget) -> None:
+    """Give `window` (and so its children and dialogs) the theme's palette and style sheet.
+    Set on the window, not the application: an application style sheet set again after
+    a palette change was measured to reset fonts set on widgets to the default 9 pt."""
+    window.setPalette(palette())
+    window.setStyleSheet(style_sheet())
+
+
+def palette() -> QPalette:
+    pal = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: PANEL,
+        QPalette.ColorRole.WindowText: TEXT,
+        QPalette.ColorRole.Base: BG,
+        QPalette.ColorRole.AlternateBase: PANEL,
+        QPalette.ColorRole.Text: TEXT,
+        QPalette.ColorRole.Button: PANEL,
+        QPalette.ColorRole.ButtonText: TEXT,
+        QPalette.ColorRole.ToolTipBase: BG,
+        QPalette.ColorRole.ToolTipText: TEXT,
+        QPalette.ColorRole.Highlight: SELECTED,
+        QPalette.ColorRole.HighlightedText: TEXT,
+        QPalette.ColorRole.PlaceholderText: MUTED,
+    }
+    for role, color in roles.items():
+        pal.setColor(role, color)
+    return pal
+
+
+def style_sheet() -> str:
+    """Rules by role, so that a theme switch restyles every widget at once."""
+    border = 3 if current_theme == "high-contrast" else 2
+    return (
+        f"QLabel[role='muted'] {{ color: {MUTED.name()}; }}"
+        f"QLabel[role='bad'] {{ color: {BAD.name()}; }}"
+        f"#taskCard {{ background: {BG.name()}; }}"
+        f"BytecodeView {{ background: {PANEL.name()}; }}"
+        f"#prediction {{ background: {PANEL.name()}; }}"
+        f"QSlider::groove:horizontal {{ background: {GRID.name()}; height: 6px;"
+        " border-radius: 3px; }"
+        f"QSlider::handle:horizontal {{ background: {TEXT.name()}; width: 18px;"
+        " margin: -7px 0; border-radius: 9px; }"
+        "QToolBar QToolButton { padding: 6px 14px; font-weight: bold; }"
+        f"QToolBar QToolButton:checked {{ background: {GOOD_BG.name()};"
+        f" border: {border}px solid {GOOD.name()}; border-radius: 6px; }}"
+    )
+
+
+def role(widget: QWidget, name: str) -> None:
+    """Style `widget` by role ("muted", "bad"): the theme's style sheet colours it."""
+    widget.setProperty("role", name)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)

@@ -39,7 +39,7 @@ class FiguresPanel(QWidget):
         for row in range(_MAX_ROWS):
             name, value = QLabel(), QLabel()
             name.setWordWrap(True)
-            name.setStyleSheet(f"color: {theme.MUTED.name()};")
+            theme.role(name, "muted")
             value.setFont(theme.body_font(theme.BODY_PT + 7, bold=True))
             value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self._grid.addWidget(value, row, 0)

@@ -58,7 +58,7 @@ class TransfersPanel(QWidget):
         ):
             value.setFont(big)
             cap = QLabel(caption)
-            cap.setStyleSheet(f"color: {theme.MUTED.name()};")
+            theme.role(cap, "muted")
             stats.addWidget(cap, 0, col)
             stats.addWidget(value, 1, col)
             stats.setColumnStretch(col, 1)
@@ -79,7 +79,7 @@ class TransfersPanel(QWidget):
         )
         self.failed = QLabel()
         self.failed.setWordWrap(True)
-        self.failed.setStyleSheet(f"color: {theme.BAD.name()};")
+        theme.role(self.failed, "bad")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(stats)

@@ -23,7 +23,6 @@ class BytecodeView(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet(f"BytecodeView {{ background: {theme.PANEL.name()}; }}")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         self.header = QLabel()

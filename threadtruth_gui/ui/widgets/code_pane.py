@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -36,11 +36,11 @@ _CHIP_W = 30
 class _PythonHighlighter(QSyntaxHighlighter):
     """Keywords, strings, comments and numbers: enough colour to read code at a distance."""
 
-    _RULES: ClassVar[list[tuple[re.Pattern[str], str, bool]]] = [
-        (re.compile(r"\b(" + "|".join(keyword.kwlist) + r")\b"), "#8250DF", True),
-        (re.compile(r"\b\d+(\.\d+)?\b"), "#0550AE", False),
-        (re.compile(r"(\"[^\"]*\"|'[^']*')"), "#0A3069", False),
-        (re.compile(r"#.*$"), "#57606A", False),
+    _RULES: ClassVar[list[tuple[re.Pattern[str], QColor, bool]]] = [
+        (re.compile(r"\b(" + "|".join(keyword.kwlist) + r")\b"), theme.KEYWORD, True),
+        (re.compile(r"\b\d+(\.\d+)?\b"), theme.NUMBER, False),
+        (re.compile(r"(\"[^\"]*\"|'[^']*')"), theme.STRING, False),
+        (re.compile(r"#.*$"), theme.COMMENT, False),
     ]
 
     def __init__(self, document: QTextDocument) -> None:
@@ -54,7 +54,8 @@ class _PythonHighlighter(QSyntaxHighlighter):
             self._formats.append((pattern, fmt))
 
     def highlightBlock(self, text: str) -> None:
-        for pattern, fmt in self._formats:
+        for (pattern, fmt), (_p, color, _b) in zip(self._formats, self._RULES, strict=True):
+            fmt.setForeground(color)  # the theme's colour now (it may have switched)
             for match in pattern.finditer(text):
                 self.setFormat(match.start(), match.end() - match.start(), fmt)
 
@@ -87,6 +88,16 @@ class CodePane(QPlainTextEdit):
         self.blockCountChanged.connect(self._update_margins)
         self.updateRequest.connect(self._update_gutter)
         self._update_margins()
+
+    def rehighlight(self) -> None:
+        """Colour the code again (after a theme switch)."""
+        self._highlighter.rehighlight()
+        self._gutter.update()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange and hasattr(self, "_gutter"):
+            self._update_margins()  # the gutter is as wide as the line numbers
 
     # -- content -------------------------------------------------------------------------
     def show_functions(self, functions: list[Callable[..., Any]]) -> None:

@@ -20,7 +20,7 @@ class PlaybackBar(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.play_button = QPushButton("⏵ Play  (K)")
+        self.play_button = QPushButton("▶ Play  (K)")
         self.play_button.setFont(theme.body_font(bold=True))
         self.play_button.clicked.connect(self.toggle)
         self.speed = QComboBox()
@@ -28,7 +28,7 @@ class PlaybackBar(QWidget):
         self.speed.setCurrentIndex(SPEEDS.index(0.25))
         self.speed.setToolTip("playback speed: 0.25× shows a 1 s race in 4 s")
         self.where = QLabel()
-        self.where.setStyleSheet(f"color: {theme.MUTED.name()};")
+        theme.role(self.where, "muted")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 2, 8, 2)
         layout.addWidget(self.play_button)
@@ -74,12 +74,12 @@ class PlaybackBar(QWidget):
             self._t_s = 0.0  # from the start again
         self._last = perf_counter()
         self._timer.start()
-        self.play_button.setText("⏸ Pause  (K)")
+        self.play_button.setText("‖ Pause  (K)")
 
     def stop(self) -> None:
         if self.playing:
             self._timer.stop()
-            self.play_button.setText("⏵ Play  (K)")
+            self.play_button.setText("▶ Play  (K)")
             self.stopped.emit()
 
     @Slot()

@@ -15,9 +15,8 @@ class PredictionPanel(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("prediction")
-        self.setStyleSheet(
-            f"#prediction {{ background: {theme.PANEL.name()}; border: 3px solid"
-            f" {theme.TASK_COLORS[0]}; border-radius: 10px; }}"
+        self.setStyleSheet(  # the background comes from the theme's style sheet
+            f"#prediction {{ border: 3px solid {theme.TASK_COLORS[0]}; border-radius: 10px; }}"
         )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 10, 16, 10)
@@ -28,7 +27,7 @@ class PredictionPanel(QFrame):
         self._row = QVBoxLayout()
         layout.addLayout(self._row)
         hint = QLabel("Press 1, 2 or 3 (or click). Esc: run without predicting.")
-        hint.setStyleSheet(f"color: {theme.MUTED.name()};")
+        theme.role(hint, "muted")
         hint.setFont(theme.body_font(theme.BODY_PT - 1))
         layout.addWidget(hint)
         self.buttons: list[QPushButton] = []

@@ -31,7 +31,7 @@ class _Delegate(QStyledItemDelegate):
         painter.save()
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         rect: QRect = option.rect
-        painter.fillRect(rect, QColor("#DDF4FF") if selected else QColor("white"))
+        painter.fillRect(rect, theme.SELECTED if selected else theme.BG)
         if selected:
             painter.fillRect(QRect(rect.left(), rect.top(), 6, rect.height()), QColor("#0072B2"))
         title_font = theme.body_font(theme.BODY_PT + 1, bold=True)

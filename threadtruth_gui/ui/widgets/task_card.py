@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 from threadtruth_gui.engine.narrate import Line
 from threadtruth_gui.ui import theme
 
-_TONE = {"good": theme.GOOD, "bad": theme.BAD, "wait": QColor("#9A3B00"), "info": theme.TEXT}
+_TONE = {"good": theme.GOOD, "bad": theme.BAD, "wait": theme.WAIT, "info": theme.TEXT}
 _STATUS = {
     "succeeded": ("✔ succeeded", theme.GOOD),
     "denied": ("✘ denied", theme.BAD),
@@ -26,8 +26,7 @@ class TaskCard(QFrame):
         self.name = name
         self.setObjectName("taskCard")
         self.setStyleSheet(
-            f"#taskCard {{ background: white; border: 3px solid {color.name()};"
-            " border-radius: 10px; }"
+            f"#taskCard {{ border: 3px solid {color.name()}; border-radius: 10px; }}"
         )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 14, 12)

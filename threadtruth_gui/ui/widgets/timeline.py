@@ -18,7 +18,16 @@ from typing import TypeVar
 
 from PySide6 import QtGui
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QCursor, QFontMetricsF, QPainter, QPen, QPolygonF
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QCursor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPen,
+    QPolygonF,
+)
 from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 
 from threadtruth_gui.engine.events import State
@@ -38,6 +47,7 @@ _AXIS_PT = 14.0  # tick labels: the smallest text, still 14 pt for a shared scre
 _TICK_PX = 110.0  # aim for one tick label about every this many pixels
 _LABEL_MIN_PX = 48.0  # narrower spans get no text; a sliver of letters helps nobody
 _TEXT_BOX = QColor(255, 255, 255, 225)  # behind span text so the patterns don't garble it
+_INK = QColor("#1B1F24")  # text on a light box or chip: dark in every theme
 _FALLBACK = theme.StateStyle("?", theme.MUTED, Qt.BrushStyle.NoBrush)
 _CONDENSE_AT = 12  # a group with more lanes than this starts folded into one aggregate row
 _THIN_MIN = 4.0  # px: the thinnest lane of an unfolded big group (then it scrolls)
@@ -46,7 +56,7 @@ _STACK_MIN_PX = 2.0  # one task in a thousand still shows in the aggregate strip
 _STRIP_STEP_PX = 3  # column width of a live strip whose every pixel differs
 _FAIL_W = 3.0  # px: the mark of a failure on an aggregate row
 _FAIL_HIT_PX = 5.0  # the tooltip finds a failure mark this close to the mouse
-_PHASE_BAND = QColor("#E6EAEF")
+_PHASE_BAND = theme.BAND  # changes with the theme (one shared QColor)
 _PHASE_LINE = QColor(87, 96, 106, 150)
 _T = TypeVar("_T")
 _LEFT, _VCENTER, _CENTER = (
@@ -247,6 +257,18 @@ class TimelineView(QWidget):
     def fit(self) -> None:
         self._follow = True
         self.refresh(force=True)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange and hasattr(self, "_trace"):  # text scale
+            self._font = QFont(self.font())
+            self._bold = QFont(self._font)
+            self._bold.setBold(True)
+            self._axis_font = theme.body_font(_AXIS_PT)
+            self._fm, self._fm_bold = QFontMetricsF(self._font), QFontMetricsF(self._bold)
+            self._reset_caches()
+            self.updateGeometry()
+            self.update()
 
     def set_range(self, lo_s: float, hi_s: float) -> None:
         """Show this time range (and stop following the run's end)."""
@@ -691,7 +713,7 @@ class TimelineView(QWidget):
         p.setBrush(color)
         p.drawRoundedRect(chip, 5, 5)
         luma = 0.299 * color.red() + 0.587 * color.green() + 0.114 * color.blue()
-        p.setPen(QColor("white") if luma < 150 else theme.TEXT)
+        p.setPen(QColor("white") if luma < 150 else _INK)
         p.setFont(self._bold)
         p.drawText(chip, _CENTER, name)
         p.setFont(self._font)
@@ -941,7 +963,7 @@ class TimelineView(QWidget):
                 p.setPen(Qt.PenStyle.NoPen)
                 p.setBrush(_TEXT_BOX)
                 p.drawRoundedRect(box, 4, 4)
-                p.setPen(theme.TEXT)
+                p.setPen(_INK)
                 p.drawText(box, _CENTER, text)
         p.restore()
 

@@ -18,6 +18,7 @@ class VerdictBanner(QLabel):
         self.setFont(theme.body_font(theme.BODY_PT + 1))
         self.verdict: Verdict | None = None
         self.note = ""
+        self._idle = ""
         self.show_idle("Press Space to run.")
 
     def _style(self, bg: str, border: str) -> None:
@@ -27,27 +28,45 @@ class VerdictBanner(QLabel):
         )
 
     def show_idle(self, text: str) -> None:
-        self.verdict, self.note = None, ""
+        self.verdict, self.note, self._idle = None, "", text
         self._style(theme.PANEL.name(), theme.GRID.name())
-        self.setText(f"<span style='font-size:20pt; color:{theme.MUTED.name()}'>{text}</span>")
+        self.setText(
+            f"<span style='font-size:{_pt(20)}pt; color:{theme.MUTED.name()}'>{text}</span>"
+        )
 
     def show_verdict(self, verdict: Verdict, note: str = "") -> None:
-        self.verdict = verdict
+        self.verdict, self.note = verdict, note
         if verdict.good:
             symbol, fg, bg = "✔", theme.GOOD, theme.GOOD_BG
         else:
             symbol, fg, bg = "✘", theme.BAD, theme.BAD_BG
         self._style(bg.name(), fg.name())
         self.setText(
-            f"<span style='font-size:26pt; font-weight:bold; color:{fg.name()}'>"
+            f"<span style='font-size:{_pt(26)}pt; font-weight:bold; color:{fg.name()}'>"
             f"{symbol} {_no_break_minus(verdict.headline)}</span><br>"
-            f"<span style='font-size:17pt; color:{theme.TEXT.name()}'>{verdict.detail}</span>"
-            + (f"<br><span style='font-size:17pt; font-weight:bold'>{note}</span>" if note else "")
+            f"<span style='font-size:{_pt(17)}pt; color:{theme.TEXT.name()}'>"
+            f"{verdict.detail}</span>"
+            + (
+                f"<br><span style='font-size:{_pt(17)}pt; font-weight:bold;"
+                f" color:{theme.TEXT.name()}'>{note}</span>"
+                if note
+                else ""
+            )
         )
-        self.note = note
+
+    def restyle(self) -> None:
+        """Draw the same content again in the current theme and font scale."""
+        if self.verdict is not None:
+            self.show_verdict(self.verdict, self.note)
+        else:
+            self.show_idle(self._idle)
 
     def headline(self) -> str:
         return self.verdict.headline if self.verdict else ""
+
+
+def _pt(points: float) -> int:
+    return round(points * theme.font_scale)
 
 
 def _no_break_minus(text: str) -> str:

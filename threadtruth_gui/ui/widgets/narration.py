@@ -1,0 +1,85 @@
+"""The narration panel: what happened, in sentences, in time order, in step with the cursor.
+
+Lines after the time cursor are greyed; the last line at or before it is marked. Clicking a
+line moves the cursor to its moment.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QFont
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
+
+from threadtruth_gui.engine.narrate import Told
+from threadtruth_gui.ui import theme
+
+_TONES = {"good": theme.GOOD, "bad": theme.BAD, "wait": theme.WAIT}
+
+
+class NarrationPanel(QListWidget):
+    timeClicked = Signal(float)  # seconds into the run
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFont(theme.body_font())
+        self.setWordWrap(True)
+        self.setAlternatingRowColors(True)
+        self.lines: list[Told] = []
+        self._t0 = 0
+        self.cursor_ns: int | None = None
+        self.itemClicked.connect(self._clicked)
+        self.setToolTip("What happened, in order. Click a line to see that moment everywhere.")
+
+    def set_lines(self, lines: list[Told], t0_ns: int, empty: str = "") -> None:
+        if lines == self.lines and t0_ns == self._t0 and self.count():
+            return
+        self.lines, self._t0 = list(lines), t0_ns
+        self.clear()
+        if not lines:
+            if empty:
+                item = QListWidgetItem(empty)
+                item.setForeground(QBrush(theme.MUTED))
+                self.addItem(item)
+            return
+        for told in lines:
+            item = QListWidgetItem(f"{(told.t_ns - t0_ns) / 1e9:6.3f} s   {told.task}  {told.text}")
+            item.setData(Qt.ItemDataRole.UserRole, (told.t_ns - t0_ns) / 1e9)
+            self.addItem(item)
+        self._paint_cursor()
+        self.scrollToBottom()
+
+    def set_cursor(self, t_ns: int | None) -> None:
+        self.cursor_ns = t_ns
+        self._paint_cursor()
+
+    def current_index(self) -> int | None:
+        """The last line at or before the cursor (the last line without a cursor)."""
+        if not self.lines:
+            return None
+        if self.cursor_ns is None:
+            return len(self.lines) - 1
+        at = bisect_right([t.t_ns for t in self.lines], self.cursor_ns) - 1
+        return at if at >= 0 else None
+
+    def _paint_cursor(self) -> None:
+        current = self.current_index()
+        for i, told in enumerate(self.lines):
+            item = self.item(i)
+            if item is None:
+                continue
+            future = self.cursor_ns is not None and told.t_ns > self.cursor_ns
+            color = theme.MUTED if future else _TONES.get(told.tone, theme.TEXT)
+            item.setForeground(QBrush(color))
+            font = QFont(self.font())  # the list's own size (it follows the text scale)
+            font.setBold(i == current and self.cursor_ns is not None)
+            font.setItalic(future)
+            item.setFont(font)
+        if current is not None and self.cursor_ns is not None:
+            self.scrollToItem(self.item(current))
+
+    def _clicked(self, item: QListWidgetItem) -> None:
+        t_s = item.data(Qt.ItemDataRole.UserRole)
+        if isinstance(t_s, float):
+            self.timeClicked.emit(t_s)
