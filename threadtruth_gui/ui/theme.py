@@ -178,8 +178,8 @@ def apply(window: QWidget) -> None:
     """Give `window` (and so its children and dialogs) the theme's palette and style sheet.
     Set on the window, not the application: an application style sheet set again after
     a palette change was measured to reset fonts set on widgets to the default 9 pt."""
-    window.setPalette(palette())
     window.setStyleSheet(style_sheet())
+    window.setPalette(palette())  # after: a new style sheet re-polishes the palette
 
 
 def palette() -> QPalette:
