@@ -145,6 +145,8 @@ def tick() -> None:
     ctx = _current.get()
     if ctx is None:
         return
+    if ctx.run.cancelled.is_set():  # CPU-bound code has no other place to stop at
+        raise RunCancelled
     now = time.perf_counter_ns()
     ticks = ctx.run.ticks
     last = ticks.get(ctx.task)
@@ -183,6 +185,7 @@ class ObservedLock:
         # and whether with a timeout (a wait with a timeout cannot deadlock)
         self.waiting: dict[str, tuple[int, bool]] = {}
         self._broken: dict[str, str] = {}  # task -> why its wait was broken
+        self._guard = threading.Lock()  # waiting and _broken change together
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         ctx = _current.get()
@@ -200,7 +203,8 @@ class ObservedLock:
         ctx.record(Kind.STATE, State.WAITING)
         timed = timeout >= 0
         deadline = time.monotonic() + timeout if timed else None
-        self.waiting[ctx.task] = (time.perf_counter_ns(), timed)
+        with self._guard:
+            self.waiting[ctx.task] = (time.perf_counter_ns(), timed)
         gate = ctx.run.gate
         if gate is not None:
             gate.set_blocked(ctx.task, True, self)
@@ -215,12 +219,14 @@ class ObservedLock:
                     break
                 if ctx.run.cancelled.is_set():
                     raise RunCancelled
-                why = self._broken.pop(ctx.task, None)
+                with self._guard:
+                    why = self._broken.pop(ctx.task, None)
                 if why is not None:
                     raise Deadlocked(why)
         finally:
-            self.waiting.pop(ctx.task, None)
-            self._broken.pop(ctx.task, None)
+            with self._guard:
+                self.waiting.pop(ctx.task, None)
+                self._broken.pop(ctx.task, None)
             if gate is not None:
                 gate.set_blocked(ctx.task, False)
         self._took(ctx)
@@ -228,8 +234,11 @@ class ObservedLock:
         return True
 
     def break_wait(self, task: str, why: str) -> None:
-        """Make `task`'s wait for this lock end with `Deadlocked(why)` (from another thread)."""
-        self._broken[task] = why
+        """Make `task`'s wait for this lock end with `Deadlocked(why)` (from another thread);
+        nothing if that wait has ended meanwhile."""
+        with self._guard:
+            if task in self.waiting:
+                self._broken[task] = why
 
     def _took(self, ctx: TaskContext | None) -> None:
         self.holder = ctx.task if ctx else None
@@ -272,7 +281,8 @@ class ObservedAsyncLock:
 
     async def acquire(self) -> bool:
         ctx = _current.get()
-        if ctx is None or not self._lock.locked():
+        # free, with nobody woken and about to take it: no wait to report
+        if ctx is None or not (self._lock.locked() or getattr(self._lock, "_waiters", None)):
             await self._lock.acquire()
             self._took(ctx)
             return True

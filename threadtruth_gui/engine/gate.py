@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections import deque
 from collections.abc import Coroutine, Generator
 from dataclasses import dataclass, field
 from time import monotonic
@@ -69,8 +70,10 @@ class StepGate:
 
     def __post_init__(self) -> None:
         self._cond = threading.Condition()
-        self._allow: dict[str, int] = {}
-        self.units: dict[str, str] = {}  # the unit of each task's current step (default line)
+        # steps granted and not yet taken, each with its unit, in order, per task
+        self._queue: dict[str, deque[str]] = {}
+        # the unit of the step a task is running now: where it stops next (default: line)
+        self.running_unit: dict[str, str] = {}
         self._skip_op: set[str] = set()
         self._blocked_on: dict[str, _Lockish] = {}
         self.parked: set[str] = set()
@@ -81,10 +84,10 @@ class StepGate:
     def before_line(self, ctx: TaskContext) -> None:
         """At a line event. In "op" units the instruction that follows parks instead."""
         task = ctx.task
-        if self.units.get(task, "line") == "op":
+        if self.running_unit.get(task, "line") == "op":
             return
         self._park(ctx, "line")
-        if self.units.get(task, "line") == "op" and not self.free:
+        if self.running_unit.get(task, "line") == "op" and not self.free:
             # switched to instructions while parked here: this step runs the line's first
             # instruction, so the opcode event that follows at once must not park again
             self._skip_op.add(task)
@@ -92,7 +95,7 @@ class StepGate:
     def before_op(self, ctx: TaskContext) -> None:
         """At an opcode event (only traced while the gate is closed)."""
         task = ctx.task
-        if self.units.get(task, "line") != "op":
+        if self.running_unit.get(task, "line") != "op":
             return
         if task in self._skip_op:
             self._skip_op.discard(task)
@@ -103,10 +106,10 @@ class StepGate:
         """Wait for a step; the wait shows as the paused state."""
         task = ctx.task
         with self._cond:
-            paused = not self.free and self._allow.get(task, 0) <= 0
+            paused = not self.free and not self._queue.get(task)
             if paused:
                 ctx.record(Kind.STATE, State.PAUSED)
-            while not self.free and self._allow.get(task, 0) <= 0:
+            while not self.free and not self._queue.get(task):
                 if task not in self.parked:
                     self.parked.add(task)
                     self._cond.notify_all()
@@ -123,13 +126,12 @@ class StepGate:
         so in the exact order tasks went) is what a replay's schedule is made of."""
         task = ctx.task
         self.parked.discard(task)
-        if self.free:
-            # released: whatever unit it stood at, the rest of its line now runs freely
-            ctx.record(Kind.GO, "await" if at == "await" else "line")
-        else:
-            ctx.record(Kind.GO, self.units.get(task, "line") if at != "await" else "await")
-            if self._allow.get(task, 0) > 0:
-                self._allow[task] -= 1
+        queue = self._queue.get(task)
+        # the unit this step was granted with; released (or cancelled), it runs freely
+        free_unit = "await" if at == "await" else "line"
+        unit = free_unit if self.free or not queue else queue.popleft()
+        self.running_unit[task] = unit
+        ctx.record(Kind.GO, unit)
         self._cond.notify_all()
 
     # -- called by coroutines (from `stepped`) ------------------------------------------------
@@ -137,7 +139,7 @@ class StepGate:
         """Non-blocking: take a step if one is granted (or the gate is open); else park."""
         task = ctx.task
         with self._cond:
-            if self.free or self.cancelled.is_set() or self._allow.get(task, 0) > 0:
+            if self.free or self.cancelled.is_set() or self._queue.get(task):
                 self._go_on(ctx, "await")
                 return True
             if task not in self.parked:
@@ -192,8 +194,7 @@ class StepGate:
             return self._note(task, "ended", unit)
         if self._stuck(task):
             return self._note(task, "blocked", unit)
-        self.units[task] = unit
-        self._allow[task] = self._allow.get(task, 0) + 1
+        self._queue.setdefault(task, deque()).append(unit)
         self._cond.notify_all()
         return None
 
@@ -207,7 +208,7 @@ class StepGate:
             while True:
                 if task in self.ended:
                     return self._note(task, "stepped", unit)
-                if self._allow.get(task, 0) <= 0 and (task in self.parked or self._stuck(task)):
+                if not self._queue.get(task) and (task in self.parked or self._stuck(task)):
                     return self._note(task, "blocked" if self._stuck(task) else "stepped", unit)
                 left = deadline - monotonic()
                 if left <= 0 or self.cancelled.is_set():
@@ -228,7 +229,7 @@ class StepGate:
         with self._cond:
             if task in self.ended:
                 return True
-            used = self._allow.get(task, 0) <= 0
+            used = not self._queue.get(task)
             return used and (task in self.parked or self._stuck(task))
 
     def release(self) -> None:

@@ -148,7 +148,7 @@ def load(path: str | os.PathLike[str]) -> SavedRun:
     except OSError as exc:
         raise RunFileError(f"cannot read {where}: {exc.strerror or exc}") from None
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         if isinstance(exc, json.JSONDecodeError) and exc.pos >= len(raw.rstrip()) - 1:
             why = "it ends too early: truncated"
@@ -156,6 +156,11 @@ def load(path: str | os.PathLike[str]) -> SavedRun:
             why = f"damaged: {exc}"
         raise RunFileError(f"{where.name} is not a readable run file ({why})") from None
     return parse(data, where.name)
+
+
+def _no_constant(text: str) -> Any:
+    """JSON's NaN and Infinity are not numbers a run records (and cannot be saved again)."""
+    raise json.JSONDecodeError(f"{text} is not a number this file may hold", text, 0)
 
 
 def parse(data: Any, name: str = "the file") -> SavedRun:
@@ -176,16 +181,22 @@ def parse(data: Any, name: str = "the file") -> SavedRun:
     except KeyError as exc:
         raise RunFileError(f"{name}: {exc.args[0]}") from None
     try:
-        params = scenario.resolve(_need(data, "params", dict))
+        # opening re-runs nothing: this machine's limits (thread-cost) are checked at replay
+        params = scenario.resolve(_need(data, "params", dict), check=False)
     except ValueError as exc:
         raise RunFileError(f"{name}: bad parameters: {str(exc).removeprefix('--')}") from None
     stepped = _need(data, "stepped", bool)
-    names = {spec.name for spec in scenario.plan(params).all_tasks()}
+    plan = scenario.plan(params)
+    coroutines = {s.name for p in plan.all_phases() if p.mode == "asyncio" for s in p.tasks}
+    names = {spec.name for spec in plan.all_tasks()}
     schedule = []
     for item in _need(data, "schedule", list):
-        if not (isinstance(item, dict) and item.get("task") in names and item.get("unit") in UNITS):
+        task = item.get("task") if isinstance(item, dict) else None
+        unit = item.get("unit") if isinstance(item, dict) else None
+        fits = unit == "await" if task in coroutines else unit in ("line", "op")
+        if task not in names or unit not in UNITS or not fits:
             raise RunFileError(f"{name}: the schedule has a bad step: {str(item)[:80]}")
-        schedule.append((str(item["task"]), str(item["unit"])))
+        schedule.append((str(task), str(unit)))
     result = _result(_need(data, "result", dict), scenario.id, params, name)
     events = []
     for raw in _need(data, "events", list):
@@ -203,10 +214,18 @@ def parse(data: Any, name: str = "the file") -> SavedRun:
         )
     saved = SavedRun(scenario, params, result, schedule, stepped, events)
     try:
-        saved.trace()  # every event must fold into a trace, or the file is refused here
+        trace = saved.trace()  # every event must fold into a trace, or the file is refused
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise RunFileError(
             f"{name}: the events are damaged ({type(exc).__name__}: {exc})"
+        ) from None
+    try:  # what the window will show of it must work, before anything on screen changes
+        scenario.verdict(result, trace)
+        if scenario.figures is not None:
+            scenario.figures(result)
+    except Exception as exc:
+        raise RunFileError(
+            f"{name}: its result does not fit {scenario.id} ({type(exc).__name__}: {exc})"
         ) from None
     return saved
 

@@ -36,6 +36,7 @@ from threadtruth_gui.engine.tracing import LineTracer, code_objects
 STATUSES = ("succeeded", "done", "denied", "failed", "cancelled")
 MODES = ("threads", "sequential", "asyncio", "processes")
 _POLL_S = 0.01  # how often the driver samples threads and memory while a phase runs
+_UNWIND_S = 2.0  # how long a cancelled asyncio phase may take to finish its coroutines
 
 
 @dataclass
@@ -88,6 +89,14 @@ class PhaseStats:
     base_threads: int = 0
     base_rss: int = 0
     peak_rss: int = 0
+    # processes mode: from the first worker's start of work to the last one's end, as the
+    # workers timed it (the processes' start-up excluded)
+    work_start_ns: int = 0
+    work_end_ns: int = 0
+
+    @property
+    def work_s(self) -> float:
+        return max(0, self.work_end_ns - self.work_start_ns) / 1e9
 
     @property
     def total_s(self) -> float:
@@ -313,10 +322,19 @@ class Run:
                 )
                 for spec in phase.tasks
             ]
-            for lane in lanes:
-                lane.start()
-                self._sample(stats)
-            for lane in lanes:
+            started: list[threading.Thread] = []
+            try:
+                for lane in lanes:
+                    if self.cancelled:
+                        break  # Reset while thousands start: stop starting more
+                    lane.start()
+                    started.append(lane)
+                    self._sample(stats)
+            except RuntimeError as exc:  # "can't start new thread": the system's limit
+                self.error = f"could not start thread {len(started) + 1} of {len(lanes)}: {exc}"
+                self.context.cancelled.set()
+                self._sample(stats)  # the plan's on_cancel lets the started ones go
+            for lane in started:
                 while lane.is_alive():
                     lane.join(_POLL_S)
                     self._sample(stats)
@@ -360,7 +378,7 @@ class Run:
                 done, pending = concurrent.futures.wait(pending, timeout=_POLL_S)
                 self._sample(stats)
                 for future in done:
-                    self._process_done(futures[future], future)
+                    self._process_done(futures[future], future, stats)
         finally:
             if pending := {f for f in futures if not f.done()}:
                 # a cancelled run: stop the workers now rather than wait out their work
@@ -371,13 +389,17 @@ class Run:
                 if ctx.task not in self._results:
                     self._end(ctx, "cancelled", None)
 
-    def _process_done(self, ctx: TaskContext, future: concurrent.futures.Future[Any]) -> None:
+    def _process_done(
+        self, ctx: TaskContext, future: concurrent.futures.Future[Any], stats: PhaseStats
+    ) -> None:
         try:
             t_start, t_end, returned = future.result()
-        except Exception as exc:  # the work raised, or the process died
+        except BaseException as exc:  # the work raised (even SystemExit), or the process died
             self._end(ctx, "failed", _describe(exc))
             return
         ctx.record_at(t_start, Kind.STATE, State.RUNNING)  # perf_counter is system-wide here
+        stats.work_start_ns = min(t_start, stats.work_start_ns or t_start)
+        stats.work_end_ns = max(t_end, stats.work_end_ns)
         status, extra = _status_of(returned)
         with self._lock:
             self._results[ctx.task] = {**extra, "status": status}
@@ -395,8 +417,9 @@ class Run:
                 daemon=True,
             )
             own_thread.start()
+        unwound = threading.Event()
         try:
-            self._future = asyncio.run_coroutine_threadsafe(self._async_phase(phase), loop)
+            self._future = asyncio.run_coroutine_threadsafe(self._async_phase(phase, unwound), loop)
             if self.cancelled:
                 self._future.cancel()
             while True:
@@ -406,6 +429,9 @@ class Run:
                 except concurrent.futures.TimeoutError:
                     self._sample(stats)
                 except concurrent.futures.CancelledError:
+                    # the future says cancelled at once; the coroutines are still unwinding
+                    # on their loop (and recording their ends): wait for them, a while
+                    unwound.wait(_UNWIND_S)
                     break
         finally:
             self._future = None
@@ -434,7 +460,13 @@ class Run:
         if tracer is not None:
             tracer.uninstall()
 
-    async def _async_phase(self, phase: Phase) -> None:
+    async def _async_phase(self, phase: Phase, unwound: threading.Event) -> None:
+        try:
+            await self._async_lanes(phase)
+        finally:
+            unwound.set()
+
+    async def _async_lanes(self, phase: Phase) -> None:
         async def lanes(shared: Any) -> None:
             prefix = () if phase.shared is None else (shared,)
             tasks = [asyncio.ensure_future(self._work_async(spec, prefix)) for spec in phase.tasks]

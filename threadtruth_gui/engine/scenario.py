@@ -104,14 +104,15 @@ class Scenario:
                 return p
         raise KeyError(name)
 
-    def resolve(self, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """Defaults overlaid with `given`, every value validated."""
+    def resolve(self, given: Mapping[str, Any] | None = None, check: bool = True) -> dict[str, Any]:
+        """Defaults overlaid with `given`, every value validated; with `check`, also the
+        scenario's own check of this machine (e.g. thread limits), for a run about to start."""
         given = dict(given or {})
         unknown = set(given) - {p.name for p in self.params}
         if unknown:
             raise ValueError(f"{self.id} has no parameter {sorted(unknown)[0]!r}")
         params = {p.name: p.parse(given.get(p.name, p.default)) for p in self.params}
-        if self.check is not None:
+        if check and self.check is not None:
             self.check(params)
         return params
 
@@ -175,9 +176,7 @@ class Scenario:
                 if phase.mode == "asyncio"
                 for spec in phase.tasks
             }
-            steps = [parse_step(item) for item in schedule]
-            # a coroutine's step is always "to its next await", whatever the text said
-            steps = [(t, "await" if t in coroutines else u) for t, u in steps]
+            steps = [_fit_unit(parse_step(item), coroutines) for item in schedule]
             unknown = sorted({task for task, _unit in steps} - set(names))
             if unknown:
                 raise ValueError(f"--schedule: no task {unknown[0]!r} (tasks: {', '.join(names)})")
@@ -197,3 +196,16 @@ class Scenario:
         if gate is not None:
             result.schedule = [step.to_json() for step in gate.steps]
         return result, trace, run.recorder.events()
+
+
+def _fit_unit(step: tuple[str, str], coroutines: set[str]) -> tuple[str, str]:
+    """A plain "A" is one step in the task's own unit: a line of a thread, a coroutine's
+    run to its next await. Units that do not fit the task are refused."""
+    task, unit = step
+    if task in coroutines:
+        if unit == "op":
+            raise ValueError(f"--schedule: {task} is a coroutine: it steps to its next await")
+        return task, "await"
+    if unit == "await":
+        raise ValueError(f"--schedule: {task} is a thread: it steps by line or by op")
+    return task, unit

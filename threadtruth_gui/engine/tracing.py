@@ -60,7 +60,7 @@ class LineTracer:
                         gate is not None
                         and not gate.free
                         and not ctx.is_async
-                        and gate.units.get(ctx.task) == "op"
+                        and gate.running_unit.get(ctx.task) == "op"
                     ):
                         ctx.record(Kind.OP, (frame.f_lineno, frame.f_lasti))
                         gate.before_op(ctx)

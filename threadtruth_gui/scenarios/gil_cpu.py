@@ -75,13 +75,15 @@ def _plan(params: dict[str, Any]) -> Plan:
             for i in range(n)
         ]
         phases.append(Phase(modes[key], tasks, label=labels[key]))
-    old_interval = sys.getswitchinterval()
+    saved: list[float] = []
 
     def setup() -> None:
+        saved.append(sys.getswitchinterval())  # as it is now, when this run begins
         sys.setswitchinterval(params["switch_ms"] / 1000)
 
     def cleanup() -> None:
-        sys.setswitchinterval(old_interval)
+        if saved:
+            sys.setswitchinterval(saved[0])
 
     def outcome(stats: dict[str, PhaseStats]) -> dict[str, Any]:
         times = {
@@ -101,6 +103,10 @@ def _plan(params: dict[str, Any]) -> Plan:
             "one_thread_s": _round(one),
             "threads_s": _round(times["threads"]),
             "processes_s": _round(times["processes"]),
+            # their work alone, from the first start of work to the last end (no start-up)
+            "processes_work_s": _round(stats[labels["processes"]].work_s)
+            if labels["processes"] in stats
+            else None,
             "threads_speedup": speedup("threads"),
             "processes_speedup": speedup("processes"),
         }
