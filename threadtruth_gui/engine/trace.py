@@ -102,6 +102,8 @@ def _move(counts: dict[str, int], old: str | None, new: str | None) -> None:
         counts[new] = counts.get(new, 0) + 1
 
 
+NO_GROUP = ""  # the occupancy key of the tasks that have no "mode"
+
 _END_STATE = {
     "succeeded": State.DONE,
     "done": State.DONE,
@@ -120,7 +122,7 @@ class Trace:
         self.event_count = 0
         self.phases: dict[str, tuple[int, int | None]] = {}  # label -> (start, end)
         self._holders: dict[str, str] = {}  # lock name -> task holding it, from the log
-        self.occupancy: dict[str, Occupancy] = {}  # per group (task info "mode")
+        self.occupancy: dict[str, Occupancy] = {}  # per group (task info "mode"; NO_GROUP)
 
     def advance(self, t_ns: int) -> None:
         """Move "now" forward while a run is live, so that open spans grow between events."""
@@ -193,12 +195,11 @@ class Trace:
     def _enter(self, track: TaskTrack, t_ns: int, state: str, detail: str = "") -> None:
         before = track.state
         track._enter(t_ns, state, detail)
-        group = track.info.get("mode")
-        if group is not None:
-            occupancy = self.occupancy.get(group)
-            if occupancy is None:
-                occupancy = self.occupancy[group] = Occupancy()
-            occupancy.change(t_ns, before, track.state)
+        group = track.info.get("mode", NO_GROUP)
+        occupancy = self.occupancy.get(group)
+        if occupancy is None:
+            occupancy = self.occupancy[group] = Occupancy()
+        occupancy.change(t_ns, before, track.state)
 
     def _lock(self, ev: Event) -> None:
         action, lock, holder = ev.data

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 
 from threadtruth_gui.engine.events import State
 from threadtruth_gui.engine.narrate import task_caption
-from threadtruth_gui.engine.trace import Occupancy, Span, TaskTrack, Trace
+from threadtruth_gui.engine.trace import NO_GROUP, Occupancy, Span, TaskTrack, Trace
 from threadtruth_gui.ui import theme
 
 _MIN_LIVE_S = 0.5  # while live, never show less: the first frames would rescale wildly
@@ -53,7 +53,7 @@ _CONDENSE_AT = 12  # a group with more lanes than this starts folded into one ag
 _THIN_MIN = 4.0  # px: the thinnest lane of an unfolded big group (then it scrolls)
 _AGG_MIN, _AGG_MAX = 1.1, 4.0  # aggregate row height, in normal lane heights
 _STACK_MIN_PX = 2.0  # one task in a thousand still shows in the aggregate strip
-_STRIP_STEP_PX = 3  # column width of a live strip whose every pixel differs
+_STRIP_STEP_PX = 4  # column width of a strip whose every pixel differs (1000 busy tasks)
 _FAIL_W = 3.0  # px: the mark of a failure on an aggregate row
 _FAIL_HIT_PX = 5.0  # the tooltip finds a failure mark this close to the mouse
 _PHASE_BAND = theme.BAND  # changes with the theme (one shared QColor)
@@ -204,14 +204,13 @@ class TimelineView(QWidget):
         self._summary_cache: tuple[tuple[int, int, int], list[_Summary]] | None = None
         self._label_w = (0, 0.0)  # lanes measured so far, the widest chip and caption
         self._follow = True
-        # per occupancy snapshot: the states present, in stack order (snapshots never change)
-        self._stacks: dict[int, tuple[dict[str, int], list[tuple[str, int]]]] = {}
         self._paint_s = 0.0  # how long the last paint took
         self._painted_at = 0.0
         self._lo, self._hi = self._fit_range()
         self._press_x: float | None = None
         self._press_range = (0.0, 0.0)
         self.cursor_s: float | None = None
+        self.rects_drawn = 0
         self._dragging = False
         self.setFont(self._font)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # for the Home and E keys
@@ -222,7 +221,6 @@ class TimelineView(QWidget):
         self._trace, self._colors = trace, dict(colors)
         self._crange, self._time_cache = (0, 0.0, 0.0), {}
         self._span_starts, self._heat_cache = {}, {}
-        self._stacks = {}
         self._lane_count = len(trace.tasks) if trace else 0
         self._expanded, self._scroll = {}, 0.0
         self._reset_caches()
@@ -934,6 +932,8 @@ class TimelineView(QWidget):
                     labels.append((x1 + 2, g.right + _PAD, mid, texts))
                 elif x1 - x0 >= _LABEL_MIN_PX:
                     labels.append((max(x0, left), min(x1, g.right), mid, texts))
+        # for benchmarks/timeline.py: how many rectangles this paint gave drawRects
+        self.rects_drawn = sum(map(len, fills.values())) + sum(map(len, pale.values()))
         p.save()
         p.setClipRect(QRectF(g.left, g.lanes_top, self.width(), g.counter_top - g.lanes_top))
         p.setPen(Qt.PenStyle.NoPen)
@@ -1013,7 +1013,7 @@ class TimelineView(QWidget):
         gives the stacks. The cost is spans (or columns) per task, never spans x columns.
         """
         key = g.groups[row.group].key
-        occupancy = trace.occupancy.get(key) if key is not None else None
+        occupancy = trace.occupancy.get(NO_GROUP if key is None else key)
         if occupancy is not None:
             self._occupancy_rects(g, trace, row, top, group_end, occupancy, fills, pale)
             return
@@ -1111,24 +1111,24 @@ class TimelineView(QWidget):
         # Wider columns when every pixel would differ (a thousand live tasks change
         # state all the time): half the work, and the strip looks the same on screen.
         step = _STRIP_STEP_PX if len(times) > over else 1
-        left, stacks = g.left, self._stacks
+        left, last = g.left, len(times) - 1
+        ns_per_px = 1.0 / px_per_ns
         col = max(0, math.ceil((times[0] - origin) * px_per_ns - 0.5))
+        order = [(state, adders[state]) for state in _STACK]
         while col < over:
-            i = bisect_right(times, origin + (col + 0.5 * step) / px_per_ns) - 1
-            nxt = times[i + 1] if i + 1 < len(times) else over_ns
+            i = bisect_right(times, origin + (col + 0.5 * step) * ns_per_px) - 1
+            nxt = times[i + 1] if i < last else over_ns
             stop = min(over, max(col + step, math.ceil((nxt - origin) * px_per_ns - 0.5)))
             snapshot = counts[i]
-            stack = stacks.get(id(snapshot))
-            if stack is None or stack[0] is not snapshot:
-                present = [(s, snapshot[s]) for s in _STACK if snapshot.get(s, 0) > 0]
-                stack = stacks[id(snapshot)] = (snapshot, present)
-            y = bottom
-            for state, k in stack[1]:
-                hh = min(max(k * scale, _STACK_MIN_PX), y - ceiling)
-                if hh <= 0:
-                    break
-                adders[state](QRectF(left + col, y - hh, stop - col, hh))
-                y -= hh
+            y, width, x = bottom, stop - col, left + col
+            for state, add in order:
+                k = snapshot.get(state)
+                if k:
+                    hh = min(max(k * scale, _STACK_MIN_PX), y - ceiling)
+                    if hh <= 0:
+                        break
+                    add(QRectF(x, y - hh, width, hh))
+                    y -= hh
             col = stop
 
     def _fail_marks(
