@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from _cli import cli
+from PySide6.QtCore import Qt
 
 from threadtruth_gui.engine import export
 from threadtruth_gui.engine.trace import Timeline
@@ -116,3 +117,22 @@ def test_window_exports_every_format_and_refuses_a_missing_folder(qtbot, window,
     assert export.read_events_csv((tmp_path / "out-csv.csv").read_text())
     assert not window.export_file("csv", str(tmp_path / "nope" / "x.csv"))
     assert "does not exist" in window.statusBar().currentMessage()
+
+
+def test_ab_view_has_both_traces_on_one_axis(qtbot, window) -> None:
+    window.set_params({"lock": False, "delay": 0.1})
+    qtbot.keyClick(window, Qt.Key.Key_C)
+    dialog = window.compare_dialog
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.finished_both, timeout=15_000)
+    a, b = dialog.results
+    assert a is not None and b is not None
+    assert a.params["lock"] is False and b.params["lock"] is True
+    assert a.outcome["final_balance"] == -100 and b.outcome["final_balance"] == 400
+    ta, tb = (view._trace for view in dialog.timelines)
+    assert ta is not None and tb is not None and set(ta.tasks) == set(tb.tasks) == {"A", "B"}
+    assert dialog.timelines[0].visible_range() == dialog.timelines[1].visible_range()
+    dialog.timelines[0]._move_cursor(0.05)  # the cursor is on both
+    assert dialog.timelines[1].cursor_s == 0.05
+    assert "A: balance $1,000" in dialog.status.text()
+    dialog.close()

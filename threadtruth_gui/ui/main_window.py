@@ -33,6 +33,7 @@ from threadtruth_gui.engine.trace import Timeline, Trace
 from threadtruth_gui.scenarios import all_scenarios, get
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.bridge import RunBridge
+from threadtruth_gui.ui.compare_dialog import CompareDialog
 from threadtruth_gui.ui.many_dialog import ManyRunsDialog
 from threadtruth_gui.ui.panels.account import AccountPanel
 from threadtruth_gui.ui.panels.figures import FiguresPanel
@@ -83,6 +84,7 @@ class MainWindow(QMainWindow):
         self._showing_result = False
         self._pending_note = ""
         self.many_dialog: ManyRunsDialog | None = None
+        self.compare_dialog: CompareDialog | None = None
         self.opened: runfile.SavedRun | None = None  # a run loaded from a .ttrun file
         self._replaying: runfile.SavedRun | None = None
         self._focus_task: str | None = None  # the thread the bytecode view follows
@@ -111,6 +113,10 @@ class MainWindow(QMainWindow):
         self.many_action.setShortcut(QKeySequence("M"))
         self.many_action.setToolTip("Run this scenario many times and count the outcomes")
         self.many_action.triggered.connect(self.open_many_runs)
+        self.compare_action = QAction("A/B compare  (C)", self)
+        self.compare_action.setShortcut(QKeySequence("C"))
+        self.compare_action.setToolTip("Run two variants (lock off and on, …) on one time axis")
+        self.compare_action.triggered.connect(self.open_compare)
         self.step_action = self._toggle(
             "S",
             "Be the scheduler: the next run stops every thread before each line; press a "
@@ -141,6 +147,7 @@ class MainWindow(QMainWindow):
         self.toolbar.addAction(self.bytecode_action)
         self.toolbar.addAction(self.predict_action)
         self.toolbar.addAction(self.many_action)
+        self.toolbar.addAction(self.compare_action)
         self.addToolBarBreak()
         # the scenario's own knobs on a row of their own: toggles, sliders, choices, numbers
         self.settings_bar = self._toolbar("Settings")
@@ -473,6 +480,27 @@ class MainWindow(QMainWindow):
         self.many_dialog.resize(900, 560)
         self.many_dialog.show()
         self.many_dialog.start()
+
+    @Slot()
+    def open_compare(self) -> None:
+        """C: the current scenario in two variants, one above the other, on one time axis."""
+        if self.scenario is None:
+            return
+        planned = self._plan_for_params()
+        if planned is None:
+            return
+        if self.compare_dialog is not None:
+            self.compare_dialog.close()
+            self.compare_dialog.deleteLater()
+        try:
+            self.compare_dialog = CompareDialog(self.scenario, planned[1], self)
+        except ValueError as exc:
+            self._status(f"Nothing to compare: {exc}.", 4000)
+            self.compare_dialog = None
+            return
+        self.compare_dialog.resize(1300, 820)
+        self.compare_dialog.show()
+        self.compare_dialog.start()
 
     # -- running --------------------------------------------------------------------------
     @Slot()
@@ -974,6 +1002,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.presenter.save_on_close()
+        if self.compare_dialog is not None:
+            self.compare_dialog.close()
         if self.many_dialog is not None:
             self.many_dialog.close()
         self.replayer.stop()

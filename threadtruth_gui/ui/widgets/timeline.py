@@ -176,6 +176,7 @@ class TimelineView(QWidget):
     laneClicked = Signal(str)
     # the time cursor: seconds, or None to show the end; moved by a click or the arrow keys
     cursorMoved = Signal(object)
+    rangeChanged = Signal(float, float)  # the shown time range, after a zoom or a pan
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -500,6 +501,7 @@ class TimelineView(QWidget):
         mid = (lo + hi) / 2
         self._lo, self._hi, self._follow = mid - half, mid + half, False
         self.update()
+        self.rangeChanged.emit(self._lo, self._hi)
 
     def _scroll_of(self, g: _Geo) -> float:
         return min(max(self._scroll, 0.0), g.scroll_max)

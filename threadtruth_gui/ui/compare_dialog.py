@@ -1,0 +1,170 @@
+"""A/B compare: the same scenario in two variants, one after the other, shown one above the
+other on one time axis (lock off vs on, one variant of the code vs another).
+
+Both runs are real runs, driven from a GUI timer like the window's own; the two timelines
+share their zoom, pan and time cursor, so the same moment can be read in both.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QTimer, Slot
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QDialog, QGridLayout, QLabel, QVBoxLayout, QWidget
+
+from threadtruth_gui.engine.narrate import money
+from threadtruth_gui.engine.runner import Run, RunResult
+from threadtruth_gui.engine.scenario import Param, Scenario
+from threadtruth_gui.engine.trace import Trace
+from threadtruth_gui.ui import theme
+from threadtruth_gui.ui.widgets.timeline import TimelineView
+
+_POLL_MS = 30
+_STOP_S = 1.5
+
+
+def variants(scenario: Scenario, params: dict[str, Any]) -> tuple[Param, Any, Any] | None:
+    """Which knob to compare and its two values: a toggle off vs on, or the first two
+    choices of a variant list (the current value first when it is one of them)."""
+    for param in scenario.params:
+        if param.kind == "bool":
+            return param, False, True
+    for param in scenario.params:
+        if param.kind == "choice" and len(param.choices) >= 2:
+            current = params.get(param.name, param.default)
+            other = next(c for c in param.choices if c != current)
+            return param, current, other
+    return None
+
+
+def describe(param: Param, value: Any) -> str:
+    if param.kind == "bool":
+        return f"{param.label} {'on' if value else 'off'}"
+    return f"{param.label}: {value}"
+
+
+class CompareDialog(QDialog):
+    def __init__(self, scenario: Scenario, params: dict[str, Any], parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.scenario = scenario
+        found = variants(scenario, params)
+        if found is None:
+            raise ValueError(f"{scenario.id} has no toggle or variant to compare")
+        self.param, a, b = found
+        self.params = [dict(params, **{self.param.name: a}), dict(params, **{self.param.name: b})]
+        self.setWindowTitle(f"A/B: {scenario.title}")
+        self.setFont(theme.body_font())
+        self.results: list[RunResult | None] = [None, None]
+        self.traces: list[Trace | None] = [None, None]
+        self.heads: list[QLabel] = []
+        self.timelines: list[TimelineView] = []
+        layout = QVBoxLayout(self)
+        grid = QGridLayout()
+        for i, name in enumerate("AB"):
+            head = QLabel(f"{name}: {describe(self.param, self.params[i][self.param.name])}")
+            head.setFont(theme.body_font(theme.BODY_PT + 3, bold=True))
+            head.setWordWrap(True)
+            view = TimelineView()
+            view.cursorMoved.connect(self._cursor)
+            view.rangeChanged.connect(lambda lo, hi, k=i: self._range(k, lo, hi))
+            grid.addWidget(head, 2 * i, 0)
+            grid.addWidget(view, 2 * i + 1, 0)
+            grid.setRowStretch(2 * i + 1, 1)
+            self.heads.append(head)
+            self.timelines.append(view)
+        layout.addLayout(grid, 1)
+        self.status = QLabel("Running A…")
+        self.status.setFont(theme.body_font())
+        theme.role(self.status, "muted")
+        layout.addWidget(self.status)
+        self._run: Run | None = None
+        self._index = 0
+        self._timer = QTimer(self)
+        self._timer.setInterval(_POLL_MS)
+        self._timer.timeout.connect(self._poll)
+
+    @property
+    def finished_both(self) -> bool:
+        return self.results[1] is not None
+
+    def start(self) -> None:
+        self._index = 0
+        self._start(0)
+
+    def _start(self, index: int) -> None:
+        plan = self.scenario.plan(self.scenario.resolve(self.params[index]))
+        self._colors = theme.plan_colors(plan)
+        counter = next(iter(plan.counters), None)
+        self.timelines[index].set_counter(
+            counter, (counter or "").capitalize(), self.scenario.counter_format
+        )
+        self._run = Run(plan)
+        self._run.start()
+        self.status.setText(f"Running {'AB'[index]}…  (real threads, one run after the other)")
+        self._timer.start()
+
+    @Slot()
+    def _poll(self) -> None:
+        run = self._run
+        if run is None or not run.finished:
+            return
+        self._timer.stop()
+        index = self._index
+        params = self.scenario.resolve(self.params[index])
+        result, trace = self.scenario.finish(run, params)
+        self._run = None
+        self.results[index], self.traces[index] = result, trace
+        self.timelines[index].set_trace(trace, self._colors)
+        verdict = result.verdict.headline if result.verdict else "no verdict"
+        sign = "✔" if result.verdict and result.verdict.good else "✘"
+        self.heads[index].setText(
+            f"{'AB'[index]}: {describe(self.param, self.params[index][self.param.name])}"
+            f"  —  {sign} {verdict}"
+        )
+        if index == 0:
+            self._index = 1
+            self._start(1)
+            return
+        self._same_axis()
+        self.status.setText(
+            "Both on one time axis: zoom or pan either (they move together); click a moment "
+            "to put the cursor on both."
+        )
+
+    def _same_axis(self) -> None:
+        ends = [t.seconds(t.end_ns) for t in self.traces if t is not None]
+        end = max(ends) if ends else 1.0
+        for view in self.timelines:
+            view.set_range(-end * 0.02, end * 1.05)
+
+    def _range(self, index: int, lo: float, hi: float) -> None:
+        other = self.timelines[1 - index]
+        olo, ohi = other.visible_range()
+        if abs(olo - lo) > 1e-9 or abs(ohi - hi) > 1e-9:
+            other.set_range(lo, hi)
+
+    @Slot(object)
+    def _cursor(self, t_s: float | None) -> None:
+        for view in self.timelines:
+            view.set_cursor(t_s)
+        if t_s is not None:
+            parts = []
+            for name, trace in zip("AB", self.traces, strict=True):
+                counter = next(iter(trace.counters), None) if trace else None
+                if trace is not None and counter:
+                    value = trace.counter_at(counter, trace.t0_ns + round(t_s * 1e9))
+                    if value is not None:
+                        shown = money(value) if counter == "balance" else f"{value:,.0f}"
+                        parts.append(f"{name}: {counter} {shown}")
+            self.status.setText(f"At {t_s:.3f} s   " + "   ".join(parts))
+
+    def stop(self) -> None:
+        self._timer.stop()
+        run, self._run = self._run, None
+        if run is not None:
+            run.stop(_STOP_S)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.stop()
+        super().closeEvent(event)
