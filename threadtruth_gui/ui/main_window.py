@@ -477,6 +477,7 @@ class MainWindow(QMainWindow):
             self.many_dialog.close()
             self.many_dialog.deleteLater()
         self.many_dialog = ManyRunsDialog(self.scenario, planned[1], self)
+        theme.apply(self.many_dialog)  # a window of its own: it does not inherit the palette
         self.many_dialog.resize(900, 560)
         self.many_dialog.show()
         self.many_dialog.start()
@@ -498,6 +499,7 @@ class MainWindow(QMainWindow):
             self._status(f"Nothing to compare: {exc}.", 4000)
             self.compare_dialog = None
             return
+        theme.apply(self.compare_dialog)
         self.compare_dialog.resize(1300, 820)
         self.compare_dialog.show()
         self.compare_dialog.start()

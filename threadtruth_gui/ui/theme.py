@@ -216,6 +216,8 @@ def style_sheet() -> str:
         " border-radius: 3px; }"
         f"QSlider::handle:horizontal {{ background: {TEXT.name()}; width: 18px;"
         " margin: -7px 0; border-radius: 9px; }"
+        f"QListWidget, QTableWidget {{ background: {BG.name()}; color: {TEXT.name()};"
+        f" alternate-background-color: {PANEL.name()}; }}"
         "QToolBar QToolButton { padding: 6px 14px; font-weight: bold; }"
         f"QToolBar QToolButton:checked {{ background: {GOOD_BG.name()};"
         f" border: {border}px solid {GOOD.name()}; border-radius: 6px; }}"
