@@ -259,7 +259,7 @@ def test_refresh_follows_a_live_run_until_the_user_zooms(qtbot: QtBot) -> None:
 def test_zoomed_out_view_batches_one_draw_per_state(
     qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """100k sub-pixel spans: few drawRects calls, and no more rects than pixel columns."""
+    """100k sub-pixel spans: a row of pixels zoomed out; zoomed in, one drawRects per state."""
     trace = Trace(t0_ns=0)
     states = [State.RUNNING, State.SLEEPING, State.WAITING]
     trace.feed(
@@ -279,7 +279,14 @@ def test_zoomed_out_view_batches_one_draw_per_state(
 
     monkeypatch.setattr(QPainter, "drawRects", counting)
     view.grab()
-    drawn = [*states, State.DONE]
+    # zoomed out, the lane is one row of pixels (level of detail): only its end cap is a rect
+    assert view.lanes_rastered == 1
+    assert sum(calls) <= 2
+    calls.clear()
+    view.set_range(0.5, 0.5002)  # 20 spans in view: drawn as rects, batched per state
+    view.grab()
+    assert view.lanes_rastered == 0
+    drawn = states
     patterned = [s for s in drawn if theme.STATE_STYLES[s].pattern != Qt.BrushStyle.NoBrush]
     assert len(calls) == len(drawn) + len(patterned)  # one fill per state, one pattern overlay
     assert sum(calls) <= 2 * (W + 10)  # each rect at most once as fill and once as pattern
@@ -745,3 +752,41 @@ def test_thin_lanes_scroll_and_the_tooltip_names_the_task(qtbot: QtBot) -> None:
     row = next(r for r in g.rows if r.kind == LANE and _screen_top(view, r) > g.lanes_top + 20)
     tip = tip_at_lane(row.name, 0.1)
     assert tip is not None and tip.startswith(f"{row.name} — ")
+
+
+def test_dense_lanes_are_drawn_as_pixel_rows_in_their_real_states(qtbot: QtBot) -> None:
+    """Level of detail: a lane with thousands of spans becomes one row of pixels, sampled
+    from the spans, not one rectangle per span; its states' colours are where they were."""
+    trace = Trace(0)
+    events = [Event(0, "A", Kind.START, {}), Event(0, "B", Kind.START, {})]
+    # A: running for the first half, then alternating running/waiting every 1 ms
+    for k in range(4000):
+        t = 5_000_000_000 + k * 1_000_000
+        events.append(Event(t, "A", Kind.STATE, State.WAITING if k % 2 else State.RUNNING))
+    events.append(Event(0, "A", Kind.STATE, State.RUNNING))
+    for k in range(3000):  # B: sleeping all along, in 3000 short pieces
+        events.append(Event(k * 3_000_000, "B", Kind.STATE, State.SLEEPING if k % 2 else State.GIL))
+    events.append(Event(9_000_000_000, "A", Kind.END, ("done", None)))
+    events.append(Event(9_000_000_000, "B", Kind.END, ("done", None)))
+    events.sort(key=lambda ev: ev.t_ns)
+    trace.feed(events)
+    view = TimelineView()
+    qtbot.addWidget(view)
+    view.resize(1400, 400)
+    view.set_trace(trace, {"A": theme.task_color(0), "B": theme.task_color(1)})
+    image = view.grab().toImage()
+    assert view.lanes_rastered == 2
+    assert view.rects_drawn < 20  # the two lanes' end caps, not 7000 spans
+    g = view._geo()
+    rows = {row.name: top for row, top in view._visible_rows(g)}
+    a_mid = round(rows["A"] + g.lane_h / 2)
+    early = image.pixelColor(round(view._x(2.0, g)), a_mid)
+    assert _close(early, theme.STATE_STYLES[State.RUNNING].color)  # A's first half
+    late = {
+        image.pixelColor(x, a_mid).name()
+        for x in range(round(view._x(6.0, g)), round(view._x(8.0, g)))
+    }
+    assert any(_close(QColor(c), theme.STATE_STYLES[State.WAITING].color) for c in late)
+    view.set_range(5.0, 5.01)  # zoomed in: a handful of spans, drawn as rectangles
+    view.grab()
+    assert view.lanes_rastered == 0 and view.rects_drawn > 4

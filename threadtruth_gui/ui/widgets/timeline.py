@@ -24,6 +24,7 @@ from PySide6.QtGui import (
     QCursor,
     QFont,
     QFontMetricsF,
+    QImage,
     QPainter,
     QPen,
     QPolygonF,
@@ -53,6 +54,10 @@ _CONDENSE_AT = 12  # a group with more lanes than this starts folded into one ag
 _THIN_MIN = 4.0  # px: the thinnest lane of an unfolded big group (then it scrolls)
 _AGG_MIN, _AGG_MAX = 1.1, 4.0  # aggregate row height, in normal lane heights
 _STACK_MIN_PX = 2.0  # one task in a thousand still shows in the aggregate strip
+_RASTER_PX = 30  # a lane with more than one span per this many px is drawn as pixels
+_RASTER_CELLS = 16384  # time cells of a lane's raster over the whole run
+_STATE_CODE = {state: i + 1 for i, state in enumerate(State.ALL)}
+_RASTER_FILLS = [bytes([code]) * (_RASTER_CELLS + 2) for code in range(len(State.ALL) + 1)]
 _STRIP_STEP_PX = 4  # column width of a strip whose every pixel differs (1000 busy tasks)
 _FAIL_W = 3.0  # px: the mark of a failure on an aggregate row
 _FAIL_HIT_PX = 5.0  # the tooltip finds a failure mark this close to the mouse
@@ -212,6 +217,12 @@ class TimelineView(QWidget):
         self._press_range = (0.0, 0.0)
         self.cursor_s: float | None = None
         self.rects_drawn = 0
+        self.lanes_rastered = 0
+        # per task: (spans seen, end_ns, cell_ns, codes): the lane as one byte per cell
+        self._rasters: dict[str, tuple[int, int, int, bytearray]] = {}
+        self._raster_table: list[int] | None = None  # state colours, by code
+        self._legend_used: tuple[object, set[str]] = (None, set())
+        self.spans_in_view = 0  # what drawing every visible span as a rect would have taken
         self._dragging = False
         self.setFont(self._font)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # for the Home and E keys
@@ -222,6 +233,7 @@ class TimelineView(QWidget):
         self._trace, self._colors = trace, dict(colors)
         self._crange, self._time_cache = (0, 0.0, 0.0), {}
         self._span_starts, self._heat_cache = {}, {}
+        self._rasters = {}
         self._lane_count = len(trace.tasks) if trace else 0
         self._expanded, self._scroll = {}, 0.0
         self._reset_caches()
@@ -646,8 +658,11 @@ class TimelineView(QWidget):
         if self._trace is not None and self._trace.tasks:
             full = sum(36 + self._fm.horizontalAdvance(st.label) + 24 for _, (st, _, _) in styles)
             if full - 24 > room:  # not all fit: the states this run has come first
-                used = {s.state for t in self._trace.tasks.values() for s in t.spans[-3:]}
-                styles.sort(key=lambda item: item[0] not in used)
+                key = (id(self._trace), self._trace.event_count)
+                if self._legend_used[0] != key:
+                    used = {s.state for t in self._trace.tasks.values() for s in t.spans[-3:]}
+                    self._legend_used = (key, used)
+                styles.sort(key=lambda item: item[0] not in self._legend_used[1])
         for _, (style, fill, pattern) in styles:
             text_w = self._fm.horizontalAdvance(style.label)
             if x + 36 + text_w > self.width():
@@ -872,6 +887,8 @@ class TimelineView(QWidget):
         fills: _Rects = {}
         pale: _Rects = {}  # drawn first: what is still to come
         fail_marks: list[QRectF] = []
+        rasters: list[tuple[float, float, float, float, bytes]] = []  # dense lanes, as pixels
+        spans_in_view = 0
         labels: list[tuple[float, float, float, tuple[str, ...]]] = []  # x0, x1, mid y, texts
         left, limit, end_ns = g.left, g.right + _FINAL_W + 2, trace.end_ns
         inset = 5.0 if g.text_lanes else (1.0 if g.lane_h >= 8 else 0.0)
@@ -888,6 +905,17 @@ class TimelineView(QWidget):
             mid = top + row.h / 2
             spans, starts, covered = track.spans, self._starts(row.name, track), left - 2
             i = max(0, bisect_right(starts, origin) - 1)
+            # Denser than a span per few pixels: the lane as a row of pixels, sampled from a
+            # byte per time cell, not one rectangle per span; then only its end, as a cap.
+            in_view = bisect_right(starts, hi_ns) - i
+            spans_in_view += min(in_view, int(g.right - g.left))
+            dense = in_view * _RASTER_PX > g.right - g.left
+            if dense and self._raster_lane(
+                row.name, track, trace, px_per_ns, origin, g, top, row.h, inset, rasters
+            ):
+                if spans[-1].state not in State.FINAL:
+                    continue
+                i = len(spans) - 1
             while i < len(spans) and starts[i] <= hi_ns:
                 span = spans[i]
                 i += 1
@@ -936,9 +964,12 @@ class TimelineView(QWidget):
                     labels.append((max(x0, left), min(x1, g.right), mid, texts))
         # for benchmarks/timeline.py: how many rectangles this paint gave drawRects
         self.rects_drawn = sum(map(len, fills.values())) + sum(map(len, pale.values()))
+        self.lanes_rastered = len(rasters)
+        self.spans_in_view = spans_in_view
         p.save()
         p.setClipRect(QRectF(g.left, g.lanes_top, self.width(), g.counter_top - g.lanes_top))
         p.setPen(Qt.PenStyle.NoPen)
+        self._draw_rasters(p, rasters)
         for state, rects in pale.items():
             p.setBrush(self._pale.get(state, QBrush(_pale(theme.MUTED))))
             p.drawRects(rects)
@@ -968,6 +999,92 @@ class TimelineView(QWidget):
                 p.setPen(_INK)
                 p.drawText(box, _CENTER, text)
         p.restore()
+
+    def _raster_codes(self, name: str, track: TaskTrack, trace: Trace) -> tuple[int, bytearray]:
+        """The lane as one byte per time cell (the state's index + 1; 0: nothing), for the
+        whole run at _RASTER_CELLS cells; rebuilt only when the lane has changed."""
+        end_ns = trace.end_ns
+        cached = self._rasters.get(name)
+        if cached is not None and cached[0] == len(track.spans) and cached[1] == end_ns:
+            return cached[2], cached[3]
+        t0 = trace.t0_ns
+        cell_ns = max(1, (end_ns - t0) // _RASTER_CELLS + 1)
+        n = (end_ns - t0) // cell_ns + 2
+        codes = bytearray(n)
+        fills = _RASTER_FILLS
+        for span in track.spans:
+            a = max(0, (span.start_ns - t0) // cell_ns)
+            if span.state in State.FINAL:
+                continue  # an instant: drawn as its cap by the vector path at the lane's end
+            b = min(n, ((end_ns if span.end_ns is None else span.end_ns) - t0) // cell_ns + 1)
+            if b > a:
+                codes[a:b] = fills[_STATE_CODE.get(span.state, 0)][: b - a]
+        self._rasters[name] = (len(track.spans), end_ns, cell_ns, codes)
+        return cell_ns, codes
+
+    def _raster_lane(
+        self,
+        name: str,
+        track: TaskTrack,
+        trace: Trace,
+        px_per_ns: float,
+        origin: float,
+        g: _Geo,
+        top: float,
+        h: float,
+        inset: float,
+        out: list[tuple[float, float, float, float, bytes]],
+    ) -> bool:
+        """Sample the lane's cells at one per pixel column (x, width, top, height, the row
+        of codes) for `_draw_rasters`; False when zoomed in past the cells (then the spans
+        in view are few enough to draw as rectangles)."""
+        cell_ns, codes = self._raster_codes(name, track, trace)
+        width = int(g.right - g.left)
+        cells_per_px = 1.0 / (px_per_ns * cell_ns)
+        if cells_per_px < 1.0 or width <= 0:
+            return False
+        c0 = (origin - trace.t0_ns) / cell_ns
+        stride = max(1, round(cells_per_px))
+        first = max(0, math.ceil(c0))
+        x0 = g.left + (first - c0) / cells_per_px
+        row = bytes(codes[first : first + width * stride : stride])
+        if row:
+            out.append((x0, len(row) * stride / cells_per_px, top + inset, h - 2 * inset, row))
+        return True
+
+    def _draw_rasters(
+        self, p: QPainter, rows: list[tuple[float, float, float, float, bytes]]
+    ) -> None:
+        """Every dense lane in one 8-bit image: each lane's row of codes copied into the
+        pixel rows it covers, then a single drawImage (the lanes share the time axis, so
+        they share x, width and sampling)."""
+        if not rows:
+            return
+        x0, width = rows[0][0], rows[0][1]
+        length = max(len(r[4]) for r in rows)
+        line = length + (-length) % 4  # scan lines are 32-bit aligned
+        top = math.floor(min(r[2] for r in rows))
+        bottom = math.ceil(max(r[2] + r[3] for r in rows))
+        buffer = bytearray(line * max(1, bottom - top))
+        for _x, _w, y, h, codes in rows:
+            for py in range(round(y) - top, max(round(y) + 1, round(y + h)) - top):
+                at = py * line
+                buffer[at : at + len(codes)] = codes
+        image = QImage(bytes(buffer), length, bottom - top, line, QImage.Format.Format_Indexed8)
+        if self._raster_table is None:
+            self._raster_table = self._raster_colors()
+        image.setColorTable(self._raster_table)
+        scale = width / max(len(rows[0][4]), 1)
+        # converted first: drawing an 8-bit image scaled converts it per pixel, measured at
+        # twice the time of one conversion and a draw of the converted image
+        argb = image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+        p.drawImage(QRectF(x0, top, length * scale, bottom - top), argb)
+
+    def _raster_colors(self) -> list[int]:
+        table = [0] * 256  # 0: transparent
+        for state, code in _STATE_CODE.items():
+            table[code] = self._style(state)[1].color().rgba()
+        return table
 
     def _heat(
         self,
