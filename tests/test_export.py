@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from _cli import cli
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from threadtruth_gui.engine import export
 from threadtruth_gui.engine.trace import Timeline
@@ -136,3 +136,36 @@ def test_ab_view_has_both_traces_on_one_axis(qtbot, window) -> None:
     assert dialog.timelines[1].cursor_s == 0.05
     assert "A: balance $1,000" in dialog.status.text()
     dialog.close()
+
+
+def test_ab_compares_threads_with_asyncio_for_downloads(qtbot, window) -> None:
+    window.select("downloads-threads")
+    window.set_params({"n": 4, "size": 16, "latency": 0.05})
+    window.open_compare()
+    dialog = window.compare_dialog
+    assert dialog is not None
+    assert [side[0].id for side in dialog.sides] == ["downloads-threads", "downloads-asyncio"]
+    qtbot.waitUntil(lambda: dialog.finished_both, timeout=30_000)
+    modes = [{t["mode"] for t in r.tasks} for r in dialog.results if r is not None]
+    assert modes == [{"threads"}, {"asyncio"}]
+    assert all(len(view._trace.tasks) == 4 for view in dialog.timelines)
+    dialog.close()
+
+
+def test_dragging_the_time_cursor_moves_it(qtbot, window) -> None:
+    window.set_params({"lock": False, "delay": 0.2})
+    with qtbot.waitSignal(window.bridge.finished, timeout=10_000):
+        window.start_run()
+    view = window.timeline
+    window.set_cursor(0.05)
+    g = view._geo()
+    y = round(g.axis_top - 5)
+    start = QPoint(round(view._x(0.05, g)), y)
+    end = QPoint(round(view._x(0.15, g)), y)
+    before = view.visible_range()
+    qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=start)
+    for step in range(1, 6):
+        qtbot.mouseMove(view, start + (end - start) * step / 5)
+    qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=end)
+    assert view.cursor_s == pytest.approx(0.15, abs=0.01)
+    assert view.visible_range() == before  # the view did not pan

@@ -97,6 +97,7 @@ class Scenario:
     # "figures" panel: the measured results as (label, value text) for the big read-out
     figures: Callable[[RunResult], list[tuple[str, str]]] | None = None
     counter_format: Callable[[float], str] = money  # the counter track's values
+    compare_with: str = ""  # A/B compare against this scenario when there is no toggle
 
     def param(self, name: str) -> Param:
         for p in self.params:

@@ -27,6 +27,7 @@ SCENARIO = Scenario(
     verdict=_downloads.verdict,
     params=_downloads.PARAMS,
     order=30,
+    compare_with="downloads-threads",
     check=_downloads.check_params,
     panel="transfers",
 )

@@ -29,6 +29,7 @@ SCENARIO = Scenario(
     verdict=_downloads.verdict,
     params=_downloads.PARAMS,
     order=31,
+    compare_with="downloads-asyncio",
     check=_downloads.check_params,
     panel="transfers",
 )

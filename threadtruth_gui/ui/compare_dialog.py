@@ -24,17 +24,32 @@ _POLL_MS = 30
 _STOP_S = 1.5
 
 
-def variants(scenario: Scenario, params: dict[str, Any]) -> tuple[Param, Any, Any] | None:
-    """Which knob to compare and its two values: a toggle off vs on, or the first two
-    choices of a variant list (the current value first when it is one of them)."""
+Side = tuple[Scenario, dict[str, Any], str]  # what runs, with what, and its label
+
+
+def sides(scenario: Scenario, params: dict[str, Any]) -> list[Side] | None:
+    """The two variants: a toggle off vs on, the current variant of the code vs the next,
+    or (downloads) this scenario vs its sibling (threads vs asyncio) with the same files."""
     for param in scenario.params:
         if param.kind == "bool":
-            return param, False, True
+            return [
+                (scenario, dict(params, **{param.name: value}), describe(param, value))
+                for value in (False, True)
+            ]
     for param in scenario.params:
         if param.kind == "choice" and len(param.choices) >= 2:
             current = params.get(param.name, param.default)
             other = next(c for c in param.choices if c != current)
-            return param, current, other
+            return [
+                (scenario, dict(params, **{param.name: value}), describe(param, value))
+                for value in (current, other)
+            ]
+    if scenario.compare_with:
+        from threadtruth_gui.scenarios import get
+
+        sibling = get(scenario.compare_with)
+        shared = {p.name: params[p.name] for p in sibling.params if p.name in params}
+        return [(scenario, dict(params), scenario.title), (sibling, shared, sibling.title)]
     return None
 
 
@@ -47,22 +62,21 @@ def describe(param: Param, value: Any) -> str:
 class CompareDialog(QDialog):
     def __init__(self, scenario: Scenario, params: dict[str, Any], parent: QWidget | None) -> None:
         super().__init__(parent)
-        self.scenario = scenario
-        found = variants(scenario, params)
+        found = sides(scenario, params)
         if found is None:
-            raise ValueError(f"{scenario.id} has no toggle or variant to compare")
-        self.param, a, b = found
-        self.params = [dict(params, **{self.param.name: a}), dict(params, **{self.param.name: b})]
+            raise ValueError(f"{scenario.id} has no toggle, variant or sibling to compare")
+        self.sides = found
         self.setWindowTitle(f"A/B: {scenario.title}")
         self.setFont(theme.body_font())
         self.results: list[RunResult | None] = [None, None]
         self.traces: list[Trace | None] = [None, None]
         self.heads: list[QLabel] = []
         self.timelines: list[TimelineView] = []
+        self._colors: dict[str, Any] = {}
         layout = QVBoxLayout(self)
         grid = QGridLayout()
         for i, name in enumerate("AB"):
-            head = QLabel(f"{name}: {describe(self.param, self.params[i][self.param.name])}")
+            head = QLabel(f"{name}: {self.sides[i][2]}")
             head.setFont(theme.body_font(theme.BODY_PT + 3, bold=True))
             head.setWordWrap(True)
             view = TimelineView()
@@ -93,11 +107,12 @@ class CompareDialog(QDialog):
         self._start(0)
 
     def _start(self, index: int) -> None:
-        plan = self.scenario.plan(self.scenario.resolve(self.params[index]))
+        scenario, params, _label = self.sides[index]
+        plan = scenario.plan(scenario.resolve(params))
         self._colors = theme.plan_colors(plan)
         counter = next(iter(plan.counters), None)
         self.timelines[index].set_counter(
-            counter, (counter or "").capitalize(), self.scenario.counter_format
+            counter, (counter or "").capitalize(), scenario.counter_format
         )
         self._run = Run(plan)
         self._run.start()
@@ -111,17 +126,14 @@ class CompareDialog(QDialog):
             return
         self._timer.stop()
         index = self._index
-        params = self.scenario.resolve(self.params[index])
-        result, trace = self.scenario.finish(run, params)
+        scenario, params, label = self.sides[index]
+        result, trace = scenario.finish(run, scenario.resolve(params))
         self._run = None
         self.results[index], self.traces[index] = result, trace
         self.timelines[index].set_trace(trace, self._colors)
         verdict = result.verdict.headline if result.verdict else "no verdict"
         sign = "✔" if result.verdict and result.verdict.good else "✘"
-        self.heads[index].setText(
-            f"{'AB'[index]}: {describe(self.param, self.params[index][self.param.name])}"
-            f"  —  {sign} {verdict}"
-        )
+        self.heads[index].setText(f"{'AB'[index]}: {label}  —  {sign} {verdict}")
         if index == 0:
             self._index = 1
             self._start(1)

@@ -54,6 +54,7 @@ _CONDENSE_AT = 12  # a group with more lanes than this starts folded into one ag
 _THIN_MIN = 4.0  # px: the thinnest lane of an unfolded big group (then it scrolls)
 _AGG_MIN, _AGG_MAX = 1.1, 4.0  # aggregate row height, in normal lane heights
 _STACK_MIN_PX = 2.0  # one task in a thousand still shows in the aggregate strip
+_CURSOR_GRAB_PX = 8  # a press this close to the time cursor drags it
 _RASTER_PX = 30  # a lane with more than one span per this many px is drawn as pixels
 _RASTER_CELLS = 16384  # time cells of a lane's raster over the whole run
 _STATE_CODE = {state: i + 1 for i, state in enumerate(State.ALL)}
@@ -216,6 +217,7 @@ class TimelineView(QWidget):
         self._press_x: float | None = None
         self._press_range = (0.0, 0.0)
         self.cursor_s: float | None = None
+        self._drag_cursor = False
         self.rects_drawn = 0
         self.lanes_rastered = 0
         # per task: (spans seen, end_ns, cell_ns, codes): the lane as one byte per cell
@@ -1399,6 +1401,12 @@ class TimelineView(QWidget):
             return
         self._press_x, self._dragging = event.position().x(), False
         self._press_range = (self._lo, self._hi)
+        g = self._geo()
+        # pressed on the time cursor: a drag moves the cursor, not the view
+        self._drag_cursor = (
+            self.cursor_s is not None
+            and abs(self._x(self.cursor_s, g) - self._press_x) <= _CURSOR_GRAB_PX
+        )
 
     def mouseMoveEvent(self, event: QtGui.QMouseEvent) -> None:
         if self._press_x is None or not event.buttons() & Qt.MouseButton.LeftButton:
@@ -1407,8 +1415,12 @@ class TimelineView(QWidget):
         if not self._dragging and abs(dx) < QApplication.startDragDistance():
             return  # a click with a shaky hand is still a click
         self._dragging = True
-        self.setCursor(Qt.CursorShape.ClosedHandCursor)
         g = self._geo()
+        if self._drag_cursor:
+            self.setCursor(Qt.CursorShape.SizeHorCursor)
+            self._move_cursor(self._t(event.position().x(), g))
+            return
+        self.setCursor(Qt.CursorShape.ClosedHandCursor)
         lo, hi = self._press_range
         dt = dx * (hi - lo) / (g.right - g.left)
         self._set_range(lo - dt, hi - dt)
