@@ -167,7 +167,32 @@ class Deadlocked(TaskFailed):
     """Raised in a thread whose lock wait was part of a deadlock the run has broken."""
 
 
-class ObservedLock:
+class _Observed:
+    """What both observed locks share: a name, the holder, and recorded acquire/release."""
+
+    _lock: threading.Lock | asyncio.Lock
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.holder: str | None = None
+
+    def _took(self, ctx: TaskContext | None) -> None:
+        self.holder = ctx.task if ctx else None
+        if ctx is not None:
+            ctx.record(Kind.LOCK, ("acquired", self.name, ctx.task))
+
+    def release(self) -> None:
+        ctx = _current.get()
+        self.holder = None
+        if ctx is not None:
+            ctx.record(Kind.LOCK, ("released", self.name, ctx.task))
+        self._lock.release()
+
+    def locked(self) -> bool:
+        return self._lock.locked()
+
+
+class ObservedLock(_Observed):
     """A real `threading.Lock` whose waits, acquisitions and releases are recorded.
 
     Mutual exclusion is the wrapped lock's own; this class only watches it. A blocked
@@ -177,10 +202,11 @@ class ObservedLock:
 
     _SLICE_S = 0.05
 
+    _lock: threading.Lock
+
     def __init__(self, name: str) -> None:
-        self.name = name
+        super().__init__(name)
         self._lock = threading.Lock()
-        self.holder: str | None = None
         # task -> (since, timed): who waits for this lock, since when (perf_counter_ns),
         # and whether with a timeout (a wait with a timeout cannot deadlock)
         self.waiting: dict[str, tuple[int, bool]] = {}
@@ -240,21 +266,6 @@ class ObservedLock:
             if task in self.waiting:
                 self._broken[task] = why
 
-    def _took(self, ctx: TaskContext | None) -> None:
-        self.holder = ctx.task if ctx else None
-        if ctx is not None:
-            ctx.record(Kind.LOCK, ("acquired", self.name, ctx.task))
-
-    def release(self) -> None:
-        ctx = _current.get()
-        self.holder = None
-        if ctx is not None:
-            ctx.record(Kind.LOCK, ("released", self.name, ctx.task))
-        self._lock.release()
-
-    def locked(self) -> bool:
-        return self._lock.locked()
-
     def __enter__(self) -> bool:
         return self.acquire()
 
@@ -267,17 +278,18 @@ class ObservedLock:
         self.release()
 
 
-class ObservedAsyncLock:
+class ObservedAsyncLock(_Observed):
     """A real `asyncio.Lock` whose waits, acquisitions and releases are recorded.
 
     A coroutine waiting for it tells the step gate it is blocked, as a thread waiting for
     an ObservedLock does, so a step given to it moves the schedule on.
     """
 
+    _lock: asyncio.Lock
+
     def __init__(self, name: str) -> None:
-        self.name = name
+        super().__init__(name)
         self._lock = asyncio.Lock()  # binds to the loop that first waits for it
-        self.holder: str | None = None
 
     async def acquire(self) -> bool:
         ctx = _current.get()
@@ -299,21 +311,6 @@ class ObservedAsyncLock:
         self._took(ctx)
         ctx.record(Kind.STATE, State.RUNNING)
         return True
-
-    def _took(self, ctx: TaskContext | None) -> None:
-        self.holder = ctx.task if ctx else None
-        if ctx is not None:
-            ctx.record(Kind.LOCK, ("acquired", self.name, ctx.task))
-
-    def release(self) -> None:
-        ctx = _current.get()
-        self.holder = None
-        if ctx is not None:
-            ctx.record(Kind.LOCK, ("released", self.name, ctx.task))
-        self._lock.release()
-
-    def locked(self) -> bool:
-        return self._lock.locked()
 
     async def __aenter__(self) -> bool:
         return await self.acquire()

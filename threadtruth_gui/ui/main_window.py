@@ -872,18 +872,27 @@ class MainWindow(QMainWindow):
             return runfile.parse(runfile.to_json(result, events, run.recorder.t0_ns, stepped))
         return self.opened
 
-    def save_run(self, path: str | None = None) -> bool:
-        """File ▸ Save run: write the run on screen to a .ttrun file."""
+    def _run_on_screen(self, running: str, nothing: str) -> runfile.SavedRun | None:
+        """The finished or opened run on screen, or None after saying why not."""
         if self.bridge.running:
-            self._status("The run is still going: save it when it has finished.", 4000)
-            return False
+            self._status(running, 4000)
+            return None
         try:
             saved = self._current_saved()
         except runfile.RunFileError as exc:
             self.show_error(str(exc))
-            return False
+            return None
         if saved is None:
-            self._status("Nothing to save yet: run the scenario first (Space).", 4000)
+            self._status(nothing, 4000)
+        return saved
+
+    def save_run(self, path: str | None = None) -> bool:
+        """File ▸ Save run: write the run on screen to a .ttrun file."""
+        saved = self._run_on_screen(
+            "The run is still going: save it when it has finished.",
+            "Nothing to save yet: run the scenario first (Space).",
+        )
+        if saved is None:
             return False
         if path is None:
             suggested = f"{saved.scenario.id}.ttrun"
@@ -946,16 +955,11 @@ class MainWindow(QMainWindow):
 
     def replay_run(self) -> bool:
         """File ▸ Replay run: re-run the run on screen, giving its recorded steps in order."""
-        if self.bridge.running:
-            self._status("A run is going: Reset (R) first.", 4000)
-            return False
-        try:
-            saved = self._current_saved()
-        except runfile.RunFileError as exc:
-            self.show_error(str(exc))
-            return False
+        saved = self._run_on_screen(
+            "A run is going: Reset (R) first.",
+            "Nothing to replay: run the scenario or open a saved run first.",
+        )
         if saved is None:
-            self._status("Nothing to replay: run the scenario or open a saved run first.", 4000)
             return False
         why = runfile.replayable(saved.scenario.plan(saved.params), saved.stepped)
         if why is not None:
