@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from time import perf_counter
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import QPoint, QSettings, Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence, QPainter
@@ -33,8 +33,6 @@ from threadtruth_gui.engine.trace import Timeline, Trace
 from threadtruth_gui.scenarios import all_scenarios, get
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.bridge import RunBridge
-from threadtruth_gui.ui.compare_dialog import CompareDialog
-from threadtruth_gui.ui.many_dialog import ManyRunsDialog
 from threadtruth_gui.ui.panels.account import AccountPanel
 from threadtruth_gui.ui.panels.figures import FiguresPanel
 from threadtruth_gui.ui.panels.transfers import TransfersPanel
@@ -51,6 +49,10 @@ from threadtruth_gui.ui.widgets.scenario_list import ScenarioList
 from threadtruth_gui.ui.widgets.task_card import TaskCard
 from threadtruth_gui.ui.widgets.timeline import TimelineView
 from threadtruth_gui.ui.widgets.verdict import VerdictBanner
+
+if TYPE_CHECKING:  # imported when first opened: less to load at startup
+    from threadtruth_gui.ui.compare_dialog import CompareDialog
+    from threadtruth_gui.ui.many_dialog import ManyRunsDialog
 
 _MAX_CODE_MARKERS = 64  # beyond this many live tasks the code pane shows none (unreadable)
 
@@ -476,6 +478,8 @@ class MainWindow(QMainWindow):
         if self.many_dialog is not None:
             self.many_dialog.close()
             self.many_dialog.deleteLater()
+        from threadtruth_gui.ui.many_dialog import ManyRunsDialog
+
         self.many_dialog = ManyRunsDialog(self.scenario, planned[1], self)
         theme.apply(self.many_dialog)  # a window of its own: it does not inherit the palette
         self.many_dialog.resize(900, 560)
@@ -493,6 +497,8 @@ class MainWindow(QMainWindow):
         if self.compare_dialog is not None:
             self.compare_dialog.close()
             self.compare_dialog.deleteLater()
+        from threadtruth_gui.ui.compare_dialog import CompareDialog
+
         try:
             self.compare_dialog = CompareDialog(self.scenario, planned[1], self)
         except ValueError as exc:
