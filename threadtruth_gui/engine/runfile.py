@@ -18,7 +18,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +47,15 @@ class SavedRun:
     schedule: list[tuple[str, str]]  # (task, unit) in the order they ran
     stepped: bool  # the schedule is exact (a gate was on), not read from a free run
     events: list[Event]
+    _trace: Trace | None = field(default=None, repr=False, compare=False)
 
     def trace(self) -> Trace:
-        trace = Trace(0)
-        trace.feed(self.events)
-        return trace
+        """The events folded once (the window asks again at every cursor move)."""
+        if self._trace is None:
+            trace = Trace(0)
+            trace.feed(self.events)
+            self._trace = trace
+        return self._trace
 
 
 def schedule_of(events: Iterable[Event], gated: bool) -> list[tuple[str, str]]:

@@ -481,10 +481,7 @@ class MainWindow(QMainWindow):
         from threadtruth_gui.ui.many_dialog import ManyRunsDialog
 
         self.many_dialog = ManyRunsDialog(self.scenario, planned[1], self)
-        theme.apply(self.many_dialog)  # a window of its own: it does not inherit the palette
-        self.many_dialog.resize(900, 560)
-        self.many_dialog.show()
-        self.many_dialog.start()
+        self._open_dialog(self.many_dialog, 900, 560)
 
     @Slot()
     def open_compare(self) -> None:
@@ -505,10 +502,13 @@ class MainWindow(QMainWindow):
             self._status(f"Nothing to compare: {exc}.", 4000)
             self.compare_dialog = None
             return
-        theme.apply(self.compare_dialog)
-        self.compare_dialog.resize(1300, 820)
-        self.compare_dialog.show()
-        self.compare_dialog.start()
+        self._open_dialog(self.compare_dialog, 1300, 820)
+
+    def _open_dialog(self, dialog: ManyRunsDialog | CompareDialog, w: int, h: int) -> None:
+        theme.apply(dialog)  # a window of its own: it does not inherit the palette
+        dialog.resize(w, h)
+        dialog.show()
+        dialog.start()
 
     # -- running --------------------------------------------------------------------------
     @Slot()
