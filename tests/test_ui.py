@@ -141,7 +141,17 @@ def test_close_mid_run_leaves_no_thread(qtbot) -> None:
 def test_app_process_closed_mid_run_exits_0_quickly() -> None:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     with subprocess.Popen(
-        [sys.executable, "-m", "threadtruth_gui", "gui", "bank-race", "--run", "--delay", "2"],
+        [
+            sys.executable,
+            "-m",
+            "threadtruth_gui",
+            "gui",
+            "bank-race",
+            "--run",
+            "--exit-when-done",  # prints "running" once the run started
+            "--delay",
+            "2",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -175,17 +185,17 @@ def test_window_fits_1280x720(qtbot) -> None:
         assert (win.width(), win.height()) == (1280, 720), scenario
 
 
-def test_settings_survive_switching_scenarios_and_keep_their_exact_value(
-    qtbot, window: MainWindow
-) -> None:
-    window.set_params({"lock": True, "delay": 0.05})
+def test_switching_scenario_restores_its_demo_defaults(qtbot, window: MainWindow) -> None:
+    window.set_params({"lock": True, "delay": 0.0})
     window.select("bank-deposit")
-    assert window.params() == {"lock": True, "delay": 0.05}
+    # a delay of 0 set for bank-race must not make bank-deposit's race look "correct"
+    assert window.params() == {"lock": False, "delay": 1.0}
     window.select("bank-race")
-    assert window.params() == {"lock": True, "delay": 0.05}
+    assert window.params() == {"lock": False, "delay": 1.0}
     # the controls of the scenario left behind are gone, not hidden
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert len([a for a in window.findChildren(QAction) if a.shortcut().toString() == "L"]) == 1
+    assert len([a for a in window.actions() if a.shortcut().toString() == "L"]) == 1
 
 
 def test_a_failing_verdict_is_shown_and_the_window_recovers(qtbot, window: MainWindow) -> None:

@@ -196,6 +196,7 @@ def test_closing_mid_download_exits_0_within_2_s_and_leaves_nothing(tmp_path: Pa
     with _app(
         "downloads-threads",
         "--run",
+        "--exit-when-done",  # prints "running" once the run started
         "--n",
         "20",
         "--size",

@@ -94,7 +94,8 @@ def _build_parser() -> _Parser:
     gui.add_argument(
         "--exit-when-done",
         action="store_true",
-        help="with --run: print the verdict and close the window when the run ends",
+        help="for scripts: print 'running' when the tasks start and the verdict when the "
+        "first run ends (started by --run, Space or PageDown), then close the window",
     )
     return parser
 
@@ -365,10 +366,18 @@ def _cmd_gui(args: argparse.Namespace) -> int:
     return run_app(scenario_id, params, autorun=autorun, exit_when_done=args.exit_when_done)
 
 
+def _with_default_command(parser: _Parser, argv: list[str]) -> argparse.Namespace:
+    """No command (bare `threadtruth`, `python -m threadtruth_gui`, or only options such as
+    `threadtruth --run`) means `gui`, parsed by `gui`'s parser so every option has its default."""
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+        argv = ["gui", *argv]
+    return parser.parse_args(argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = _build_parser().parse_args(argv)
+        args = _with_default_command(_build_parser(), argv)
         if args.command == "list":
             return _cmd_list()
         if args.command == "run":

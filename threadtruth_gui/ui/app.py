@@ -61,9 +61,10 @@ def run_app(
 ) -> int:
     """Open the window (on `scenario_id` with `params`) and run the event loop until it closes.
 
-    With `autorun` the run starts at once and "running" is printed, so scripts and tests
-    know when the tasks are live; with `exit_when_done` the verdict is printed and the
-    window closes when the run ends (exit status 1 if the run failed to complete).
+    With `autorun` the run starts at once. With `exit_when_done` (for scripts and tests)
+    "running" is printed when the tasks are live, and the verdict when the first run ends,
+    however it was started (autorun, Space, PageDown); then the window closes, with exit
+    status 1 if that run failed to complete. Without it nothing is printed to stdout.
     """
     app = application()
     window = MainWindow(QSettings("threadtruth", "threadtruth"))
@@ -71,12 +72,13 @@ def run_app(
     if scenario_id:
         window.select(scenario_id)
         window.set_params(params or {})
-    window.show()
+    screen = window.screen().availableGeometry()
+    if window.width() >= screen.width() or window.height() >= screen.height():
+        window.showMaximized()  # a projector's screen: all of it, frame included
+    else:
+        window.show()
     status = 0
-    if autorun:
-        window.bridge.started.connect(lambda: print("running", flush=True))
-        QTimer.singleShot(0, window.start_run)
-    if autorun and exit_when_done:
+    if exit_when_done:
 
         def done(result: RunResult) -> None:
             verdict = result.verdict.headline if result.verdict else "finished"
@@ -88,8 +90,11 @@ def run_app(
             status = 1
             QTimer.singleShot(0, window.close)
 
+        window.bridge.started.connect(lambda: print("running", flush=True))
         window.bridge.finished.connect(done)
         window.bridge.failed.connect(failed)
+    if autorun:
+        QTimer.singleShot(0, window.start_run)
 
     # Ctrl+C in the terminal closes the window like the close button does; the timer
     # gives the interpreter a chance to run the Python signal handler.

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from time import perf_counter
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import QPoint, QSettings, Qt, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence, QPainter
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QColor,
+    QGuiApplication,
+    QKeySequence,
+    QPainter,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -54,6 +62,7 @@ if TYPE_CHECKING:  # imported when first opened: less to load at startup
     from threadtruth_gui.ui.compare_dialog import CompareDialog
     from threadtruth_gui.ui.many_dialog import ManyRunsDialog
 
+PREFERRED_SIZE = (1600, 1000)
 _MAX_CODE_MARKERS = 64  # beyond this many live tasks the code pane shows none (unreadable)
 
 
@@ -75,7 +84,7 @@ class MainWindow(QMainWindow):
         theme.apply(self)  # the palette and the role style sheet of the current theme
         self.setWindowTitle("threadtruth — the truth about threads")
         self.setFont(theme.body_font())
-        self.resize(1600, 1000)
+        self.resize(*self.first_size())
         self.bridge = RunBridge(self)
         self.bridge.started.connect(self._on_started)
         self.bridge.updated.connect(self._on_updated)
@@ -105,20 +114,14 @@ class MainWindow(QMainWindow):
     # -- layout ---------------------------------------------------------------------------
     def _build(self) -> None:
         self.toolbar = self._toolbar("Controls")
-        self.run_action = QAction("▶ Run  (Space)", self)
-        self.run_action.setShortcut(QKeySequence(Qt.Key.Key_Space))
-        self.run_action.triggered.connect(self.start_run)
-        self.reset_action = QAction("⟲ Reset  (R)", self)
-        self.reset_action.setShortcut(QKeySequence("R"))
-        self.reset_action.triggered.connect(self.reset_run)
-        self.many_action = QAction("∑ Many runs…  (M)", self)
-        self.many_action.setShortcut(QKeySequence("M"))
+        # Every key is the window's (an action added to the window), so it works with the
+        # toolbar or menu bar hidden (lecture preset), in full screen, and whatever has focus.
+        self.run_action = self._key("▶ Run  (Space)", "Space", self.start_run)
+        self.reset_action = self._key("⟲ Reset  (R)", "R", self.reset_run)
+        self.many_action = self._key("∑ Many runs  (M)", "M", self.open_many_runs)
         self.many_action.setToolTip("Run this scenario many times and count the outcomes")
-        self.many_action.triggered.connect(self.open_many_runs)
-        self.compare_action = QAction("A/B compare  (C)", self)
-        self.compare_action.setShortcut(QKeySequence("C"))
+        self.compare_action = self._key("A/B  (C)", "C", self.open_compare)
         self.compare_action.setToolTip("Run two variants (lock off and on, …) on one time axis")
-        self.compare_action.triggered.connect(self.open_compare)
         self.step_action = self._toggle(
             "S",
             "Be the scheduler: the next run stops every thread before each line; press a "
@@ -133,29 +136,37 @@ class MainWindow(QMainWindow):
             "P", "Before each run, ask the class to predict the outcome"
         )
         self._relabel_step()
-        cancel = QAction("Cancel the question", self)
-        cancel.setShortcut(QKeySequence(Qt.Key.Key_Escape))
-        cancel.triggered.connect(self._cancel_prediction)
-        self.addAction(cancel)
+        self._key("Cancel the question, or the time cursor back to the end", "Esc", self.escape)
+        self._key("Fold or unfold the download groups", "E", self._fold_key)
+        self._key("Fit the whole run on the timeline", "Home", self._fit_timeline)
+        for text, key, direction, big in (
+            ("Time cursor back", "Left", -1, False),
+            ("Time cursor forward", "Right", +1, False),
+            ("Time cursor back a big step", "Shift+Left", -1, True),
+            ("Time cursor forward a big step", "Shift+Right", +1, True),
+        ):
+            self._key(text, key, partial(self._step_cursor, direction, big))
+        self._key("Settings back to this scenario's defaults", "Shift+R", self.restore_defaults)
         self._build_menu()
         for number in range(1, 10):  # 1..9 step the first nine tasks
-            action = QAction(f"Step task {number}", self)
-            action.setShortcut(QKeySequence(str(number)))
-            action.triggered.connect(lambda _=False, n=number: self.step_number(n))
-            self.addAction(action)
-        self.toolbar.addAction(self.run_action)
-        self.toolbar.addAction(self.reset_action)
-        self.toolbar.addAction(self.step_action)
-        self.toolbar.addAction(self.bytecode_action)
-        self.toolbar.addAction(self.predict_action)
-        self.toolbar.addAction(self.many_action)
-        self.toolbar.addAction(self.compare_action)
+            self._key(f"Step task {number}", str(number), partial(self.step_number, number))
+        for action in (
+            self.run_action,
+            self.reset_action,
+            self.step_action,
+            self.bytecode_action,
+            self.predict_action,
+            self.many_action,
+            self.compare_action,
+        ):
+            self.toolbar.addAction(action)
+            self.run_menu.addAction(action)
         self.addToolBarBreak()
         # the scenario's own knobs on a row of their own: toggles, sliders, choices, numbers
         self.settings_bar = self._toolbar("Settings")
         self.addToolBarBreak()
         self.text_bar = self._toolbar("Sources")
-        self.param_bar = ParamBar(self.settings_bar, self.settings_bar, self.text_bar)
+        self.param_bar = ParamBar(self.settings_bar, self.settings_bar, self.text_bar, self)
         self.param_bar.changed.connect(self.on_param_changed)
 
         self.scenario_list = ScenarioList(all_scenarios())
@@ -237,10 +248,7 @@ class MainWindow(QMainWindow):
         timeline_layout.setSpacing(0)
         timeline_layout.addWidget(self.playback)
         timeline_layout.addWidget(self.timeline, 1)
-        play = QAction("Play back", self)
-        play.setShortcut(QKeySequence("K"))
-        play.triggered.connect(self.toggle_playback)
-        self.addAction(play)
+        self._key("Play back", "K", self.toggle_playback)
 
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.scenario_list)
@@ -257,12 +265,31 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(main)
         self.statusBar().setFont(theme.body_font(theme.BODY_PT - 1))
 
+    @staticmethod
+    def first_size() -> tuple[int, int]:
+        """1600×1000, or the screen's available size where that is smaller (a projector's
+        1280×720): the window must open with its timeline on the screen."""
+        screen = QGuiApplication.primaryScreen()
+        if screen is None:
+            return PREFERRED_SIZE
+        room = screen.availableGeometry()
+        return min(PREFERRED_SIZE[0], room.width()), min(PREFERRED_SIZE[1], room.height())
+
+    def _key(self, text: str, key: str, slot: Callable[[], object]) -> QAction:
+        """A window-wide key: an action added to the window itself."""
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(key))
+        action.triggered.connect(lambda _=False: slot())
+        self.addAction(action)
+        return action
+
     def _toggle(self, key: str, tip: str) -> QAction:
         action = QAction(self)
         action.setCheckable(True)
         action.setShortcut(QKeySequence(key))
         action.setToolTip(tip)
         action.toggled.connect(self._relabel_step)
+        self.addAction(action)
         return action
 
     def _build_menu(self) -> None:
@@ -297,6 +324,8 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, f=slot: f())
             menu.addAction(action)
             self.addAction(action)  # the shortcut works with the menu bar hidden too
+        self.run_menu = self.menuBar().addMenu("&Run")
+        self.run_menu.setFont(theme.body_font())
         self.menuBar().setFont(theme.body_font())
 
     def _toolbar(self, name: str) -> QToolBar:
@@ -480,7 +509,13 @@ class MainWindow(QMainWindow):
             self.many_dialog.deleteLater()
         from threadtruth_gui.ui.many_dialog import ManyRunsDialog
 
-        self.many_dialog = ManyRunsDialog(self.scenario, planned[1], self)
+        params = dict(planned[1])
+        delay = next((p for p in self.scenario.params if p.name == "delay"), None)
+        if delay is not None and params.get("delay") == delay.default:
+            # hundreds of runs at the 1 s demo delay would take minutes; at 0 the race is
+            # still there (the lecturer's own delay, once changed, is used as set)
+            params["delay"] = 0.0
+        self.many_dialog = ManyRunsDialog(self.scenario, params, self)
         self._open_dialog(self.many_dialog, 900, 560)
 
     @Slot()
@@ -546,8 +581,32 @@ class MainWindow(QMainWindow):
         self.bridge.start(self.scenario, planned[1], planned[0], stepping=stepping)
 
     @Slot()
-    def _cancel_prediction(self) -> None:
-        self.prediction.cancel()
+    def escape(self) -> None:
+        """Esc: cancel the prediction question; else the time cursor back to the end."""
+        if self.prediction.isVisible():
+            self.prediction.cancel()
+        elif not self.timeline.cursor_to_end():
+            self.setFocus()  # out of a text field: the keys are the window's again
+
+    def _fold_key(self) -> None:
+        self.timeline.toggle_folds()
+
+    def _fit_timeline(self) -> None:
+        self.timeline.fit()
+
+    def _step_cursor(self, direction: int, big: bool) -> None:
+        if self.bridge.running:
+            self._status("The time cursor works on a finished run.", 3000)
+            return
+        self.timeline.step_cursor(direction, big)
+
+    @Slot()
+    def restore_defaults(self) -> None:
+        """Shift+R: this scenario's own demo settings again."""
+        if self.scenario is None:
+            return
+        self.param_bar.set_values({p.name: p.default for p in self.scenario.params})
+        self._status(f"Settings back to the defaults of {self.scenario.id}.", 4000)
 
     @Slot(int)
     def _on_predicted(self, index: int) -> None:

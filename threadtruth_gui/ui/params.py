@@ -7,7 +7,6 @@ the lecturer set are kept when switching to another scenario with the same param
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -52,6 +51,8 @@ class _Control:
             action.toggled.connect(self._relabel)
             action.toggled.connect(bar.changed)
             bar.top.addAction(action)
+            if param.key:
+                bar.add_key(action)
             button = bar.top.widgetForAction(action)
             if button is not None:
                 button.setObjectName(f"param_{param.name}")
@@ -76,6 +77,7 @@ class _Control:
                     )
                 )
                 bar.top.addAction(cycle)
+                bar.add_key(cycle)
                 self.actions.append((bar.top, cycle))
                 button = bar.top.widgetForAction(cycle)
                 if button is not None:
@@ -176,9 +178,10 @@ class _Control:
         elif self._edit is not None:
             self._edit.setText(str(value))
 
-    def remove(self) -> None:
+    def remove(self, keys: QWidget) -> None:
         for bar, action in self.actions:
             bar.removeAction(action)
+            keys.removeAction(action)
             action.deleteLater()
         for widget in self.widgets:
             widget.deleteLater()
@@ -187,33 +190,32 @@ class _Control:
 class ParamBar(QObject):
     changed = Signal()
 
-    def __init__(self, top: QToolBar, second: QToolBar, texts: QToolBar) -> None:
+    def __init__(
+        self, top: QToolBar, second: QToolBar, texts: QToolBar, keys: QWidget
+    ) -> None:
+        """`keys`: the widget (the window) whose keys the parameters' shortcuts become, so
+        that they work with the bars hidden and whatever has the focus."""
         super().__init__(top)
-        self.top, self.second, self.texts = top, second, texts
+        self.top, self.second, self.texts, self.keys = top, second, texts, keys
         self._controls: dict[str, _Control] = {}
-        self._kept: dict[str, Any] = {}  # last value per parameter name, across scenarios
+
+    def add_key(self, action: QAction) -> None:
+        self.keys.addAction(action)
 
     def build(self, scenario: Scenario) -> None:
-        self._kept.update(self.values())
+        """The controls of `scenario`, at its own demo defaults (a delay of 0 chosen for one
+        scenario must not turn another scenario's race into a "correct" run)."""
         for control in self._controls.values():
-            control.remove()
+            control.remove(self.keys)
         self.blockSignals(True)
         try:
             self._controls = {p.name: _Control(p, self) for p in scenario.params}
-            for name, value in self._kept.items():
-                if name in self._controls:
-                    self._set(name, value, scenario.param(name))
         finally:
             self.blockSignals(False)
         for extra in (self.second, self.texts):
             extra.setVisible(
                 any(bar is extra for c in self._controls.values() for bar, _ in c.actions)
             )
-
-    def _set(self, name: str, value: Any, param: Param) -> None:
-        # a kept value that does not fit this scenario leaves its default in place
-        with contextlib.suppress(ValueError, TypeError):
-            self._controls[name].set_value(param.parse(value))
 
     def values(self) -> dict[str, Any]:
         return {name: c.value() for name, c in self._controls.items()}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetrics, QPainter
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetrics, QKeyEvent, QPainter
 from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
@@ -84,6 +84,18 @@ class ScenarioList(QListWidget):
             item.setToolTip(scenario.description)
             self.addItem(item)
         self.currentItemChanged.connect(self._changed)
+        # A click chooses a scenario; the keyboard belongs to the window: letters were
+        # eaten by the list's type-to-search and ↑/↓ switched scenario without a word.
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride:
+            event.ignore()  # the window's shortcut wins over type-to-search
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        event.ignore()  # never a silent switch of scenario from the keyboard
 
     def _changed(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
         if current is not None:

@@ -98,7 +98,6 @@ _SUMMARY = (
     State.CANCELLED,
     State.FAILED,
 )
-_SHIFT = Qt.KeyboardModifier.ShiftModifier
 _HEADER, _LANE, _AGG = 0, 1, 2  # row kinds
 _Rects = dict[str, list[QRectF]]  # by state
 
@@ -1446,29 +1445,47 @@ class TimelineView(QWidget):
         if event.button() == Qt.MouseButton.LeftButton:
             self.fit()
 
+    def step_cursor(self, direction: int, big: bool = False) -> None:
+        """←/→ (the window's keys): move the time cursor a 100th (big: a 10th) of the view."""
+        if self._trace is None:
+            return
+        step = (self._hi - self._lo) / (10 if big else 100)
+        now = self.cursor_s if self.cursor_s is not None else 0.0
+        self._move_cursor(now + direction * step)
+
+    def cursor_to_end(self) -> bool:
+        """Esc: no cursor, every view at the end of the run; False if there was none."""
+        if self.cursor_s is None:
+            return False
+        self._move_cursor(None)
+        return True
+
+    def toggle_folds(self) -> None:
+        """E: the group under the mouse; elsewhere all of them (unfold if any is folded)."""
+        g = self._geo()
+        pos = self.mapFromGlobal(QCursor.pos())
+        row = self._row_at(pos.y()) if self.rect().contains(pos) else None
+        if row is not None and g.groups[row.group].header:
+            self._toggle([row.group])
+            return
+        headed = [i for i, group in enumerate(g.groups) if group.header]
+        unfold = any(g.groups[i].condensed for i in headed)
+        chosen = [i for i in headed if g.groups[i].condensed == unfold]
+        if chosen:
+            self._toggle(chosen)
+
     def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
-        key = event.key()
-        if key in (Qt.Key.Key_Left, Qt.Key.Key_Right) and self._trace is not None:
-            step = (self._hi - self._lo) / (10 if event.modifiers() & _SHIFT else 100)
-            now = self.cursor_s if self.cursor_s is not None else 0.0
-            self._move_cursor(now + (step if key == Qt.Key.Key_Right else -step))
-        elif key == Qt.Key.Key_Escape and self.cursor_s is not None:
-            self._move_cursor(None)
+        # Used where the view stands alone (the A/B dialog); in the main window the same
+        # keys are the window's shortcuts and call these methods whatever has the focus.
+        key, shift = event.key(), bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            self.step_cursor(1 if key == Qt.Key.Key_Right else -1, shift)
+        elif key == Qt.Key.Key_Escape:
+            self.cursor_to_end()
         elif key == Qt.Key.Key_Home:
             self.fit()
-        elif event.key() == Qt.Key.Key_E:
-            # The group under the mouse; elsewhere all of them: unfold if any is folded.
-            g = self._geo()
-            pos = self.mapFromGlobal(QCursor.pos())
-            row = self._row_at(pos.y()) if self.rect().contains(pos) else None
-            if row is not None and g.groups[row.group].header:
-                self._toggle([row.group])
-                return
-            headed = [i for i, group in enumerate(g.groups) if group.header]
-            unfold = any(g.groups[i].condensed for i in headed)
-            chosen = [i for i in headed if g.groups[i].condensed == unfold]
-            if chosen:
-                self._toggle(chosen)
+        elif key == Qt.Key.Key_E:
+            self.toggle_folds()
         else:
             super().keyPressEvent(event)
 
