@@ -159,8 +159,9 @@ print(sum(t["status"] == "done" for t in result.tasks))
 
 
 def test_1000_aiohttp_downloads_on_the_qasync_loop_then_a_clean_exit() -> None:
-    """Guards against the PySide6 6.12 exit abort (docs/ARCHITECTURE.md): the interpreter must exit 0
-    after a thousand aiohttp downloads ran on the qasync loop in a process with Qt."""
+    """Guards against the PySide6 6.12 exit abort (docs/ARCHITECTURE.md): the interpreter
+    must exit 0 after a thousand aiohttp downloads ran on the qasync loop in a process
+    with Qt."""
     proc = subprocess.run(
         [sys.executable, "-c", _QASYNC_1000], capture_output=True, text=True, timeout=240
     )
