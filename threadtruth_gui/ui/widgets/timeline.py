@@ -3,8 +3,8 @@
 Everything is drawn in one `paintEvent` (docs/ARCHITECTURE.md, convention 6): only the
 visible time range and rows, one `drawRects` per state for the fill and one for its
 pattern, sub-pixel spans merged. Tasks that carry a `mode` (sequential, threads, asyncio)
-are grouped under a header; a group with too many lanes to read folds into one aggregate row, a strip that shows per
-pixel column how many of its tasks are in each state.
+are grouped under a header; a group with too many lanes to read folds into one aggregate
+row, a strip that shows per pixel column how many of its tasks are in each state.
 """
 
 from __future__ import annotations
