@@ -203,7 +203,12 @@ def make_plan(params: dict[str, Any], modes: tuple[str, ...]) -> Plan:
     return Plan(
         tasks=[],
         outcome=outcome,
-        code=[download, client_session, download_async],
+        # what runs: requests' download() for threads and sequential, the coroutine (and
+        # the session it shares) for asyncio
+        code=[
+            *([download] if set(modes) - {"asyncio"} else []),
+            *([download_async, client_session] if "asyncio" in modes else []),
+        ],
         phases=phases,
         setup=setup,
         cleanup=cleanup,

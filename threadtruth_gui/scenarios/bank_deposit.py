@@ -78,7 +78,10 @@ def _plan(params: dict[str, Any]) -> Plan:
             "expected_balance": EXPECTED,
             "lost_update": account.balance != EXPECTED,
         },
-        code=[deposit, withdraw, deposit_with_lock, withdraw_with_lock],
+        # the functions that run, and only those: with the lock, its wrappers first
+        code=[deposit_with_lock, withdraw_with_lock, deposit, withdraw]
+        if lock
+        else [deposit, withdraw],
         counters={"balance": START},
     )
 

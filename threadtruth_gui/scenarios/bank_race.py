@@ -61,7 +61,7 @@ def _plan(params: dict[str, Any]) -> Plan:
             "final_balance": account.balance,
             "overdraft": account.balance < 0,
         },
-        code=[withdraw, withdraw_with_lock],
+        code=[withdraw_with_lock, withdraw] if params["lock"] else [withdraw],
         counters={"balance": START},
     )
 

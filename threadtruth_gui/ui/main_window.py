@@ -17,6 +17,7 @@ from PySide6.QtGui import (
     QGuiApplication,
     QKeySequence,
     QPainter,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import (
     QApplication,
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
         self._prediction: tuple[Any, str] | None = None
         self._choices: list[tuple[Any, str]] = []
         self._pending_start: tuple[Plan, dict[str, Any], bool] | None = None
+        self._lanes_fitted = -1  # the lane count the timeline's height was last fitted to
         self._timeline_data: Timeline | None = None  # the shown run's events, by time
         self.replayer = Replayer(self)
         self.replayer.progress.connect(lambda text: self._status(text))
@@ -113,14 +115,17 @@ class MainWindow(QMainWindow):
 
     # -- layout ---------------------------------------------------------------------------
     def _build(self) -> None:
-        self.toolbar = self._toolbar("Controls")
+        # The run controls sit in the menu bar's row (its corner), which saves a row of
+        # the 720 a projector has.
+        self.toolbar = self._toolbar("Controls", area=False)
+        self.menuBar().setCornerWidget(self.toolbar, Qt.Corner.TopRightCorner)
         # Every key is the window's (an action added to the window), so it works with the
         # toolbar or menu bar hidden (lecture preset), in full screen, and whatever has focus.
-        self.run_action = self._key("▶ Run  (Space)", "Space", self.start_run)
-        self.reset_action = self._key("⟲ Reset  (R)", "R", self.reset_run)
-        self.many_action = self._key("∑ Many runs  (M)", "M", self.open_many_runs)
+        self.run_action = self._key("▶ Run", "Space", self.start_run)
+        self.reset_action = self._key("⟲ Reset (R)", "R", self.reset_run)
+        self.many_action = self._key("∑ Many runs (M)", "M", self.open_many_runs)
         self.many_action.setToolTip("Run this scenario many times and count the outcomes")
-        self.compare_action = self._key("A/B  (C)", "C", self.open_compare)
+        self.compare_action = self._key("A/B (C)", "C", self.open_compare)
         self.compare_action.setToolTip("Run two variants (lock off and on, …) on one time axis")
         self.step_action = self._toggle(
             "S",
@@ -161,7 +166,6 @@ class MainWindow(QMainWindow):
         ):
             self.toolbar.addAction(action)
             self.run_menu.addAction(action)
-        self.addToolBarBreak()
         # the scenario's own knobs on a row of their own: toggles, sliders, choices, numbers
         self.settings_bar = self._toolbar("Settings")
         self.addToolBarBreak()
@@ -170,11 +174,11 @@ class MainWindow(QMainWindow):
         self.param_bar.changed.connect(self.on_param_changed)
 
         self.scenario_list = ScenarioList(all_scenarios())
-        self.scenario_list.setMinimumWidth(200)
+        self.scenario_list.setMinimumWidth(180)
         self.scenario_list.chosen.connect(self.select)
 
         self.title = QLabel()
-        self.title.setFont(theme.body_font(theme.BODY_PT + 9, bold=True))
+        self.title.setFont(theme.body_font(theme.BODY_PT + 3, bold=True))
         self.title.setWordWrap(True)
         self.verdict = VerdictBanner()
         self.prediction = PredictionPanel()
@@ -192,13 +196,13 @@ class MainWindow(QMainWindow):
         self.panels.addWidget(self.figures)
         column = QWidget()
         column_layout = QVBoxLayout(column)
-        column_layout.setContentsMargins(12, 8, 12, 8)
+        column_layout.setContentsMargins(12, 6, 8, 4)
         column_layout.addWidget(self.title)
         column_layout.addWidget(self.prediction)
         column_layout.addWidget(self.verdict)
         column_layout.addWidget(self.panels, 1)
         column_layout.addWidget(self.description)
-        scroll = QScrollArea()  # a small screen scrolls the panel instead of the window growing
+        scroll = QScrollArea()  # only the description may scroll out: the rest fits 720 px
         scroll.setWidget(column)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -207,7 +211,7 @@ class MainWindow(QMainWindow):
         self.code = CodePane()
         code_only = QWidget()
         code_layout = QVBoxLayout(code_only)
-        code_layout.setContentsMargins(4, 8, 4, 4)
+        code_layout.setContentsMargins(4, 4, 4, 4)
         code_header = QLabel("Code that runs")
         code_header.setToolTip(
             "The real source of the functions the tasks execute. Each task's marker is "
@@ -215,10 +219,10 @@ class MainWindow(QMainWindow):
         )
         code_header.setFont(theme.body_font(theme.BODY_PT, bold=True))
         code_layout.addWidget(code_header)
-        code_layout.addWidget(self.code, 3)
+        code_layout.addWidget(self.code, 1)
+        # Below the code: what happened, or (B) the stepped line as bytecode in its place,
+        # so that bytecode mode never squeezes the code to a couple of lines.
         self.bytecode = BytecodeView()
-        self.bytecode.setVisible(False)
-        code_layout.addWidget(self.bytecode)
         self.story_box = QWidget()
         story_layout = QVBoxLayout(self.story_box)
         story_layout.setContentsMargins(4, 0, 4, 4)
@@ -229,11 +233,14 @@ class MainWindow(QMainWindow):
         self.narration.timeClicked.connect(self._narration_clicked)
         story_layout.addWidget(self.narration, 1)
         self._narrated_at = 0.0
+        self.below_code = QStackedWidget()
+        self.below_code.addWidget(self.story_box)
+        self.below_code.addWidget(self.bytecode)
         code_box = QSplitter(Qt.Orientation.Vertical)  # drag to give the code more room
         code_box.addWidget(code_only)
-        code_box.addWidget(self.story_box)
+        code_box.addWidget(self.below_code)
         code_box.setStretchFactor(0, 3)
-        code_box.setStretchFactor(1, 2)
+        code_box.setStretchFactor(1, 1)
         code_box.setChildrenCollapsible(False)
 
         self.timeline = TimelineView()
@@ -242,28 +249,42 @@ class MainWindow(QMainWindow):
         self.account.task_clicked.connect(self.step_task)
         self.playback = PlaybackBar()
         self.playback.moved.connect(self.set_cursor)
-        timeline_box = QWidget()
-        timeline_layout = QVBoxLayout(timeline_box)
-        timeline_layout.setContentsMargins(0, 0, 0, 0)
-        timeline_layout.setSpacing(0)
-        timeline_layout.addWidget(self.playback)
-        timeline_layout.addWidget(self.timeline, 1)
         self._key("Play back", "K", self.toggle_playback)
 
-        top = QSplitter(Qt.Orientation.Horizontal)
-        top.addWidget(self.scenario_list)
-        top.addWidget(scroll)
-        top.addWidget(code_box)
-        top.setSizes([220, 560, 820])
-        top.setChildrenCollapsible(False)
-        main = QSplitter(Qt.Orientation.Vertical)
-        main.addWidget(top)
-        main.addWidget(timeline_box)
-        main.setStretchFactor(0, 3)
+        # A projector is wide, not tall: what the run did (verdict, balance, cards) is a
+        # column of its own at full height, and the code sits above the timeline.
+        self.split = QSplitter(Qt.Orientation.Vertical)
+        self.split.addWidget(code_box)
+        self.split.addWidget(self.timeline)
+        self.split.setStretchFactor(0, 3)
+        self.split.setStretchFactor(1, 2)
+        self.split.setChildrenCollapsible(False)
+        main = QSplitter(Qt.Orientation.Horizontal)
+        main.addWidget(self.scenario_list)
+        main.addWidget(scroll)
+        main.addWidget(self.split)
         main.setStretchFactor(1, 2)
+        main.setStretchFactor(2, 3)
+        main.setSizes([200, 560, 840])
         main.setChildrenCollapsible(False)
         self.setCentralWidget(main)
         self.statusBar().setFont(theme.body_font(theme.BODY_PT - 1))
+        # play back and "every view at t" live at the status bar's end: a row saved
+        self.statusBar().addPermanentWidget(self.playback)
+
+    def _fit_split(self) -> None:
+        """The timeline gets the height its lanes need (at most half), the views above it
+        the rest: at 1280×720 the balance, cards and code stay on screen."""
+        total = sum(self.split.sizes())
+        if total <= 0:
+            return
+        want = max(self.timeline.minimumSizeHint().height(), self.timeline.sizeHint().height())
+        lanes = min(want, total // 2)
+        self.split.setSizes([total - lanes, lanes])
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_split()
 
     @staticmethod
     def first_size() -> tuple[int, int]:
@@ -328,12 +349,13 @@ class MainWindow(QMainWindow):
         self.run_menu.setFont(theme.body_font())
         self.menuBar().setFont(theme.body_font())
 
-    def _toolbar(self, name: str) -> QToolBar:
+    def _toolbar(self, name: str, area: bool = True) -> QToolBar:
         bar = QToolBar(name)
         bar.setObjectName(name)
         bar.setMovable(False)
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.addToolBar(bar)
+        if area:
+            self.addToolBar(bar)
         return bar
 
     # -- views of the current panel (the tests read these) ------------------------------------
@@ -381,10 +403,12 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def on_param_changed(self) -> None:
-        if self.bridge.running or self._showing_result:
+        if self.bridge.running:
             self._pending_note = "Settings changed: they apply to the next run (Space)."
             self._status(self._pending_note)
         else:
+            # the code pane must show the variant that the next Space runs, at once
+            self.opened = None
             self._show_ready()
 
     def _plan_for_params(self) -> tuple[Plan, dict[str, Any]] | None:
@@ -412,6 +436,7 @@ class MainWindow(QMainWindow):
     def _setup_views(self, plan: Plan) -> None:
         self._code = list(plan.code)
         self._focus_task = None
+        self._lanes_fitted = -1
         self.bytecode.clear("Bytecode: step a thread to see its line as instructions.")
         self.code.show_functions(plan.code)
         self.colors = theme.plan_colors(plan)
@@ -422,14 +447,13 @@ class MainWindow(QMainWindow):
         self.timeline.set_counter(counter, label, fmt)
 
     def _relabel_step(self) -> None:
-        def on(action: QAction) -> str:
-            return "ON" if action.isChecked() else "OFF"
-
-        self.step_action.setText(f"Step: {on(self.step_action)}  (S)")
-        self.bytecode_action.setText(f"Bytecode: {on(self.bytecode_action)}  (B)")
-        self.predict_action.setText(f"Predict: {on(self.predict_action)}  (P)")
+        # on or off is shown by the button's checked frame; the words stay short so the
+        # row fits 1280 px beside the menus
+        self.step_action.setText("Step (S)")
+        self.bytecode_action.setText("Bytecode (B)")
+        self.predict_action.setText("Predict (P)")
         if hasattr(self, "bytecode"):
-            self.bytecode.setVisible(self.bytecode_action.isChecked())
+            self._show_below_code()
             self._show_bytecode()
 
     def step_number(self, number: int) -> None:
@@ -480,7 +504,7 @@ class MainWindow(QMainWindow):
 
     def _show_bytecode(self) -> None:
         """Follow the focused thread (the last stepped; else the first) in the bytecode view."""
-        if not self.bytecode.isVisible():
+        if not self.bytecode_action.isChecked():
             return
         trace = self.bridge.trace
         names = list(self.colors)
@@ -675,6 +699,9 @@ class MainWindow(QMainWindow):
         if trace is None:
             return
         self.timeline.refresh()
+        if len(trace.tasks) != self._lanes_fitted:  # new lanes: give the timeline room
+            self._lanes_fitted = len(trace.tasks)
+            self._fit_split()
         if not self.bridge.last_batch and self.bridge.result is None:
             return  # nothing new but the clock: only the timeline moves
         live = {
@@ -1002,6 +1029,7 @@ class MainWindow(QMainWindow):
         self._setup_views(saved.scenario.plan(saved.params))
         self.timeline.set_trace(trace, self.colors)
         self.timeline.refresh(force=True)
+        self._fit_split()
         self.panel.update_from(trace)
         self.panel.finish(saved.result, trace)
         self._narrate(trace, force=True)
@@ -1066,7 +1094,15 @@ class MainWindow(QMainWindow):
         self.description.setVisible(visible)
         self.toolbar.setVisible(visible)  # Space, R, S, B, P, M keep working
         self.playback.setVisible(visible)  # K still plays back
-        self.story_box.setVisible(visible)
+        self._show_below_code()
+
+    def _show_below_code(self) -> None:
+        """Under the code: the bytecode view when B is on; else the narration, which the
+        lecture preset leaves out."""
+        bytecode = self.bytecode_action.isChecked()
+        self.below_code.setCurrentWidget(self.bytecode if bytecode else self.story_box)
+        lecture = hasattr(self, "presenter") and self.presenter.lecture
+        self.below_code.setVisible(bytecode or not lecture)
 
     def show_status(self, text: str, timeout_ms: int = 3000) -> None:
         self._status(text, timeout_ms)

@@ -20,7 +20,7 @@ TASK_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
 
 BODY_PT = 15  # default body text; at least 14 pt for a shared screen
 CODE_PT = 15
-BIG_PT = 40  # the balance figure
+BIG_PT = 34  # the balance figure
 
 #: the themes. Every colour is one QColor object, changed in place by `use`, so widgets
 #: that read theme.BG and friends when they paint follow a switch at once.
@@ -218,7 +218,7 @@ def style_sheet() -> str:
         " margin: -7px 0; border-radius: 9px; }"
         f"QListWidget, QTableWidget {{ background: {BG.name()}; color: {TEXT.name()};"
         f" alternate-background-color: {PANEL.name()}; }}"
-        "QToolBar QToolButton { padding: 6px 14px; font-weight: bold; }"
+        "QToolBar QToolButton { padding: 4px 8px; font-weight: bold; }"
         f"QToolBar QToolButton:checked {{ background: {GOOD_BG.name()};"
         f" border: {border}px solid {GOOD.name()}; border-radius: 6px; }}"
     )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
-from PySide6.QtCore import QEasingCurve, QRectF, QSize, Qt, QVariantAnimation
-from PySide6.QtGui import QBrush, QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QEasingCurve, QEvent, QRectF, QSize, Qt, QVariantAnimation
+from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from threadtruth_gui.ui import theme
@@ -29,8 +30,21 @@ class BalanceBar(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMinimumHeight(self.sizeHint().height())
 
+    def _heights(self) -> tuple[float, float, float]:
+        """The big figure's, the bar's and the scale labels' heights at this text size."""
+        big = QFontMetricsF(theme.body_font(theme.BIG_PT, bold=True)).height()
+        small = QFontMetricsF(theme.body_font(14)).height()
+        return big, 0.45 * big, small
+
     def sizeHint(self) -> QSize:
-        return QSize(500, 130)
+        big, bar, small = self._heights()
+        return QSize(500, math.ceil(big + bar + small + 14))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # the text size changed: so does this
+            self.setMinimumHeight(self.sizeHint().height())
+            self.updateGeometry()
 
     def setup(self, label: str, start: float, lo: float, hi: float) -> None:
         """A new run: the bar spans `lo`..`hi` and shows `start`."""
@@ -74,24 +88,25 @@ class BalanceBar(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         w = self.width()
         big = theme.body_font(theme.BIG_PT, bold=True)
+        big_h, bar_h, small_h = self._heights()
         p.setFont(theme.body_font(theme.BODY_PT))
         p.setPen(theme.MUTED)
-        p.drawText(QRectF(12, 4, w / 2, 28), Qt.AlignmentFlag.AlignLeft, self._label)
+        p.drawText(QRectF(12, 4, w / 2, big_h), Qt.AlignmentFlag.AlignLeft, self._label)
         if self._value is None:
             p.setFont(big)
-            p.drawText(QRectF(0, 20, w - 12, 64), Qt.AlignmentFlag.AlignRight, "—")
+            p.drawText(QRectF(0, 0, w - 12, big_h), Qt.AlignmentFlag.AlignRight, "—")
             p.end()
             return
         negative = self._shown < 0
         p.setFont(big)
         p.setPen(theme.BAD if negative else theme.TEXT)
         p.drawText(
-            QRectF(0, 0, w - 12, 64),
+            QRectF(0, 0, w - 12, big_h),
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
             self._fmt(self._shown),
         )
         left, width = 12.0, w - 24.0
-        track = QRectF(left, 66, width, 32)
+        track = QRectF(left, big_h + 2, width, bar_h)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(theme.PANEL)
         p.drawRoundedRect(track, 6, 6)
@@ -108,13 +123,15 @@ class BalanceBar(QWidget):
         small = theme.body_font(14)
         p.setFont(small)
         p.setPen(theme.MUTED)
-        p.drawText(QRectF(x0 - 40, track.bottom() + 6, 80, 22), Qt.AlignmentFlag.AlignCenter, "0")
+        p.drawText(
+            QRectF(x0 - 40, track.bottom() + 4, 80, small_h), Qt.AlignmentFlag.AlignCenter, "0"
+        )
         if self._start is not None:
             xs = self._x(self._start, left, width)
             p.setPen(QPen(theme.MUTED, 2, Qt.PenStyle.DashLine))
             p.drawLine(int(xs), int(track.top()) - 6, int(xs), int(track.bottom()) + 6)
             p.drawText(
-                QRectF(xs - 90, track.bottom() + 6, 180, 22),
+                QRectF(xs - 90, track.bottom() + 4, 180, small_h),
                 Qt.AlignmentFlag.AlignCenter,
                 f"start {self._fmt(self._start)}",
             )

@@ -25,6 +25,7 @@ from PySide6.QtGui import (
     QTextCursor,
     QTextDocument,
     QTextFormat,
+    QTextOption,
 )
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 
@@ -76,7 +77,11 @@ class CodePane(QPlainTextEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setReadOnly(True)
-        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        # long lines wrap: a cut-off line hides what runs (the gutter numbers the first
+        # row of each line, so a wrapped row has no number of its own)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFont(theme.code_font())
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._highlighter = _PythonHighlighter(self.document())
@@ -149,13 +154,32 @@ class CodePane(QPlainTextEdit):
             selections.append(sel)
         self.setExtraSelections(selections)
         if by_block:
-            # keep the newest marker in view without jumping around needlessly
-            block = self.document().findBlockByNumber(max(by_block))
-            rect = self.blockBoundingGeometry(block).translated(self.contentOffset())
-            if not self.viewport().rect().contains(rect.toRect()):
-                self.setTextCursor(QTextCursor(block))
-                self.ensureCursorVisible()
+            self._keep_in_view(min(by_block), max(by_block))
         self._gutter.update()
+
+    def _keep_in_view(self, first: int, last: int) -> None:
+        """Scroll (only if needed) so that every marker's line is in view: the lines from
+        `first` to `last` if they fit, else the last one."""
+        doc = self.document()
+        view = self.viewport().rect()
+        offset = self.contentOffset()
+        top = self.blockBoundingGeometry(doc.findBlockByNumber(first)).translated(offset)
+        bottom = self.blockBoundingGeometry(doc.findBlockByNumber(last)).translated(offset)
+        if top.top() >= 0 and bottom.bottom() <= view.height():
+            return  # all in view already: no jumping around
+        bar = self.verticalScrollBar()  # in rows of text: wrapped lines count
+        if bottom.bottom() - top.top() > view.height():
+            bar.setValue(self._line_of(last))  # they cannot all fit: the lowest one
+        elif top.top() < 0:
+            bar.setValue(self._line_of(first))
+        else:
+            rows = max(1, int(view.height() // max(1, self.fontMetrics().lineSpacing())))
+            bar.setValue(max(0, self._line_of(last + 1) - rows))
+
+    def _line_of(self, block_no: int) -> int:
+        """The scroll bar value that puts block `block_no` at the top (wrapped lines count)."""
+        doc = self.document()
+        return sum(doc.findBlockByNumber(n).lineCount() for n in range(block_no))
 
     def gutter_width(self) -> int:
         digits = len(str(max((ln for ln in self._file_lines if ln), default=99)))

@@ -1,5 +1,5 @@
-"""The playback bar above the timeline: play a finished run back at 0.1×–2×, and where
-the time cursor stands. The window owns the cursor; this bar only drives it."""
+"""The playback controls (at the status bar's right end): play a finished run back at
+0.1×–2×, and where the time cursor stands. The window owns the cursor; this bar only drives it."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ class PlaybackBar(QWidget):
         self.where = QLabel()
         theme.role(self.where, "muted")
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 2, 8, 2)
+        layout.setContentsMargins(4, 0, 4, 0)
         layout.addWidget(self.play_button)
         layout.addWidget(QLabel("speed"))
         layout.addWidget(self.speed)
@@ -56,12 +56,10 @@ class PlaybackBar(QWidget):
     def show_cursor(self, t_s: float | None, end_s: float) -> None:
         self._end_s = end_s
         if t_s is None:
-            self.where.setText("Click the timeline or press ←/→ for the state at any moment.")
+            self.where.setText("Click the timeline or ←/→: any moment")
         else:
             self._t_s = t_s
-            self.where.setText(
-                f"At {t_s:.3f} s of {end_s:.3f} s: every view shows this moment. Esc: the end."
-            )
+            self.where.setText(f"Every view at {t_s:.3f} s of {end_s:.3f} s · Esc: the end")
 
     @Slot()
     def toggle(self) -> None:

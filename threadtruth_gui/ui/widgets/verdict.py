@@ -14,7 +14,7 @@ class VerdictBanner(QLabel):
         super().__init__(parent)
         self.setWordWrap(True)
         self.setTextFormat(Qt.TextFormat.RichText)
-        self.setMinimumHeight(84)
+        self.setMinimumHeight(56)
         self.setFont(theme.body_font(theme.BODY_PT + 1))
         self.verdict: Verdict | None = None
         self.note = ""
@@ -24,14 +24,14 @@ class VerdictBanner(QLabel):
     def _style(self, bg: str, border: str) -> None:
         self.setStyleSheet(
             f"QLabel {{ background: {bg}; border: 2px solid {border}; border-radius: 10px;"
-            " padding: 10px 16px; }"
+            " padding: 4px 14px; }"
         )
 
     def show_idle(self, text: str) -> None:
         self.verdict, self.note, self._idle = None, "", text
         self._style(theme.PANEL.name(), theme.GRID.name())
         self.setText(
-            f"<span style='font-size:{_pt(20)}pt; color:{theme.MUTED.name()}'>{text}</span>"
+            f"<span style='font-size:{_pt(17)}pt; color:{theme.MUTED.name()}'>{text}</span>"
         )
 
     def show_verdict(self, verdict: Verdict, note: str = "") -> None:
@@ -42,12 +42,12 @@ class VerdictBanner(QLabel):
             symbol, fg, bg = "✘", theme.BAD, theme.BAD_BG
         self._style(bg.name(), fg.name())
         self.setText(
-            f"<span style='font-size:{_pt(26)}pt; font-weight:bold; color:{fg.name()}'>"
+            f"<span style='font-size:{_pt(22)}pt; font-weight:bold; color:{fg.name()}'>"
             f"{symbol} {_no_break_minus(verdict.headline)}</span><br>"
-            f"<span style='font-size:{_pt(17)}pt; color:{theme.TEXT.name()}'>"
+            f"<span style='font-size:{_pt(15)}pt; color:{theme.TEXT.name()}'>"
             f"{verdict.detail}</span>"
             + (
-                f"<br><span style='font-size:{_pt(17)}pt; font-weight:bold;"
+                f"<br><span style='font-size:{_pt(15)}pt; font-weight:bold;"
                 f" color:{theme.TEXT.name()}'>{note}</span>"
                 if note
                 else ""
