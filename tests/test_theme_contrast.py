@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QPoint, QRect
-from PySide6.QtGui import QColor, QImage, QTextCursor
+from PySide6.QtGui import QColor, QImage, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from threadtruth_gui.ui import theme
@@ -201,3 +201,22 @@ def test_scenario_list_and_parameter_bar_take_the_theme(themed) -> None:  # type
     assert lock is not None
     _check_text(window, lock, name, "PANEL")
     _check_text(window, window.settings_bar, name, "PANEL")
+
+
+def test_code_colours_follow_a_theme_switch_and_not_only_by_hue(themed) -> None:  # type: ignore[no-untyped-def]
+    name, window = themed
+
+    def format_at(text: str):  # type: ignore[no-untyped-def]
+        found = window.code.document().find(text)
+        block = found.block()
+        offset = found.selectionStart() - block.position()
+        parts = block.layout().formats()  # kept alive while a format is copied out
+        for part in parts:
+            if part.start <= offset < part.start + part.length:
+                return QTextCharFormat(part.format)
+        raise AssertionError(f"{text!r} is not highlighted")
+
+    string, comment, keyword = format_at('"checked"'), format_at("# processing"), format_at("if")
+    assert string.foreground().color().name() == theme.THEMES[name]["STRING"].lower()
+    assert comment.foreground().color().name() == theme.THEMES[name]["COMMENT"].lower()
+    assert comment.fontItalic() and keyword.fontWeight() >= 700
