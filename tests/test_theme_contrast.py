@@ -220,3 +220,10 @@ def test_code_colours_follow_a_theme_switch_and_not_only_by_hue(themed) -> None:
     assert string.foreground().color().name() == theme.THEMES[name]["STRING"].lower()
     assert comment.foreground().color().name() == theme.THEMES[name]["COMMENT"].lower()
     assert comment.fontItalic() and keyword.fontWeight() >= 700
+
+
+def test_task_cards_keep_their_text_legible_after_a_theme_switch(themed) -> None:  # type: ignore[no-untyped-def]
+    name, window = themed  # the cards were built in the light theme, then it switched
+    for card in window.cards.values():  # B's colour is orange: too light for text on white
+        _check_text(window, card.header, name, "BG")
+        _check_text(window, card.status, name, "BG")

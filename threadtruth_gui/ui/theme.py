@@ -168,6 +168,12 @@ ROLES: dict[str, Role] = {
     "narration_good": Role("GOOD", "BG", "What happened: good lines"),
     "narration_bad": Role("BAD", "BG", "What happened: bad lines"),
     "narration_wait": Role("WAIT", "BG", "What happened: waiting lines"),
+    # every other line of What happened is on the panel colour (alternating rows)
+    "narration_alt": Role("TEXT", "PANEL", "What happened: told lines, odd rows"),
+    "narration_future_alt": Role("MUTED", "PANEL", "What happened: later lines, odd rows"),
+    "narration_good_alt": Role("GOOD", "PANEL", "What happened: good lines, odd rows"),
+    "narration_bad_alt": Role("BAD", "PANEL", "What happened: bad lines, odd rows"),
+    "narration_wait_alt": Role("WAIT", "PANEL", "What happened: waiting lines, odd rows"),
     # the timeline's own text (the state colours are drawn under a light box; see timeline)
     "timeline": Role("TEXT", "BG", "timeline lane names, balance labels"),
     "timeline_lane": Role("TEXT", "PANEL", "lane names on a striped lane"),
@@ -333,8 +339,6 @@ def style_sheet() -> str:
         f"QMainWindow, QDialog {{ {_colors('window')} }}"
         f"QLabel {{ {_colors('window', background=False)} }}"
         f"QDialog QLabel {{ {_colors('dialog', background=False)} }}"
-        f"QLabel[role='muted'] {{ {_colors('muted', background=False)} }}"
-        f"QLabel[role='bad'] {{ {_colors('bad', background=False)} }}"
         f"QStatusBar {{ {_colors('status')} }}"
         f"QStatusBar QLabel {{ {_colors('status', background=False)} }}"
         # menus and tool tips
@@ -362,8 +366,13 @@ def style_sheet() -> str:
         f"QSlider::handle:horizontal {{ background: {fg('slider_handle').name()};"
         f" border: 2px solid {bg('slider_handle').name()};"
         " width: 18px; margin: -7px 0; border-radius: 9px; }"
-        f"QAbstractSpinBox, QLineEdit, QComboBox {{ {_colors('input')} {sel}"
-        f" border: 1px solid {line}; border-radius: 4px; padding: 2px 4px; }}"
+        # spin and combo boxes: text colours only, as a border or background here makes Qt
+        # draw them itself and drop the style's +/- and arrow buttons (the palette gives
+        # their base); a line edit has no buttons, so it gets a border that shows on a
+        # dark or black panel, where the style's frame (a shade darker) does not
+        f"QAbstractSpinBox, QComboBox {{ {_colors('input', background=False)} {sel} }}"
+        f"QLineEdit {{ {_colors('input')} {sel} border: 1px solid {line};"
+        " border-radius: 4px; padding: 2px 4px; }"
         f"QComboBox QAbstractItemView {{ {_colors('input')} {sel} }}"
         # lists, tables and text views
         f"QListWidget, QTableWidget, QTableView, QTreeView {{ {_colors('input')} {sel}"
@@ -373,14 +382,20 @@ def style_sheet() -> str:
         f"QPlainTextEdit, QTextEdit, QTextBrowser {{ {_colors('code')} {sel} }}"
         # the panels that paint a background of their own
         f"#taskCard {{ background: {bg('card').name()}; }}"
-        f"#taskCard QLabel {{ {_colors('card', background=False)} }}"
         f"BytecodeView {{ background: {PANEL.name()}; }}"
         f"#prediction {{ background: {PANEL.name()}; }}"
+        # any label given a role with `role(label, name)`: its text colour follows the theme
+        + "".join(f"QLabel[role='{name}'] {{ color: {fg(name).name()}; }}" for name in ROLES)
     )
 
 
 def role(widget: QWidget, name: str) -> None:
-    """Style `widget` by role ("muted", "bad"): the theme's style sheet colours it."""
+    """Style `widget` by role (a key of ROLES: "muted", "card_good", ...): the theme's
+    style sheet colours it, now and after every theme switch."""
+    if name not in ROLES:
+        raise KeyError(f"no role {name!r} in theme.ROLES")
+    if widget.property("role") == name:
+        return  # re-polishing is not free, and cards set their status often
     widget.setProperty("role", name)
     widget.style().unpolish(widget)
     widget.style().polish(widget)
