@@ -207,26 +207,23 @@ def _fold(c: Ctx) -> None:
 
 def _cursor(key: str, sign: int) -> Callable[[Ctx], None]:
     def check(c: Ctx) -> None:
-        c.finished_run()
-        c.win.set_cursor(0.0005)
-        c.win.timeline.set_cursor(0.0005)
+        c.finished_run(delay=0.1)
+        lo, hi = c.win.timeline.visible_range()
+        start = lo + (hi - lo) / 5  # a big step from here stays inside the run
+        c.win.timeline.set_cursor(start)
         c.press(key)
         now = c.win.timeline.cursor_s
-        assert now is not None and (now - 0.0005) * sign > 0
-        lo, hi = c.win.timeline.visible_range()
-        step = abs(now - 0.0005)
-        if key.startswith("Shift") and now > 0:
-            assert step > (hi - lo) / 50  # a big step: a 10th of the view
-        else:
-            assert step < (hi - lo) / 50 or now == 0
+        assert now is not None
+        step = (hi - lo) / (10 if key.startswith("Shift") else 100)  # Shift: a 10th
+        assert abs(now - (start + sign * step)) < step / 100
 
     return check
 
 
 def _escape(c: Ctx) -> None:
-    c.finished_run()
-    c.win.set_cursor(0.0005)
-    c.win.timeline.set_cursor(0.0005)
+    c.finished_run(delay=0.1)
+    c.win.set_cursor(0.05)
+    c.win.timeline.set_cursor(0.05)
     c.press("Esc")
     assert c.win.timeline.cursor_s is None
     c.win.predict_action.setChecked(True)

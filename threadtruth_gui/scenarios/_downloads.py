@@ -7,6 +7,7 @@ the server sends, and removes partial files on failure and cancel.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -200,15 +201,15 @@ def make_plan(params: dict[str, Any], modes: tuple[str, ...]) -> Plan:
             out["modes"][label] = entry
         return out
 
+    # what runs: requests' download() for threads and sequential, the coroutine (and the
+    # session it shares) for asyncio
+    shown: list[Callable[..., Any]] = [download] if set(modes) - {"asyncio"} else []
+    if "asyncio" in modes:
+        shown += [download_async, client_session]
     return Plan(
         tasks=[],
         outcome=outcome,
-        # what runs: requests' download() for threads and sequential, the coroutine (and
-        # the session it shares) for asyncio
-        code=[
-            *([download] if set(modes) - {"asyncio"} else []),
-            *([download_async, client_session] if "asyncio" in modes else []),
-        ],
+        code=shown,
         phases=phases,
         setup=setup,
         cleanup=cleanup,

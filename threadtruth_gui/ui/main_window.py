@@ -449,9 +449,12 @@ class MainWindow(QMainWindow):
     def _relabel_step(self) -> None:
         # on or off is shown by the button's checked frame; the words stay short so the
         # row fits 1280 px beside the menus
-        self.step_action.setText("Step (S)")
-        self.bytecode_action.setText("Bytecode (B)")
-        self.predict_action.setText("Predict (P)")
+        for action, text in (
+            (self.step_action, "Step (S)"),
+            (self.bytecode_action, "Bytecode (B)"),
+            (self.predict_action, "Predict (P)"),
+        ):
+            action.setText(("✔ " if action.isChecked() else "") + text)
         if hasattr(self, "bytecode"):
             self._show_below_code()
             self._show_bytecode()

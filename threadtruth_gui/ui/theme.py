@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 
 from threadtruth_gui.engine.events import State
 from threadtruth_gui.engine.runner import Plan
@@ -78,8 +78,10 @@ THEMES: dict[str, dict[str, str]] = {
         "BAND": "#222222",
         "KEYWORD": "#FFFF00",
         "NUMBER": "#00FFFF",
-        "STRING": "#FFFFFF",
-        "COMMENT": "#FFFFFF",
+        # strings and comments must differ from plain text (and from a white base: the
+        # bug this fixed); comments are italic as well, so hue is never the only cue
+        "STRING": "#FFB3FF",
+        "COMMENT": "#C8C8C8",
     },
 }
 THEME_NAMES = tuple(THEMES)
@@ -103,6 +105,96 @@ KEYWORD = QColor(_light["KEYWORD"])
 NUMBER = QColor(_light["NUMBER"])
 STRING = QColor(_light["STRING"])
 COMMENT = QColor(_light["COMMENT"])
+
+
+@dataclass(frozen=True)
+class Role:
+    """Text drawn in colour `fg` on colour `bg` (keys of every theme)."""
+
+    fg: str
+    bg: str
+    where: str  # what on screen draws it, for the reader and the contrast test's messages
+
+
+#: Every kind of text on screen and the background it sits on. The style sheet, the palette
+#: and the widgets that paint their own text take their colours from here, and
+#: tests/test_theme_contrast.py checks each pair in each theme, so a role without a colour,
+#: or a colour too close to its background, fails there instead of in front of a class.
+ROLES: dict[str, Role] = {
+    # the window and its chrome
+    "window": Role("TEXT", "PANEL", "window, labels, section headers (Code that runs, ...)"),
+    "muted": Role("MUTED", "PANEL", "secondary labels: description, hints, captions"),
+    "bad": Role("BAD", "PANEL", "labels that report a failure"),
+    "status": Role("TEXT", "PANEL", "status bar"),
+    "status_error": Role("BAD", "PANEL", "status bar showing an error"),
+    "menu": Role("TEXT", "BG", "menu bar and menus"),
+    "menu_selected": Role("TEXT", "SELECTED", "the menu entry under the pointer"),
+    "tooltip": Role("TEXT", "BG", "tool tips"),
+    "dialog": Role("TEXT", "PANEL", "many-runs and A/B compare dialogs"),
+    # the toolbars: the controls row and the scenario's own parameters (ui/params.py)
+    "toolbar": Role("TEXT", "PANEL", "toolbar labels and slider values"),
+    "button": Role("TEXT", "PANEL", "toolbar and dialog buttons"),
+    "button_checked": Role("TEXT", "GOOD_BG", "a toggle that is ON (it also says ON)"),
+    "slider_handle": Role("TEXT", "PANEL", "slider handle on the toolbar"),
+    "input": Role("TEXT", "BG", "spin boxes, line edits, combo boxes, tables"),
+    "placeholder": Role("MUTED", "BG", "placeholder text in a line edit"),
+    "selection": Role("TEXT", "SELECTED", "selected text and selected rows"),
+    # the scenario list
+    "list_title": Role("TEXT", "BG", "scenario title"),
+    "list_summary": Role("MUTED", "BG", "scenario summary"),
+    "list_title_selected": Role("TEXT", "SELECTED", "title of the chosen scenario"),
+    "list_summary_selected": Role("MUTED", "SELECTED", "summary of the chosen scenario"),
+    # the code pane
+    "code": Role("TEXT", "BG", "code text"),
+    "code_keyword": Role("KEYWORD", "BG", "code keywords (bold too)"),
+    "code_string": Role("STRING", "BG", "code string literals"),
+    "code_comment": Role("COMMENT", "BG", "code comments (italic too)"),
+    "code_number": Role("NUMBER", "BG", "code numbers"),
+    "code_line_number": Role("MUTED", "PANEL", "line numbers in the code gutter"),
+    # the verdict banner
+    "verdict_idle": Role("MUTED", "PANEL", "verdict banner before a run"),
+    "verdict_good": Role("GOOD", "GOOD_BG", "verdict headline, ✔"),
+    "verdict_good_detail": Role("TEXT", "GOOD_BG", "verdict detail under a ✔"),
+    "verdict_bad": Role("BAD", "BAD_BG", "verdict headline, ✘"),
+    "verdict_bad_detail": Role("TEXT", "BAD_BG", "verdict detail under a ✘"),
+    # task cards and narration (both on the base colour)
+    "card": Role("TEXT", "BG", "task card name and story"),
+    "card_muted": Role("MUTED", "BG", "task card status before it ends"),
+    "card_good": Role("GOOD", "BG", "✔ succeeded, good story lines"),
+    "card_bad": Role("BAD", "BG", "✘ denied / failed, bad story lines"),
+    "card_wait": Role("WAIT", "BG", "story lines about waiting"),
+    "narration": Role("TEXT", "BG", "What happened: told lines"),
+    "narration_future": Role("MUTED", "BG", "What happened: lines after the cursor"),
+    "narration_good": Role("GOOD", "BG", "What happened: good lines"),
+    "narration_bad": Role("BAD", "BG", "What happened: bad lines"),
+    "narration_wait": Role("WAIT", "BG", "What happened: waiting lines"),
+    # every other line of What happened is on the panel colour (alternating rows)
+    "narration_alt": Role("TEXT", "PANEL", "What happened: told lines, odd rows"),
+    "narration_future_alt": Role("MUTED", "PANEL", "What happened: later lines, odd rows"),
+    "narration_good_alt": Role("GOOD", "PANEL", "What happened: good lines, odd rows"),
+    "narration_bad_alt": Role("BAD", "PANEL", "What happened: bad lines, odd rows"),
+    "narration_wait_alt": Role("WAIT", "PANEL", "What happened: waiting lines, odd rows"),
+    # the timeline's own text (the state colours are drawn under a light box; see timeline)
+    "timeline": Role("TEXT", "BG", "timeline lane names, balance labels"),
+    "timeline_lane": Role("TEXT", "PANEL", "lane names on a striped lane"),
+    "timeline_muted": Role("MUTED", "BG", "time axis, legend, captions"),
+    "timeline_bad": Role("BAD", "BG", "negative balances, failed tasks"),
+}
+
+#: the least contrast (WCAG 2 ratio) every role must reach in each theme
+MIN_CONTRAST = {"light": 4.5, "dark": 4.5, "high-contrast": 7.0}
+
+
+def fg(role_name: str) -> QColor:
+    """The text colour of `role_name` in the current theme (the shared, switching QColor)."""
+    color: QColor = globals()[ROLES[role_name].fg]
+    return color
+
+
+def bg(role_name: str) -> QColor:
+    """The background colour of `role_name` in the current theme."""
+    color: QColor = globals()[ROLES[role_name].bg]
+    return color
 
 
 @dataclass(frozen=True)
@@ -176,56 +268,134 @@ def use(name: str) -> None:
 
 def apply(window: QWidget) -> None:
     """Give `window` (and so its children and dialogs) the theme's palette and style sheet.
-    Set on the window, not the application: an application style sheet set again after
-    a palette change was measured to reset fonts set on widgets to the default 9 pt."""
+
+    The style sheet is set on the window, not the application: an application style sheet
+    set again after a palette change was measured to reset fonts set on widgets to the
+    default 9 pt. The palette goes to the application as well as the window: once a window
+    has a style sheet, Qt's style-sheet style re-polishes every child and gives each one
+    without a colour rule the *application* palette, so a palette set on the window alone
+    never reached the code pane, labels, toolbars or status bar (they stayed light, and
+    the code pane's white base swallowed high contrast's white strings).
+    """
+    pal = palette()
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        app.setPalette(pal)
+    QToolTip.setPalette(pal)  # tool tips are windows of their own
     window.setStyleSheet(style_sheet())
-    window.setPalette(palette())  # after: a new style sheet re-polishes the palette
+    window.setPalette(pal)  # after: a new style sheet re-polishes the palette
 
 
 def palette() -> QPalette:
+    """The Qt palette, from the roles (what widgets without a style-sheet rule draw with)."""
     pal = QPalette()
     roles = {
-        QPalette.ColorRole.Window: PANEL,
-        QPalette.ColorRole.WindowText: TEXT,
-        QPalette.ColorRole.Base: BG,
+        QPalette.ColorRole.Window: bg("window"),
+        QPalette.ColorRole.WindowText: fg("window"),
+        QPalette.ColorRole.Base: bg("input"),
         QPalette.ColorRole.AlternateBase: PANEL,
-        QPalette.ColorRole.Text: TEXT,
-        QPalette.ColorRole.Button: PANEL,
-        QPalette.ColorRole.ButtonText: TEXT,
-        QPalette.ColorRole.ToolTipBase: BG,
-        QPalette.ColorRole.ToolTipText: TEXT,
-        QPalette.ColorRole.Highlight: SELECTED,
-        QPalette.ColorRole.HighlightedText: TEXT,
-        QPalette.ColorRole.PlaceholderText: MUTED,
+        QPalette.ColorRole.Text: fg("input"),
+        QPalette.ColorRole.Button: bg("button"),
+        QPalette.ColorRole.ButtonText: fg("button"),
+        QPalette.ColorRole.BrightText: fg("bad"),
+        QPalette.ColorRole.ToolTipBase: bg("tooltip"),
+        QPalette.ColorRole.ToolTipText: fg("tooltip"),
+        QPalette.ColorRole.Highlight: bg("selection"),
+        QPalette.ColorRole.HighlightedText: fg("selection"),
+        QPalette.ColorRole.PlaceholderText: fg("placeholder"),
+        QPalette.ColorRole.Link: NUMBER,
+        # the frames and bevels Fusion derives from these
+        QPalette.ColorRole.Light: GRID,
+        QPalette.ColorRole.Midlight: GRID,
+        QPalette.ColorRole.Mid: MUTED,
+        QPalette.ColorRole.Dark: MUTED,
+        QPalette.ColorRole.Shadow: GRID,
     }
-    for role, color in roles.items():
-        pal.setColor(role, color)
+    for role_, color in roles.items():
+        pal.setColor(role_, color)
     return pal
 
 
+def _colors(role_name: str, background: bool = True) -> str:
+    """`color` (and `background`) of a style-sheet rule, from a role."""
+    text = f"color: {fg(role_name).name()};"
+    return f"{text} background: {bg(role_name).name()};" if background else text
+
+
 def style_sheet() -> str:
-    """Rules by role, so that a theme switch restyles every widget at once."""
+    """Rules by role, so that a theme switch restyles every widget at once.
+
+    Every widget that shows text gets its colours here explicitly, from ROLES: relying on
+    the palette alone left whatever the style-sheet style re-polished in its default light
+    colours (see `apply`).
+    """
     border = 3 if current_theme == "high-contrast" else 2
+    line = MUTED.name() if current_theme == "high-contrast" else GRID.name()
+    sel = f"selection-color: {fg('selection').name()};" + (
+        f" selection-background-color: {bg('selection').name()};"
+    )
     return (
-        f"QLabel[role='muted'] {{ color: {MUTED.name()}; }}"
-        f"QLabel[role='bad'] {{ color: {BAD.name()}; }}"
-        f"#taskCard {{ background: {BG.name()}; }}"
+        # the window, its labels (section headers) and the dialogs
+        f"QMainWindow, QDialog {{ {_colors('window')} }}"
+        f"QLabel {{ {_colors('window', background=False)} }}"
+        f"QDialog QLabel {{ {_colors('dialog', background=False)} }}"
+        f"QStatusBar {{ {_colors('status')} }}"
+        f"QStatusBar QLabel {{ {_colors('status', background=False)} }}"
+        # menus and tool tips
+        f"QMenuBar {{ {_colors('menu')} }}"
+        f"QMenuBar::item {{ background: transparent; {_colors('menu', background=False)} }}"
+        f"QMenuBar::item:selected {{ {_colors('menu_selected')} }}"
+        f"QMenu {{ {_colors('menu')} border: 1px solid {line}; }}"
+        f"QMenu::item {{ padding: 6px 28px 6px 24px; {_colors('menu', background=False)} }}"
+        f"QMenu::item:selected {{ {_colors('menu_selected')} }}"
+        f"QMenu::item:disabled {{ color: {MUTED.name()}; }}"
+        f"QToolTip {{ {_colors('tooltip')} border: 1px solid {line}; padding: 4px; }}"
+        # toolbars: the controls row and the scenario's parameter rows
+        f"QToolBar {{ {_colors('toolbar')} border: none; spacing: 4px; }}"
+        f"QToolBar QLabel {{ {_colors('toolbar', background=False)} }}"
+        f"QToolButton, QPushButton {{ {_colors('button')} border: 1px solid {line};"
+        " border-radius: 6px; padding: 4px 10px; }"
+        "QToolBar QToolButton { padding: 4px 8px; font-weight: bold; }"
+        f"QToolButton:hover, QPushButton:hover {{ border-color: {TEXT.name()}; }}"
+        f"QToolButton:checked {{ {_colors('button_checked')}"
+        f" border: {border}px solid {GOOD.name()}; border-radius: 6px; }}"
+        f"QToolButton:disabled, QPushButton:disabled {{ color: {MUTED.name()}; }}"
+        f"QToolBarExtension {{ background: {bg('button').name()}; }}"
+        f"QSlider {{ background: transparent; }}"
+        f"QSlider::groove:horizontal {{ background: {line}; height: 6px; border-radius: 3px; }}"
+        f"QSlider::handle:horizontal {{ background: {fg('slider_handle').name()};"
+        f" border: 2px solid {bg('slider_handle').name()};"
+        " width: 18px; margin: -7px 0; border-radius: 9px; }"
+        # spin and combo boxes: text colours only, as a border or background here makes Qt
+        # draw them itself and drop the style's +/- and arrow buttons (the palette gives
+        # their base); a line edit has no buttons, so it gets a border that shows on a
+        # dark or black panel, where the style's frame (a shade darker) does not
+        f"QAbstractSpinBox, QComboBox {{ {_colors('input', background=False)} {sel} }}"
+        f"QLineEdit {{ {_colors('input')} {sel} border: 1px solid {line};"
+        " border-radius: 4px; padding: 2px 4px; }"
+        f"QComboBox QAbstractItemView {{ {_colors('input')} {sel} }}"
+        # lists, tables and text views
+        f"QListWidget, QTableWidget, QTableView, QTreeView {{ {_colors('input')} {sel}"
+        f" alternate-background-color: {PANEL.name()}; }}"
+        f"QHeaderView::section {{ {_colors('window')} border: 1px solid {line};"
+        " padding: 4px; }"
+        f"QPlainTextEdit, QTextEdit, QTextBrowser {{ {_colors('code')} {sel} }}"
+        # the panels that paint a background of their own
+        f"#taskCard {{ background: {bg('card').name()}; }}"
         f"BytecodeView {{ background: {PANEL.name()}; }}"
         f"#prediction {{ background: {PANEL.name()}; }}"
-        f"QSlider::groove:horizontal {{ background: {GRID.name()}; height: 6px;"
-        " border-radius: 3px; }"
-        f"QSlider::handle:horizontal {{ background: {TEXT.name()}; width: 18px;"
-        " margin: -7px 0; border-radius: 9px; }"
-        f"QListWidget, QTableWidget {{ background: {BG.name()}; color: {TEXT.name()};"
-        f" alternate-background-color: {PANEL.name()}; }}"
-        "QToolBar QToolButton { padding: 4px 8px; font-weight: bold; }"
-        f"QToolBar QToolButton:checked {{ background: {GOOD_BG.name()};"
-        f" border: {border}px solid {GOOD.name()}; border-radius: 6px; }}"
+        # any label given a role with `role(label, name)`: its text colour follows the theme
+        + "".join(f"QLabel[role='{name}'] {{ color: {fg(name).name()}; }}" for name in ROLES)
     )
 
 
 def role(widget: QWidget, name: str) -> None:
-    """Style `widget` by role ("muted", "bad"): the theme's style sheet colours it."""
+    """Style `widget` by role (a key of ROLES: "muted", "card_good", ...): the theme's
+    style sheet colours it, now and after every theme switch."""
+    if name not in ROLES:
+        raise KeyError(f"no role {name!r} in theme.ROLES")
+    if widget.property("role") == name:
+        return  # re-polishing is not free, and cards set their status often
     widget.setProperty("role", name)
     widget.style().unpolish(widget)
     widget.style().polish(widget)

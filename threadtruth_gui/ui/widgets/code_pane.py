@@ -23,7 +23,6 @@ from PySide6.QtGui import (
     QSyntaxHighlighter,
     QTextCharFormat,
     QTextCursor,
-    QTextDocument,
     QTextFormat,
     QTextOption,
 )
@@ -35,28 +34,28 @@ _CHIP_W = 30
 
 
 class _PythonHighlighter(QSyntaxHighlighter):
-    """Keywords, strings, comments and numbers: enough colour to read code at a distance."""
+    """Keywords, strings, comments and numbers: enough colour to read code at a distance.
 
-    _RULES: ClassVar[list[tuple[re.Pattern[str], QColor, bool]]] = [
-        (re.compile(r"\b(" + "|".join(keyword.kwlist) + r")\b"), theme.KEYWORD, True),
-        (re.compile(r"\b\d+(\.\d+)?\b"), theme.NUMBER, False),
-        (re.compile(r"(\"[^\"]*\"|'[^']*')"), theme.STRING, False),
-        (re.compile(r"#.*$"), theme.COMMENT, False),
+    Colours come from the theme's roles when a block is highlighted, so a theme switch
+    followed by `rehighlight` recolours everything; keywords are bold and comments italic,
+    so the kinds differ by more than hue.
+    """
+
+    _RULES: ClassVar[list[tuple[re.Pattern[str], str]]] = [
+        (re.compile(r"\b(" + "|".join(keyword.kwlist) + r")\b"), "code_keyword"),
+        (re.compile(r"\b\d+(\.\d+)?\b"), "code_number"),
+        (re.compile(r"(\"[^\"]*\"|'[^']*')"), "code_string"),
+        (re.compile(r"#.*$"), "code_comment"),
     ]
 
-    def __init__(self, document: QTextDocument) -> None:
-        super().__init__(document)
-        self._formats = []
-        for pattern, color, bold in self._RULES:
-            fmt = QTextCharFormat()
-            fmt.setForeground(QColor(color))
-            if bold:
-                fmt.setFontWeight(QFont.Weight.Bold)
-            self._formats.append((pattern, fmt))
-
     def highlightBlock(self, text: str) -> None:
-        for (pattern, fmt), (_p, color, _b) in zip(self._formats, self._RULES, strict=True):
-            fmt.setForeground(color)  # the theme's colour now (it may have switched)
+        for pattern, role in self._RULES:
+            fmt = QTextCharFormat()
+            fmt.setForeground(theme.fg(role))  # the theme's colour now (it may have switched)
+            if role == "code_keyword":
+                fmt.setFontWeight(QFont.Weight.Bold)
+            elif role == "code_comment":
+                fmt.setFontItalic(True)
             for match in pattern.finditer(text):
                 self.setFormat(match.start(), match.end() - match.start(), fmt)
 

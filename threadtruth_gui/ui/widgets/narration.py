@@ -65,6 +65,8 @@ class NarrationPanel(QListWidget):
 
     def _paint_cursor(self) -> None:
         current = self.current_index()
+        if not self.lines and self.count():  # the "nothing told" line, after a theme switch
+            self.item(0).setForeground(QBrush(theme.MUTED))
         for i, told in enumerate(self.lines):
             item = self.item(i)
             if item is None:

@@ -31,14 +31,19 @@ class _Delegate(QStyledItemDelegate):
         painter.save()
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         rect: QRect = option.rect
-        painter.fillRect(rect, theme.SELECTED if selected else theme.BG)
+        title_role, summary_role = (
+            ("list_title_selected", "list_summary_selected")
+            if selected
+            else ("list_title", "list_summary")
+        )  # colours by role, so each pair is checked for contrast in every theme
+        painter.fillRect(rect, theme.bg(title_role))
         if selected:
             painter.fillRect(QRect(rect.left(), rect.top(), 6, rect.height()), QColor("#0072B2"))
         title_font = theme.body_font(theme.BODY_PT + 1, bold=True)
         body_font = theme.body_font(theme.BODY_PT - 1)
         inner = rect.adjusted(_PAD + 6, _PAD, -_PAD, -_PAD)
         painter.setFont(title_font)
-        painter.setPen(theme.TEXT)
+        painter.setPen(theme.fg(title_role))
         flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
         title_rect = painter.boundingRect(
             inner, flags, str(index.data(Qt.ItemDataRole.DisplayRole))
@@ -46,7 +51,7 @@ class _Delegate(QStyledItemDelegate):
         painter.drawText(inner, flags, str(index.data(Qt.ItemDataRole.DisplayRole)))
         title_h = title_rect.height()
         painter.setFont(body_font)
-        painter.setPen(theme.MUTED)
+        painter.setPen(theme.fg(summary_role))
         painter.drawText(inner.adjusted(0, title_h + 4, 0, 0), flags, str(index.data(_SUMMARY)))
         painter.setPen(theme.GRID)
         painter.drawLine(rect.bottomLeft(), rect.bottomRight())

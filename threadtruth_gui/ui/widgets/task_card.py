@@ -10,11 +10,11 @@ from threadtruth_gui.engine.narrate import Line
 from threadtruth_gui.ui import theme
 
 _TONE = {"good": theme.GOOD, "bad": theme.BAD, "wait": theme.WAIT, "info": theme.TEXT}
-_STATUS = {
-    "succeeded": ("✔ succeeded", theme.GOOD),
-    "denied": ("✘ denied", theme.BAD),
-    "failed": ("✘ failed", theme.BAD),
-    "cancelled": ("■ stopped", theme.MUTED),
+_STATUS = {  # text and theme role (a colour set once would go stale at a theme switch)
+    "succeeded": ("✔ succeeded", "card_good"),
+    "denied": ("✘ denied", "card_bad"),
+    "failed": ("✘ failed", "card_bad"),
+    "cancelled": ("■ stopped", "card_muted"),
 }
 
 
@@ -34,10 +34,12 @@ class TaskCard(QFrame):
         self.header = QLabel(f"{name} · {title}")
         self.header.setWordWrap(True)
         self.header.setFont(theme.body_font(theme.BODY_PT + 2, bold=True))
-        self.header.setStyleSheet(f"color: {color.darker(115).name()};")
+        # the name in the theme's text colour: the task's own colour, on the border, is too
+        # light for text on white (yellow, orange) or too dark on black (blue)
+        theme.role(self.header, "card")
         self.status = QLabel("ready")
         self.status.setFont(theme.body_font(theme.BODY_PT, bold=True))
-        self.status.setStyleSheet(f"color: {theme.MUTED.name()};")
+        theme.role(self.status, "card_muted")
         self.body = QLabel()
         self.body.setFont(theme.body_font())
         self.body.setTextFormat(Qt.TextFormat.RichText)
@@ -47,19 +49,20 @@ class TaskCard(QFrame):
         layout.addWidget(self.status)
         layout.addWidget(self.body, 1)
         self._lines: list[Line] = []
+        self._theme = theme.current_theme  # the story's colours are written into its HTML
 
     def set_story(self, lines: list[Line], status: str | None, state: str | None) -> None:
-        if lines != self._lines:
-            self._lines = list(lines)
+        if lines != self._lines or self._theme != theme.current_theme:
+            self._lines, self._theme = list(lines), theme.current_theme
             html = "<br>".join(
                 f"<span style='color:{_TONE.get(line.tone, theme.TEXT).name()}'>"
                 f"• {_escape(line.text)}</span>"
                 for line in lines
             )
             self.body.setText(html)
-        text, color = _STATUS.get(status or "", (state or "ready", theme.MUTED))
+        text, role = _STATUS.get(status or "", (state or "ready", "card_muted"))
         self.status.setText(text)
-        self.status.setStyleSheet(f"color: {color.name()};")
+        theme.role(self.status, role)
 
     def story_text(self) -> list[str]:
         return [line.text for line in self._lines]
