@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from time import perf_counter
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import QPoint, QSettings, Qt, Slot
@@ -26,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from threadtruth_gui.engine import export, runfile
 from threadtruth_gui.engine.events import State
-from threadtruth_gui.engine.narrate import money, narration
+from threadtruth_gui.engine.narrate import money
 from threadtruth_gui.engine.runner import Plan, RunResult
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.engine.trace import Timeline, Trace
@@ -630,13 +629,7 @@ class MainWindow(QMainWindow):
 
     def _narrate(self, trace: Trace, force: bool = False) -> None:
         """The narration, at most 4 times a second while a run goes (it is rebuilt whole)."""
-        now = perf_counter()
-        if not force and now - self._narrated_at < 0.25:
-            return
-        self._narrated_at = now
-        self.narration.set_lines(
-            narration(trace), trace.t0_ns, "Told in sentences for runs of up to 20 tasks."
-        )
+        self.narration.show_trace(trace, force)
 
     @Slot(float)
     def _narration_clicked(self, t_s: float) -> None:
