@@ -56,7 +56,7 @@ _NOTES: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
     "backed off": lambda d: (f"backed off: released {d['lock']}, will try again", "wait"),
     "woke late": lambda d: (f"woke {d['late_ms']} ms late: the event loop was blocked", "bad"),
     "checked": _checked,
-    "read": lambda d: (f"read balance {money(d['balance'])}", "info"),
+    "read": lambda d: (" ".join(f"read {k} {money(v)}" for k, v in d.items()), "info"),
     "withdrew": lambda d: (f"withdrew {money(d['amount'])}", "good"),
     "wrote": lambda d: (f"wrote balance {money(d['balance'])}", "good"),
     "denied": lambda d: (f"denied: balance {money(d['balance'])}", "bad"),

@@ -38,6 +38,18 @@ class TaskCard(QFrame):
         self.status = QLabel("ready")
         self.status.setFont(theme.body_font(theme.BODY_PT, bold=True))
         self.status.setStyleSheet(f"color: {theme.MUTED.name()};")
+        # step mode: the thread's own variables where it stopped, beside the shared value
+        self.locals = QLabel()
+        self.locals.setObjectName("taskLocals")
+        self.locals.setFont(theme.code_font())
+        self.locals.setTextFormat(Qt.TextFormat.RichText)
+        self.locals.setWordWrap(True)
+        self.locals.setToolTip(
+            "Step mode: this thread's own variables where it stopped (read from its frame), "
+            "and the shared value they were copied from"
+        )
+        self.locals.hide()
+        self._locals: tuple[tuple[tuple[str, str], ...], tuple[str, str] | None] = ((), None)
         self.body = QLabel()
         self.body.setFont(theme.body_font())
         self.body.setTextFormat(Qt.TextFormat.RichText)
@@ -45,6 +57,7 @@ class TaskCard(QFrame):
         self.body.setWordWrap(True)
         layout.addWidget(self.header)
         layout.addWidget(self.status)
+        layout.addWidget(self.locals)
         layout.addWidget(self.body, 1)
         self._lines: list[Line] = []
 
@@ -60,6 +73,39 @@ class TaskCard(QFrame):
         text, color = _STATUS.get(status or "", (state or "ready", theme.MUTED))
         self.status.setText(text)
         self.status.setStyleSheet(f"color: {color.name()};")
+
+    def set_locals(
+        self, values: tuple[tuple[str, str], ...], shared: tuple[str, str] | None = None
+    ) -> None:
+        """Show a stopped thread's own variables ("balance = $1,000"), and the shared
+        value (`shared`: its name in the code and its value now); nothing hides them."""
+        if (values, shared) == self._locals:
+            return
+        self._locals = (values, shared)
+        self.locals.setVisible(bool(values))
+        if not values:
+            self.locals.clear()
+            return
+        muted = theme.MUTED.name()
+        rows = [
+            f"<tr><td><b>{_escape(name)} = {_escape(text)}</b></td>"
+            f"<td style='color:{muted}'>&nbsp;own</td></tr>"
+            for name, text in values
+        ]
+        if shared is not None:
+            rows.append(
+                f"<tr><td>{_escape(shared[0])} = {_escape(shared[1])}</td>"
+                f"<td style='color:{muted}'>&nbsp;shared</td></tr>"
+            )
+        self.locals.setText(f"<table cellspacing='0' cellpadding='1'>{''.join(rows)}</table>")
+
+    def locals_text(self) -> list[str]:
+        """What the locals box says, a row per variable: "balance = $1,000"."""
+        values, shared = self._locals
+        if not values:
+            return []
+        rows = [f"{name} = {text}" for name, text in values]
+        return rows + ([f"{shared[0]} = {shared[1]}"] if shared is not None else [])
 
     def story_text(self) -> list[str]:
         return [line.text for line in self._lines]
