@@ -83,3 +83,40 @@ def test_frame_locals_keeps_small_values_and_formats_what_it_is_told() -> None:
     assert "account" not in dict(every)  # not a small plain value
     assert dict(every)["name"].endswith("…") and len(dict(every)["name"]) == 24
     assert chosen == (("balance", "$1,000"),)  # unbound names are left out
+
+
+def test_a_held_deadlock_stands_until_broken_then_breaks_the_usual_way() -> None:
+    import time
+
+    from threadtruth_gui.engine.deadlock import DeadlockWatch
+    from threadtruth_gui.engine.events import State
+
+    scenario = get("deadlock")
+    params = scenario.resolve({"variant": "opposite order", "delay": 0.05})
+    plan = scenario.plan(params)
+    watch = plan.monitor
+    assert isinstance(watch, DeadlockWatch) and not watch.hold  # the CLI breaks it at once
+    watch.hold = True
+    run = Run(plan)
+    run.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not watch.held and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert watch.held
+        time.sleep(0.3)  # many looks of the monitor later: still standing
+        assert watch.held and not run.finished
+        trace = run.trace()
+        assert [t.state for t in trace.tasks.values()] == [State.WAITING, State.WAITING]
+        watch.break_now()
+        assert run.join(10)
+    finally:
+        run.stop()
+    result, trace = scenario.finish(run, params)
+    status = {t["name"]: t["status"] for t in result.tasks}
+    assert status[result.outcome["victim"]] == "failed"
+    assert sorted(status.values()) == ["failed", "succeeded"]
+    assert result.verdict is not None and result.verdict.headline == "Deadlock"
+    told = [t.text for t in narration(trace)]
+    assert any(t.endswith("neither can go on") for t in told)
+    assert "the app ends its wait: the deadlock is broken" in told

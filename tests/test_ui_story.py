@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 from PySide6.QtCore import Qt
 
 from threadtruth_gui.ui.main_window import MainWindow
@@ -57,3 +60,61 @@ def test_a_free_run_shows_no_locals(qtbot, window: MainWindow) -> None:
         window.start_run()
     assert window.cards["A"].locals_text() == []
     assert not window.cards["A"].locals.isVisible()
+
+
+def _deadlocked_lanes_grow(qtbot, window: MainWindow) -> float:
+    """Start the deadlock scenario and wait until it is held; the waits' length then."""
+    from threadtruth_gui.engine.events import State
+
+    window.select("deadlock")
+    window.set_params({"variant": "opposite order", "delay": 0.05})
+    window.start_run()
+    qtbot.waitUntil(lambda: window.bridge.held_deadlock() is not None, timeout=RUN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.figures.graph.isVisible(), timeout=RUN_TIMEOUT_MS)
+
+    def waited() -> float:
+        trace = window.bridge.trace
+        assert trace is not None
+        spans = [track.spans[-1] for track in trace.tasks.values()]
+        assert [s.state for s in spans] == [State.WAITING, State.WAITING]
+        return min(trace.end_ns - s.start_ns for s in spans) / 1e9
+
+    first = waited()
+    qtbot.waitUntil(lambda: waited() > first + 0.3, timeout=RUN_TIMEOUT_MS)  # still stuck
+    assert window.bridge.running and window.bridge.held_deadlock() is not None
+    assert "D breaks it" in window.figures.live.text()
+    return waited()
+
+
+def test_lecture_preset_holds_the_deadlock_until_D(qtbot, window: MainWindow) -> None:
+    window.presenter.toggle_lecture(True)
+    assert window.presenter.hold_action.isChecked()
+    _deadlocked_lanes_grow(qtbot, window)
+    with qtbot.waitSignal(window.bridge.finished, timeout=RUN_TIMEOUT_MS):
+        qtbot.keyClick(window, Qt.Key.Key_D)
+    assert window.verdict.headline() == "Deadlock"
+    assert window.figures.graph.isVisible()
+    window.presenter.toggle_lecture(False)
+    assert not window.presenter.hold_action.isChecked()
+
+
+def test_reset_and_close_end_a_held_deadlock_at_once(qtbot, window: MainWindow) -> None:
+    window.presenter.hold_action.setChecked(True)  # the window toggle, without the preset
+    _deadlocked_lanes_grow(qtbot, window)
+    t0 = time.perf_counter()
+    qtbot.keyClick(window, Qt.Key.Key_R)
+    assert time.perf_counter() - t0 < 1.0
+    assert not window.bridge.running
+    _deadlocked_lanes_grow(qtbot, window)
+    t0 = time.perf_counter()
+    window.close()
+    assert time.perf_counter() - t0 < 1.0
+    assert [t.name for t in threading.enumerate() if t.name.startswith("threadtruth-")] == []
+
+
+def test_without_hold_the_deadlock_is_broken_at_once(qtbot, window: MainWindow) -> None:
+    window.select("deadlock")
+    window.set_params({"variant": "opposite order", "delay": 0.05})
+    with qtbot.waitSignal(window.bridge.finished, timeout=RUN_TIMEOUT_MS):
+        window.start_run()
+    assert window.verdict.headline() == "Deadlock"

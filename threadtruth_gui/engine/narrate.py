@@ -46,12 +46,13 @@ def _checked(d: dict[str, Any]) -> tuple[str, str]:
 
 
 def _deadlock(d: dict[str, Any]) -> tuple[str, str]:
-    victim = f"; the app ends {d['victim']}'s wait" if d.get("victim") else ""
+    victim = f"; the app ends {d['victim']}'s wait" if d.get("victim") else "; neither can go on"
     return f"deadlock: {d['text']}{victim}", "bad"
 
 
 _NOTES: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
     "deadlock": _deadlock,
+    "deadlock broken": lambda _d: ("the app ends its wait: the deadlock is broken", "bad"),
     "took": lambda d: (f"took lock {d['lock']}", "info"),
     "backed off": lambda d: (f"backed off: released {d['lock']}, will try again", "wait"),
     "woke late": lambda d: (f"woke {d['late_ms']} ms late: the event loop was blocked", "bad"),

@@ -97,6 +97,11 @@ class MainWindow(QMainWindow):
         self.replayer = Replayer(self)
         self.replayer.progress.connect(lambda text: self._status(text))
         self._build()
+        # D: break a deadlock held on screen (View ▸ Hold a deadlock; on in the lecture preset)
+        break_action = QAction("Break the deadlock now", self)
+        break_action.setShortcut(QKeySequence("D"))
+        break_action.triggered.connect(self.break_deadlock)
+        self.addAction(break_action)
         self.scenario_list.select(all_scenarios()[0].id)
         self.presenter = Presenter(self, settings)
         self.presenter.load()
@@ -543,6 +548,14 @@ class MainWindow(QMainWindow):
             self._status("Prediction: the class answers 1, 2 or 3; then the run starts.")
             return
         self.bridge.start(self.scenario, planned[1], planned[0], stepping=stepping)
+
+    @Slot()
+    def break_deadlock(self) -> None:
+        """D: break the deadlock held on screen, as the run's monitor breaks one at once."""
+        if self.bridge.break_deadlock():
+            self._status("Deadlock broken: one thread's wait ends with an exception.", 4000)
+        else:
+            self._status("No deadlock is held (View ▸ Hold a deadlock until D).", 4000)
 
     @Slot()
     def _cancel_prediction(self) -> None:

@@ -81,10 +81,18 @@ class FiguresPanel(QWidget):
         states = Counter(track.state for track in trace.tasks.values() if track.state)
         parts = [f"{count} {state}" for state, count in states.most_common()]
         self.live.setText("Now: " + ", ".join(parts) if parts else "Starting…")
+        held, broken = None, False
         for track in trace.tasks.values():
             for note in track.notes:
                 if note.what == "deadlock" and not self.graph.cycle:
                     self.graph.show_cycle(list(note.data.get("cycle", [])), self._colors)
+                if note.what == "deadlock" and not note.data.get("victim"):
+                    held = note
+                broken = broken or note.what == "deadlock broken"
+        if held is not None and not broken and not any(t.status for t in trace.tasks.values()):
+            self.live.setText(
+                f"Deadlocked: {held.data.get('text', '')}. Neither can ever go on. D breaks it."
+            )
 
     def finish(self, result: RunResult, trace: Trace) -> None:
         self.update_from(trace)
