@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 from threadtruth_gui.engine.narrate import money, story, task_caption
 from threadtruth_gui.engine.runner import Plan, RunResult
 from threadtruth_gui.engine.trace import Trace
+from threadtruth_gui.ui.panels import bring_into_view
 from threadtruth_gui.ui.widgets.balance_bar import BalanceBar
 from threadtruth_gui.ui.widgets.task_card import TaskCard
 
@@ -55,7 +56,10 @@ class AccountPanel(QWidget):
             card = self.cards.get(name)
             if card is not None:
                 card.set_story(story(track), track.status, track.state)
+                hidden = card.locals.isHidden()
                 card.set_locals(track.locals, shared)
+                if hidden and not card.locals.isHidden():
+                    bring_into_view(card.locals)
         if series:
             self.balance.set_value(series[-1][1])
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 from threadtruth_gui.engine.runner import Plan, RunResult
 from threadtruth_gui.engine.trace import Trace
 from threadtruth_gui.ui import theme
+from threadtruth_gui.ui.panels import bring_into_view
 from threadtruth_gui.ui.widgets.waitfor import WaitForGraph
 
 Figures = Callable[[RunResult], list[tuple[str, str]]]
@@ -86,6 +87,7 @@ class FiguresPanel(QWidget):
             for note in track.notes:
                 if note.what == "deadlock" and not self.graph.cycle:
                     self.graph.show_cycle(list(note.data.get("cycle", [])), self._colors)
+                    bring_into_view(self.graph)
                 if note.what == "deadlock" and not note.data.get("victim"):
                     held = note
                 broken = broken or note.what == "deadlock broken"

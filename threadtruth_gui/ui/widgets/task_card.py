@@ -41,7 +41,7 @@ class TaskCard(QFrame):
         # step mode: the thread's own variables where it stopped, beside the shared value
         self.locals = QLabel()
         self.locals.setObjectName("taskLocals")
-        self.locals.setFont(theme.code_font())
+        self.locals.setFont(theme.body_font())
         self.locals.setTextFormat(Qt.TextFormat.RichText)
         self.locals.setWordWrap(True)
         self.locals.setToolTip(
@@ -87,17 +87,17 @@ class TaskCard(QFrame):
             self.locals.clear()
             return
         muted = theme.MUTED.name()
+        # plain wrapping lines, not a table: a card must stay as narrow as its column
         rows = [
-            f"<tr><td><b>{_escape(name)} = {_escape(text)}</b></td>"
-            f"<td style='color:{muted}'>&nbsp;own</td></tr>"
+            f"<b>{_escape(name)} = {_escape(text)}</b> <span style='color:{muted}'>own</span>"
             for name, text in values
         ]
         if shared is not None:
             rows.append(
-                f"<tr><td>{_escape(shared[0])} = {_escape(shared[1])}</td>"
-                f"<td style='color:{muted}'>&nbsp;shared</td></tr>"
+                f"{_escape(shared[0])} = {_escape(shared[1])} "
+                f"<span style='color:{muted}'>shared</span>"
             )
-        self.locals.setText(f"<table cellspacing='0' cellpadding='1'>{''.join(rows)}</table>")
+        self.locals.setText("<br>".join(rows))
 
     def locals_text(self) -> list[str]:
         """What the locals box says, a row per variable: "balance = $1,000"."""
