@@ -121,6 +121,18 @@ def _variant(c: Ctx) -> None:
     assert c.win.params()["variant"] != before
 
 
+def _break_deadlock(c: Ctx) -> None:
+    c.win.presenter.hold_action.setChecked(True)
+    c.win.select("deadlock")
+    c.win.set_params({"variant": "opposite order", "delay": 0.3})
+    c.win.start_run()
+    c.qtbot.waitUntil(lambda: c.win.bridge.held_deadlock() is not None, timeout=RUN_MS)
+    with c.qtbot.waitSignal(c.win.bridge.finished, timeout=RUN_MS):
+        c.press("D")
+    assert c.win.verdict.headline() == "Deadlock"
+    c.win.presenter.hold_action.setChecked(c.win.presenter.lecture)
+
+
 def _toggle(action: str, key: str) -> Callable[[Ctx], None]:
     def check(c: Ctx) -> None:
         act = getattr(c.win, action)
@@ -333,6 +345,7 @@ CHECKS: dict[str, Callable[[Ctx], None]] = {
     "B": _toggle("bytecode_action", "B"),
     "P": _toggle("predict_action", "P"),
     **{str(n): _number(n) for n in range(1, 10)},
+    "D": _break_deadlock,
     "M": _many,
     "C": _compare,
     "Home": _home,

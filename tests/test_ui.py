@@ -59,8 +59,14 @@ def test_run_without_lock_overdraws_and_every_view_shows_it(qtbot, window: MainW
     assert [t.state for t in trace.tasks.values()] == [State.DONE, State.DONE]
     assert any(s.state == State.SLEEPING for s in trace.tasks["A"].spans)
     assert window.timeline.visible_range()[1] >= 0.2
-    assert window.cards["A"].story_text() == ["checked $1,000 ≥ $600 → yes", "withdrew $600"]
-    assert window.cards["B"].story_text()[0] == "checked $1,000 ≥ $500 → yes"
+    story_a = window.cards["A"].story_text()
+    assert story_a[:2] == ["read balance $1,000", "checked $1,000 ≥ $600 → yes"]
+    assert story_a[-1] == "withdrew $600"
+    # B checks its own copy, $1,000 (its `-=` may then read what A left: told if new)
+    assert window.cards["B"].story_text()[:2] == [
+        "read balance $1,000",
+        "checked $1,000 ≥ $500 → yes",
+    ]
     assert window.cards["B"].status.text() == "✔ succeeded"
     assert window.code.markers() == {}  # finished tasks leave the code pane
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -44,6 +45,10 @@ class RunContext:
     gate: StepGate | None = None  # when set, traced tasks run one line per step given
     ticks: dict[str, int] = field(default_factory=dict)  # last `tick()` per task
     states: dict[str, str] = field(default_factory=dict)  # the last state recorded per task
+    # step mode: the locals a stopped thread shows ({name: format}; None: every small one)
+    show_locals: Mapping[str, Callable[[Any], str] | None] | None = None
+    # (task, shared name) -> the value that task last read or wrote (see `read`)
+    seen: dict[tuple[str, str], Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -160,7 +165,23 @@ def counter(name: str, value: float) -> None:
     """Record a new value of a shared quantity (drawn as a counter track)."""
     ctx = _current.get()
     if ctx is not None:
+        ctx.run.seen[(ctx.task, name)] = value
         ctx.record(Kind.COUNTER, (name, value))
+
+
+def read(name: str, value: Any) -> None:
+    """Record that this task read the shared `name` and saw `value`, at the moment it read it
+    (told as "read balance $1,000"). A read that sees what this task itself last read or
+    wrote of `name` tells nothing new and is not recorded again."""
+    ctx = _current.get()
+    if ctx is None:
+        return
+    key = (ctx.task, name)
+    seen = ctx.run.seen
+    if key in seen and seen[key] == value:
+        return
+    seen[key] = value
+    ctx.record(Kind.NOTE, ("read", {name: value}))
 
 
 class Deadlocked(TaskFailed):

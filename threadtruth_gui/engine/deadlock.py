@@ -3,13 +3,15 @@
 Each waiting thread points to the lock it waits for, each held lock to its holder. A cycle
 of waits without a timeout can never end by itself: that is a deadlock. The watch runs on
 the run's driver thread (as the plan's monitor), notes the cycle as an event, and breaks it
-as a database would: one thread of the cycle, the victim (the one whose wait closed it), has
-its wait end with `Deadlocked`; it unwinds and releases what it holds, and the others go on.
-No thread is left behind.
+(at once, or, holding it on screen for a class, when asked) as a database would: one thread
+of the cycle, the victim (the one whose wait closed it), has its wait end with
+`Deadlocked`; it unwinds and releases what it holds, and the others go on. No thread is
+left behind.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from time import perf_counter_ns
 from typing import Any
@@ -52,17 +54,37 @@ def describe(cycle: list[dict[str, str]]) -> str:
 
 @dataclass
 class DeadlockWatch:
-    """The plan's monitor: finds a deadlock among `locks`, records it, breaks it."""
+    """The plan's monitor: finds a deadlock among `locks`, records it, breaks it.
+
+    With `hold` the deadlock found is left standing (the threads stay stuck, their waits
+    growing, for a class to see) until `break_now()` is called, from any thread; the
+    monitor then breaks it at its next look, the same way it breaks one at once.
+    """
 
     locks: list[ObservedLock]
+    hold: bool = False
     cycle: list[dict[str, str]] | None = None
     formed_ns: int = 0  # when the last wait of the cycle began
     found_ns: int = 0
     victim: str | None = None  # the thread whose wait was ended to break the cycle
     info: dict[str, Any] = field(default_factory=dict)
+    broken: bool = False
+    _asked: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    @property
+    def held(self) -> bool:
+        """A deadlock was found and is being held: it waits for `break_now()`."""
+        return self.cycle is not None and not self.broken
+
+    def break_now(self) -> None:
+        """Ask the monitor to break the held deadlock (thread-safe; it does so within a
+        few ms, on the run's driver thread)."""
+        self._asked.set()
 
     def __call__(self, run: RunContext) -> None:
         if self.cycle is not None:
+            if not self.broken and self._asked.is_set():
+                self._break(run)
             return
         cycle = find_cycle(self.locks)
         if cycle is None:
@@ -77,7 +99,7 @@ class DeadlockWatch:
         self.formed_ns = max(since.values(), default=self.found_ns)
         victim = max(cycle, key=lambda e: since.get(e["task"], 0))
         self.cycle = cycle
-        text = describe(cycle)
+        self.victim = victim["task"]
         run.recorder.record(
             cycle[0]["task"],
             Kind.NOTE,
@@ -85,14 +107,24 @@ class DeadlockWatch:
                 "deadlock",
                 {
                     "cycle": cycle,
-                    "text": text,
+                    "text": describe(cycle),
                     "after_s": self.detected_after_s,
-                    "victim": victim["task"],
+                    "victim": None if self.hold else victim["task"],
                 },
             ),
         )
-        self.victim = victim["task"]
-        by_name[victim["waits_for"]].break_wait(victim["task"], f"deadlock: {text}")
+        if not self.hold or self._asked.is_set():
+            self._break(run)
+
+    def _break(self, run: RunContext) -> None:
+        """End the victim's wait with `Deadlocked`: it unwinds, releases, the others go on."""
+        assert self.cycle is not None and self.victim is not None
+        self.broken = True
+        edge = next(e for e in self.cycle if e["task"] == self.victim)
+        if self.hold:  # held until now: say when it was broken, and whose wait ended
+            run.recorder.record(self.victim, Kind.NOTE, ("deadlock broken", {}))
+        lock = next(lock for lock in self.locks if lock.name == edge["waits_for"])
+        lock.break_wait(self.victim, f"deadlock: {describe(self.cycle)}")
 
     @property
     def detected_after_s(self) -> float:

@@ -20,6 +20,8 @@ class Kind:
     END = "end"  # data: (status, error text or None)
     PROGRESS = "progress"  # data: (bytes so far, total bytes or 0 if unknown)
     PHASE = "phase"  # data: (start|end, label, mode) -- task ""
+    # data: ((name, text), ...) -- a gated thread's own variables where it stopped (step mode)
+    LOCALS = "locals"
 
 
 class State:

@@ -46,17 +46,18 @@ def _checked(d: dict[str, Any]) -> tuple[str, str]:
 
 
 def _deadlock(d: dict[str, Any]) -> tuple[str, str]:
-    victim = f"; the app ends {d['victim']}'s wait" if d.get("victim") else ""
+    victim = f"; the app ends {d['victim']}'s wait" if d.get("victim") else "; neither can go on"
     return f"deadlock: {d['text']}{victim}", "bad"
 
 
 _NOTES: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
     "deadlock": _deadlock,
+    "deadlock broken": lambda _d: ("the app ends its wait: the deadlock is broken", "bad"),
     "took": lambda d: (f"took lock {d['lock']}", "info"),
     "backed off": lambda d: (f"backed off: released {d['lock']}, will try again", "wait"),
     "woke late": lambda d: (f"woke {d['late_ms']} ms late: the event loop was blocked", "bad"),
     "checked": _checked,
-    "read": lambda d: (f"read balance {money(d['balance'])}", "info"),
+    "read": lambda d: (" ".join(f"read {k} {money(v)}" for k, v in d.items()), "info"),
     "withdrew": lambda d: (f"withdrew {money(d['amount'])}", "good"),
     "wrote": lambda d: (f"wrote balance {money(d['balance'])}", "good"),
     "denied": lambda d: (f"denied: balance {money(d['balance'])}", "bad"),
@@ -110,10 +111,13 @@ class Told:
     tone: str
 
 
-def narration(trace: Trace, max_tasks: int = 20) -> list[Told]:
+NARRATED_MAX_TASKS = 20  # runs of more tasks are told by the timeline, not in sentences
+
+
+def narration(trace: Trace, max_tasks: int = NARRATED_MAX_TASKS) -> list[Told]:
     """Every task's story merged in time order, for the narration panel. A write to a
-    counter says the new value ("A withdrew $600 → $400"). Runs of many tasks get none
-    (a thousand downloads are told by the timeline, not in sentences)."""
+    counter says the new value ("A withdrew $600 → $400"). Runs of more than `max_tasks`
+    get none (a thousand downloads are told by the timeline, not in sentences)."""
     if len(trace.tasks) > max_tasks:
         return []
     counter = next(iter(trace.counters), None)
@@ -128,3 +132,14 @@ def narration(trace: Trace, max_tasks: int = 20) -> list[Told]:
             told.append(Told(line.t_ns, name, text, line.tone))
     told.sort(key=lambda t: t.t_ns)
     return told
+
+
+def untold(trace: Trace, max_tasks: int = NARRATED_MAX_TASKS) -> str:
+    """What the narration panel says while `narration(trace)` has no line: why, truly."""
+    tasks = len(trace.tasks)
+    if tasks > max_tasks:
+        return (
+            f"Told in sentences for runs of up to {max_tasks} tasks; this run has "
+            f"{tasks:,}: the timeline tells it."
+        )
+    return "Nothing to tell yet: each line appears here as a task reports what it did."

@@ -124,6 +124,11 @@ class Plan:
     # on the driver thread every few ms while a phase runs (sample a shared counter, look
     # for a deadlock); it may record events through the RunContext's recorder
     monitor: Callable[[RunContext], None] | None = None
+    # step mode: which of a stopped thread's own variables its card shows, each in its
+    # format ({"balance": money}; None: repr); None: every local of a small plain type
+    show_locals: dict[str, Callable[[Any], str] | None] | None = None
+    # how the shown code spells a counter, for the cards: {"balance": "account.balance"}
+    counter_names: dict[str, str] = field(default_factory=dict)
 
     def all_phases(self) -> list[Phase]:
         return self.phases if self.phases is not None else [Phase("threads", self.tasks)]
@@ -217,7 +222,7 @@ class Run:
     ) -> None:
         self.plan = plan
         self.recorder = Recorder()
-        self.context = RunContext(self.recorder)
+        self.context = RunContext(self.recorder, show_locals=plan.show_locals)
         self._tracer = LineTracer(code_objects(plan.code)) if trace_lines else None
         self._loop = loop
         self._driver: threading.Thread | None = None

@@ -37,6 +37,8 @@ class TaskTrack:
     notes: list[Note] = field(default_factory=list)
     line: int | None = None  # the line the task last reached
     offset: int | None = None  # its bytecode offset in that line, when stepping instructions
+    # step mode: its own variables where it stopped ((name, text), ...); () once it goes on
+    locals: tuple[tuple[str, str], ...] = ()
     status: str | None = None  # set by the END event
     error: str | None = None
     waiting_for: tuple[str, str | None] | None = None  # (lock, holder) while blocked
@@ -146,10 +148,13 @@ class Trace:
             kind = ev.kind
             if kind == Kind.LINE:
                 track = self.task(ev.task)
-                track.line, track.offset = ev.data, None
+                track.line, track.offset, track.locals = ev.data, None, ()
             elif kind == Kind.OP:
                 track = self.task(ev.task)
                 track.line, track.offset = ev.data
+                track.locals = ()
+            elif kind == Kind.LOCALS:  # follows the LINE (or OP) where a gated thread stops
+                self.task(ev.task).locals = tuple((str(n), str(t)) for n, t in ev.data)
             elif kind == Kind.STATE:
                 self._state(ev)
             elif kind == Kind.COUNTER:
@@ -180,7 +185,7 @@ class Trace:
                 track = self.task(ev.task)
                 status, error = ev.data
                 track.status, track.error = status, error
-                track.waiting_for = None
+                track.waiting_for, track.locals = None, ()
                 self._enter(track, ev.t_ns, _END_STATE.get(status, State.FAILED), error or "")
 
     def _state(self, ev: Event) -> None:

@@ -9,7 +9,7 @@ functions, so library calls made by the scenario cost one cheap check and no lin
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from types import CodeType, FrameType
 from typing import Any
 
@@ -17,6 +17,37 @@ from threadtruth_gui.engine.context import RunCancelled, current
 from threadtruth_gui.engine.events import Kind
 
 _TraceFn = Callable[[FrameType, str, Any], Any]
+_SMALL = (int, float, str, bool, type(None))
+_MAX_REPR = 24
+
+
+def frame_locals(
+    frame: FrameType, show: Mapping[str, Callable[[Any], str] | None] | None
+) -> tuple[tuple[str, str], ...]:
+    """A stopped thread's own variables, as ((name, text), ...): with `show`, those names
+    (as far as they are bound yet), each in its format (None: repr); without, every local
+    of a small plain type (int, float, str, bool, None). Reprs are cut to a short length.
+    Read only in step mode, where a thread stops anyway: `f_locals` builds a dict."""
+    values = frame.f_locals
+    out = []
+    if show is None:
+        for name, value in values.items():
+            if isinstance(value, _SMALL):
+                out.append((name, _short(repr(value))))
+        return tuple(out)
+    for name, fmt in show.items():
+        if name in values:
+            value = values[name]
+            try:
+                text = fmt(value) if fmt is not None else repr(value)
+            except Exception:  # a value the format does not fit: shown as it is
+                text = repr(value)
+            out.append((name, _short(text)))
+    return tuple(out)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= _MAX_REPR else text[: _MAX_REPR - 1] + "…"
 
 
 def code_objects(functions: Iterable[Callable[..., Any]]) -> frozenset[CodeType]:
@@ -51,6 +82,8 @@ class LineTracer:
                     # `free` only ever turns on: once released, no lock is taken per line
                     if gate is not None and not gate.free and not ctx.is_async:
                         frame.f_trace_opcodes = True  # instruction steps need opcode events
+                        # what the thread's own variables hold where it stops (step mode only)
+                        ctx.record(Kind.LOCALS, frame_locals(frame, ctx.run.show_locals))
                         gate.before_line(ctx)  # the lecturer (or a schedule) is the scheduler
             elif event == "opcode":
                 ctx = current()
@@ -63,6 +96,7 @@ class LineTracer:
                         and gate.running_unit.get(ctx.task) == "op"
                     ):
                         ctx.record(Kind.OP, (frame.f_lineno, frame.f_lasti))
+                        ctx.record(Kind.LOCALS, frame_locals(frame, ctx.run.show_locals))
                         gate.before_op(ctx)
             return local
 

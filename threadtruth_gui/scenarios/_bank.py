@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from threadtruth_gui.engine.context import ObservedAsyncLock, ObservedLock, counter
+from collections.abc import Callable
+from typing import Any
+
+from threadtruth_gui.engine.context import ObservedAsyncLock, ObservedLock, counter, read
+from threadtruth_gui.engine.narrate import money
 from threadtruth_gui.engine.runner import RunResult
 from threadtruth_gui.engine.scenario import Param
 from threadtruth_gui.engine.trace import Trace
@@ -23,7 +27,8 @@ DELAY = Param(
 
 
 class Account:
-    """A balance in a plain attribute; every write is recorded for the balance track."""
+    """A balance in a plain attribute; every write is recorded for the balance track, and
+    every read that sees something new to the reader is recorded when it happens."""
 
     def __init__(self, balance: int) -> None:
         self._balance = balance
@@ -32,12 +37,19 @@ class Account:
 
     @property
     def balance(self) -> int:
-        return self._balance
+        value = self._balance
+        read("balance", value)
+        return value
 
     @balance.setter
     def balance(self, value: int) -> None:
         self._balance = value
         counter("balance", value)
+
+
+# what a stopped thread's card shows of its own variables (step mode), and the shared value
+SHOW_LOCALS: dict[str, Callable[[Any], str] | None] = {"balance": money, "amount": money}
+COUNTER_NAMES = {"balance": "account.balance"}
 
 
 def waited_for_lock(trace: Trace) -> list[str]:

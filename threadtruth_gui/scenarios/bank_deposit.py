@@ -13,7 +13,14 @@ from threadtruth_gui.engine.narrate import money
 from threadtruth_gui.engine.runner import Plan, RunResult, TaskSpec, Verdict
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.engine.trace import Trace
-from threadtruth_gui.scenarios._bank import DELAY, LOCK, Account, task_status
+from threadtruth_gui.scenarios._bank import (
+    COUNTER_NAMES,
+    DELAY,
+    LOCK,
+    SHOW_LOCALS,
+    Account,
+    task_status,
+)
 
 START = 1000
 DEPOSIT = 500
@@ -23,7 +30,6 @@ EXPECTED = START + DEPOSIT - WITHDRAWAL
 
 def deposit(account, amount, delay):
     balance = account.balance  # read
-    report("read", balance=balance)
     sleep(delay)  # process
     account.balance = balance + amount  # write
     report("wrote", balance=account.balance)
@@ -83,6 +89,8 @@ def _plan(params: dict[str, Any]) -> Plan:
         if lock
         else [deposit, withdraw],
         counters={"balance": START},
+        show_locals=SHOW_LOCALS,
+        counter_names=COUNTER_NAMES,
     )
 
 

@@ -14,8 +14,10 @@ from threadtruth_gui.engine.runner import Plan, RunResult, TaskSpec, Verdict
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.engine.trace import Trace
 from threadtruth_gui.scenarios._bank import (
+    COUNTER_NAMES,
     DELAY,
     LOCK,
+    SHOW_LOCALS,
     Account,
     task_status,
     waited_for_lock,
@@ -63,6 +65,8 @@ def _plan(params: dict[str, Any]) -> Plan:
         },
         code=[withdraw_with_lock, withdraw] if params["lock"] else [withdraw],
         counters={"balance": START},
+        show_locals=SHOW_LOCALS,
+        counter_names=COUNTER_NAMES,
     )
 
 
@@ -72,11 +76,12 @@ def overdraft_verdict(result: RunResult, trace: Trace) -> Verdict:
     status = task_status(result)
     paid = [n for n, s in status.items() if s == "succeeded"]
     denied = [n for n, s in status.items() if s == "denied"]
-    checks = {n: trace.first_note(n, "checked") for n in AMOUNTS}
+    # the read itself (recorded where it happens); a check is told a line after it
+    reads = {n: trace.first_note(n, "read") or trace.first_note(n, "checked") for n in AMOUNTS}
     pays = [note.t_ns for n in AMOUNTS if (note := trace.first_note(n, "withdrew"))]
     if final < 0:
-        if pays and all(c is not None and c.t_ns < min(pays) for c in checks.values()):
-            why = f"both threads checked {money(START)} before either withdrew"
+        if pays and all(c is not None and c.t_ns < min(pays) for c in reads.values()):
+            why = f"both threads read {money(START)} before either withdrew"
         else:
             why = "both withdrawals were paid out"
         return Verdict(False, f"Overdraft: {money(final)}", why)

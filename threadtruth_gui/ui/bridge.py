@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from threadtruth_gui.engine.child import ProcessRun
+from threadtruth_gui.engine.deadlock import DeadlockWatch
 from threadtruth_gui.engine.events import Event
 from threadtruth_gui.engine.gate import StepGate
 from threadtruth_gui.engine.runner import Plan, Run, RunResult
@@ -54,6 +55,8 @@ class RunBridge(QObject):
         self.last_batch: list[Event] = []
         self.in_child = False  # whether this run is in a child process
         self.gate: StepGate | None = None  # set while the lecturer steps the tasks
+        # keep a deadlock the run finds standing until `break_deadlock()` (the next run on)
+        self.hold_deadlock = False
         self._cursor = 0
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_MS)
@@ -81,6 +84,8 @@ class RunBridge(QObject):
             if self.in_child:
                 self.run = ProcessRun(scenario.id, self.params, plan)
             else:
+                if isinstance(plan.monitor, DeadlockWatch):
+                    plan.monitor.hold = self.hold_deadlock
                 run = Run(plan, loop=_gui_loop())  # coroutines on the window's own loop
                 if stepping:
                     self.gate = run.context.gate = StepGate(run.context.cancelled)
@@ -94,6 +99,20 @@ class RunBridge(QObject):
         self._cursor = 0
         self._timer.start()
         self.started.emit()
+
+    def held_deadlock(self) -> DeadlockWatch | None:
+        """The running run's deadlock watch while it holds a deadlock it found."""
+        monitor = self.run.plan.monitor if self.run is not None and self.running else None
+        return monitor if isinstance(monitor, DeadlockWatch) and monitor.held else None
+
+    def break_deadlock(self) -> bool:
+        """Break the held deadlock, by the run's own monitor (as when it breaks one at once);
+        False when none is held."""
+        watch = self.held_deadlock()
+        if watch is None:
+            return False
+        watch.break_now()
+        return True
 
     def reset(self) -> None:
         """Stop the current run (if any) and join its threads."""

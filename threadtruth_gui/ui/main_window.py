@@ -6,7 +6,6 @@ import sys
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from time import perf_counter
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import QPoint, QSettings, Qt, Slot
@@ -35,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from threadtruth_gui.engine import export, runfile
 from threadtruth_gui.engine.events import State
-from threadtruth_gui.engine.narrate import money, narration
+from threadtruth_gui.engine.narrate import money
 from threadtruth_gui.engine.runner import Plan, RunResult
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.engine.trace import Timeline, Trace
@@ -152,6 +151,8 @@ class MainWindow(QMainWindow):
         ):
             self._key(text, key, partial(self._step_cursor, direction, big))
         self._key("Settings back to this scenario's defaults", "Shift+R", self.restore_defaults)
+        # D: break a deadlock held on screen (View ▸ Hold a deadlock; on in the lecture preset)
+        self._key("Break the deadlock now", "D", self.break_deadlock)
         self._build_menu()
         for number in range(1, 10):  # 1..9 step the first nine tasks
             self._key(f"Step task {number}", str(number), partial(self.step_number, number))
@@ -232,7 +233,6 @@ class MainWindow(QMainWindow):
         self.narration = NarrationPanel()
         self.narration.timeClicked.connect(self._narration_clicked)
         story_layout.addWidget(self.narration, 1)
-        self._narrated_at = 0.0
         self.below_code = QStackedWidget()
         self.below_code.addWidget(self.story_box)
         self.below_code.addWidget(self.bytecode)
@@ -635,6 +635,13 @@ class MainWindow(QMainWindow):
         self.param_bar.set_values({p.name: p.default for p in self.scenario.params})
         self._status(f"Settings back to the defaults of {self.scenario.id}.", 4000)
 
+    def break_deadlock(self) -> None:
+        """D: break the deadlock held on screen, as the run's monitor breaks one at once."""
+        if self.bridge.break_deadlock():
+            self._status("Deadlock broken: one thread's wait ends with an exception.", 4000)
+        else:
+            self._status("No deadlock is held (View ▸ Hold a deadlock until D).", 4000)
+
     @Slot(int)
     def _on_predicted(self, index: int) -> None:
         self._prediction = self._choices[index]
@@ -719,13 +726,7 @@ class MainWindow(QMainWindow):
 
     def _narrate(self, trace: Trace, force: bool = False) -> None:
         """The narration, at most 4 times a second while a run goes (it is rebuilt whole)."""
-        now = perf_counter()
-        if not force and now - self._narrated_at < 0.25:
-            return
-        self._narrated_at = now
-        self.narration.set_lines(
-            narration(trace), trace.t0_ns, "Told in sentences for runs of up to 20 tasks."
-        )
+        self.narration.show_trace(trace, force)
 
     @Slot(float)
     def _narration_clicked(self, t_s: float) -> None:

@@ -2,7 +2,7 @@
 settings that persist between sessions (QSettings).
 
 Kept apart from the main window: it only changes how the window looks and which keys do
-what, never what runs.
+what, never what runs (holding a deadlock on screen only delays when the app breaks it).
 """
 
 from __future__ import annotations
@@ -74,6 +74,14 @@ class Presenter(QObject):
         self.lecture_action = self._action(menu, "Lecture preset", "Ctrl+L", self.toggle_lecture)
         self.lecture_action.setCheckable(True)
         self._action(menu, "Full screen", "F11", self.toggle_full_screen)
+        menu.addSeparator()
+        self.hold_action = self._action(menu, "Hold a deadlock until D", "", lambda: None)
+        self.hold_action.setCheckable(True)
+        self.hold_action.setToolTip(
+            "Keep a deadlock the run finds standing, its wait-for graph on screen and the "
+            "threads stuck, until D breaks it (on in the lecture preset)"
+        )
+        self.hold_action.toggled.connect(self._hold_deadlock)
         # a presentation clicker sends PageDown / PageUp
         self._action(None, "Run, or the next step", "PgDown", self.clicker_next)
         self._action(None, "Reset", "PgUp", w.reset_run)
@@ -133,7 +141,11 @@ class Presenter(QObject):
         else:
             self.set_scale(self._before_lecture)
         self.window.set_chrome(visible=not on)
+        self.hold_action.setChecked(on)  # a lecture holds a deadlock until D breaks it
         self._save("lecture", on)
+
+    def _hold_deadlock(self, on: bool) -> None:
+        self.window.bridge.hold_deadlock = on
 
     def toggle_full_screen(self) -> None:
         w = self.window

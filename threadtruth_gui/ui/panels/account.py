@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 from threadtruth_gui.engine.narrate import money, story, task_caption
 from threadtruth_gui.engine.runner import Plan, RunResult
 from threadtruth_gui.engine.trace import Trace
+from threadtruth_gui.ui.panels import bring_into_view
 from threadtruth_gui.ui.widgets.balance_bar import BalanceBar
 from threadtruth_gui.ui.widgets.task_card import TaskCard
 
@@ -27,6 +28,7 @@ class AccountPanel(QWidget):
         layout.addWidget(self.balance)
         layout.addLayout(self._cards_row, 1)
         self._counter: str | None = None
+        self._counter_name = ""  # how the shown code spells it: "account.balance"
 
     def setup(self, plan: Plan, colors: dict[str, QColor]) -> None:
         for card in self.cards.values():
@@ -40,6 +42,7 @@ class AccountPanel(QWidget):
             self.cards[spec.name] = card
             self._cards_row.addWidget(card, 1)
         self._counter = next(iter(plan.counters), None)
+        self._counter_name = plan.counter_names.get(self._counter or "", self._counter or "")
         if self._counter is not None:
             start = plan.counters[self._counter]
             self.balance.setup(self._counter.capitalize(), start, -0.5 * start, 1.5 * start)
@@ -47,11 +50,16 @@ class AccountPanel(QWidget):
             self.balance.clear()
 
     def update_from(self, trace: Trace) -> None:
+        series = trace.counters.get(self._counter or "")
+        shared = (self._counter_name, money(series[-1][1])) if series else None
         for name, track in trace.tasks.items():
             card = self.cards.get(name)
             if card is not None:
                 card.set_story(story(track), track.status, track.state)
-        series = trace.counters.get(self._counter or "")
+                hidden = card.locals.isHidden()
+                card.set_locals(track.locals, shared)
+                if hidden and not card.locals.isHidden():
+                    bring_into_view(card.locals)
         if series:
             self.balance.set_value(series[-1][1])
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 from threadtruth_gui.engine.runner import Plan, RunResult
 from threadtruth_gui.engine.trace import Trace
 from threadtruth_gui.ui import theme
+from threadtruth_gui.ui.panels import bring_into_view
 from threadtruth_gui.ui.widgets.waitfor import WaitForGraph
 
 Figures = Callable[[RunResult], list[tuple[str, str]]]
@@ -81,10 +82,19 @@ class FiguresPanel(QWidget):
         states = Counter(track.state for track in trace.tasks.values() if track.state)
         parts = [f"{count} {state}" for state, count in states.most_common()]
         self.live.setText("Now: " + ", ".join(parts) if parts else "Starting…")
+        held, broken = None, False
         for track in trace.tasks.values():
             for note in track.notes:
                 if note.what == "deadlock" and not self.graph.cycle:
                     self.graph.show_cycle(list(note.data.get("cycle", [])), self._colors)
+                    bring_into_view(self.graph)
+                if note.what == "deadlock" and not note.data.get("victim"):
+                    held = note
+                broken = broken or note.what == "deadlock broken"
+        if held is not None and not broken and not any(t.status for t in trace.tasks.values()):
+            self.live.setText(
+                f"Deadlocked: {held.data.get('text', '')}. Neither can ever go on. D breaks it."
+            )
 
     def finish(self, result: RunResult, trace: Trace) -> None:
         self.update_from(trace)

@@ -7,15 +7,18 @@ line moves the cursor to its moment.
 from __future__ import annotations
 
 from bisect import bisect_right
+from time import perf_counter
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
-from threadtruth_gui.engine.narrate import Told
+from threadtruth_gui.engine.narrate import Told, narration, untold
+from threadtruth_gui.engine.trace import Trace
 from threadtruth_gui.ui import theme
 
 _TONES = {"good": theme.GOOD, "bad": theme.BAD, "wait": theme.WAIT}
+REFRESH_S = 0.25  # a live run's story is rebuilt whole, at most this often
 
 
 class NarrationPanel(QListWidget):
@@ -30,9 +33,38 @@ class NarrationPanel(QListWidget):
         self._t0 = 0
         self.cursor_ns: int | None = None
         self.itemClicked.connect(self._clicked)
+        self._told_at = 0.0
+        self._due: Trace | None = None  # a live trace not yet told (too soon after the last)
+        self._later = QTimer(self)
+        self._later.setSingleShot(True)
+        self._later.timeout.connect(self._tell_due)
         self.setToolTip("What happened, in order. Click a line to see that moment everywhere.")
 
+    def show_trace(self, trace: Trace, force: bool = False) -> None:
+        """Tell `trace` (a live run's, while it grows): at most every REFRESH_S; one that
+        comes too soon is told when that time is up, so the last step is never left out."""
+        self._due = trace
+        wait = REFRESH_S - (perf_counter() - self._told_at)
+        if force or wait <= 0:
+            self._tell_due()
+        elif not self._later.isActive():
+            self._later.start(int(wait * 1000) + 1)
+
+    def _tell_due(self) -> None:
+        self._later.stop()
+        trace, self._due = self._due, None
+        if trace is not None:
+            self._told_at = perf_counter()
+            self._fill(narration(trace), trace.t0_ns, untold(trace))
+
     def set_lines(self, lines: list[Told], t0_ns: int, empty: str = "") -> None:
+        """Show these lines (`empty`: what to say when there are none); a story still due
+        from `show_trace` is dropped."""
+        self._later.stop()
+        self._due = None
+        self._fill(lines, t0_ns, empty)
+
+    def _fill(self, lines: list[Told], t0_ns: int, empty: str) -> None:
         if lines == self.lines and t0_ns == self._t0 and self.count():
             return
         self.lines, self._t0 = list(lines), t0_ns

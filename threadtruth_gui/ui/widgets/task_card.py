@@ -40,6 +40,18 @@ class TaskCard(QFrame):
         self.status = QLabel("ready")
         self.status.setFont(theme.body_font(theme.BODY_PT, bold=True))
         theme.role(self.status, "card_muted")
+        # step mode: the thread's own variables where it stopped, beside the shared value
+        self.locals = QLabel()
+        self.locals.setObjectName("taskLocals")
+        self.locals.setFont(theme.body_font())
+        self.locals.setTextFormat(Qt.TextFormat.RichText)
+        self.locals.setWordWrap(True)
+        self.locals.setToolTip(
+            "Step mode: this thread's own variables where it stopped (read from its frame), "
+            "and the shared value they were copied from"
+        )
+        self.locals.hide()
+        self._locals: tuple[tuple[tuple[str, str], ...], tuple[str, str] | None] = ((), None)
         self.body = QLabel()
         self.body.setFont(theme.body_font())
         self.body.setTextFormat(Qt.TextFormat.RichText)
@@ -47,6 +59,7 @@ class TaskCard(QFrame):
         self.body.setWordWrap(True)
         layout.addWidget(self.header)
         layout.addWidget(self.status)
+        layout.addWidget(self.locals)
         layout.addWidget(self.body, 1)
         self._lines: list[Line] = []
         self._theme = theme.current_theme  # the story's colours are written into its HTML
@@ -63,6 +76,39 @@ class TaskCard(QFrame):
         text, role = _STATUS.get(status or "", (state or "ready", "card_muted"))
         self.status.setText(text)
         theme.role(self.status, role)
+
+    def set_locals(
+        self, values: tuple[tuple[str, str], ...], shared: tuple[str, str] | None = None
+    ) -> None:
+        """Show a stopped thread's own variables ("balance = $1,000"), and the shared
+        value (`shared`: its name in the code and its value now); nothing hides them."""
+        if (values, shared) == self._locals:
+            return
+        self._locals = (values, shared)
+        self.locals.setVisible(bool(values))
+        if not values:
+            self.locals.clear()
+            return
+        muted = theme.MUTED.name()
+        # plain wrapping lines, not a table: a card must stay as narrow as its column
+        rows = [
+            f"<b>{_escape(name)} = {_escape(text)}</b> <span style='color:{muted}'>own</span>"
+            for name, text in values
+        ]
+        if shared is not None:
+            rows.append(
+                f"{_escape(shared[0])} = {_escape(shared[1])} "
+                f"<span style='color:{muted}'>shared</span>"
+            )
+        self.locals.setText("<br>".join(rows))
+
+    def locals_text(self) -> list[str]:
+        """What the locals box says, a row per variable: "balance = $1,000"."""
+        values, shared = self._locals
+        if not values:
+            return []
+        rows = [f"{name} = {text}" for name, text in values]
+        return rows + ([f"{shared[0]} = {shared[1]}"] if shared is not None else [])
 
     def story_text(self) -> list[str]:
         return [line.text for line in self._lines]
