@@ -58,9 +58,7 @@ def test_the_legend_shows_the_stall_while_the_loop_is_blocked(qtbot: QtBot, wind
     window.start_run()
     stalled = theme.STATE_STYLES[State.STALLED].label
     # while X still blocks the loop (it has not ended), the lanes and legend say so
-    qtbot.waitUntil(
-        lambda: State.STALLED in window.timeline.used_states(), timeout=RUN_TIMEOUT_MS
-    )
+    qtbot.waitUntil(lambda: State.STALLED in window.timeline.used_states(), timeout=RUN_TIMEOUT_MS)
     assert window.bridge.trace is not None
     assert window.bridge.trace.tasks["X"].status is None, f"'{stalled}' came only after"
     qtbot.waitUntil(lambda: window.bridge.result is not None, timeout=RUN_TIMEOUT_MS)

@@ -86,8 +86,9 @@ class Turns:
     - none ran: queued by the OS for most of the interval (its run-queue time says so):
       "not scheduled (OS)"; otherwise it waited for a GIL held outside the run (the window).
 
-    The state is drawn from the start of the interval it describes. Where a thread's CPU clock cannot
-    be read (not Linux), nothing is sampled and the lanes show what the runner recorded.
+    The state is drawn from the start of the interval it describes. Where a thread's CPU
+    clock cannot be read (not Linux), nothing is sampled and the lanes show what the runner
+    recorded.
     """
 
     def __init__(self, names: list[str]) -> None:
