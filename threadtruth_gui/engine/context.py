@@ -49,6 +49,9 @@ class RunContext:
     show_locals: Mapping[str, Callable[[Any], str] | None] | None = None
     # (task, shared name) -> the value that task last read or wrote (see `read`)
     seen: dict[tuple[str, str], Any] = field(default_factory=dict)
+    queued: dict[str, int | None] = field(default_factory=dict)  # run-queue ns at a tick
+    threads: dict[str, threading.Thread] = field(default_factory=dict)  # that ran each task
+    begun: dict[str, int] = field(default_factory=dict)  # when each task began (perf ns)
 
 
 @dataclass(frozen=True)
@@ -61,12 +64,12 @@ class TaskContext:
 
     def record(self, kind: str, data: Any = None) -> None:
         if kind == Kind.STATE:
-            self.run.states[self.task] = data
+            self.run.states[self.task] = data if isinstance(data, str) else data[0]
         self.run.recorder.record(self.task, kind, data)
 
     def record_at(self, t_ns: int, kind: str, data: Any = None) -> None:
         if kind == Kind.STATE:
-            self.run.states[self.task] = data
+            self.run.states[self.task] = data if isinstance(data, str) else data[0]
         self.run.recorder.record_at(t_ns, self.task, kind, data)
 
 
@@ -128,25 +131,45 @@ def received(nbytes: int, total: int = 0) -> None:
     ctx.record(Kind.PROGRESS, (done, total))
 
 
-def was(state: str, since_ns: int) -> None:
-    """Record that this task was in `state` from `since_ns` until now, and runs again.
-
-    For waits a task can only see afterwards: a gap in a CPU-bound thread's progress (it
-    did not hold the GIL) or a coroutine that woke late (the event loop was blocked).
-    """
-    ctx = _current.get()
-    if ctx is not None:
-        ctx.record_at(since_ns, Kind.STATE, state)
-        ctx.record(Kind.STATE, State.RUNNING)
-
-
 _GIL_GAP_NS = 300_000  # a gap this long between two ticks of a busy thread: it was not running
+
+
+def run_queue_wait_ns(native_id: int | None = None) -> int | None:
+    """How long a thread of this process (default: the calling one) has waited, runnable,
+    for a CPU: Linux's schedstat (ns on a CPU, ns on the run queue, slices). None where the
+    system does not say."""
+    where = "thread-self" if native_id is None else f"self/task/{native_id}"
+    path = f"/proc/{where}/schedstat"
+    try:
+        with open(path, "rb") as f:
+            return int(f.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def gap_state(
+    task: str, last_ns: int, ticks: dict[str, int], queued_ns: int | None, gap_ns: int
+) -> tuple[str, str]:
+    """What a thread that made no progress from `last_ns` for `gap_ns` was doing, from what
+    was measured: another of this run's threads ticked in the gap (it held the GIL); or the
+    OS kept this thread waiting on the run queue for most of the gap (`queued_ns`); or it
+    slept without either, which for pure-Python work is a wait for a GIL held by a thread
+    outside this run (the window, the run's driver)."""
+    others = any(t > last_ns for name, t in ticks.items() if name != task)
+    if others:
+        return State.GIL, "another thread of this run held the GIL"
+    if queued_ns is None:
+        return State.DESCHEDULED, "no other thread of this run ran (the OS's run queue unread)"
+    if 2 * queued_ns >= gap_ns:
+        return State.DESCHEDULED, f"runnable, queued by the OS for {queued_ns / 1e6:.1f} ms"
+    return State.GIL, "the GIL was held by a thread outside this run (the window or the driver)"
 
 
 def tick() -> None:
     """Called often by CPU-bound scenario code (every ~10 µs of work): a gap between two
-    ticks means the thread was runnable but not running, i.e. another thread held the GIL.
-    The gap is recorded as a span of that state. A no-op outside a run (in a process)."""
+    ticks means the thread was runnable but not running. The gap is recorded as a span of
+    what was measured (`gap_state`): waiting for the GIL, or not scheduled by the OS.
+    A no-op outside a run (in a process)."""
     ctx = _current.get()
     if ctx is None:
         return
@@ -156,8 +179,14 @@ def tick() -> None:
     ticks = ctx.run.ticks
     last = ticks.get(ctx.task)
     ticks[ctx.task] = now
-    if last is not None and now - last > _GIL_GAP_NS:
-        ctx.record_at(last, Kind.STATE, State.GIL)
+    if last is None:
+        ctx.run.queued[ctx.task] = run_queue_wait_ns()
+    elif now - last > _GIL_GAP_NS:
+        before, queued = ctx.run.queued.get(ctx.task), run_queue_wait_ns()
+        ctx.run.queued[ctx.task] = queued
+        waited = queued - before if queued is not None and before is not None else None
+        state, why = gap_state(ctx.task, last, ticks, waited, now - last)
+        ctx.record_at(last, Kind.STATE, (state, why))
         ctx.record(Kind.STATE, State.RUNNING)
 
 

@@ -13,7 +13,7 @@ class Kind:
     LINE = "line"  # data: line number in the scenario file
     OP = "op"  # data: (line, bytecode offset) -- a task stepping one instruction at a time
     GO = "go"  # data: unit (line|op|await) -- a gated task passed the gate and runs that unit
-    STATE = "state"  # data: a State name
+    STATE = "state"  # data: a State name, or (State name, what was measured: shown on hover)
     LOCK = "lock"  # data: (action, lock name, holder or None); action: wait|acquired|released
     COUNTER = "counter"  # data: (name, value)
     NOTE = "note"  # data: (what, dict) -- what the code reported it did
@@ -34,6 +34,10 @@ class State:
     PAUSED = "paused"  # stopped at the step gate, waiting for the lecturer
     AWAITING = "awaiting"  # a coroutine suspended at an await: the loop runs others
     GIL = "gil"  # runnable, but another thread holds the GIL (seen as a gap in its ticks)
+    # runnable Python taking turns with other threads for the GIL, not claimed to run alone
+    # or to wait: it ran in a sample interval as others did, or nothing more was measured
+    TURNS = "turns"
+    DESCHEDULED = "descheduled"  # runnable, but the OS ran something else (the run queue)
     STALLED = "stalled"  # a coroutine due to run, but the event loop is blocked
     STARTING = "starting"  # a process being started (spawn) before its work begins
     WAITING = "waiting"  # for a lock
@@ -50,6 +54,8 @@ class State:
         PAUSED,
         AWAITING,
         GIL,
+        TURNS,
+        DESCHEDULED,
         STALLED,
         STARTING,
         WAITING,

@@ -85,8 +85,11 @@ class PhaseStats:
     mode: str
     start_ns: int = 0
     end_ns: int = 0
-    peak_threads: int = 0
+    peak_threads: int = 0  # threads in the whole process (the window's and the driver's too)
     base_threads: int = 0
+    # how many threads ran this phase's tasks: 1 for one after another (the driver) or for
+    # coroutines (their loop's thread), one per task for threads; 0 for processes
+    task_threads: int = 0
     base_rss: int = 0
     peak_rss: int = 0
     # processes mode: from the first worker's start of work to the last one's end, as the
@@ -239,6 +242,11 @@ class Run:
         self._t_start = 0
         self._t_end = 0
 
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The running loop given for asyncio phases (the window's), if any."""
+        return self._loop
+
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
         if self._driver is not None:
@@ -346,6 +354,8 @@ class Run:
         else:
             self._run_async_phase(phase, stats)
         stats.end_ns = perf_counter_ns()
+        ran = {id(t) for spec in phase.tasks if (t := self.context.threads.get(spec.name))}
+        stats.task_threads = len(ran)
         self._sample(stats)
         self.recorder.record("", Kind.PHASE, ("end", phase.label, phase.mode))
 
@@ -533,7 +543,9 @@ class Run:
     def _begin(self, spec: TaskSpec, is_async: bool = False) -> TaskContext:
         ctx = TaskContext(self.context, spec.name, is_async)
         enter_task(ctx)
+        self.context.threads[spec.name] = threading.current_thread()
         ctx.record(Kind.START, dict(spec.info))
+        self.context.begun[spec.name] = perf_counter_ns()
         ctx.record(Kind.STATE, spec.state)
         return ctx
 
@@ -575,12 +587,23 @@ class Run:
             params=params,
             outcome=self.plan.outcome(self.stats),
             tasks=tasks,
-            duration_s=(self._t_end - self._t_start) / 1e9,
+            duration_s=self.duration_s,
             events=len(self.recorder),
             verdict=None,
             cancelled=self.cancelled,
             error=self.error,
         )
+
+    @property
+    def duration_s(self) -> float:
+        """The run's one duration: from its first phase's start to its last phase's end, the
+        span of the timeline's axis. Setup and cleanup (starting the demo server, removing a
+        temporary folder) are not part of it; a run that never began a phase falls back to
+        start-to-end."""
+        stats = [st for st in self.stats.values() if st.end_ns]
+        if not stats:
+            return (self._t_end - self._t_start) / 1e9
+        return (max(st.end_ns for st in stats) - min(st.start_ns for st in stats)) / 1e9
 
     def trace(self) -> Trace:
         trace = Trace(self.recorder.t0_ns)

@@ -50,14 +50,24 @@ class TaskTrack:
     def state(self) -> str | None:
         return self.spans[-1].state if self.spans else None
 
-    def _enter(self, t_ns: int, state: str, detail: str = "") -> None:
+    def _enter(self, t_ns: int, state: str, detail: str = "") -> int:
+        """Enter `state` at `t_ns`; return when it was entered."""
         if self.spans:
             last = self.spans[-1]
+            if last.state in State.FINAL:
+                return t_ns  # a sampler's late word after the task's end changes nothing
+            # a state seen from another thread (a sampler) may be dated a little before this
+            # task's own newest change: it begins there, not before it
+            t_ns = max(t_ns, last.start_ns)
+            if last.end_ns is None and last.start_ns == t_ns and state not in State.FINAL:
+                self.spans.pop()  # replaced from its start (a sampler said what it was)
+                return self._enter(t_ns, state, detail)
             if last.end_ns is None:
                 if last.state == state and not detail:
-                    return
+                    return t_ns
                 last.end_ns = t_ns
         self.spans.append(Span(t_ns, None if state not in State.FINAL else t_ns, state, detail))
+        return t_ns
 
 
 @dataclass
@@ -190,16 +200,17 @@ class Trace:
 
     def _state(self, ev: Event) -> None:
         track = self.task(ev.task)
-        if ev.data == State.WAITING and track.waiting_for is not None:
+        state, detail = (ev.data, "") if isinstance(ev.data, str) else ev.data  # (state, why)
+        if state == State.WAITING and track.waiting_for is not None:
             lock, holder = track.waiting_for
             by = f" held by {holder}" if holder else ""
             self._enter(track, ev.t_ns, State.WAITING, f"waiting for lock '{lock}'{by}")
         else:
-            self._enter(track, ev.t_ns, ev.data)
+            self._enter(track, ev.t_ns, state, detail)
 
     def _enter(self, track: TaskTrack, t_ns: int, state: str, detail: str = "") -> None:
         before = track.state
-        track._enter(t_ns, state, detail)
+        t_ns = track._enter(t_ns, state, detail)
         group = track.info.get("mode", NO_GROUP)
         occupancy = self.occupancy.get(group)
         if occupancy is None:

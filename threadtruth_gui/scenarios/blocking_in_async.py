@@ -7,10 +7,11 @@ requests.get, heavy CPU) holds the loop. The heartbeats measure how late they wa
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from typing import Any
 
-from threadtruth_gui.engine.context import current, report, was
+from threadtruth_gui.engine.context import RunContext, current, report
 from threadtruth_gui.engine.events import Kind, State
 from threadtruth_gui.engine.runner import Phase, Plan, RunResult, TaskSpec, Verdict
 from threadtruth_gui.engine.scenario import Param, Scenario
@@ -44,34 +45,60 @@ _LATE_S = 0.02  # a beat this much later than due is a stall of the loop
 
 
 class Clock:
-    """Heartbeat bookkeeping: when each heartbeat is due next, and the worst lateness."""
+    """Heartbeat bookkeeping: when each heartbeat is due next, and the worst lateness.
+
+    A heartbeat awaiting its next beat is "awaiting". Once it is due and has not run for
+    `_LATE_S`, the loop has not run it: the run's monitor (`watch`, on the driver thread,
+    every ~10 ms, while the loop thread is stuck) records it as stalled from the moment it
+    was due, so the lane shows the stall while it lasts, not only after the beat. The beat
+    itself records the stall if the watcher has not (e.g. a watcher starved of the GIL).
+    """
 
     def __init__(self, period: float) -> None:
         self.period_ns = int(period * 1e9)
         self.due: dict[str, int] = {}
+        self.stalled: set[str] = set()  # heartbeats already recorded as stalled
         self.worst_s = 0.0
+        self._lock = threading.Lock()  # the watcher and the beat record a stall once
 
-    def beat(self) -> None:
+    def beat(self, last: bool = False) -> None:
         """A beat later than due shows the loop was blocked meanwhile: drawn as a span."""
         ctx = current()
         task = ctx.task if ctx is not None else ""
-        now = time.perf_counter_ns()
-        due = self.due.get(task)
-        self.due[task] = now + self.period_ns
-        if due is not None and now - due > _LATE_S * 1e9:
-            late = (now - due) / 1e9
-            self.worst_s = max(self.worst_s, late)
-            was(State.STALLED, due)
-            report("woke late", late_ms=round(late * 1000))
-        if ctx is not None:
-            ctx.record(Kind.STATE, State.SLEEPING)  # it awaits its next beat now
+        with self._lock:
+            now = time.perf_counter_ns()
+            due = self.due.pop(task, None)
+            late = due is not None and now - due > _LATE_S * 1e9
+            if due is not None and late and task not in self.stalled and ctx is not None:
+                ctx.record_at(due, Kind.STATE, State.STALLED)
+            self.stalled.discard(task)
+            if ctx is not None:
+                ctx.record(Kind.STATE, State.RUNNING)
+            if not last:
+                self.due[task] = now + self.period_ns
+        if due is not None and late:
+            lateness = (now - due) / 1e9
+            self.worst_s = max(self.worst_s, lateness)
+            report("woke late", late_ms=round(lateness * 1000))
+        if ctx is not None and not last:
+            ctx.record(Kind.STATE, State.AWAITING)  # it awaits its next beat now
+
+    def watch(self, run: RunContext) -> None:
+        """On the driver thread: mark every heartbeat that is overdue as stalled, now."""
+        with self._lock:
+            now = time.perf_counter_ns()
+            for task, due in self.due.items():
+                if task not in self.stalled and now - due > _LATE_S * 1e9:
+                    self.stalled.add(task)
+                    run.states[task] = State.STALLED
+                    run.recorder.record_at(due, task, Kind.STATE, State.STALLED)
 
 
 async def heartbeat(beats, period, clock):
     for _ in range(beats):
         clock.beat()  # on time, or late because the loop was blocked
         await asyncio.sleep(period)
-    clock.beat()
+    clock.beat(last=True)
     return "done"
 
 
@@ -106,7 +133,10 @@ def _plan(params: dict[str, Any]) -> Plan:
         )
         for i in range(params["beats"])
     ]
-    tasks.append(TaskSpec("X", slow, (seconds,), {"label": f"slow call, {seconds:g} s"}))
+    # observed: its time suspended at an await is "awaiting", not "running"
+    tasks.append(
+        TaskSpec("X", slow, (seconds,), {"label": f"slow call, {seconds:g} s"}, observe=True)
+    )
 
     def outcome(_stats: Any) -> dict[str, Any]:
         return {
@@ -120,6 +150,7 @@ def _plan(params: dict[str, Any]) -> Plan:
         tasks=tasks,
         outcome=outcome,
         code=[heartbeat, slow],
+        monitor=clock.watch,
         # a private loop in a worker thread: blocking it must not freeze the window
         phases=[Phase("asyncio", tasks, label="one event loop", own_loop=True)],
     )

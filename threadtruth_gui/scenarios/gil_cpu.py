@@ -2,7 +2,8 @@
 
 The threads take turns holding the GIL, so N threads are no faster than one; N processes
 each have their own interpreter and GIL, and run at once on N cores. Each worker ticks as it
-goes: a gap between its ticks is time it could not run, drawn as "waiting for the GIL".
+goes: a gap between its ticks is time it could not run, drawn as "waiting for the GIL" when
+another worker ticked in the gap, else as what the OS's run queue says (engine.context.tick).
 """
 
 from __future__ import annotations

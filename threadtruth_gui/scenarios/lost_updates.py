@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
-from threadtruth_gui.engine.context import RunContext
-from threadtruth_gui.engine.events import Kind
+from threadtruth_gui.engine.context import RunContext, run_queue_wait_ns
+from threadtruth_gui.engine.events import Kind, State
 from threadtruth_gui.engine.runner import Plan, RunResult, TaskSpec, Verdict
 from threadtruth_gui.engine.scenario import Param, Scenario
 from threadtruth_gui.engine.trace import Trace
@@ -67,6 +68,78 @@ def add_with_lock(shared, times, lock):
             shared.count += 1
 
 
+_RAN_NS = 200_000  # a thread that got this much CPU in a sample interval ran in it
+_MIN_INTERVAL_NS = 2_000_000  # samples closer than this are skipped (merged into the next)
+
+
+class Turns:
+    """Who ran, measured: at each of the run's samples (~every 10 ms, on the driver thread)
+    each worker's own CPU clock says how much it ran since the last sample. Under the GIL
+    only one of them runs Python at a time, so they are never all drawn "running" at once.
+    A worker is "runnable (takes turns for the GIL)" where nothing more was measured: from
+    its start, and after each sample until the next (the sampler needs the GIL too, and
+    may wait tens of ms for it). For a sample interval:
+
+    - it ran, and so did another worker: "runnable (takes turns for the GIL)";
+    - it ran, and no other worker did: "running";
+    - it did not run, and another worker did: "waiting for the GIL";
+    - none ran: queued by the OS for most of the interval (its run-queue time says so):
+      "not scheduled (OS)"; otherwise it waited for a GIL held outside the run (the window).
+
+    The state is drawn from the start of the interval it describes. Where a thread's CPU
+    clock cannot be read (not Linux), nothing is sampled and the lanes show what the runner
+    recorded.
+    """
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        self.last: dict[str, tuple[int, int, int | None]] = {}  # t, cpu ns, run-queue ns
+        self.cpu_ns: dict[str, int] = {}  # CPU time per worker, as last read
+        self.sampled_at = 0
+
+    def sample(self, run: RunContext) -> None:
+        now = time.perf_counter_ns()
+        if now - self.sampled_at < _MIN_INTERVAL_NS:
+            return  # too soon to say (the runner samples after each thread start)
+        self.sampled_at = now
+        seen: dict[str, tuple[int, int, int, int | None]] = {}  # since, now, ran ns, queued
+        for name in self.names:
+            thread = run.threads.get(name)
+            if thread is None or thread.ident is None or not thread.is_alive():
+                continue
+            try:
+                cpu = time.clock_gettime_ns(time.pthread_getcpuclockid(thread.ident))
+            except (AttributeError, OSError):
+                return  # no per-thread CPU clock here: nothing measured, nothing drawn
+            now = time.perf_counter_ns()
+            self.cpu_ns[name] = cpu
+            # a new thread's CPU clock starts near 0: its first interval is from its start
+            before = self.last.get(name) or (run.begun.get(name, now), 0, None)
+            queued = run_queue_wait_ns(thread.native_id)
+            self.last[name] = (now, cpu, queued)
+            waited = queued - before[2] if queued is not None and before[2] is not None else None
+            seen[name] = (before[0], now, cpu - before[1], waited)
+        # ran: at least 0.2 ms of CPU, or half the interval (a thread born just before)
+        ran = {
+            name
+            for name, (since, now, cpu, _) in seen.items()
+            if cpu >= min(_RAN_NS, (now - since) // 2)
+        }
+        for name, (since, now, _, waited) in seen.items():
+            others = bool(ran - {name})
+            if name in ran:
+                state: Any = State.TURNS if others else State.RUNNING
+            elif others:
+                state = (State.GIL, "another thread of this run held the GIL")
+            elif waited is not None and 2 * waited >= now - since:
+                state = (State.DESCHEDULED, f"queued by the OS for {waited / 1e6:.1f} ms")
+            else:
+                state = (State.GIL, "the GIL was held by a thread outside this run")
+            run.recorder.record_at(since, name, Kind.STATE, state)
+            if state != State.TURNS:  # measured up to now; from now on, not known yet
+                run.recorder.record_at(now, name, Kind.STATE, State.TURNS)
+
+
 def _plan(params: dict[str, Any]) -> Plan:
     shared = Shared()
     lock = threading.Lock()
@@ -78,16 +151,26 @@ def _plan(params: dict[str, Any]) -> Plan:
     }
     target, extra = variants[variant]
     names = [chr(ord("A") + i) for i in range(params["threads"])]
+    # not "running": only one of them holds the GIL at a time (Turns measures who ran)
+    start_as = State.TURNS if _gil_enabled() else State.RUNNING
     tasks = [
         TaskSpec(
-            name, target, (shared, times, *extra), {"label": f"+1, {times:,} times"}, trace=False
+            name,
+            target,
+            (shared, times, *extra),
+            {"label": f"+1, {times:,} times"},
+            state=start_as,
+            trace=False,
         )
         for name in names
     ]
     expected = times * len(names)
 
+    turns = Turns(names)
+
     def sample(run: RunContext) -> None:
         run.recorder.record("", Kind.COUNTER, ("count", shared.count))
+        turns.sample(run)
 
     def outcome(_stats: Any) -> dict[str, Any]:
         actual = shared.count

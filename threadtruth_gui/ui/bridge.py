@@ -15,9 +15,9 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from threadtruth_gui.engine.child import ProcessRun
 from threadtruth_gui.engine.deadlock import DeadlockWatch
-from threadtruth_gui.engine.events import Event
+from threadtruth_gui.engine.events import Event, Kind
 from threadtruth_gui.engine.gate import StepGate
-from threadtruth_gui.engine.runner import Plan, Run, RunResult
+from threadtruth_gui.engine.runner import Phase, Plan, Run, RunResult
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.engine.trace import Trace
 
@@ -39,11 +39,31 @@ def _gui_loop() -> asyncio.AbstractEventLoop | None:
 STOP_TIMEOUT_S = 1.5  # Reset waits this long; a child run is then killed
 
 
+def describe_phase(phase: Phase, phases: int, index: int, in_child: bool, window_loop: bool) -> str:
+    """What runs in `phase`, in words for the status bar: threads, coroutines or processes.
+    `window_loop`: the run was given the window's loop for its coroutines."""
+    n = len(phase.tasks)
+    if phase.mode == "sequential":
+        what = f"{n} tasks one after another, all on one thread"
+    elif phase.mode == "threads":
+        what = f"{n} real threads, one per task"
+    elif phase.mode == "processes":
+        what = f"{n} worker processes (spawned), one per task"
+    elif window_loop and not in_child and not phase.own_loop:
+        what = f"{n} coroutines on the window's own event loop (one thread)"
+    else:
+        what = f"{n} coroutines on one event loop, in one worker thread"
+    where = "; in a separate process, so that the window stays responsive" if in_child else ""
+    which = f"{phase.label} ({index + 1} of {phases}): " if phases > 1 else ""
+    return f"Running {which}{what}{where}."
+
+
 class RunBridge(QObject):
     started = Signal()
     updated = Signal()  # once per frame while live; `last_batch` holds the new events
     finished = Signal(object)  # RunResult, after the last batch
     failed = Signal(str)  # the run could not start or could not be stopped
+    phaseStarted = Signal(str)  # a phase (mode) of the run began: what runs now, in words
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -114,6 +134,16 @@ class RunBridge(QObject):
         watch.break_now()
         return True
 
+    def phase_text(self, label: str | None = None) -> str:
+        """What the phase `label` (default: the first) runs, in words."""
+        run = self.run
+        if run is None:
+            return ""
+        phases = run.plan.all_phases()
+        index = next((i for i, ph in enumerate(phases) if ph.label == label), 0)
+        window_loop = isinstance(run, Run) and run.loop is not None
+        return describe_phase(phases[index], len(phases), index, self.in_child, window_loop)
+
     def reset(self) -> None:
         """Stop the current run (if any) and join its threads."""
         self._timer.stop()
@@ -135,6 +165,9 @@ class RunBridge(QObject):
         if batch:
             self._cursor += len(batch)
             trace.feed(batch)
+            for ev in batch:
+                if ev.kind == Kind.PHASE and ev.data[0] == "start":
+                    self.phaseStarted.emit(self.phase_text(ev.data[1]))
         self.last_batch = batch
         if not ended:
             trace.advance(perf_counter_ns())  # sleeping lanes keep growing between events

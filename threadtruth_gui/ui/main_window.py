@@ -90,6 +90,7 @@ class MainWindow(QMainWindow):
         self.bridge.updated.connect(self._on_updated)
         self.bridge.finished.connect(self._on_finished)
         self.bridge.failed.connect(self._on_failed)
+        self.bridge.phaseStarted.connect(self._on_phase)
         self.scenario: Scenario | None = None
         self.colors: dict[str, QColor] = {}
         self._showing_result = False
@@ -678,7 +679,6 @@ class MainWindow(QMainWindow):
         self._forget_cursor()
         self.verdict.show_idle("Running… watch the code markers and the lanes.")
         self.timeline.set_trace(self.bridge.trace, self.colors)
-        tasks = len(self._task_infos())
         if self._replaying is not None:
             steps = len(self._replaying.schedule)
             self.verdict.show_idle(f"Replaying the recorded interleaving: {steps} steps.")
@@ -691,13 +691,13 @@ class MainWindow(QMainWindow):
             )
             self._status("Every thread waits before its next line.")
             return
-        if self.bridge.in_child:
-            where = f"{tasks} tasks in a separate process, so that the window stays responsive"
-        elif any(t.get("mode") == "asyncio" for t in self._task_infos()):
-            where = "coroutines on the window's own event loop"
-        else:
-            where = "real threads"
-        self._status(f"Running: {where}.")
+        self._status(self.bridge.phase_text())  # the first phase; _on_phase: the next ones
+
+    @Slot(str)
+    def _on_phase(self, text: str) -> None:
+        """A new phase (mode) began: the status bar names what runs now."""
+        if self.bridge.gate is None and self._replaying is None:
+            self._status(text)
 
     def _task_infos(self) -> list[dict[str, Any]]:
         run = self.bridge.run

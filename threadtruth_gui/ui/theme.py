@@ -217,6 +217,12 @@ STATE_STYLES: dict[str, StateStyle] = {
         "awaiting (the loop runs others)", QColor("#56B4E9"), Qt.BrushStyle.Dense4Pattern
     ),
     State.GIL: StateStyle("waiting for the GIL", QColor("#E69F00"), Qt.BrushStyle.Dense4Pattern),
+    State.TURNS: StateStyle(
+        "runnable (takes turns for the GIL)", QColor("#44AA99"), Qt.BrushStyle.Dense6Pattern
+    ),
+    State.DESCHEDULED: StateStyle(
+        "not scheduled (OS)", QColor("#999933"), Qt.BrushStyle.FDiagPattern
+    ),
     State.STALLED: StateStyle(
         "due, but the loop is blocked", QColor("#882255"), Qt.BrushStyle.VerPattern
     ),

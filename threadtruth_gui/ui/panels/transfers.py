@@ -28,7 +28,12 @@ _ROWS = (
     ("failed", "files that failed (the reasons are listed below)"),
     ("time", "wall time of this mode, first request to last byte"),
     ("speedup", "sequential time divided by this mode's time"),
-    ("threads", "peak threads in the process while this mode ran"),
+    (
+        "download threads",
+        "threads that ran this mode's downloads (not all threads of the process): 1 for one "
+        "after another, 1 per file for threads, 1 for asyncio: its event loop's thread "
+        "(asyncio.to_thread's helpers, which hash the files, are not counted)",
+    ),
     ("memory", "peak growth of the process's resident memory while this mode ran"),
 )
 _DONE, _FAILED, _TIME, _SPEEDUP, _THREADS, _MEMORY = range(len(_ROWS))
@@ -154,5 +159,5 @@ class TransfersPanel(QWidget):
             self._cell(_TIME, col, f"{stats['total_s']:.2f} s")
             speedup = stats.get("speedup")
             self._cell(_SPEEDUP, col, f"{speedup:.1f}×" if speedup else "")
-            self._cell(_THREADS, col, str(stats["peak_threads"]))
+            self._cell(_THREADS, col, str(stats.get("task_threads", "")))
             self._cell(_MEMORY, col, f"{stats['peak_rss_growth_kib'] / 1024:.1f} MiB")

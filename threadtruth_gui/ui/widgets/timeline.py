@@ -222,7 +222,8 @@ class TimelineView(QWidget):
         # per task: (spans seen, end_ns, cell_ns, codes): the lane as one byte per cell
         self._rasters: dict[str, tuple[int, int, int, bytearray]] = {}
         self._raster_table: list[int] | None = None  # state colours, by code
-        self._legend_used: tuple[object, set[str]] = (None, set())
+        # the trace whose spans were read (its id), spans read per task, the states seen
+        self._legend_used: tuple[object, dict[str, int], set[str]] = (None, {}, set())
         self.spans_in_view = 0  # what drawing every visible span as a rect would have taken
         self._dragging = False
         self.setFont(self._font)
@@ -232,6 +233,7 @@ class TimelineView(QWidget):
     # -- public API ------------------------------------------------------------------------
     def set_trace(self, trace: Trace | None, colors: dict[str, QColor]) -> None:
         self._trace, self._colors = trace, dict(colors)
+        self._legend_used = (None, {}, set())
         self._crange, self._time_cache = (0, 0.0, 0.0), {}
         self._span_starts, self._heat_cache = {}, {}
         self._rasters = {}
@@ -652,18 +654,28 @@ class TimelineView(QWidget):
         p.drawText(box, _CENTER, text)
         p.setFont(self._font)
 
+    def used_states(self) -> list[str]:
+        """The states this trace's spans use, in the legend's order; kept up to date as
+        spans arrive (spans are only ever appended, and a span's state never changes)."""
+        trace = self._trace
+        if trace is None:
+            return []
+        key, seen, used = self._legend_used
+        if key != id(trace):
+            seen, used = {}, set()
+            self._legend_used = (id(trace), seen, used)
+        for name, track in trace.tasks.items():
+            start = seen.get(name, 0)
+            if len(track.spans) > start:
+                used.update(span.state for span in track.spans[start:])
+                seen[name] = len(track.spans)
+        return [state for state in self._styles if state in used]
+
     def _paint_legend(self, p: QPainter) -> None:
+        # exactly the states drawn for this trace, no more: a state not in the run is not
+        # explained, and nothing is shown before a run
         x, h = _PAD, self._fm.height()
-        styles = list(self._styles.items())
-        room = self.width() - _PAD
-        if self._trace is not None and self._trace.tasks:
-            full = sum(36 + self._fm.horizontalAdvance(st.label) + 24 for _, (st, _, _) in styles)
-            if full - 24 > room:  # not all fit: the states this run has come first
-                key = (id(self._trace), self._trace.event_count)
-                if self._legend_used[0] != key:
-                    used = {s.state for t in self._trace.tasks.values() for s in t.spans[-3:]}
-                    self._legend_used = (key, used)
-                styles.sort(key=lambda item: item[0] not in self._legend_used[1])
+        styles = [(state, self._style(state)) for state in self.used_states()]
         for _, (style, fill, pattern) in styles:
             text_w = self._fm.horizontalAdvance(style.label)
             if x + 36 + text_w > self.width():
