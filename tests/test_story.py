@@ -62,8 +62,9 @@ def test_a_read_that_sees_nothing_new_is_not_told_again() -> None:
     for name in "AB":
         texts = [line.text for line in narration(trace) if line.task == name]
         # each reads the balance, writes it, and reads back its own write (`report`):
-        # the first read is told, the read of what it wrote itself is not
-        assert [t for t in texts if t.startswith("read")] == [texts[0]], texts
+        # the first read is told, the read of what it wrote itself is not (B may wait for
+        # the lock before its read, so the read need not be its first line)
+        assert len([t for t in texts if t.startswith("read")]) == 1, texts
         assert texts[-1].startswith("wrote balance")
 
 
