@@ -28,8 +28,13 @@ def no_thread_left_behind() -> Iterator[None]:
 @pytest.fixture
 def window(qtbot):  # type: ignore[no-untyped-def]
     """The main window, shown offscreen at 1400x900, closed after the test."""
+    from PySide6.QtWidgets import QApplication
+
+    from threadtruth_gui.ui import theme
     from threadtruth_gui.ui.main_window import MainWindow
 
+    theme.register_fonts()  # as ui/app.py does: the shipped fonts, the app-wide default
+    QApplication.setFont(theme.body_font())
     win = MainWindow()
     qtbot.addWidget(win)
     win.resize(1400, 900)
@@ -37,7 +42,5 @@ def window(qtbot):  # type: ignore[no-untyped-def]
     qtbot.waitExposed(win)
     yield win
     win.close()
-    from threadtruth_gui.ui import theme
-
     theme.use("light")  # a test that switched theme or text size leaves the next one alone
     theme.font_scale = 1.0
