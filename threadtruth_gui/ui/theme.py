@@ -165,6 +165,9 @@ FONT_FILES = (
     "DejaVuSansMono.ttf",
     "DejaVuSansMono-Bold.ttf",
 )
+#: glyph hinting set here, not left to this machine's fontconfig (which moves glyph
+#: edges and line heights): vertical only, what Debian and most desktops default to
+HINTING = QFont.HintingPreference.PreferVerticalHinting
 _fonts_registered = False
 
 
@@ -190,6 +193,7 @@ def body_font(points: float = BODY_PT, bold: bool = False) -> QFont:
     register_fonts()
     font = QFont(BODY_FAMILY)
     font.setStyleHint(QFont.StyleHint.SansSerif)
+    font.setHintingPreference(HINTING)
     font.setPointSizeF(points * font_scale)
     font.setBold(bold)
     return font
@@ -200,6 +204,7 @@ def code_font(points: float = CODE_PT) -> QFont:
     font = QFont(CODE_FAMILY)
     font.setStyleHint(QFont.StyleHint.Monospace)
     font.setFixedPitch(True)
+    font.setHintingPreference(HINTING)
     font.setPointSizeF(points * font_scale)
     return font
 
