@@ -113,6 +113,7 @@ def _grab(case: Case, qtbot: Any) -> Image.Image:
     theme.use("light")
     theme.font_scale = 1.0
     theme.register_fonts()
+    before = QApplication.font(), QApplication.cursorFlashTime(), QCursor.pos()
     QApplication.setFont(theme.body_font())
     QApplication.setCursorFlashTime(0)  # a text cursor, if one shows, does not blink
     window = MainWindow()  # settings None: nothing of this machine's saved settings
@@ -149,6 +150,9 @@ def _grab(case: Case, qtbot: Any) -> Image.Image:
         window.close()
         theme.use("light")
         theme.font_scale = 1.0
+        QApplication.setFont(before[0])  # the next tests find the application as it was
+        QApplication.setCursorFlashTime(before[1])
+        QCursor.setPos(before[2])
 
 
 def _compare(actual: Image.Image, expected: Image.Image) -> tuple[int, Image.Image]:
