@@ -12,6 +12,15 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-snapshots",
+        action="store_true",
+        default=False,
+        help="tests/test_snapshots.py: write the window grabs as the new golden PNGs",
+    )
+
+
 @pytest.fixture(autouse=True)
 def no_thread_left_behind() -> Iterator[None]:
     before = set(threading.enumerate())
@@ -28,8 +37,13 @@ def no_thread_left_behind() -> Iterator[None]:
 @pytest.fixture
 def window(qtbot):  # type: ignore[no-untyped-def]
     """The main window, shown offscreen at 1400x900, closed after the test."""
+    from PySide6.QtWidgets import QApplication
+
+    from threadtruth_gui.ui import theme
     from threadtruth_gui.ui.main_window import MainWindow
 
+    theme.register_fonts()  # as ui/app.py does: the shipped fonts, the app-wide default
+    QApplication.setFont(theme.body_font())
     win = MainWindow()
     qtbot.addWidget(win)
     win.resize(1400, 900)
@@ -37,7 +51,5 @@ def window(qtbot):  # type: ignore[no-untyped-def]
     qtbot.waitExposed(win)
     yield win
     win.close()
-    from threadtruth_gui.ui import theme
-
     theme.use("light")  # a test that switched theme or text size leaves the next one alone
     theme.font_scale = 1.0

@@ -170,3 +170,16 @@ def test_a_run_stepped_by_instructions_replays_the_same_lost_update(tmp_path: Pa
     assert ("A", "op") in saved.schedule
     replays = [runfile.replay(saved) for _ in range(20)]
     assert {(r.result.outcome["final_balance"], r.same_schedule) for r in replays} == {(400, True)}
+
+
+@pytest.mark.parametrize("scenario_id", ["asyncio-race", "blocking-in-async"])
+def test_a_free_asyncio_run_saved_opens_again(scenario_id: str) -> None:
+    # a free run's schedule is read from LINE events, coroutines' too: "line" steps
+    scenario = get(scenario_id)
+    result, _trace, events = scenario.execute(scenario.resolve({}))
+    saved = runfile.parse(runfile.to_json(result, events, 0, False))
+    assert not saved.stepped
+    assert saved.schedule and {unit for _task, unit in saved.schedule} == {"line"}
+    assert saved.result.outcome == result.outcome
+    plan = scenario.plan(saved.params)
+    assert runfile.replayable(plan, stepped=False) is not None  # still not replayable

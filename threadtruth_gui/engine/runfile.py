@@ -197,7 +197,10 @@ def parse(data: Any, name: str = "the file") -> SavedRun:
     for item in _need(data, "schedule", list):
         task = item.get("task") if isinstance(item, dict) else None
         unit = item.get("unit") if isinstance(item, dict) else None
-        fits = unit == "await" if task in coroutines else unit in ("line", "op")
+        if task in coroutines:  # stepped: to its next await; free: read from its LINE events
+            fits = unit == ("await" if stepped else "line")
+        else:
+            fits = unit in ("line", "op")
         if task not in names or unit not in UNITS or not fits:
             raise RunFileError(f"{name}: the schedule has a bad step: {str(item)[:80]}")
         schedule.append((str(task), str(unit)))

@@ -39,6 +39,7 @@ def application() -> QApplication:
         app = QApplication(sys.argv[:1])
     app.setApplicationName("threadtruth")
     app.setOrganizationName("threadtruth")
+    theme.register_fonts()  # the shipped DejaVu fonts, the same on every machine
     app.setFont(theme.body_font())
     return app
 

@@ -6,9 +6,12 @@ text label, so no meaning depends on hue alone.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
 from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 
@@ -249,15 +252,57 @@ def plan_colors(plan: Plan) -> dict[str, QColor]:
     return {spec.name: task_color(i) for i, spec in enumerate(plan.all_tasks())}
 
 
+#: the fonts shipped in threadtruth_gui/resources/fonts (DejaVu 2.37, see its LICENSE), so
+#: that text looks, wraps and is cut the same on every machine and in the golden snapshots
+BODY_FAMILY = "DejaVu Sans"
+CODE_FAMILY = "DejaVu Sans Mono"
+FONT_FILES = (
+    "DejaVuSans.ttf",
+    "DejaVuSans-Bold.ttf",
+    "DejaVuSans-Oblique.ttf",
+    "DejaVuSansMono.ttf",
+    "DejaVuSansMono-Bold.ttf",
+)
+#: glyph hinting set here, not left to this machine's fontconfig (which moves glyph
+#: edges and line heights): vertical only, what Debian and most desktops default to
+HINTING = QFont.HintingPreference.PreferVerticalHinting
+_fonts_registered = False
+
+
+def register_fonts() -> None:
+    """Add the shipped fonts to Qt's font database (once; needs a QGuiApplication).
+    A font that cannot be read falls back to what the system has, with a warning."""
+    global _fonts_registered
+    if _fonts_registered:
+        return
+    _fonts_registered = True
+    folder = resources.files("threadtruth_gui") / "resources" / "fonts"
+    for name in FONT_FILES:
+        file = folder / name
+        if isinstance(file, Path):  # installed as files (a wheel, or an editable install)
+            added = QFontDatabase.addApplicationFont(str(file))
+        else:  # imported from a zip: from the bytes
+            added = QFontDatabase.addApplicationFontFromData(QByteArray(file.read_bytes()))
+        if added < 0:
+            warnings.warn(f"threadtruth: could not load the font {name}", stacklevel=2)
+
+
 def body_font(points: float = BODY_PT, bold: bool = False) -> QFont:
-    font = QFont()
+    register_fonts()
+    font = QFont(BODY_FAMILY)
+    font.setStyleHint(QFont.StyleHint.SansSerif)
+    font.setHintingPreference(HINTING)
     font.setPointSizeF(points * font_scale)
     font.setBold(bold)
     return font
 
 
 def code_font(points: float = CODE_PT) -> QFont:
-    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    register_fonts()
+    font = QFont(CODE_FAMILY)
+    font.setStyleHint(QFont.StyleHint.Monospace)
+    font.setFixedPitch(True)
+    font.setHintingPreference(HINTING)
     font.setPointSizeF(points * font_scale)
     return font
 
