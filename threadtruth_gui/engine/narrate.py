@@ -142,4 +142,6 @@ def untold(trace: Trace, max_tasks: int = NARRATED_MAX_TASKS) -> str:
             f"Told in sentences for runs of up to {max_tasks} tasks; this run has "
             f"{tasks:,}: the timeline tells it."
         )
+    if tasks and all(track.status for track in trace.tasks.values()):
+        return "These tasks report no story lines: the timeline tells this run."
     return "Nothing to tell yet: each line appears here as a task reports what it did."

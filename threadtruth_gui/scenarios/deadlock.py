@@ -93,8 +93,8 @@ def _verdict(result: RunResult, trace: Trace) -> Verdict:
         return Verdict(
             False,
             "Deadlock",
-            f"{describe(out['cycle'])}. Neither can ever go on; the app ended "
-            f"{out['victim']}'s wait so the run could finish",
+            f"{describe(out['cycle'])}: neither can ever go on. The app ended "
+            f"{out['victim']}'s wait",
         )
     status = {t["name"]: t["status"] for t in result.tasks}
     if "failed" in status.values():

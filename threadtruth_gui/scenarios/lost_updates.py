@@ -15,7 +15,7 @@ from typing import Any
 
 from threadtruth_gui.engine.context import RunContext, run_queue_wait_ns
 from threadtruth_gui.engine.events import Kind, State
-from threadtruth_gui.engine.runner import Plan, RunResult, TaskSpec, Verdict
+from threadtruth_gui.engine.runner import Phase, Plan, RunResult, TaskSpec, Verdict
 from threadtruth_gui.engine.scenario import Param, Scenario
 from threadtruth_gui.engine.trace import Trace
 
@@ -185,7 +185,10 @@ def _plan(params: dict[str, Any]) -> Plan:
         }
 
     return Plan(
-        tasks=tasks,
+        tasks=[],
+        # all at once: else each start waits for the GIL the started ones hold, and
+        # threads of a few ms of work each hardly overlap (measured: 0 lost in 1 run of 4)
+        phases=[Phase("threads", tasks, start_together=True)],
         outcome=outcome,
         code=[target, log] if target is add_read_call_write else [target],
         counters={"count": 0},

@@ -198,7 +198,8 @@ class MainWindow(QMainWindow):
         self.panels.addWidget(self.figures)
         column = QWidget()
         column_layout = QVBoxLayout(column)
-        column_layout.setContentsMargins(12, 6, 8, 4)
+        column_layout.setContentsMargins(12, 4, 8, 2)
+        column_layout.setSpacing(6)
         column_layout.addWidget(self.title)
         column_layout.addWidget(self.prediction)
         column_layout.addWidget(self.verdict)
@@ -260,15 +261,15 @@ class MainWindow(QMainWindow):
         self.split.setStretchFactor(0, 3)
         self.split.setStretchFactor(1, 2)
         self.split.setChildrenCollapsible(False)
-        main = QSplitter(Qt.Orientation.Horizontal)
-        main.addWidget(self.scenario_list)
-        main.addWidget(scroll)
-        main.addWidget(self.split)
-        main.setStretchFactor(1, 2)
-        main.setStretchFactor(2, 3)
-        main.setSizes([200, 560, 840])
-        main.setChildrenCollapsible(False)
-        self.setCentralWidget(main)
+        self.columns = QSplitter(Qt.Orientation.Horizontal)
+        self.columns.addWidget(self.scenario_list)
+        self.columns.addWidget(scroll)
+        self.columns.addWidget(self.split)
+        self.columns.setStretchFactor(1, 2)
+        self.columns.setStretchFactor(2, 3)
+        self.columns.setSizes([200, 560, 840])
+        self.columns.setChildrenCollapsible(False)
+        self.setCentralWidget(self.columns)
         self.statusBar().setFont(theme.body_font(theme.BODY_PT - 1))
         # play back and "every view at t" live at the status bar's end: a row saved
         self.statusBar().addPermanentWidget(self.playback)
@@ -760,8 +761,8 @@ class MainWindow(QMainWindow):
                 self.show_error(f"Thread {task['name']} failed: {task.get('error', '')}")
             return
         self._status(
-            f"Finished in {result.duration_s:.2f} s · {result.events} events recorded. "
-            "Space runs again." + (f"  {self._pending_note}" if self._pending_note else "")
+            f"Finished in {result.duration_s:.2f} s · {result.events} events."
+            + (f"  {self._pending_note}" if self._pending_note else "")
         )
 
     @Slot(str)
@@ -1099,6 +1100,13 @@ class MainWindow(QMainWindow):
         self.toolbar.setVisible(visible)  # Space, R, S, B, P, M keep working
         self.playback.setVisible(visible)  # K still plays back
         self._show_below_code()
+        # the state column gets more of the width in the lecture preset: its text is
+        # bigger, and the cards sit side by side in it
+        width = max(self.width(), 800)
+        if visible:
+            self.columns.setSizes([200, round((width - 200) * 0.4), round((width - 200) * 0.6)])
+        else:
+            self.columns.setSizes([0, round(width * 0.44), round(width * 0.56)])
 
     def _show_below_code(self) -> None:
         """Under the code: the bytecode view when B is on; else the narration, which the

@@ -76,12 +76,8 @@ class _Control:
                         (combo.currentIndex() + 1) % combo.count()
                     )
                 )
-                bar.top.addAction(cycle)
-                bar.add_key(cycle)
+                bar.add_key(cycle)  # a window key only: the combo box is its control
                 self.actions.append((bar.top, cycle))
-                button = bar.top.widgetForAction(cycle)
-                if button is not None:
-                    button.setVisible(False)
         elif param.slider:
             slider = QSlider(Qt.Orientation.Horizontal)
             slider.setObjectName(f"param_{param.name}")

@@ -31,6 +31,7 @@ def take_shot(
     try:
         window.presenter.set_theme(theme_name)
         window.presenter.toggle_lecture(lecture)
+        window.presenter.hold_action.setChecked(False)  # a shot waits for the run's end
         window.resize(*size)
         window.select(scenario.id)
         window.set_params(params)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QFontMetrics, QResizeEvent
+from PySide6.QtWidgets import QBoxLayout, QVBoxLayout, QWidget
 
 from threadtruth_gui.engine.narrate import money, story, task_caption
 from threadtruth_gui.engine.runner import Plan, RunResult
 from threadtruth_gui.engine.trace import Trace
+from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.panels import bring_into_view
 from threadtruth_gui.ui.widgets.balance_bar import BalanceBar
 from threadtruth_gui.ui.widgets.task_card import TaskCard
@@ -21,14 +22,32 @@ class AccountPanel(QWidget):
         super().__init__(parent)
         self.balance = BalanceBar(money)
         self.cards: dict[str, TaskCard] = {}
-        self._cards_row = QHBoxLayout()
-        self._cards_row.setSpacing(12)
+        self._cards_row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self._cards_row.setSpacing(8)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
         layout.addWidget(self.balance)
         layout.addLayout(self._cards_row, 1)
         self._counter: str | None = None
         self._counter_name = ""  # how the shown code spells it: "account.balance"
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._arrange()
+
+    def _arrange(self) -> None:
+        """Cards side by side while a typical story line fits on one line in each; else
+        one above the other, full width (the lecture preset's big text, a narrow column)."""
+        if not self.cards:
+            return
+        # a typical line of a bank card's story, measured in the current text size (the
+        # cards' real lines grow during a run: the layout must not flip as they do)
+        line = QFontMetrics(theme.body_font()).horizontalAdvance("• checked $1,000 ≥ $600 → yes")
+        fits = self.width() >= len(self.cards) * (line + 32)
+        direction = QBoxLayout.Direction.LeftToRight if fits else QBoxLayout.Direction.TopToBottom
+        if self._cards_row.direction() != direction:
+            self._cards_row.setDirection(direction)
 
     def setup(self, plan: Plan, colors: dict[str, QColor]) -> None:
         for card in self.cards.values():
@@ -41,6 +60,7 @@ class AccountPanel(QWidget):
             card.clicked.connect(self.task_clicked)
             self.cards[spec.name] = card
             self._cards_row.addWidget(card, 1)
+        self._arrange()
         self._counter = next(iter(plan.counters), None)
         self._counter_name = plan.counter_names.get(self._counter or "", self._counter or "")
         if self._counter is not None:

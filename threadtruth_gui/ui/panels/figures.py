@@ -41,7 +41,7 @@ class FiguresPanel(QWidget):
             name, value = QLabel(), QLabel()
             name.setWordWrap(True)
             theme.role(name, "muted")
-            value.setFont(theme.body_font(theme.BODY_PT + 7, bold=True))
+            value.setFont(theme.body_font(theme.BODY_PT + 4, bold=True))
             value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self._grid.addWidget(value, row, 0)
             self._grid.addWidget(name, row, 1)
@@ -79,6 +79,7 @@ class FiguresPanel(QWidget):
         )
 
     def update_from(self, trace: Trace) -> None:
+        self.live.show()
         states = Counter(track.state for track in trace.tasks.values() if track.state)
         parts = [f"{count} {state}" for state, count in states.most_common()]
         self.live.setText("Now: " + ", ".join(parts) if parts else "Starting…")
@@ -98,6 +99,7 @@ class FiguresPanel(QWidget):
 
     def finish(self, result: RunResult, trace: Trace) -> None:
         self.update_from(trace)
+        self.live.hide()  # how the tasks ended is the verdict's to say, with the figures
         if self.figures is not None:
             self._show(self.figures(result)[:_MAX_ROWS])
         cycle = result.outcome.get("cycle")

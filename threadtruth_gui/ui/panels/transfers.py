@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import deque
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QColor, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -29,7 +29,7 @@ _ROWS = (
     ("time", "wall time of this mode, first request to last byte"),
     ("speedup", "sequential time divided by this mode's time"),
     (
-        "download threads",
+        "threads",
         "threads that ran this mode's downloads (not all threads of the process): 1 for one "
         "after another, 1 per file for threads, 1 for asyncio: its event loop's thread "
         "(asyncio.to_thread's helpers, which hash the files, are not counted)",
@@ -77,11 +77,8 @@ class TransfersPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.table.setFixedHeight(
-            self.table.horizontalHeader().sizeHint().height()
-            + self.table.verticalHeader().defaultSectionSize() * len(_ROWS)
-            + 4
-        )
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._fit_table()
         self.failed = QLabel()
         self.failed.setWordWrap(True)
         theme.role(self.failed, "bad")
@@ -93,6 +90,19 @@ class TransfersPanel(QWidget):
         self._modes: list[str] = []
         self._task_count = 0
         self._samples: deque[tuple[int, int]] = deque()
+
+    def _fit_table(self) -> None:
+        """Every row in view at the current text size (no scroll bar in a table of five)."""
+        rows = self.table.verticalHeader()
+        row_h = QFontMetrics(self.table.font()).height() + 10
+        rows.setDefaultSectionSize(row_h)
+        header = self.table.horizontalHeader().sizeHint().height()
+        self.table.setFixedHeight(header + row_h * len(_ROWS) + 4)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange and hasattr(self, "table"):
+            self._fit_table()
 
     def setup(self, plan: Plan, colors: dict[str, QColor]) -> None:
         self._modes = [phase.label for phase in plan.all_phases()]

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from threadtruth_gui.ui import theme
 
 POSITIVE = QColor("#0072B2")
+_SCALE_PT = 13  # the "0" and "start" marks under the bar
 
 
 class BalanceBar(QWidget):
@@ -33,12 +34,12 @@ class BalanceBar(QWidget):
     def _heights(self) -> tuple[float, float, float]:
         """The big figure's, the bar's and the scale labels' heights at this text size."""
         big = QFontMetricsF(theme.body_font(theme.BIG_PT, bold=True)).height()
-        small = QFontMetricsF(theme.body_font(14)).height()
-        return big, 0.45 * big, small
+        small = QFontMetricsF(theme.body_font(_SCALE_PT)).height()
+        return big, 0.35 * big, small
 
     def sizeHint(self) -> QSize:
         big, bar, small = self._heights()
-        return QSize(500, math.ceil(big + bar + small + 14))
+        return QSize(500, math.ceil(big + bar + small + 8))
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -108,8 +109,10 @@ class BalanceBar(QWidget):
         left, width = 12.0, w - 24.0
         track = QRectF(left, big_h + 2, width, bar_h)
         p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(theme.PANEL)
+        p.setPen(QPen(theme.GRID, 1))  # the outline shows the track on any background
+        p.setBrush(theme.BAND)
         p.drawRoundedRect(track, 6, 6)
+        p.setPen(Qt.PenStyle.NoPen)
         x0 = self._x(0, left, width)
         xv = self._x(self._shown, left, width)
         bar = QRectF(min(x0, xv), track.top(), abs(xv - x0), track.height())
@@ -120,7 +123,7 @@ class BalanceBar(QWidget):
             p.drawRect(bar)
         p.setPen(QPen(theme.TEXT, 3))
         p.drawLine(int(x0), int(track.top()) - 6, int(x0), int(track.bottom()) + 6)
-        small = theme.body_font(14)
+        small = theme.body_font(_SCALE_PT)
         p.setFont(small)
         p.setPen(theme.MUTED)
         p.drawText(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from threadtruth_gui.engine.narrate import Line
 from threadtruth_gui.ui import theme
@@ -18,6 +18,9 @@ _STATUS = {  # text and theme role (a colour set once would go stale at a theme 
 }
 
 
+STORY_LINES = 3  # the story lines a card shows (the latest)
+
+
 class TaskCard(QFrame):
     clicked = Signal(str)  # the task name (a later feature steps that task)
 
@@ -29,11 +32,11 @@ class TaskCard(QFrame):
             f"#taskCard {{ border: 3px solid {color.name()}; border-radius: 10px; }}"
         )
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(14, 10, 14, 12)
+        layout.setContentsMargins(10, 6, 10, 8)
         layout.setSpacing(4)
         self.header = QLabel(f"{name} · {title}")
         self.header.setWordWrap(True)
-        self.header.setFont(theme.body_font(theme.BODY_PT + 2, bold=True))
+        self.header.setFont(theme.body_font(theme.BODY_PT, bold=True))
         # the name in the theme's text colour: the task's own colour, on the border, is too
         # light for text on white (yellow, orange) or too dark on black (blue)
         theme.role(self.header, "card")
@@ -57,22 +60,33 @@ class TaskCard(QFrame):
         self.body.setTextFormat(Qt.TextFormat.RichText)
         self.body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.body.setWordWrap(True)
-        layout.addWidget(self.header)
-        layout.addWidget(self.status)
+        top = QHBoxLayout()  # the name and how it ended on one row: a row saved per card
+        top.setSpacing(10)
+        top.addWidget(self.header, 1)
+        top.addWidget(self.status, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(top)
         layout.addWidget(self.locals)
         layout.addWidget(self.body, 1)
         self._lines: list[Line] = []
-        self._theme = theme.current_theme  # the story's colours are written into its HTML
+        # the story's colours and its number of lines depend on the theme and text size
+        self._theme = (theme.current_theme, theme.font_scale)
 
     def set_story(self, lines: list[Line], status: str | None, state: str | None) -> None:
-        if lines != self._lines or self._theme != theme.current_theme:
-            self._lines, self._theme = list(lines), theme.current_theme
+        look = (theme.current_theme, theme.font_scale)
+        if lines != self._lines or self._theme != look:
+            self._lines, self._theme = list(lines), look
+            # the last few lines, so that a card never grows past the screen; the whole
+            # story is in its tooltip and in "What happened"
+            keep = STORY_LINES if theme.font_scale < 1.2 else STORY_LINES - 1  # big text
+            shown = lines[-keep:]
+            cut = len(lines) > len(shown)  # "…" instead of "•": earlier lines are left out
             html = "<br>".join(
                 f"<span style='color:{_TONE.get(line.tone, theme.TEXT).name()}'>"
-                f"• {_escape(line.text)}</span>"
-                for line in lines
+                f"{'…' if cut and i == 0 else '•'} {_escape(line.text)}</span>"
+                for i, line in enumerate(shown)
             )
             self.body.setText(html)
+            self.body.setToolTip("\n".join(f"• {line.text}" for line in lines))
         text, role = _STATUS.get(status or "", (state or "ready", "card_muted"))
         self.status.setText(text)
         theme.role(self.status, role)

@@ -42,7 +42,8 @@ class VerdictBanner(QLabel):
             symbol, fg, bg = "✘", theme.BAD, theme.BAD_BG
         self._style(bg.name(), fg.name())
         self.setText(
-            f"<span style='font-size:{_pt(22)}pt; font-weight:bold; color:{fg.name()}'>"
+            f"<span style='font-size:{_pt(22 if len(verdict.headline) <= 30 else 18)}pt;"
+            f" font-weight:bold; color:{fg.name()}'>"
             f"{symbol} {_no_break_minus(verdict.headline)}</span><br>"
             f"<span style='font-size:{_pt(15)}pt; color:{theme.TEXT.name()}'>"
             f"{verdict.detail}</span>"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QPolygonF
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QWidget
 
 from threadtruth_gui.ui import theme
@@ -20,11 +20,11 @@ class WaitForGraph(QWidget):
         super().__init__(parent)
         self.cycle: list[dict[str, str]] = []
         self.colors: dict[str, QColor] = {}
-        self.setMinimumHeight(250)
+        self.setMinimumHeight(200)
         self.setFont(theme.body_font(theme.BODY_PT, bold=True))
 
     def sizeHint(self) -> QSize:
-        return QSize(460, 240)
+        return QSize(460, 220)
 
     def show_cycle(self, cycle: list[dict[str, str]], colors: dict[str, QColor]) -> None:
         self.cycle, self.colors = list(cycle), dict(colors)
@@ -42,16 +42,22 @@ class WaitForGraph(QWidget):
             nodes.append(("thread", edge["task"]))
             nodes.append(("lock", edge["waits_for"]))
         n = len(nodes)
+        fm = QFontMetricsF(self.font())
+        label_w, label_h = fm.horizontalAdvance("waits for") + 20, fm.height() + 8
+        size = max(48.0, fm.height() * 2.2)
         cx, cy = self.width() / 2, self.height() / 2
-        radius = min(self.width(), self.height()) / 2 - 36
+        # an ellipse, not a circle: the column is wider than it is tall, and the graph
+        # must show whole in it (labels sit beside the arrows, inside the widget)
+        rx = max(size, self.width() / 2 - size / 2 - 6)
+        ry = max(size / 2, self.height() / 2 - size / 2 - 4)
+        ry = min(ry, max(size / 2, self.height() / 2 - label_h * 1.5 + size / 4))
         points = [
             QPointF(
-                cx + radius * math.cos(-math.pi / 2 + 2 * math.pi * i / n),
-                cy + radius * math.sin(-math.pi / 2 + 2 * math.pi * i / n),
+                cx + rx * math.cos(-math.pi / 2 + 2 * math.pi * i / n),
+                cy + ry * math.sin(-math.pi / 2 + 2 * math.pi * i / n),
             )
             for i in range(n)
         ]
-        size = 56.0
         for i in range(n):
             a, b = points[i], points[(i + 1) % n]
             waits = nodes[i][0] == "thread"  # thread -> lock: waits for; lock -> thread: held by
@@ -62,9 +68,9 @@ class WaitForGraph(QWidget):
             # the label sits outside the ring, clear of the arrow
             ox, oy = mid.x() - cx, mid.y() - cy
             norm = math.hypot(ox, oy) or 1.0
-            spot = QPointF(mid.x() + ox / norm * 70, mid.y() + oy / norm * 26)
+            spot = QPointF(mid.x() + ox / norm * label_w * 0.35, mid.y() + oy / norm * label_h)
             label = "waits for" if waits else "held by"
-            box = QRectF(spot.x() - 60, spot.y() - 14, 120, 28)
+            box = QRectF(spot.x() - label_w / 2, spot.y() - label_h / 2, label_w, label_h)
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(theme.BG)
             p.drawRoundedRect(box, 6, 6)
