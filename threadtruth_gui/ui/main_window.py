@@ -180,7 +180,7 @@ class MainWindow(QMainWindow):
         self.scenario_list.chosen.connect(self.select)
 
         self.title = QLabel()
-        self.title.setFont(theme.body_font(theme.BODY_PT + 3, bold=True))
+        self.title.setFont(theme.body_font(theme.BODY_PT + 2, bold=True))
         self.title.setWordWrap(True)
         self.verdict = VerdictBanner()
         self.prediction = PredictionPanel()
@@ -688,7 +688,7 @@ class MainWindow(QMainWindow):
         if self.bridge.gate is not None:
             numbers = ", ".join(f"{i} = {name}" for i, name in enumerate(self.colors, 1))
             self.verdict.show_idle(
-                f"Step mode: press {numbers} to run one line. Space runs to the end."
+                f"Step mode: {numbers} runs one line. Space: all to the end."
             )
             self._status("Every thread waits before its next line.")
             return
@@ -1106,7 +1106,7 @@ class MainWindow(QMainWindow):
         if visible:
             self.columns.setSizes([200, round((width - 200) * 0.4), round((width - 200) * 0.6)])
         else:
-            self.columns.setSizes([0, round(width * 0.44), round(width * 0.56)])
+            self.columns.setSizes([0, round(width * 0.46), round(width * 0.54)])
 
     def _show_below_code(self) -> None:
         """Under the code: the bytecode view when B is on; else the narration, which the

@@ -28,7 +28,8 @@ class AccountPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         layout.addWidget(self.balance)
-        layout.addLayout(self._cards_row, 1)
+        layout.addLayout(self._cards_row)
+        layout.addStretch(1)  # cards as tall as their text, not as the column
         self._counter: str | None = None
         self._counter_name = ""  # how the shown code spells it: "account.balance"
 
@@ -48,6 +49,7 @@ class AccountPanel(QWidget):
         direction = QBoxLayout.Direction.LeftToRight if fits else QBoxLayout.Direction.TopToBottom
         if self._cards_row.direction() != direction:
             self._cards_row.setDirection(direction)
+
 
     def setup(self, plan: Plan, colors: dict[str, QColor]) -> None:
         for card in self.cards.values():
@@ -75,9 +77,9 @@ class AccountPanel(QWidget):
         for name, track in trace.tasks.items():
             card = self.cards.get(name)
             if card is not None:
-                card.set_story(story(track), track.status, track.state)
                 hidden = card.locals.isHidden()
-                card.set_locals(track.locals, shared)
+                card.set_locals(track.locals, shared)  # first: the story is shorter beside it
+                card.set_story(story(track), track.status, track.state)
                 if hidden and not card.locals.isHidden():
                     bring_into_view(card.locals)
         if series:

@@ -132,6 +132,85 @@ class CodePane(QPlainTextEdit):
     def markers(self) -> dict[str, int]:
         return dict(self._markers)
 
+    def line_in_view(self, file_line: int) -> bool:
+        """Whether file line `file_line` is shown whole in the pane now."""
+        return self._block_in_view(self._block_of[file_line])
+
+    def marker_shown(self, file_line: int) -> bool:
+        """Whether a marker on `file_line` can be seen: its line in view, or pinned to the
+        pane's top or bottom edge because the markers are too far apart to fit."""
+        above, below = self._pinned()
+        block = self._block_of[file_line]
+        return self._block_in_view(block) or block in dict(above) or block in dict(below)
+
+    def _block_in_view(self, block_no: int) -> bool:
+        block = self.document().findBlockByNumber(block_no)
+        rect = self.blockBoundingGeometry(block).translated(self.contentOffset())
+        return rect.top() >= 0 and rect.bottom() <= self.viewport().height()
+
+    def _pinned(self) -> tuple[list[tuple[int, list[str]]], list[tuple[int, list[str]]]]:
+        """Marker lines scrolled out of view, above and below: [(block, task names)]."""
+        by_block: dict[int, list[str]] = {}
+        for name, line in self._markers.items():
+            by_block.setdefault(self._block_of[line], []).append(name)
+        above: list[tuple[int, list[str]]] = []
+        below: list[tuple[int, list[str]]] = []
+        for block_no, names in sorted(by_block.items()):
+            if self._block_in_view(block_no):
+                continue
+            block = self.document().findBlockByNumber(block_no)
+            top = self.blockBoundingGeometry(block).translated(self.contentOffset()).top()
+            (above if top < 0 else below).append((block_no, names))
+        return above, below
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        above, below = self._pinned()
+        if not above and not below:
+            return
+        # Markers too far apart to fit (two functions at lecture size): each line that is
+        # scrolled out is pinned to the edge it left by, with its number, so every task's
+        # line is on screen at once.
+        painter = QPainter(self.viewport())
+        row = self.fontMetrics().lineSpacing() + 6
+        height = self.viewport().height()
+        for i, (block_no, names) in enumerate(above):
+            self._paint_pin(painter, i * row, row, block_no, names, "↑")
+        for i, (block_no, names) in enumerate(reversed(below)):
+            self._paint_pin(painter, height - (i + 1) * row, row, block_no, names, "↓")
+        painter.end()
+
+    def _paint_pin(
+        self, p: QPainter, y: int, h: int, block_no: int, names: list[str], arrow: str
+    ) -> None:
+        width = self.viewport().width()
+        p.fillRect(0, y, width, h, theme.BG)
+        band = QColor(self._colors.get(names[0], theme.MUTED))
+        band.setAlpha(90)
+        p.fillRect(0, y, width, h, band)
+        p.setPen(theme.TEXT)
+        edge = y + h - 1 if arrow == "↑" else y
+        p.drawLine(0, edge, width, edge)
+        chip_font = QFont(self.font())
+        chip_font.setBold(True)
+        x = 4
+        for name in names[:2]:
+            chip = QRectF(x, y + 3, _CHIP_W - 4, h - 6)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(self._colors.get(name, theme.MUTED))
+            p.drawRoundedRect(chip, 5, 5)
+            p.setPen(QColor("white"))
+            p.setFont(chip_font)
+            p.drawText(chip, Qt.AlignmentFlag.AlignCenter, name[:2])
+            x += _CHIP_W
+        line = self._file_lines[block_no]
+        text = f"{arrow} {line}  {self.document().findBlockByNumber(block_no).text().strip()}"
+        p.setFont(self.font())
+        p.setPen(theme.TEXT)
+        room = QRect(x + 4, y, width - x - 8, h)
+        elided = self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, room.width())
+        p.drawText(room, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, elided)
+
     def line_text(self, file_line: int) -> str:
         block = self.document().findBlockByNumber(self._block_of[file_line])
         return block.text()

@@ -69,16 +69,19 @@ class TaskCard(QFrame):
         layout.addWidget(self.body, 1)
         self._lines: list[Line] = []
         # the story's colours and its number of lines depend on the theme and text size
-        self._theme = (theme.current_theme, theme.font_scale)
+        self._theme = (theme.current_theme, theme.font_scale, False)
 
     def set_story(self, lines: list[Line], status: str | None, state: str | None) -> None:
-        look = (theme.current_theme, theme.font_scale)
+        stepping = bool(self._locals[0])  # the locals box shows: fewer story lines
+        look = (theme.current_theme, theme.font_scale, stepping)
         if lines != self._lines or self._theme != look:
             self._lines, self._theme = list(lines), look
             # the last few lines, so that a card never grows past the screen; the whole
             # story is in its tooltip and in "What happened"
             keep = STORY_LINES if theme.font_scale < 1.2 else STORY_LINES - 1  # big text
-            shown = lines[-keep:]
+            if stepping:  # the locals tell what the thread read: the story gives way
+                keep -= 2
+            shown = lines[-keep:] if keep > 0 else []
             cut = len(lines) > len(shown)  # "…" instead of "•": earlier lines are left out
             html = "<br>".join(
                 f"<span style='color:{_TONE.get(line.tone, theme.TEXT).name()}'>"
@@ -86,6 +89,7 @@ class TaskCard(QFrame):
                 for i, line in enumerate(shown)
             )
             self.body.setText(html)
+            self.body.setVisible(bool(shown))
             self.body.setToolTip("\n".join(f"• {line.text}" for line in lines))
         text, role = _STATUS.get(status or "", (state or "ready", "card_muted"))
         self.status.setText(text)
@@ -104,11 +108,11 @@ class TaskCard(QFrame):
             self.locals.clear()
             return
         muted = theme.MUTED.name()
-        # plain wrapping lines, not a table: a card must stay as narrow as its column
-        rows = [
-            f"<b>{_escape(name)} = {_escape(text)}</b> <span style='color:{muted}'>own</span>"
-            for name, text in values
-        ]
+        # one wrapping paragraph of the thread's own values, then the shared one: a card
+        # must stay as narrow as its column, and as short as the screen allows
+        # (a pair never breaks inside: "amount =" alone at a line's end reads as nothing)
+        own = " · ".join(_nobreak(f"{_escape(name)} = {_escape(text)}") for name, text in values)
+        rows = [f"<b>{own}</b>&nbsp;<span style='color:{muted}'>own</span>"]
         if shared is not None:
             rows.append(
                 f"{_escape(shared[0])} = {_escape(shared[1])} "
@@ -131,6 +135,10 @@ class TaskCard(QFrame):
         if event.button() == Qt.MouseButton.LeftButton:
             self.clicked.emit(self.name)
         super().mouseReleaseEvent(event)
+
+
+def _nobreak(html: str) -> str:
+    return html.replace(" ", "&nbsp;")
 
 
 def _escape(text: str) -> str:

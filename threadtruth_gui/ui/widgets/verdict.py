@@ -31,7 +31,7 @@ class VerdictBanner(QLabel):
         self.verdict, self.note, self._idle = None, "", text
         self._style(theme.PANEL.name(), theme.GRID.name())
         self.setText(
-            f"<span style='font-size:{_pt(17)}pt; color:{theme.MUTED.name()}'>{text}</span>"
+            f"<span style='font-size:{_pt(15)}pt; color:{theme.MUTED.name()}'>{text}</span>"
         )
 
     def show_verdict(self, verdict: Verdict, note: str = "") -> None:
