@@ -425,13 +425,19 @@ class MainWindow(QMainWindow):
 
     def _show_ready(self) -> None:
         """The scenario as it stands before a run: code, idle panel, empty timeline."""
-        self._showing_result = False
-        self._forget_cursor()
         planned = self._plan_for_params()
         if planned is None:
+            self._showing_result = False
+            self._forget_cursor()
             return
         self._setup_views(planned[0])
         self.verdict.show_idle("Press Space to run.")
+        self._clear_run_views()
+
+    def _clear_run_views(self) -> None:
+        """No run on the timeline or in the narration (the panels are set up apart)."""
+        self._showing_result = False
+        self._forget_cursor()
         self.timeline.set_trace(None, self.colors)
         self.narration.set_lines([], 0, "The story of the run appears here as it happens.")
 
@@ -603,6 +609,7 @@ class MainWindow(QMainWindow):
         if self.predict_action.isChecked() and self.scenario.predict is not None:
             question, self._choices = self.scenario.predict(planned[1])
             self._pending_start = (planned[0], planned[1], stepping)
+            self._clear_run_views()  # nothing of the last run may give the answer away
             self.verdict.hide()  # the question takes its place until it is answered
             self.prediction.ask(question, [label for _value, label in self._choices])
             self._status("Prediction: the class answers 1, 2 or 3; then the run starts.")

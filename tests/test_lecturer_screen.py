@@ -1,0 +1,99 @@
+"""What a lecturer saw go wrong on a projector, one test each: the toolbar overflowing,
+the code pane showing the wrong or old code or cutting lines, the last run's answer on
+screen during a prediction, the scenario list switching scenario from the keyboard."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from threadtruth_gui.ui import theme
+from threadtruth_gui.ui.main_window import MainWindow
+
+RUN_MS = 20_000
+
+
+@pytest.fixture
+def small(qtbot) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.resize(1280, 720)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()
+    theme.use("light")
+    theme.font_scale = 1.0
+
+
+def test_the_controls_and_the_menus_fit_1280_px(small: MainWindow) -> None:
+    QApplication.processEvents()
+    right = small.width()
+    for action in small.toolbar.actions():
+        button = small.toolbar.widgetForAction(action)
+        assert button is not None and button.isVisible(), action.text()
+        edge = button.mapTo(small, button.rect().topRight()).x()
+        assert edge <= right, f"{action.text()} ends at {edge} px"
+    corner = small.toolbar.mapTo(small, small.toolbar.rect().topLeft()).x()
+    for action in small.menuBar().actions():  # File, Run, View: none behind a "»"
+        geometry = small.menuBar().actionGeometry(action)
+        assert geometry.isValid() and geometry.right() < corner, action.text()
+
+
+def test_the_code_pane_shows_the_functions_that_run(small: MainWindow) -> None:
+    small.select("downloads-asyncio")
+    code = small.code.toPlainText()
+    assert "async def download_async(" in code  # the coroutine, not requests' function
+    assert "def download(url" not in code
+    small.select("bank-deposit")
+    code = small.code.toPlainText()
+    assert "def deposit(" in code and "def withdraw(" in code
+    small.set_params({"lock": True})
+    assert "def deposit_with_lock(" in small.code.toPlainText()
+
+
+def test_the_next_variant_shows_at_once_not_after_the_next_run(
+    qtbot, small: MainWindow
+) -> None:
+    small.select("lost-updates")
+    before = small.code.toPlainText()
+    qtbot.keyClick(small, Qt.Key.Key_V)
+    assert small.code.toPlainText() != before
+    assert "Press Space" in small.verdict.text()
+
+
+def test_long_lines_wrap_instead_of_being_cut(small: MainWindow) -> None:
+    small.presenter.toggle_lecture(True)  # the biggest text: the longest lines in pixels
+    small.select("downloads-compare")
+    QApplication.processEvents()
+    assert small.code.horizontalScrollBar().maximum() == 0
+    assert not small.code.horizontalScrollBar().isVisible()
+
+
+def test_a_prediction_question_hides_the_last_runs_answer(qtbot, small: MainWindow) -> None:
+    small.set_params({"delay": 0.0})
+    with qtbot.waitSignal(small.bridge.finished, timeout=RUN_MS):
+        small.start_run()
+    assert small.timeline._trace is not None and small.narration.lines
+    small.predict_action.setChecked(True)
+    small.start_run()  # the question, before the run
+    assert small.prediction.isVisible() and not small.verdict.isVisible()
+    assert small.timeline._trace is None  # no lanes, no final balance on the track
+    assert small.narration.lines == []
+    assert small.balance.value() == 1000  # the start, not the last run's end
+    assert {card.status.text() for card in small.cards.values()} == {"ready"}
+    small.escape()  # run without predicting
+    qtbot.waitUntil(lambda: small.bridge.result is not None, timeout=RUN_MS)
+
+
+def test_arrow_keys_in_the_scenario_list_do_not_switch_scenario(
+    qtbot, small: MainWindow
+) -> None:
+    small.scenario_list.setFocus()
+    for key in (Qt.Key.Key_Down, Qt.Key.Key_Down, Qt.Key.Key_Up, Qt.Key.Key_End):
+        qtbot.keyClick(small.scenario_list, key)
+    assert small.scenario is not None and small.scenario.id == "bank-race"
+    assert small.scenario_list.focusPolicy() == Qt.FocusPolicy.NoFocus
