@@ -245,5 +245,7 @@ def verdict(result: RunResult, trace: Trace) -> Verdict:
         )
     detail = " · ".join(parts)
     if failed:
-        detail += f" · {len(failed)} failed (first: {failed[0]['name']}: {failed[0].get('error')})"
+        detail += f" · first failure: {failed[0]['name']}: {failed[0].get('error')}"
+        if "Speedup" in headline:  # the ✘ is for the failures: the headline says so
+            headline += f"; {len(failed)} failed"
     return Verdict(not failed, headline, detail)

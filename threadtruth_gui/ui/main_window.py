@@ -1046,15 +1046,15 @@ class MainWindow(QMainWindow):
         self.panel.finish(saved.result, trace)
         self._narrate(trace, force=True)
         if saved.result.verdict is not None:
-            self.verdict.show_verdict(saved.result.verdict, "Opened from a saved run.")
+            self.verdict.show_verdict(saved.result.verdict)  # the status bar says it is saved
         else:
             self.verdict.show_idle("Opened a saved run (it had no verdict).")
         self._showing_result = True
         self._forget_cursor()
         self.opened = saved
         self._status(
-            f"Opened {Path(path).name}: {len(saved.schedule)} steps recorded. "
-            "Ctrl+R replays them on real threads; Space runs afresh."
+            f"Saved run {Path(path).name} ({len(saved.schedule)} steps): Ctrl+R replays it, "
+            "Space runs afresh."
         )
         return True
 

@@ -401,7 +401,7 @@ class TimelineView(QWidget):
             widest = max(widest, chip + self._fm.horizontalAdvance(task_caption(track.info)))
         self._label_w = (len(lanes), widest)
         w = self._fm_bold.horizontalAdvance(self._counter_label) if self._counter else 60.0
-        return min(max(w, widest) + 3 * _PAD, max(140.0, self.width() * 0.38))
+        return min(max(w, widest) + 3 * _PAD, max(140.0, self.width() * 0.42))
 
     def _geo(self) -> _Geo:
         trace = self._trace
