@@ -35,8 +35,9 @@ def no_thread_left_behind() -> Iterator[None]:
 
 
 @pytest.fixture
-def window(qtbot):  # type: ignore[no-untyped-def]
-    """The main window, shown offscreen at 1400x900, closed after the test."""
+def make_window(qtbot):  # type: ignore[no-untyped-def]
+    """Make main windows, shown offscreen (`make(size, lecture=False)`), closed after the
+    test; the theme and text size go back to the defaults."""
     from PySide6.QtWidgets import QApplication
 
     from threadtruth_gui.ui import theme
@@ -44,12 +45,27 @@ def window(qtbot):  # type: ignore[no-untyped-def]
 
     theme.register_fonts()  # as ui/app.py does: the shipped fonts, the app-wide default
     QApplication.setFont(theme.body_font())
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.close()
+    made = []
+
+    def make(size: tuple[int, int] = (1400, 900), lecture: bool = False) -> MainWindow:
+        win = MainWindow()
+        qtbot.addWidget(win)
+        if lecture:
+            win.presenter.toggle_lecture(True)
+        win.resize(*size)
+        win.show()
+        qtbot.waitExposed(win)
+        made.append(win)
+        return win
+
+    yield make
+    for win in made:
+        win.close()
     theme.use("light")  # a test that switched theme or text size leaves the next one alone
     theme.font_scale = 1.0
+
+
+@pytest.fixture
+def window(make_window):  # type: ignore[no-untyped-def]
+    """The main window, shown offscreen at 1400x900, closed after the test."""
+    return make_window()

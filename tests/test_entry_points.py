@@ -26,6 +26,17 @@ def _xdotool(display: str, *args: str) -> str:
     return done.stdout
 
 
+def _wait_for_window(display: str, proc: subprocess.Popen[str]) -> str:
+    """The id of the app's visible window once it shows (30 s at most), or ""."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and proc.poll() is None:
+        found = _xdotool(display, "search", "--onlyvisible", "--name", "^threadtruth").split()
+        if found:
+            return found[0]
+        time.sleep(0.2)
+    return ""
+
+
 @pytest.fixture(scope="module")
 def display() -> Iterator[str]:
     xvfb = shutil.which("Xvfb")
@@ -68,12 +79,7 @@ def test_each_entry_point_opens_a_window_that_fits_the_screen(
         COMMANDS[how], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     ) as proc:
         try:
-            window = ""
-            deadline = time.monotonic() + 30
-            while not window and time.monotonic() < deadline and proc.poll() is None:
-                time.sleep(0.2)
-                found = _xdotool(display, "search", "--onlyvisible", "--name", "^threadtruth")
-                window = found.split()[0] if found.split() else ""
+            window = _wait_for_window(display, proc)
             assert window, f"{how}: no window appeared (exit {proc.poll()})"
             shape = dict(
                 line.split("=", 1)
@@ -107,12 +113,7 @@ def test_exit_when_done_exits_0_after_the_first_run_however_it_started(
     ) as proc:
         try:
             if start != "--run":
-                window = ""
-                deadline = time.monotonic() + 30
-                while not window and time.monotonic() < deadline:
-                    time.sleep(0.2)
-                    found = _xdotool(display, "search", "--onlyvisible", "--name", "^threadtruth")
-                    window = found.split()[0] if found.split() else ""
+                window = _wait_for_window(display, proc)
                 assert window, "no window appeared"
                 time.sleep(0.5)  # let it settle before typing into it
                 _xdotool(display, "windowfocus", "--sync", window)

@@ -5,7 +5,7 @@ has is in the table. Adding a row without wiring the key, or the reverse, fails 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -387,24 +387,14 @@ def _focusables(win: MainWindow) -> list[QWidget]:
 
 
 @pytest.fixture
-def layout_window(qtbot, request) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1280, 720)
-    win.show()
-    qtbot.waitExposed(win)
-    layout = request.param
-    if layout == "lecture":
-        win.presenter.toggle_lecture(True)
-    elif layout == "fullscreen":
+def layout_window(make_window, qtbot, request) -> MainWindow:  # type: ignore[no-untyped-def]
+    win = make_window((1280, 720), lecture=request.param == "lecture")
+    if request.param == "fullscreen":
         win.showFullScreen()
         qtbot.waitUntil(win.isFullScreen, timeout=2000)
     win.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=2000)
-    yield win
-    win.close()
-    theme.use("light")
-    theme.font_scale = 1.0
+    return win
 
 
 @pytest.mark.parametrize("layout_window", ["normal", "lecture", "fullscreen"], indirect=True)

@@ -5,14 +5,12 @@ widget's visible region, which is what its parents' clipping leaves of it)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
-from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.main_window import MainWindow
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
@@ -25,18 +23,8 @@ def whole(widget: QWidget) -> bool:
 
 
 @pytest.fixture(params=["normal", "lecture"])
-def projector(qtbot, request) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
-    win = MainWindow()
-    qtbot.addWidget(win)
-    if request.param == "lecture":
-        win.presenter.toggle_lecture(True)
-    win.resize(1280, 720)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.close()
-    theme.use("light")
-    theme.font_scale = 1.0
+def projector(make_window, request) -> MainWindow:  # type: ignore[no-untyped-def]
+    return make_window((1280, 720), lecture=request.param == "lecture")
 
 
 def test_the_window_can_be_as_small_as_a_projector(projector: MainWindow) -> None:

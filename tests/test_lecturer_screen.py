@@ -4,29 +4,18 @@ screen during a prediction, the scenario list switching scenario from the keyboa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.main_window import MainWindow
 
 RUN_MS = 20_000
 
 
 @pytest.fixture
-def small(qtbot) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1280, 720)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.close()
-    theme.use("light")
-    theme.font_scale = 1.0
+def small(make_window) -> MainWindow:  # type: ignore[no-untyped-def]
+    return make_window((1280, 720))
 
 
 def test_the_controls_and_the_menus_fit_1280_px(small: MainWindow) -> None:

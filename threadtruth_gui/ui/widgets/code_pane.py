@@ -150,9 +150,7 @@ class CodePane(QPlainTextEdit):
 
     def _pinned(self) -> tuple[list[tuple[int, list[str]]], list[tuple[int, list[str]]]]:
         """Marker lines scrolled out of view, above and below: [(block, task names)]."""
-        by_block: dict[int, list[str]] = {}
-        for name, line in self._markers.items():
-            by_block.setdefault(self._block_of[line], []).append(name)
+        by_block = self._markers_by_block()
         above: list[tuple[int, list[str]]] = []
         below: list[tuple[int, list[str]]] = []
         for block_no, names in sorted(by_block.items()):
@@ -191,18 +189,9 @@ class CodePane(QPlainTextEdit):
         p.setPen(theme.TEXT)
         edge = y + h - 1 if arrow == "↑" else y
         p.drawLine(0, edge, width, edge)
-        chip_font = QFont(self.font())
-        chip_font.setBold(True)
-        x = 4
-        for name in names[:2]:
-            chip = QRectF(x, y + 3, _CHIP_W - 4, h - 6)
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(self._colors.get(name, theme.MUTED))
-            p.drawRoundedRect(chip, 5, 5)
-            p.setPen(QColor("white"))
-            p.setFont(chip_font)
-            p.drawText(chip, Qt.AlignmentFlag.AlignCenter, name[:2])
-            x += _CHIP_W
+        for i, name in enumerate(names[:2]):
+            self._paint_chip(p, name, QRectF(4 + i * _CHIP_W, y + 3, _CHIP_W - 4, h - 6))
+        x = 4 + min(len(names), 2) * _CHIP_W
         line = self._file_lines[block_no]
         text = f"{arrow} {line}  {self.document().findBlockByNumber(block_no).text().strip()}"
         p.setFont(self.font())
@@ -218,9 +207,7 @@ class CodePane(QPlainTextEdit):
     # -- drawing -------------------------------------------------------------------------
     def _refresh_markers(self) -> None:
         selections = []
-        by_block: dict[int, list[str]] = {}
-        for name, line in self._markers.items():
-            by_block.setdefault(self._block_of[line], []).append(name)
+        by_block = self._markers_by_block()
         for block_no, names in by_block.items():
             color = QColor(self._colors.get(names[0], theme.MUTED))
             color.setAlpha(70 if len(names) == 1 else 110)
@@ -259,6 +246,24 @@ class CodePane(QPlainTextEdit):
         doc = self.document()
         return sum(doc.findBlockByNumber(n).lineCount() for n in range(block_no))
 
+    def _markers_by_block(self) -> dict[int, list[str]]:
+        """The tasks on each shown line, by block number."""
+        by_block: dict[int, list[str]] = {}
+        for name, line in self._markers.items():
+            by_block.setdefault(self._block_of[line], []).append(name)
+        return by_block
+
+    def _paint_chip(self, p: QPainter, name: str, chip: QRectF) -> None:
+        """A task's marker: its name on its colour."""
+        font = QFont(self.font())
+        font.setBold(True)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(self._colors.get(name, theme.MUTED))
+        p.drawRoundedRect(chip, 5, 5)
+        p.setPen(QColor("white"))
+        p.setFont(font)
+        p.drawText(chip, Qt.AlignmentFlag.AlignCenter, name[:2])
+
     def gutter_width(self) -> int:
         digits = len(str(max((ln for ln in self._file_lines if ln), default=99)))
         return 12 + self.fontMetrics().horizontalAdvance("9") * digits + 2 * _CHIP_W + 8
@@ -281,14 +286,10 @@ class CodePane(QPlainTextEdit):
         painter = QPainter(gutter)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(event.rect(), theme.PANEL)
-        on_block: dict[int, list[str]] = {}
-        for name, line in self._markers.items():
-            on_block.setdefault(self._block_of[line], []).append(name)
+        on_block = self._markers_by_block()
         block = self.firstVisibleBlock()
         top = round(self.blockBoundingGeometry(block).translated(self.contentOffset()).top())
         fm = self.fontMetrics()
-        chip_font = QFont(self.font())
-        chip_font.setBold(True)
         num_right = gutter.width() - 2 * _CHIP_W - 10
         while block.isValid() and top <= event.rect().bottom():
             height = round(self.blockBoundingRect(block).height())
@@ -304,12 +305,7 @@ class CodePane(QPlainTextEdit):
                 )
             for i, name in enumerate(on_block.get(number, [])[:2]):
                 chip = QRectF(num_right + 6 + i * _CHIP_W, top + 2, _CHIP_W - 4, height - 4)
-                painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(self._colors.get(name, theme.MUTED))
-                painter.drawRoundedRect(chip, 5, 5)
-                painter.setPen(QColor("white"))
-                painter.setFont(chip_font)
-                painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, name[:2])
+                self._paint_chip(painter, name, chip)
             block = block.next()
             top += height
         painter.end()
