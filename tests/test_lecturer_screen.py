@@ -86,3 +86,18 @@ def test_arrow_keys_in_the_scenario_list_do_not_switch_scenario(
         qtbot.keyClick(small.scenario_list, key)
     assert small.scenario is not None and small.scenario.id == "bank-race"
     assert small.scenario_list.focusPolicy() == Qt.FocusPolicy.NoFocus
+
+
+def test_settings_changed_during_the_question_are_the_runs_settings(
+    qtbot, small: MainWindow
+) -> None:
+    small.set_params({"delay": 0.0})
+    small.predict_action.setChecked(True)
+    small.start_run()
+    assert small.prediction.isVisible()
+    qtbot.keyClick(small, Qt.Key.Key_L)  # lock on while the class thinks
+    assert small.prediction.isVisible()  # asked again, for the run with the lock
+    with qtbot.waitSignal(small.bridge.finished, timeout=RUN_MS) as blocker:
+        qtbot.keyClick(small, Qt.Key.Key_1)
+    assert blocker.args[0].params["lock"] is True
+    assert blocker.args[0].outcome["final_balance"] in (400, 500)  # no overdraft: locked

@@ -80,6 +80,9 @@ def run_app(
         window.show()
     status = 0
     if exit_when_done:
+        # a script waits for the run's end: a deadlock is broken at once, as in the CLI,
+        # even when the saved settings put the window in the lecture preset (which holds it)
+        window.presenter.hold_action.setChecked(False)
 
         def done(result: RunResult) -> None:
             verdict = result.verdict.headline if result.verdict else "finished"

@@ -8,7 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from PySide6.QtCore import QPoint, QSettings, Qt, Slot
+from PySide6.QtCore import QEvent, QObject, QPoint, QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QToolBar,
@@ -206,10 +207,13 @@ class MainWindow(QMainWindow):
         column_layout.addWidget(self.panels, 1)
         column_layout.addWidget(self.description)
         scroll = QScrollArea()  # only the description may scroll out: the rest fits 720 px
+        self.column_scroll = scroll
         scroll.setWidget(column)
+        column.installEventFilter(self)  # its layout changes: the column's width follows
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)  # set_chrome
 
         self.code = CodePane()
         code_only = QWidget()
@@ -238,12 +242,12 @@ class MainWindow(QMainWindow):
         self.below_code = QStackedWidget()
         self.below_code.addWidget(self.story_box)
         self.below_code.addWidget(self.bytecode)
-        code_box = QSplitter(Qt.Orientation.Vertical)  # drag to give the code more room
-        code_box.addWidget(code_only)
-        code_box.addWidget(self.below_code)
-        code_box.setStretchFactor(0, 3)
-        code_box.setStretchFactor(1, 1)
-        code_box.setChildrenCollapsible(False)
+        self.code_box = QSplitter(Qt.Orientation.Vertical)  # drag: more room for the code
+        self.code_box.addWidget(code_only)
+        self.code_box.addWidget(self.below_code)
+        self.code_box.setStretchFactor(0, 3)
+        self.code_box.setStretchFactor(1, 1)
+        self.code_box.setChildrenCollapsible(False)
 
         self.timeline = TimelineView()
         self.timeline.laneClicked.connect(self.step_task)
@@ -256,7 +260,7 @@ class MainWindow(QMainWindow):
         # A projector is wide, not tall: what the run did (verdict, balance, cards) is a
         # column of its own at full height, and the code sits above the timeline.
         self.split = QSplitter(Qt.Orientation.Vertical)
-        self.split.addWidget(code_box)
+        self.split.addWidget(self.code_box)
         self.split.addWidget(self.timeline)
         self.split.setStretchFactor(0, 3)
         self.split.setStretchFactor(1, 2)
@@ -390,7 +394,12 @@ class MainWindow(QMainWindow):
         self.description.setText(scenario.description)
         self.param_bar.build(scenario)
         panels = {"transfers": self.transfers, "figures": self.figures}
-        self.panels.setCurrentWidget(panels.get(scenario.panel, self.account))
+        shown = panels.get(scenario.panel, self.account)
+        # a stack is as wide as its widest page, hidden ones too: only the shown page counts
+        for page in (self.account, self.transfers, self.figures):
+            policy = QSizePolicy.Policy.Preferred if page is shown else QSizePolicy.Policy.Ignored
+            page.setSizePolicy(policy, policy)
+        self.panels.setCurrentWidget(shown)
         self.figures.figures = scenario.figures
         self._show_ready()
 
@@ -405,6 +414,15 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def on_param_changed(self) -> None:
+        if self._pending_start is not None:
+            # changed while the class is asked to predict: ask again, for the run that the
+            # settings now make (the answer must start that run, not the one asked about)
+            self.prediction.hide()
+            self._pending_start = None
+            self.verdict.show()
+            self._show_ready()
+            self.start_run()
+            return
         if self.bridge.running:
             self._pending_note = "Settings changed: they apply to the next run (Space)."
             self._status(self._pending_note)
@@ -453,6 +471,22 @@ class MainWindow(QMainWindow):
         label = (counter or "").replace("_", " ").capitalize()
         fmt = self.scenario.counter_format if self.scenario is not None else money
         self.timeline.set_counter(counter, label, fmt)
+        self._fit_column()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest and watched is self.column_scroll.widget():
+            QTimer.singleShot(0, self._fit_column)  # once the layout has its new minimum
+        return super().eventFilter(watched, event)
+
+    def _fit_column(self) -> None:
+        """The state column never narrower than what it shows needs: a scroll area asks for
+        nothing of its own, and the splitter would cut the verdict or a table."""
+        column = self.column_scroll.widget()
+        if column is not None:
+            bar = self.column_scroll.verticalScrollBar().sizeHint().width()
+            need = column.minimumSizeHint().width() + bar
+            if self.column_scroll.minimumWidth() != need:
+                self.column_scroll.setMinimumWidth(need)
 
     def _relabel_step(self) -> None:
         # on or off is shown by the button's checked frame; the words stay short so the
@@ -665,7 +699,9 @@ class MainWindow(QMainWindow):
         self.verdict.show()
         pending, self._pending_start = self._pending_start, None
         if pending is not None and self.scenario is not None:
-            plan, params, stepping = pending
+            plan, params, _asked = pending
+            # S may have been pressed while the class thought: the step mode of now
+            stepping = self.step_action.isChecked() and _steppable(plan)
             self.bridge.start(self.scenario, params, plan, stepping=stepping)
 
     @Slot()
@@ -1088,6 +1124,7 @@ class MainWindow(QMainWindow):
     # -- presenter mode -------------------------------------------------------------------
     def restyle(self) -> None:
         """After a theme or text-size change: what draws its own colours or sizes again."""
+        self._fit_column()
         self.verdict.restyle()
         self.code.rehighlight()
         self.narration.set_cursor(self.narration.cursor_ns)
@@ -1104,6 +1141,13 @@ class MainWindow(QMainWindow):
         self.menuBar().setVisible(visible)
         self.scenario_list.setVisible(visible)
         self.description.setVisible(visible)
+        # the description may scroll; a scroll bar that came and went narrowed the column
+        # after its width was set (and cut the verdict's right edge): always there, or not
+        # at all in the lecture preset, which has no description
+        bars = Qt.ScrollBarPolicy
+        self.column_scroll.setVerticalScrollBarPolicy(
+            bars.ScrollBarAlwaysOn if visible else bars.ScrollBarAlwaysOff
+        )
         self.toolbar.setVisible(visible)  # Space, R, S, B, P, M keep working
         self.playback.setVisible(visible)  # K still plays back
         self._show_below_code()
@@ -1122,6 +1166,12 @@ class MainWindow(QMainWindow):
         self.below_code.setCurrentWidget(self.bytecode if bytecode else self.story_box)
         lecture = hasattr(self, "presenter") and self.presenter.lecture
         self.below_code.setVisible(bytecode or not lecture)
+        # the instructions get as much room as the code (a line's instructions, in full);
+        # the story a quarter
+        total = sum(self.code_box.sizes())
+        if total > 0:
+            share = 0.5 if bytecode else 0.25
+            self.code_box.setSizes([round(total * (1 - share)), round(total * share)])
 
     def show_status(self, text: str, timeout_ms: int = 3000) -> None:
         self._status(text, timeout_ms)

@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from threadtruth_gui.engine.bytecode import Instr, line_instructions
 from threadtruth_gui.ui import theme
@@ -32,8 +32,15 @@ class BytecodeView(QFrame):
         self.table.setTextFormat(Qt.TextFormat.RichText)
         self.table.setFont(theme.code_font())
         self.table.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        # the instructions scroll: a line of many instructions at lecture size must not
+        # make the window taller than the screen, nor push the code pane shut
+        self.rows = QScrollArea()
+        self.rows.setWidget(self.table)
+        self.rows.setWidgetResizable(True)
+        self.rows.setFrameShape(QFrame.Shape.NoFrame)
+        self.rows.setMinimumHeight(40)
         layout.addWidget(self.header)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.rows, 1)
         self.instructions: list[Instr] = []
         self.current: int | None = None  # index in `instructions` of the next one to run
         self._shown: tuple[Any, ...] | None = None
@@ -87,3 +94,8 @@ class BytecodeView(QFrame):
             if rows
             else "(no instructions on this line)"
         )
+        if self.current is not None and self.instructions:
+            # the next instruction in view: rows are of equal height
+            self.table.adjustSize()
+            row_h = self.table.sizeHint().height() / len(self.instructions)
+            self.rows.ensureVisible(0, int(row_h * (self.current + 0.5)), 0, int(row_h))
