@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
@@ -433,3 +434,40 @@ def test_every_key_does_what_the_readme_says_whatever_has_the_focus(
         for dialog in (win.many_dialog, win.compare_dialog):
             if dialog is not None:
                 dialog.close()
+
+
+def test_a_number_box_keeps_its_digits_and_gives_the_window_its_letters(
+    qtbot, window: MainWindow
+) -> None:
+    from PySide6.QtWidgets import QSpinBox
+
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+    window.select("lost-updates")
+    spin = window.findChild(QSpinBox, "param_threads")
+    assert spin is not None
+    fired: list[str] = []
+    for action in window.actions():
+        for seq in action.shortcuts():
+            name = seq.toString(QKeySequence.SequenceFormat.PortableText)
+            action.triggered.connect(lambda _=False, n=name: fired.append(n))
+    spin.setFocus()
+    qtbot.wait(20)
+    edit = spin.lineEdit()
+    QTest.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)  # select all
+    QTest.keyClicks(QApplication.focusWidget(), "5")  # being edited now
+    qtbot.wait(20)
+    for key in ("S", "B", "P", "V", "Shift+R", "K", "Ctrl+T", "Esc"):
+        spin.setFocus()
+        qtbot.wait(10)
+        fired.clear()
+        seq = QKeySequence(key)[0]
+        QTest.keyClick(QApplication.focusWidget(), seq.key(), seq.keyboardModifiers())
+        assert fired == [key], f"{key} in a number box: {fired}"
+    window.presenter.set_theme("light")
+    # digits edit the number; Enter gives the keyboard back to the window
+    spin.setFocus()
+    for key in (Qt.Key.Key_End, Qt.Key.Key_Backspace, Qt.Key.Key_3, Qt.Key.Key_Return):
+        QTest.keyClick(spin, key)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not spin, timeout=2000)
+    assert spin.value() == 3 and window.params()["threads"] == 3

@@ -610,7 +610,8 @@ class MainWindow(QMainWindow):
 
     def _open_dialog(self, dialog: ManyRunsDialog | CompareDialog, w: int, h: int) -> None:
         theme.apply(dialog)  # a window of its own: it does not inherit the palette
-        dialog.resize(w, h)
+        screen = self.screen().availableGeometry()  # a projector's 1280×720 holds it whole
+        dialog.resize(min(w, screen.width() - 40), min(h, screen.height() - 60))
         dialog.show()
         dialog.start()
 
@@ -1125,6 +1126,11 @@ class MainWindow(QMainWindow):
     def restyle(self) -> None:
         """After a theme or text-size change: what draws its own colours or sizes again."""
         self._fit_column()
+        for dialog in (self.many_dialog, self.compare_dialog):
+            if dialog is not None:  # open dialogs switch theme with the window
+                theme.apply(dialog)
+                for child in dialog.findChildren(QWidget):  # what paints with theme colours
+                    child.update()
         self.verdict.restyle()
         self.code.rehighlight()
         self.narration.set_cursor(self.narration.cursor_ns)

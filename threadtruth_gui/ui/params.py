@@ -1,16 +1,16 @@
 """Toolbar controls for a scenario's parameters, built from its `Param`s.
 
 Toggles and sliders go on the main toolbar (they are what a lecturer flips mid-lecture);
-number boxes go on a second row and text fields on a third, each shown only when needed. Values
-the lecturer set are kept when switching to another scenario with the same parameter.
+number boxes go on a second row and text fields on a third, each shown only when needed.
+Each scenario's controls start at its own defaults.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
@@ -26,6 +26,50 @@ from PySide6.QtWidgets import (
 from threadtruth_gui.engine.scenario import Param, Scenario
 
 _SLIDER_SCALE = 100  # slider units per parameter unit: 0.01 s resolution for delays
+
+#: the keys a number box keeps while it has the focus: what editing a number needs
+_NUMBER_KEYS = {
+    *(getattr(Qt.Key, f"Key_{n}") for n in range(10)),
+    Qt.Key.Key_Period,
+    Qt.Key.Key_Comma,
+    Qt.Key.Key_Minus,
+    Qt.Key.Key_Plus,
+    Qt.Key.Key_Backspace,
+    Qt.Key.Key_Delete,
+    Qt.Key.Key_Left,
+    Qt.Key.Key_Right,
+    Qt.Key.Key_Up,
+    Qt.Key.Key_Down,
+    Qt.Key.Key_Home,
+    Qt.Key.Key_End,
+    Qt.Key.Key_Return,
+    Qt.Key.Key_Enter,
+}
+
+
+class _FieldKeys(QObject):
+    """The window's keys win over a field that has the focus, except the keys the field
+    is edited with (a number box: digits and the like; a text field: any plain key); Enter
+    gives the keyboard back to the window, as Esc does (the window's Esc)."""
+
+    def __init__(self, field: QWidget, window: QWidget, number: bool) -> None:
+        super().__init__(field)
+        self._window, self._number = window, number
+        field.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if not isinstance(event, QKeyEvent):
+            return False
+        key = Qt.Key(event.key())
+        if event.type() == QEvent.Type.ShortcutOverride:
+            plain = not event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier
+            editing = key in _NUMBER_KEYS if self._number else plain and bool(event.text())
+            if not editing or key == Qt.Key.Key_Escape:
+                event.ignore()
+                return True  # not accepted: the window's shortcut runs
+        elif event.type() == QEvent.Type.KeyPress and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            QTimer.singleShot(0, self._window.setFocus)  # after the field has taken it
+        return False
 
 
 class _Control:
@@ -113,6 +157,7 @@ class _Control:
             spin.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.PlusMinus)
             spin.setKeyboardTracking(False)  # one change per edit, not per digit
             spin.valueChanged.connect(bar.changed)
+            _FieldKeys(spin, bar.keys, number=True)
             self._spin = spin
             self._add(bar.second, QLabel(f" {param.label}:"), spin)
         else:
@@ -123,6 +168,7 @@ class _Control:
             edit.setClearButtonEnabled(True)
             edit.setMinimumWidth(300 if param.name == "urls" else 200)
             edit.editingFinished.connect(bar.changed)
+            _FieldKeys(edit, bar.keys, number=False)
             self._edit = edit
             self._add(bar.texts, QLabel(f" {param.label}:"), edit)
         self.set_value(param.default)

@@ -1492,8 +1492,8 @@ class TimelineView(QWidget):
         key, shift = event.key(), bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
         if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
             self.step_cursor(1 if key == Qt.Key.Key_Right else -1, shift)
-        elif key == Qt.Key.Key_Escape:
-            self.cursor_to_end()
+        elif key == Qt.Key.Key_Escape and self.cursor_to_end():
+            pass  # else Esc goes on to the dialog the view is in, which closes
         elif key == Qt.Key.Key_Home:
             self.fit()
         elif key == Qt.Key.Key_E:
