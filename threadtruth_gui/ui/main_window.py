@@ -105,7 +105,7 @@ class MainWindow(QMainWindow):
         self._prediction: tuple[Any, str] | None = None
         self._choices: list[tuple[Any, str]] = []
         self._pending_start: tuple[Plan, dict[str, Any], bool] | None = None
-        self._lanes_fitted = -1  # the lane count the timeline's height was last fitted to
+        self._lanes_fitted = -1  # the timeline height the split was last fitted to
         self._timeline_data: Timeline | None = None  # the shown run's events, by time
         self.replayer = Replayer(self)
         self.replayer.progress.connect(lambda text: self._status(text))
@@ -284,8 +284,10 @@ class MainWindow(QMainWindow):
         total = sum(self.split.sizes())
         if total <= 0:
             return
-        want = max(self.timeline.minimumSizeHint().height(), self.timeline.sizeHint().height())
-        lanes = min(want, total // 2)
+        # the code keeps six lines (with its header); the lanes may thin down to make room
+        code = 6 * self.code.fontMetrics().lineSpacing() + 60
+        least = self.timeline.minimumSizeHint().height()
+        lanes = max(least, min(self.timeline.sizeHint().height(), total // 2, total - code))
         self.split.setSizes([total - lanes, lanes])
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -754,8 +756,9 @@ class MainWindow(QMainWindow):
         if trace is None:
             return
         self.timeline.refresh()
-        if len(trace.tasks) != self._lanes_fitted:  # new lanes: give the timeline room
-            self._lanes_fitted = len(trace.tasks)
+        wanted = self.timeline.sizeHint().height()
+        if wanted != self._lanes_fitted:  # new lanes, or a legend row: the timeline's room
+            self._lanes_fitted = wanted
             self._fit_split()
         if not self.bridge.last_batch and self.bridge.result is None:
             return  # nothing new but the clock: only the timeline moves

@@ -44,6 +44,7 @@ _FINAL_W = 8.0  # px: final states are instants; a cap makes them visible and ho
 _PAD = 8.0
 _COUNTER_H, _COUNTER_MAX_H = 70.0, 150.0
 _PAINT_SHARE = 4.0  # wait this many paint-times between live repaints
+_LEGEND_GAP = 4.0  # between the legend's rows
 _AXIS_PT = 14.0  # tick labels: the smallest text, still 14 pt for a shared screen
 _TICK_PX = 110.0  # aim for one tick label about every this many pixels
 _LABEL_MIN_PX = 48.0  # narrower spans get no text; a sliver of letters helps nobody
@@ -335,10 +336,16 @@ class TimelineView(QWidget):
 
     def _fixed(self) -> tuple[float, float, float, float]:
         """Heights of the legend, one lane, the counter track and the axis, at their least."""
-        legend = self._fm.height() + 2 * _PAD
+        rows = 1 + max((row for _state, _x, row in self._legend_layout()), default=0)
+        legend = rows * (self._fm.height() + _LEGEND_GAP) - _LEGEND_GAP + 2 * _PAD
         lane = max(36.0, self._fm.height() + 12)
         counter = _COUNTER_H if self._counter else 0.0
         return legend, lane, counter, QFontMetricsF(self._axis_font).height() + 12
+
+    def _thin_lane(self) -> float:
+        """A lane at its thinnest: thin lanes name every other lane or so (as folded groups
+        unfolded into thin lanes do), and keep their colour and states."""
+        return max(_THIN_MIN, self._fm.height() * 0.6)
 
     def _header_h(self) -> float:
         return self._fm_bold.height() + 4
@@ -354,7 +361,10 @@ class TimelineView(QWidget):
         grouped = any(key is not None for key, _ in specs)
         lanes = sum(len(names) for _, names in specs)
         if not grouped and lanes <= _CONDENSE_AT:
-            return legend + max(lanes, 2) * lane + counter + axis
+            # at its least a lane is one line of text high (lost-updates' 8 threads at the
+            # lecture preset's size must leave the code above them room)
+            least = lane if natural else self._thin_lane()
+            return legend + max(lanes, 2) * least + counter + axis
         h = legend + (self._strip_h() if grouped else 0.0) + counter + axis
         for key, names in specs:
             expanded = self._expanded.get(key, len(names) <= _CONDENSE_AT)
@@ -405,7 +415,13 @@ class TimelineView(QWidget):
 
     def _geo(self) -> _Geo:
         trace = self._trace
-        key = (self.width(), self.height(), id(trace), len(trace.tasks) if trace else 0)
+        key = (
+            self.width(),
+            self.height(),
+            id(trace),
+            len(trace.tasks) if trace else 0,
+            len(self.used_states()),  # a new state may give the legend another row
+        )
         if self._geo_cache is None or self._geo_cache[0] != key:
             self._geo_cache = (key, self._layout())
         return self._geo_cache[1]
@@ -418,10 +434,13 @@ class TimelineView(QWidget):
         lanes = sum(len(names) for _, names in specs)
         if not grouped and lanes <= _CONDENSE_AT:  # a few lanes, as they have always been
             n = max(lanes, 2)
-            # Spare height widens lanes a little, then the counter track, whose labels need it.
-            spare = max(0.0, self.height() - self._min_height())
-            grow = min(spare / n, lane * 0.4)
-            lane, spare = lane + grow, spare - grow * n
+            # Spare height widens lanes a little, then the counter track, whose labels need it;
+            # too little makes them thinner, down to one line of text each.
+            spare = self.height() - self._min_height(natural=True)
+            if spare < 0:
+                lane = max(self._thin_lane(), lane + spare / n)
+            grow = min(max(0.0, spare) / n, lane * 0.4)
+            lane, spare = lane + grow, max(0.0, spare) - grow * n
             if self._counter:
                 counter = min(counter + spare, _COUNTER_MAX_H)
             names = specs[0][1] if specs else []
@@ -439,6 +458,7 @@ class TimelineView(QWidget):
                 rows=rows,
                 row_ys=[r.y for r in rows],
                 groups=groups,
+                text_lanes=lane >= self._fm.height() + 8,
             )
         lanes_top = legend + (self._strip_h() if grouped else 0.0)
         room = self.height() - lanes_top - counter - self._fixed()[3]
@@ -671,23 +691,34 @@ class TimelineView(QWidget):
                 seen[name] = len(track.spans)
         return [state for state in self._styles if state in used]
 
+    def _legend_layout(self) -> list[tuple[str, float, int]]:
+        """Where each used state's entry goes: (state, x, row); entries wrap onto more rows
+        rather than be left out (the legend explains every state drawn)."""
+        items: list[tuple[str, float, int]] = []
+        x, row = float(_PAD), 0
+        for state in self.used_states():
+            width = 36 + self._fm.horizontalAdvance(self._style(state)[0].label)
+            if x > _PAD and x + width > self.width() - _PAD:
+                x, row = float(_PAD), row + 1
+            items.append((state, x, row))
+            x += width + 24
+        return items
+
     def _paint_legend(self, p: QPainter) -> None:
         # exactly the states drawn for this trace, no more: a state not in the run is not
         # explained, and nothing is shown before a run
-        x, h = _PAD, self._fm.height()
-        styles = [(state, self._style(state)) for state in self.used_states()]
-        for _, (style, fill, pattern) in styles:
+        h = self._fm.height()
+        for state, x, row in self._legend_layout():
+            style, fill, pattern = self._style(state)
+            top = _PAD + row * (h + _LEGEND_GAP)
             text_w = self._fm.horizontalAdvance(style.label)
-            if x + 36 + text_w > self.width():
-                break  # rare states come last; better missing than cut in half
-            swatch = QRectF(x, _PAD + (h - 18) / 2, 28, 18)
+            swatch = QRectF(x, top + (h - 18) / 2, 28, 18)
             p.setPen(theme.MUTED)
             for brush in (fill, pattern):
                 p.setBrush(brush)
                 p.drawRect(swatch)
             p.setPen(theme.TEXT)
-            p.drawText(QRectF(x + 36, _PAD, text_w + 2, h), _VCENTER, style.label)
-            x += 36 + text_w + 24
+            p.drawText(QRectF(x + 36, top, text_w + 2, h), _VCENTER, style.label)
 
     def _paint_gutter(self, p: QPainter, g: _Geo, rows: list[tuple[_Row, float]]) -> None:
         """Lane chips and captions, aggregate row labels: left of the plot."""
