@@ -52,6 +52,7 @@ class RunContext:
     queued: dict[str, int | None] = field(default_factory=dict)  # run-queue ns at a tick
     threads: dict[str, threading.Thread] = field(default_factory=dict)  # that ran each task
     begun: dict[str, int] = field(default_factory=dict)  # when each task began (perf ns)
+    cpu_at_end: dict[str, int] = field(default_factory=dict)  # a thread's own CPU ns, at its end
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import concurrent.futures
 import multiprocessing
 import os
 import threading
+import time
 import traceback
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
@@ -350,13 +351,15 @@ class Run:
                         break  # Reset while thousands start: stop starting more
                     lane.start()
                     started.append(lane)
-                    self._sample(stats)
+                    if go is None:  # (started together: nothing runs yet to sample)
+                        self._sample(stats)
             except RuntimeError as exc:  # "can't start new thread": the system's limit
                 self.error = f"could not start thread {len(started) + 1} of {len(lanes)}: {exc}"
                 self.context.cancelled.set()
                 self._sample(stats)  # the plan's on_cancel lets the started ones go
             if go is not None:
                 go.set()
+                self._sample(stats)
             for lane in started:
                 while lane.is_alive():
                     lane.join(_POLL_S)
@@ -524,6 +527,8 @@ class Run:
             finally:
                 if tracer is not None:
                     tracer.uninstall()
+                # for samplers of who ran: this thread's clock can't be read once it ended
+                self.context.cpu_at_end[spec.name] = time.thread_time_ns()
             status, extra = _status_of(returned)
         except RunCancelled:
             status = "cancelled"

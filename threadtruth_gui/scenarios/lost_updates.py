@@ -95,6 +95,7 @@ class Turns:
         self.names = names
         self.last: dict[str, tuple[int, int, int | None]] = {}  # t, cpu ns, run-queue ns
         self.cpu_ns: dict[str, int] = {}  # CPU time per worker, as last read
+        self.ended: set[str] = set()  # workers whose end was counted in a sample
         self.sampled_at = 0
 
     def sample(self, run: RunContext) -> None:
@@ -125,6 +126,15 @@ class Turns:
             for name, (since, now, cpu, _) in seen.items()
             if cpu >= min(_RAN_NS, (now - since) // 2)
         }
+        # a thread that ended since the last sample ran in this interval too, if its clock
+        # moved: without it, the one left would be drawn "running" alone
+        for name in self.names:
+            end_cpu = run.cpu_at_end.get(name)
+            if name in seen or name in self.ended or end_cpu is None:
+                continue
+            self.ended.add(name)
+            if end_cpu - self.last.get(name, (0, 0, None))[1] >= _RAN_NS:
+                ran.add(name)
         for name, (since, now, _, waited) in seen.items():
             others = bool(ran - {name})
             if name in ran:
