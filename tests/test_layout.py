@@ -88,8 +88,11 @@ def test_every_marker_line_is_in_view_while_stepping(
         # a pinned line is a last resort: two markers that fit are both in the view
         lines = sorted(markers.values())
         if lines and lines[-1] - lines[0] < 5:
-            assert all(win.code.line_in_view(line) for line in lines)
-        assert all(whole(card) for card in win.cards.values())
+            shown = {line: win.code.line_in_view(line) for line in lines}
+            assert all(shown.values()), f"markers {markers}: in view {shown}"
+        for name, card in win.cards.items():
+            seen = card.visibleRegion().boundingRect()
+            assert whole(card), f"card {name}: {seen} of {card.rect()}"
     win.reset_run()
 
 
@@ -111,5 +114,10 @@ def test_bytecode_mode_keeps_the_code_and_the_stepped_line(qtbot, projector: Mai
     rows = win.code.viewport().height() / win.code.fontMetrics().lineSpacing()
     assert rows >= 3, f"the code pane shows {rows:.1f} lines"
     for line in win.code.markers().values():
-        assert win.code.line_in_view(line)
+        code = win.code
+        block = code.document().findBlockByNumber(code._block_of[line])
+        rect = code.blockBoundingGeometry(block).translated(code.contentOffset())
+        scroll = code.verticalScrollBar().value()
+        where = f"{rect} in {code.viewport().height()} px, scroll {scroll}"
+        assert win.code.line_in_view(line), f"line {line}: {where}"
     win.reset_run()

@@ -18,7 +18,10 @@ def small(make_window) -> MainWindow:  # type: ignore[no-untyped-def]
     return make_window((1280, 720))
 
 
-def test_the_controls_and_the_menus_fit_1280_px(small: MainWindow) -> None:
+@pytest.mark.parametrize("modes_on", [False, True])
+def test_the_controls_and_the_menus_fit_1280_px(small: MainWindow, modes_on: bool) -> None:
+    for action in (small.step_action, small.bytecode_action, small.predict_action):
+        action.setChecked(modes_on)  # a checked mode does not push A/B off the row
     QApplication.processEvents()
     right = small.width()
     for action in small.toolbar.actions():

@@ -22,8 +22,10 @@ from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
     QFrame,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMenuBar,
     QScrollArea,
     QSizePolicy,
     QSplitter,
@@ -82,6 +84,7 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None) -> None:
         """`settings`: where presenter settings persist (None: defaults, nothing saved)."""
         super().__init__()
+        self._menu_bar = QMenuBar()
         theme.apply(self)  # the palette and the role style sheet of the current theme
         self.setWindowTitle("threadtruth — the truth about threads")
         self.setFont(theme.body_font())
@@ -112,19 +115,30 @@ class MainWindow(QMainWindow):
         self._build()
         self.scenario_list.select(all_scenarios()[0].id)
         self.presenter = Presenter(self, settings)
+        self._fit_menu_bar()  # every menu is there now (the presenter adds View)
         self.presenter.load()
 
     # -- layout ---------------------------------------------------------------------------
     def _build(self) -> None:
-        # The run controls sit in the menu bar's row (its corner), which saves a row of
-        # the 720 a projector has.
+        # The run controls share the menus' row, which saves a row of the 720 px a
+        # projector has (a menu bar's corner widget was given 120 px less than the row has)
         self.toolbar = self._toolbar("Controls", area=False)
-        self.menuBar().setCornerWidget(self.toolbar, Qt.Corner.TopRightCorner)
+        self.toolbar.setFont(theme.body_font(theme.BODY_PT - 1))  # 14 pt: the row is full
+        header = QWidget()
+        row = QHBoxLayout(header)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(8)
+        row.addWidget(self._menu_bar)
+        row.addStretch(1)
+        row.addWidget(self.toolbar)
+        self.setMenuWidget(header)
+        # as wide as its menus, not the 270 px its size hint asks: the rest is the controls'
+        self._menu_bar.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
         # Every key is the window's (an action added to the window), so it works with the
         # toolbar or menu bar hidden (lecture preset), in full screen, and whatever has focus.
         self.run_action = self._key("▶ Run", "Space", self.start_run)
-        self.reset_action = self._key("⟲ Reset (R)", "R", self.reset_run)
-        self.many_action = self._key("∑ Many runs (M)", "M", self.open_many_runs)
+        self.reset_action = self._key("⟲ Reset", "R", self.reset_run)
+        self.many_action = self._key("∑ Many (M)", "M", self.open_many_runs)
         self.many_action.setToolTip("Run this scenario many times and count the outcomes")
         self.compare_action = self._key("A/B (C)", "C", self.open_compare)
         self.compare_action.setToolTip("Run two variants (lock off and on, …) on one time axis")
@@ -169,6 +183,9 @@ class MainWindow(QMainWindow):
         ):
             self.toolbar.addAction(action)
             self.run_menu.addAction(action)
+            button = self.toolbar.widgetForAction(action)
+            if button is not None:  # (the style sheet would give it the application's font)
+                button.setFont(theme.body_font(theme.BODY_PT - 1, bold=True))
         # the scenario's own knobs on a row of their own: toggles, sliders, choices, numbers
         self.settings_bar = self._toolbar("Settings")
         self.addToolBarBreak()
@@ -275,8 +292,24 @@ class MainWindow(QMainWindow):
         self.columns.setChildrenCollapsible(False)
         self.setCentralWidget(self.columns)
         self.statusBar().setFont(theme.body_font(theme.BODY_PT - 1))
-        # play back and "every view at t" live at the status bar's end: a row saved
+        # the modes that are on, then play back and "every view at t", at the status bar's
+        # end: a row saved
+        self.modes_label = QLabel()
+        self.modes_label.setFont(theme.body_font(theme.BODY_PT - 1, bold=True))
+        self.modes_label.setVisible(False)
+        self.statusBar().addPermanentWidget(self.modes_label)
         self.statusBar().addPermanentWidget(self.playback)
+
+    def _fit_menu_bar(self) -> None:
+        """The menu bar's width: its menus' titles, at the current text size."""
+        bar = self._menu_bar
+        fm = bar.fontMetrics()
+        titles = [action.text().replace("&", "") for action in bar.actions()]
+        bar.setMaximumWidth(sum(fm.horizontalAdvance(t) + 24 for t in titles) + 12)
+
+    def menuBar(self) -> QMenuBar:
+        """The menus (File, Run, View), in the header row beside the run controls."""
+        return self._menu_bar
 
     def _fit_split(self) -> None:
         """The timeline gets the height its lanes need (at most half), the views above it
@@ -362,6 +395,9 @@ class MainWindow(QMainWindow):
         bar.setObjectName(name)
         bar.setMovable(False)
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        # its own font, scaled with the rest (a toolbar took the application's 15 pt in
+        # the lecture preset, measured, while the window's text was 21 pt)
+        bar.setFont(theme.body_font())
         if area:
             self.addToolBar(bar)
         return bar
@@ -451,7 +487,7 @@ class MainWindow(QMainWindow):
             self._forget_cursor()
             return
         self._setup_views(planned[0])
-        self.verdict.show_idle("Press Space to run.")
+        self.verdict.show_idle(self._ready_text())
         self._clear_run_views()
 
     def _clear_run_views(self) -> None:
@@ -493,15 +529,31 @@ class MainWindow(QMainWindow):
     def _relabel_step(self) -> None:
         # on or off is shown by the button's checked frame; the words stay short so the
         # row fits 1280 px beside the menus
-        for action, text in (
+        modes = (
             (self.step_action, "Step (S)"),
             (self.bytecode_action, "Bytecode (B)"),
             (self.predict_action, "Predict (P)"),
-        ):
-            action.setText(("✔ " if action.isChecked() else "") + text)
-        if hasattr(self, "bytecode"):
-            self._show_below_code()
-            self._show_bytecode()
+        )
+        for action, text in modes:  # ☑/☐ are as wide as each other: the row never jumps
+            action.setText(("☑ " if action.isChecked() else "☐ ") + text)
+        if not hasattr(self, "bytecode"):
+            return  # still building the window
+        # the modes that are on, where the lecture preset (no toolbar) still shows them
+        on = [text.split(" (")[0] for action, text in modes if action.isChecked()]
+        self.modes_label.setText("  ·  ".join(on) + " on" if on else "")
+        self.modes_label.setVisible(bool(on))
+        self._show_below_code()
+        self._show_bytecode()
+        if not self.bridge.running and not self._showing_result and self._pending_start is None:
+            self.verdict.show_idle(self._ready_text())
+
+    def _ready_text(self) -> str:
+        """What Space will do now, in the verdict's place before a run."""
+        if self.predict_action.isChecked():
+            return "Press Space: the class predicts first, then the run starts."
+        if self.step_action.isChecked():
+            return "Step mode: Space starts with every thread stopped before its first line."
+        return "Press Space to run."
 
     def step_number(self, number: int) -> None:
         if self.prediction.isVisible():  # 1-3 answer the question
@@ -1129,6 +1181,7 @@ class MainWindow(QMainWindow):
     def restyle(self) -> None:
         """After a theme or text-size change: what draws its own colours or sizes again."""
         self._fit_column()
+        self._fit_menu_bar()
         for dialog in (self.many_dialog, self.compare_dialog):
             if dialog is not None:  # open dialogs switch theme with the window
                 theme.apply(dialog)
@@ -1147,7 +1200,9 @@ class MainWindow(QMainWindow):
         """The lecture preset hides what the scenario does not need: menu bar, scenario
         list, description, the controls toolbar, playback bar and narration (every key
         keeps working; the scenario's own settings stay in view)."""
-        self.menuBar().setVisible(visible)
+        header = self.menuWidget()
+        if header is not None:  # the menus and the run controls
+            header.setVisible(visible)
         self.scenario_list.setVisible(visible)
         self.description.setVisible(visible)
         # the description may scroll; a scroll bar that came and went narrowed the column

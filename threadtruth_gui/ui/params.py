@@ -100,6 +100,7 @@ class _Control:
             button = bar.top.widgetForAction(action)
             if button is not None:
                 button.setObjectName(f"param_{param.name}")
+                button.setFont(bar.top.font())
             self._action = action
             self.actions.append((bar.top, action))
         elif param.kind == "choice":
@@ -176,6 +177,7 @@ class _Control:
 
     def _add(self, bar: QToolBar, *widgets: QWidget) -> None:
         for widget in widgets:
+            widget.setFont(bar.font())  # the bar's (scaled) size: made after the scaling
             self.actions.append((bar, bar.addWidget(widget)))
             self.widgets.append(widget)
 

@@ -406,7 +406,7 @@ def style_sheet() -> str:
         f"QToolBar QLabel {{ {_colors('toolbar', background=False)} }}"
         f"QToolButton, QPushButton {{ {_colors('button')} border: 1px solid {line};"
         " border-radius: 6px; padding: 4px 10px; }"
-        "QToolBar QToolButton { padding: 4px 8px; font-weight: bold; }"
+        "QToolBar QToolButton { padding: 3px 6px; font-weight: bold; }"
         f"QToolButton:hover, QPushButton:hover {{ border-color: {TEXT.name()}; }}"
         f"QToolButton:checked {{ {_colors('button_checked')}"
         f" border: {border}px solid {GOOD.name()}; border-radius: 6px; }}"

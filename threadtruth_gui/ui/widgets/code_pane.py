@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import keyword
+import math
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
@@ -224,27 +225,28 @@ class CodePane(QPlainTextEdit):
 
     def _keep_in_view(self, first: int, last: int) -> None:
         """Scroll (only if needed) so that every marker's line is in view: the lines from
-        `first` to `last` if they fit, else the last one."""
-        doc = self.document()
-        view = self.viewport().rect()
-        offset = self.contentOffset()
-        top = self.blockBoundingGeometry(doc.findBlockByNumber(first)).translated(offset)
-        bottom = self.blockBoundingGeometry(doc.findBlockByNumber(last)).translated(offset)
-        if top.top() >= 0 and bottom.bottom() <= view.height():
-            return  # all in view already: no jumping around
-        bar = self.verticalScrollBar()  # in rows of text: wrapped lines count
-        if bottom.bottom() - top.top() > view.height():
-            bar.setValue(self._line_of(last))  # they cannot all fit: the lowest one
-        elif top.top() < 0:
-            bar.setValue(self._line_of(first))
-        else:
-            rows = max(1, int(view.height() // max(1, self.fontMetrics().lineSpacing())))
-            bar.setValue(max(0, self._line_of(last + 1) - rows))
+        `first` to `last` if they fit, else the last one. Measured on the laid-out text,
+        a row at a time (the scroll bar counts rows, and wrapping changes with the width)."""
+        doc, bar = self.document(), self.verticalScrollBar()
+        height, row = self.viewport().height(), max(1, self.fontMetrics().lineSpacing())
 
-    def _line_of(self, block_no: int) -> int:
-        """The scroll bar value that puts block `block_no` at the top (wrapped lines count)."""
-        doc = self.document()
-        return sum(doc.findBlockByNumber(n).lineCount() for n in range(block_no))
+        def span(a: int, b: int) -> tuple[float, float]:
+            offset = self.contentOffset()
+            top = self.blockBoundingGeometry(doc.findBlockByNumber(a)).translated(offset)
+            bottom = self.blockBoundingGeometry(doc.findBlockByNumber(b)).translated(offset)
+            return top.top(), bottom.bottom()
+
+        for _ in range(8):
+            top, bottom = span(first, last)
+            if bottom - top > height:
+                top, bottom = span(last, last)  # they cannot all fit: the last one
+            before = bar.value()
+            if top < 0:
+                bar.setValue(before - math.ceil(-top / row))
+            elif bottom > height:
+                bar.setValue(before + min(math.ceil((bottom - height) / row), int(top // row)))
+            if bar.value() == before:
+                return
 
     def _markers_by_block(self) -> dict[int, list[str]]:
         """The tasks on each shown line, by block number."""
@@ -281,6 +283,9 @@ class CodePane(QPlainTextEdit):
         super().resizeEvent(event)
         cr = self.contentsRect()
         self._gutter.setGeometry(QRect(cr.left(), cr.top(), self.gutter_width(), cr.height()))
+        by_block = self._markers_by_block()
+        if by_block:  # smaller now (bytecode took half the column): the markers stay in view
+            self._keep_in_view(min(by_block), max(by_block))
 
     def paint_gutter(self, gutter: QWidget, event: QPaintEvent) -> None:
         painter = QPainter(gutter)
