@@ -25,7 +25,7 @@ def test_every_state_has_its_own_style() -> None:
     styles = [theme.STATE_STYLES[s] for s in State.ALL]  # none missing
     assert len({s.label for s in styles}) == len(styles)
     assert len({(s.color.name(), s.pattern) for s in styles}) == len(styles)
-    assert theme.STATE_STYLES[State.DESCHEDULED].label == "not scheduled (OS)"
+    assert theme.STATE_STYLES[State.DESCHEDULED].label == "paused by the OS or the app"
 
 
 def test_the_legend_lists_exactly_the_states_the_trace_uses(

@@ -155,7 +155,8 @@ def gap_state(
     was measured: another of this run's threads ticked in the gap (it held the GIL); or the
     OS kept this thread waiting on the run queue for most of the gap (`queued_ns`); or it
     slept without either, which for pure-Python work is a wait for a GIL held by a thread
-    outside this run (the window, the run's driver)."""
+    outside this run (the window, the run's driver). Only the first is "waiting for the
+    GIL"; the others are "paused by the OS or the app" (the hover says which)."""
     others = any(t > last_ns for name, t in ticks.items() if name != task)
     if others:
         return State.GIL, "another thread of this run held the GIL"
@@ -163,7 +164,9 @@ def gap_state(
         return State.DESCHEDULED, "no other thread of this run ran (the OS's run queue unread)"
     if 2 * queued_ns >= gap_ns:
         return State.DESCHEDULED, f"runnable, queued by the OS for {queued_ns / 1e6:.1f} ms"
-    return State.GIL, "the GIL was held by a thread outside this run (the window or the driver)"
+    # not "waiting for the GIL": no worker of this run had it (the window or the run's
+    # driver may have; the class sees no thread of the lesson that held it)
+    return State.DESCHEDULED, "no worker of this run ran: the window or the driver held the GIL"
 
 
 def tick() -> None:

@@ -93,7 +93,7 @@ def _verdict(result: RunResult, trace: Trace) -> Verdict:
         return Verdict(
             False,
             "Deadlock",
-            f"{describe(out['cycle'])}: neither can ever go on. The app ended "
+            f"{describe(out['cycle'])}: neither can ever go on; the app ended "
             f"{out['victim']}'s wait",
         )
     status = {t["name"]: t["status"] for t in result.tasks}

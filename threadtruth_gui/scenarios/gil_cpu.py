@@ -3,7 +3,8 @@
 The threads take turns holding the GIL, so N threads are no faster than one; N processes
 each have their own interpreter and GIL, and run at once on N cores. Each worker ticks as it
 goes: a gap between its ticks is time it could not run, drawn as "waiting for the GIL" when
-another worker ticked in the gap, else as what the OS's run queue says (engine.context.tick).
+another worker ticked in the gap, else as "paused by the OS or the app" (the run queue, or
+the window's own threads: engine.context.tick).
 """
 
 from __future__ import annotations
@@ -189,7 +190,8 @@ SCENARIO = Scenario(
         "and in N processes at once (ProcessPoolExecutor, spawned). "
         "Only the thread holding the GIL runs Python, so the threads take turns, switching "
         "about every switch interval (the slider sets sys.setswitchinterval): the 'waiting "
-        "for the GIL' gaps on their lanes. Each process has its own GIL. The processes' "
+        "for the GIL' gaps on their lanes. A lone thread's rare gaps are the OS or the app's "
+        "own threads, and say so. Each process has its own GIL. The processes' "
         "time includes starting them. On a free-threaded build (3.13t) the label says so."
     ),
     plan=_plan,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import sys
 from collections.abc import Callable
 from functools import partial
@@ -67,6 +69,11 @@ if TYPE_CHECKING:  # imported when first opened: less to load at startup
 
 PREFERRED_SIZE = (1600, 1000)
 _MAX_CODE_MARKERS = 64  # beyond this many live tasks the code pane shows none (unreadable)
+
+
+def _code_spans(text: str) -> str:
+    """A description as rich text: `code` in the code font, not with its backticks."""
+    return re.sub(r"`([^`]+)`", r"<tt>\1</tt>", html.escape(text, quote=False))
 
 
 def _steppable(plan: Plan) -> bool:
@@ -198,13 +205,14 @@ class MainWindow(QMainWindow):
         self.scenario_list.chosen.connect(self.select)
 
         self.title = QLabel()
-        self.title.setFont(theme.body_font(theme.BODY_PT + 2, bold=True))
+        self.title.setFont(theme.body_font(theme.BODY_PT + 1, bold=True))
         self.title.setWordWrap(True)
         self.verdict = VerdictBanner()
         self.prediction = PredictionPanel()
         self.prediction.answered.connect(self._on_predicted)
         self.prediction.cancelled.connect(self._on_prediction_skipped)
         self.description = QLabel()
+        self.description.setTextFormat(Qt.TextFormat.RichText)
         self.description.setWordWrap(True)
         theme.role(self.description, "muted")
         self.account = AccountPanel()
@@ -217,7 +225,7 @@ class MainWindow(QMainWindow):
         column = QWidget()
         column_layout = QVBoxLayout(column)
         column_layout.setContentsMargins(12, 4, 8, 2)
-        column_layout.setSpacing(6)
+        column_layout.setSpacing(4)
         column_layout.addWidget(self.title)
         column_layout.addWidget(self.prediction)
         column_layout.addWidget(self.verdict)
@@ -429,7 +437,7 @@ class MainWindow(QMainWindow):
         if self.scenario_list.current_id() != scenario.id:
             self.scenario_list.select(scenario.id)
         self.title.setText(scenario.title)
-        self.description.setText(scenario.description)
+        self.description.setText(_code_spans(scenario.description))
         self.param_bar.build(scenario)
         panels = {"transfers": self.transfers, "figures": self.figures}
         shown = panels.get(scenario.panel, self.account)
@@ -452,6 +460,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def on_param_changed(self) -> None:
+        self.statusBar().clearMessage()  # "Finished in…" was about the run now cleared
         if self._pending_start is not None:
             # changed while the class is asked to predict: ask again, for the run that the
             # settings now make (the answer must start that run, not the one asked about)
@@ -823,6 +832,10 @@ class MainWindow(QMainWindow):
         self.panel.update_from(trace)
         self._show_bytecode()
         self._narrate(trace)
+        held = "Deadlocked: neither thread can ever go on. D breaks it."
+        if self.bridge.held_deadlock() is not None and self.verdict.idle_text() not in ("", held):
+            # the banner must not say "Running…" over threads that can never go on
+            self.verdict.show_idle(held)
 
     def _narrate(self, trace: Trace, force: bool = False) -> None:
         """The narration, at most 4 times a second while a run goes (it is rebuilt whole)."""
@@ -1180,6 +1193,7 @@ class MainWindow(QMainWindow):
     # -- presenter mode -------------------------------------------------------------------
     def restyle(self) -> None:
         """After a theme or text-size change: what draws its own colours or sizes again."""
+        self.balance.refit()  # (it paints with the theme's sizes, not a font of its own)
         self._fit_column()
         self._fit_menu_bar()
         for dialog in (self.many_dialog, self.compare_dialog):

@@ -23,7 +23,7 @@ TASK_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
 
 BODY_PT = 15  # default body text; at least 14 pt for a shared screen
 CODE_PT = 15
-BIG_PT = 34  # the balance figure
+BIG_PT = 32  # the balance figure
 
 #: the themes. Every colour is one QColor object, changed in place by `use`, so widgets
 #: that read theme.BG and friends when they paint follow a switch at once.
@@ -224,7 +224,7 @@ STATE_STYLES: dict[str, StateStyle] = {
         "runnable (takes turns for the GIL)", QColor("#44AA99"), Qt.BrushStyle.Dense6Pattern
     ),
     State.DESCHEDULED: StateStyle(
-        "not scheduled (OS)", QColor("#999933"), Qt.BrushStyle.FDiagPattern
+        "paused by the OS or the app", QColor("#999933"), Qt.BrushStyle.FDiagPattern
     ),
     State.STALLED: StateStyle(
         "due, but the loop is blocked", QColor("#882255"), Qt.BrushStyle.VerPattern

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from threadtruth_gui.ui import theme
 
 POSITIVE = QColor("#0072B2")
-_SCALE_PT = 13  # the "0" and "start" marks under the bar
+_SCALE_PT = 12  # the "0" and "start" marks under the bar
 
 
 class BalanceBar(QWidget):
@@ -35,7 +35,7 @@ class BalanceBar(QWidget):
         """The big figure's, the bar's and the scale labels' heights at this text size."""
         big = QFontMetricsF(theme.body_font(theme.BIG_PT, bold=True)).height()
         small = QFontMetricsF(theme.body_font(_SCALE_PT)).height()
-        return big, 0.35 * big, small
+        return big, 0.28 * big, small
 
     def sizeHint(self) -> QSize:
         big, bar, small = self._heights()
@@ -43,9 +43,15 @@ class BalanceBar(QWidget):
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
-        if event.type() == QEvent.Type.FontChange:  # the text size changed: so does this
-            self.setMinimumHeight(self.sizeHint().height())
-            self.updateGeometry()
+        if event.type() == QEvent.Type.FontChange:
+            self.refit()
+
+    def refit(self) -> None:
+        """The text size changed: the bar's height follows (its scale labels were cut off
+        under it in the lecture preset, measured, until something else relaid it out)."""
+        self.setMinimumHeight(self.sizeHint().height())
+        self.updateGeometry()
+        self.update()
 
     def setup(self, label: str, start: float, lo: float, hi: float) -> None:
         """A new run: the bar spans `lo`..`hi` and shows `start`."""

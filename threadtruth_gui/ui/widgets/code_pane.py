@@ -222,6 +222,7 @@ class CodePane(QPlainTextEdit):
         if by_block:
             self._keep_in_view(min(by_block), max(by_block))
         self._gutter.update()
+        self.viewport().update()  # the pinned lines of markers scrolled out, or none now
 
     def _keep_in_view(self, first: int, last: int) -> None:
         """Scroll (only if needed) so that every marker's line is in view: the lines from

@@ -32,7 +32,7 @@ class TaskCard(QFrame):
             f"#taskCard {{ border: 3px solid {color.name()}; border-radius: 10px; }}"
         )
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(10, 6, 10, 8)
+        layout.setContentsMargins(10, 4, 10, 6)
         layout.setSpacing(4)
         self.header = QLabel(f"{name} · {title}")
         self.header.setWordWrap(True)

@@ -42,7 +42,7 @@ class VerdictBanner(QLabel):
             symbol, fg, bg = "✘", theme.BAD, theme.BAD_BG
         self._style(bg.name(), fg.name())
         self.setText(
-            f"<span style='font-size:{_pt(22 if len(verdict.headline) <= 30 else 18)}pt;"
+            f"<span style='font-size:{_pt(22 if len(verdict.headline) <= 24 else 18)}pt;"
             f" font-weight:bold; color:{fg.name()}'>"
             f"{symbol} {_no_break_minus(verdict.headline)}</span><br>"
             f"<span style='font-size:{_pt(15)}pt; color:{theme.TEXT.name()}'>"
@@ -61,6 +61,10 @@ class VerdictBanner(QLabel):
             self.show_verdict(self.verdict, self.note)
         else:
             self.show_idle(self._idle)
+
+    def idle_text(self) -> str:
+        """What it says while there is no verdict ("" once there is one)."""
+        return self._idle if self.verdict is None else ""
 
     def headline(self) -> str:
         return self.verdict.headline if self.verdict else ""
