@@ -104,3 +104,59 @@ def test_settings_changed_during_the_question_are_the_runs_settings(
         qtbot.keyClick(small, Qt.Key.Key_1)
     assert blocker.args[0].params["lock"] is True
     assert blocker.args[0].outcome["final_balance"] in (400, 500)  # no overdraft: locked
+
+
+_RESET_ON_QASYNC = """
+import asyncio, time
+import qasync
+from PySide6.QtCore import QTimer
+from threadtruth_gui.ui.app import application
+from threadtruth_gui.ui.main_window import MainWindow
+app = application()
+loop = qasync.QEventLoop(app)
+asyncio.set_event_loop(loop)
+async def main():
+    win = MainWindow()
+    win.show()
+    failures = []
+    win.bridge.failed.connect(failures.append)
+    win.select("asyncio-race")
+    win.set_params({"delay": 2.0})
+    win.start_run()
+    await asyncio.sleep(0.5)  # the coroutines await their 2 s sleep, on this loop
+    assert win.bridge.run is not None and win.bridge.run.loop is loop
+    took = []
+    def reset():  # as the R key calls it: from Qt's event dispatch, not inside a coroutine
+        started = time.perf_counter()
+        win.reset_run()
+        took.append(time.perf_counter() - started)
+    QTimer.singleShot(0, reset)
+    while not took:
+        await asyncio.sleep(0.01)
+    print(f"{took[0]:.3f}", len(failures), win.bridge.running)
+    win.close()
+with loop:
+    loop.run_until_complete(main())
+"""
+
+
+def test_reset_of_coroutines_on_the_windows_loop_is_quick_and_quiet() -> None:
+    """As the app runs them: on the window's qasync loop. A reset that blocked the GUI
+    thread froze that loop for the whole 1.5 s timeout, then said "did not stop in time".
+    The bound, 0.5 s, is a third of that timeout."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run(
+        [sys.executable, "-c", _RESET_ON_QASYNC],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    took, failures, running = done.stdout.split()
+    assert float(took) < 0.5 and failures == "0" and running == "False", done.stdout
