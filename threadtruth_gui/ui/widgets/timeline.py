@@ -861,7 +861,11 @@ class TimelineView(QWidget):
     def _paint_axis(self, p: QPainter, g: _Geo) -> None:
         p.setFont(self._axis_font)
         p.setPen(theme.MUTED)
-        step = _nice_step((self._hi - self._lo) * _TICK_PX / max(g.right - g.left, 1.0))
+        # labels never closer than their own width (the lecture preset's big axis text ran
+        # them together: "0.00 s0.02 s…")
+        fm = QFontMetricsF(self._axis_font)
+        room = max(_TICK_PX, 1.5 * fm.horizontalAdvance(f"{max(abs(self._hi), 1.0):.3f} s"))
+        step = _nice_step((self._hi - self._lo) * room / max(g.right - g.left, 1.0))
         decimals = max(0, -math.floor(math.log10(step) + 1e-9))
         grid, ticks = [], [QLineF(g.left, g.axis_top + 0.5, g.right, g.axis_top + 0.5)]
         k = math.ceil(self._lo / step)
@@ -870,9 +874,13 @@ class TimelineView(QWidget):
             grid.append(QLineF(x, g.lanes_top, x, g.axis_top))
             ticks.append(QLineF(x, g.axis_top, x, g.axis_top + 5))
             label = f"{0.0 if abs(t) < step / 2 else t:.{decimals}f} s"
-            p.drawText(
-                QRectF(x - 60, g.axis_top + 5, 120, 30), Qt.AlignmentFlag.AlignHCenter, label
-            )
+            half = fm.horizontalAdvance(label) / 2 + 2
+            if x + half <= self.width():  # a label cut at the right edge is left out
+                p.drawText(
+                    QRectF(x - half, g.axis_top + 5, 2 * half, fm.height() + 4),
+                    Qt.AlignmentFlag.AlignHCenter,
+                    label,
+                )
             k += 1
         p.drawLines(ticks)
         p.setPen(QPen(theme.GRID, 1))
