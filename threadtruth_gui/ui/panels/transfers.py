@@ -56,7 +56,11 @@ class TransfersPanel(QWidget):
         self.received = QLabel("0 B")
         self.rate = QLabel("0 B/s")
         self.counts = QLabel("0 / 0 done")
-        stats = QGridLayout()
+        # live progress; once the run has ended, the table below says it all (and the
+        # lecture preset's column has no room for both)
+        self.stats_box = QWidget()
+        stats = QGridLayout(self.stats_box)
+        stats.setContentsMargins(0, 0, 0, 0)
         stats.setHorizontalSpacing(24)
         for col, (caption, value) in enumerate(
             (("received", self.received), ("rate", self.rate), ("files", self.counts))
@@ -84,7 +88,7 @@ class TransfersPanel(QWidget):
         theme.role(self.failed, "bad")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(stats)
+        layout.addWidget(self.stats_box)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.failed)
         self._modes: list[str] = []
@@ -94,10 +98,12 @@ class TransfersPanel(QWidget):
     def _fit_table(self) -> None:
         """Every row in view at the current text size (no scroll bar in a table of five)."""
         rows = self.table.verticalHeader()
-        row_h = QFontMetrics(self.table.font()).height() + 10
-        rows.setDefaultSectionSize(row_h)
+        rows.setDefaultSectionSize(QFontMetrics(self.table.font()).height() + 10)
+        for row in range(self.table.rowCount()):  # the default applies to new rows only
+            rows.resizeSection(row, rows.defaultSectionSize())
         header = self.table.horizontalHeader().sizeHint().height()
-        self.table.setFixedHeight(header + row_h * len(_ROWS) + 4)
+        frame = 2 * self.table.frameWidth()
+        self.table.setFixedHeight(header + rows.length() + frame)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -105,6 +111,7 @@ class TransfersPanel(QWidget):
             self._fit_table()
 
     def setup(self, plan: Plan, colors: dict[str, QColor]) -> None:
+        self.stats_box.show()  # a new run: its live progress
         self._modes = [phase.label for phase in plan.all_phases()]
         self._task_count = len(plan.all_tasks())
         self._samples.clear()
@@ -114,6 +121,7 @@ class TransfersPanel(QWidget):
         self.failed.setText("")
         self.table.setColumnCount(len(self._modes))
         self.table.setHorizontalHeaderLabels(self._modes)
+        self._fit_table()  # the column header exists now: its height counts
         for col in range(len(self._modes)):
             for row in range(len(_ROWS)):
                 item = QTableWidgetItem("")
@@ -159,6 +167,7 @@ class TransfersPanel(QWidget):
             )
 
     def finish(self, result: RunResult, trace: Trace) -> None:
+        self.stats_box.hide()
         self.update_from(trace)
         self.rate.setText("—")
         modes = result.outcome.get("modes", {})
