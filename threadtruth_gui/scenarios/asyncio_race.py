@@ -68,7 +68,7 @@ def _plan(params: dict[str, Any]) -> Plan:
             "final_balance": account.balance,
             "overdraft": account.balance < 0,
         },
-        code=[withdraw, withdraw_with_lock],
+        code=[withdraw_with_lock, withdraw] if params["lock"] else [withdraw],
         counters={"balance": bank_race.START},
         phases=[Phase("asyncio", tasks, label="one event loop")],
     )
