@@ -18,8 +18,11 @@ def small(make_window) -> MainWindow:  # type: ignore[no-untyped-def]
     return make_window((1280, 720))
 
 
-@pytest.mark.parametrize("modes_on", [False, True])
-def test_the_controls_and_the_menus_fit_1280_px(small: MainWindow, modes_on: bool) -> None:
+@pytest.mark.parametrize(("modes_on", "scale"), [(False, 1.0), (True, 1.0), (True, 1.4)])
+def test_the_controls_and_the_menus_fit_1280_px(
+    small: MainWindow, modes_on: bool, scale: float
+) -> None:
+    small.presenter.set_scale(scale)  # bigger text: the header row keeps its size
     for action in (small.step_action, small.bytecode_action, small.predict_action):
         action.setChecked(modes_on)  # a checked mode does not push A/B off the row
     QApplication.processEvents()
@@ -160,3 +163,33 @@ def test_reset_of_coroutines_on_the_windows_loop_is_quick_and_quiet() -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     took, failures, running = done.stdout.split()
     assert float(took) < 0.5 and failures == "0" and running == "False", done.stdout
+
+
+def test_switching_scenario_while_markers_are_shown_is_clean(
+    qtbot, small: MainWindow
+) -> None:
+    small.set_params({"delay": 1.0})
+    small.start_run()
+    qtbot.waitUntil(lambda: bool(small.code.markers()), timeout=RUN_MS)
+    errors: list[str] = []
+    small.bridge.failed.connect(errors.append)
+    for other in ("lost-updates", "deadlock", "thread-cost"):
+        small.select(other)  # the old code's marker lines are not in the new code
+        QApplication.processEvents()
+        assert "Internal error" not in small.statusBar().currentMessage()
+    assert errors == [] and small.code.markers() == {}
+
+
+def test_the_lecture_presets_settings_row_fits_1280_px(qtbot, make_window) -> None:
+    win = make_window((1280, 720), lecture=True)
+    for scenario in ("bank-race", "lost-updates", "downloads-compare", "gil-cpu"):
+        win.select(scenario)
+        QApplication.processEvents()
+        for bar in (win.settings_bar, win.text_bar):
+            for action in bar.actions():
+                widget = bar.widgetForAction(action)
+                if widget is None or not bar.isVisible() or not action.isVisible():
+                    continue
+                assert widget.isVisible(), f"{scenario}: a setting is behind the row's end"
+                edge = widget.mapTo(win, widget.rect().topRight()).x()
+                assert edge <= win.width(), f"{scenario}: a setting ends at {edge} px"

@@ -53,6 +53,7 @@ class RunContext:
     threads: dict[str, threading.Thread] = field(default_factory=dict)  # that ran each task
     begun: dict[str, int] = field(default_factory=dict)  # when each task began (perf ns)
     cpu_at_end: dict[str, int] = field(default_factory=dict)  # a thread's own CPU ns, at its end
+    released_ns: int = 0  # a phase's threads started together: when they were let go
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,8 @@ def gap_state(
 def tick() -> None:
     """Called often by CPU-bound scenario code (every ~10 µs of work): a gap between two
     ticks means the thread was runnable but not running. The gap is recorded as a span of
-    what was measured (`gap_state`): waiting for the GIL, or not scheduled by the OS.
+    what was measured (`gap_state`): waiting for the GIL (another worker had it), or paused
+    by the OS or the app (the window or the driver had it).
     A no-op outside a run (in a process)."""
     ctx = _current.get()
     if ctx is None:

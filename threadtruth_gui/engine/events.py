@@ -37,7 +37,8 @@ class State:
     # runnable Python taking turns with other threads for the GIL, not claimed to run alone
     # or to wait: it ran in a sample interval as others did, or nothing more was measured
     TURNS = "turns"
-    DESCHEDULED = "descheduled"  # runnable, but the OS ran something else (the run queue)
+    DESCHEDULED = "descheduled"  # could not run, and no worker of the run had the GIL: the
+    # OS ran something else (the run queue says so), or the window or the driver held it
     STALLED = "stalled"  # a coroutine due to run, but the event loop is blocked
     STARTING = "starting"  # a process being started (spawn) before its work begins
     WAITING = "waiting"  # for a lock

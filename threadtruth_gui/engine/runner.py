@@ -358,6 +358,7 @@ class Run:
                 self.context.cancelled.set()
                 self._sample(stats)  # the plan's on_cancel lets the started ones go
             if go is not None:
+                self.context.released_ns = perf_counter_ns()
                 go.set()
                 self._sample(stats)
             for lane in started:

@@ -116,7 +116,9 @@ class Turns:
             now = time.perf_counter_ns()
             self.cpu_ns[name] = cpu
             # a new thread's CPU clock starts near 0: its first interval is from its start
-            before = self.last.get(name) or (run.begun.get(name, now), 0, None)
+            # (and not before the threads were let go: waiting to start is not a GIL wait)
+            begun = max(run.begun.get(name, now), run.released_ns)
+            before = self.last.get(name) or (begun, 0, None)
             queued = run_queue_wait_ns(thread.native_id)
             self.last[name] = (now, cpu, queued)
             waited = queued - before[2] if queued is not None and before[2] is not None else None

@@ -43,7 +43,14 @@ def _join(run: Run | ProcessRun, timeout: float) -> bool:
     """Wait for a cancelled run to end. Coroutines on the window's own loop unwind only
     while that loop turns: blocking the GUI thread here froze the window for the whole
     timeout and then reported them as stuck (measured 1.5 s on asyncio-race)."""
-    if not (isinstance(run, Run) and run.loop is not None):
+    on_window_loop = (
+        isinstance(run, Run)
+        and run.loop is not None
+        and any(ph.mode == "asyncio" and not ph.own_loop for ph in run.plan.all_phases())
+    )
+    # inside a task of that loop, the loop cannot turn (a task can't run inside another):
+    # wait as before, and say so if they did not end
+    if not on_window_loop or asyncio.current_task(run.loop) is not None:  # type: ignore[union-attr]
         return run.join(timeout)
     deadline = perf_counter() + timeout
     while not run.join(0.005):
@@ -92,6 +99,7 @@ class RunBridge(QObject):
         self.gate: StepGate | None = None  # set while the lecturer steps the tasks
         # keep a deadlock the run finds standing until `break_deadlock()` (the next run on)
         self.hold_deadlock = False
+        self.resetting = False  # in reset(), while the window's loop turns
         self._cursor = 0
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_MS)
@@ -160,7 +168,8 @@ class RunBridge(QObject):
         return describe_phase(phases[index], len(phases), index, self.in_child, window_loop)
 
     def reset(self) -> None:
-        """Stop the current run (if any) and join its threads."""
+        """Stop the current run (if any) and join its threads. While it waits, the window's
+        loop may turn (`resetting` is True then: a start must wait for the reset's end)."""
         self._timer.stop()
         run, self.run = self.run, None
         self.trace = None
@@ -168,7 +177,12 @@ class RunBridge(QObject):
         self.last_batch = []
         if run is not None:
             run.cancel()
-            if not _join(run, STOP_TIMEOUT_S):
+            self.resetting = True
+            try:
+                stopped = _join(run, STOP_TIMEOUT_S)
+            finally:
+                self.resetting = False
+            if not stopped:
                 self.failed.emit(
                     "A scenario thread did not stop in time; it will end with the app."
                 )

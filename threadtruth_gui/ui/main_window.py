@@ -68,6 +68,7 @@ if TYPE_CHECKING:  # imported when first opened: less to load at startup
     from threadtruth_gui.ui.many_dialog import ManyRunsDialog
 
 PREFERRED_SIZE = (1600, 1000)
+CHROME_SCALE = 1.15  # the settings rows grow with the text up to this much (17 pt)
 _MAX_CODE_MARKERS = 64  # beyond this many live tasks the code pane shows none (unreadable)
 
 
@@ -123,6 +124,8 @@ class MainWindow(QMainWindow):
         self.scenario_list.select(all_scenarios()[0].id)
         self.presenter = Presenter(self, settings)
         self._fit_menu_bar()  # every menu is there now (the presenter adds View)
+        self.toolbar.setProperty("max_scale", 1.0)
+        self._menu_bar.setProperty("max_scale", 1.0)
         self.presenter.load()
 
     # -- layout ---------------------------------------------------------------------------
@@ -193,6 +196,7 @@ class MainWindow(QMainWindow):
             button = self.toolbar.widgetForAction(action)
             if button is not None:  # (the style sheet would give it the application's font)
                 button.setFont(theme.body_font(theme.BODY_PT - 1, bold=True))
+                button.setProperty("max_scale", 1.0)  # the row is full at 1280 px
         # the scenario's own knobs on a row of their own: toggles, sliders, choices, numbers
         self.settings_bar = self._toolbar("Settings")
         self.addToolBarBreak()
@@ -404,8 +408,10 @@ class MainWindow(QMainWindow):
         bar.setMovable(False)
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         # its own font, scaled with the rest (a toolbar took the application's 15 pt in
-        # the lecture preset, measured, while the window's text was 21 pt)
-        bar.setFont(theme.body_font())
+        # the lecture preset, measured, while the window's text was 21 pt), up to 120%: a
+        # row of a scenario's settings must fit 1280 px
+        bar.setProperty("max_scale", CHROME_SCALE)
+        bar.setFont(theme.body_font(theme.BODY_PT * min(1.0, CHROME_SCALE / theme.font_scale)))
         if area:
             self.addToolBar(bar)
         return bar
@@ -429,6 +435,9 @@ class MainWindow(QMainWindow):
     # -- scenario and parameters ----------------------------------------------------------
     @Slot(str)
     def select(self, scenario_id: str) -> None:
+        if self.bridge.resetting:  # (as start_run)
+            QTimer.singleShot(0, lambda: self.select(scenario_id))
+            return
         scenario = get(scenario_id)
         if self.scenario is not None and scenario.id == self.scenario.id:
             return
@@ -682,6 +691,9 @@ class MainWindow(QMainWindow):
     @Slot()
     def start_run(self) -> None:
         if self.scenario is None:
+            return
+        if self.bridge.resetting:  # called from the loop a reset is turning: after it
+            QTimer.singleShot(0, self.start_run)
             return
         if self.bridge.running:
             gate = self.bridge.gate

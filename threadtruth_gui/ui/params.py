@@ -27,24 +27,29 @@ from threadtruth_gui.engine.scenario import Param, Scenario
 
 _SLIDER_SCALE = 100  # slider units per parameter unit: 0.01 s resolution for delays
 
-#: the keys a number box keeps while it has the focus: what editing a number needs
-_NUMBER_KEYS = {
-    *(getattr(Qt.Key, f"Key_{n}") for n in range(10)),
-    Qt.Key.Key_Period,
-    Qt.Key.Key_Comma,
-    Qt.Key.Key_Minus,
-    Qt.Key.Key_Plus,
+#: the keys any field keeps while it has the focus: moving in it and deleting
+_CARET_KEYS = {
     Qt.Key.Key_Backspace,
     Qt.Key.Key_Delete,
     Qt.Key.Key_Left,
     Qt.Key.Key_Right,
-    Qt.Key.Key_Up,
-    Qt.Key.Key_Down,
     Qt.Key.Key_Home,
     Qt.Key.Key_End,
     Qt.Key.Key_Return,
     Qt.Key.Key_Enter,
 }
+#: and a number box these too: what typing or stepping a number needs
+_NUMBER_KEYS = {
+    *_CARET_KEYS,
+    *(getattr(Qt.Key, f"Key_{n}") for n in range(10)),
+    Qt.Key.Key_Period,
+    Qt.Key.Key_Comma,
+    Qt.Key.Key_Minus,
+    Qt.Key.Key_Plus,
+    Qt.Key.Key_Up,
+    Qt.Key.Key_Down,
+}
+_TYPING = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier
 
 
 class _FieldKeys(QObject):
@@ -62,8 +67,11 @@ class _FieldKeys(QObject):
             return False
         key = Qt.Key(event.key())
         if event.type() == QEvent.Type.ShortcutOverride:
-            plain = not event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier
-            editing = key in _NUMBER_KEYS if self._number else plain and bool(event.text())
+            plain = not event.modifiers() & ~_TYPING  # (Shift+Left selects, keypad types)
+            if self._number:
+                editing = plain and key in _NUMBER_KEYS
+            else:
+                editing = plain and (bool(event.text()) or key in _CARET_KEYS)
             if not editing or key == Qt.Key.Key_Escape:
                 event.ignore()
                 return True  # not accepted: the window's shortcut runs
@@ -101,6 +109,7 @@ class _Control:
             if button is not None:
                 button.setObjectName(f"param_{param.name}")
                 button.setFont(bar.top.font())
+                button.setProperty("max_scale", bar.top.property("max_scale"))
             self._action = action
             self.actions.append((bar.top, action))
         elif param.kind == "choice":
@@ -157,10 +166,14 @@ class _Control:
             spin.setToolTip(tip)
             spin.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.PlusMinus)
             spin.setKeyboardTracking(False)  # one change per edit, not per digit
+            # as wide as a real value needs, not the widest the range allows (1e9): the
+            # lecture preset's one row of settings must hold all of them
+            widest = f"{min(param.maximum or 99_999, 99_999):g}{param.unit}"
+            spin.setMaximumWidth(spin.fontMetrics().horizontalAdvance(widest + "0.00") + 48)
             spin.valueChanged.connect(bar.changed)
             _FieldKeys(spin, bar.keys, number=True)
             self._spin = spin
-            self._add(bar.second, QLabel(f" {param.label}:"), spin)
+            self._add(bar.second, QLabel(f"{param.label}:"), spin)
         else:
             edit = QLineEdit()
             edit.setObjectName(f"param_{param.name}")
@@ -171,13 +184,14 @@ class _Control:
             edit.editingFinished.connect(bar.changed)
             _FieldKeys(edit, bar.keys, number=False)
             self._edit = edit
-            self._add(bar.texts, QLabel(f" {param.label}:"), edit)
+            self._add(bar.texts, QLabel(f"{param.label}:"), edit)
         self.set_value(param.default)
         self._relabel()
 
     def _add(self, bar: QToolBar, *widgets: QWidget) -> None:
         for widget in widgets:
             widget.setFont(bar.font())  # the bar's (scaled) size: made after the scaling
+            widget.setProperty("max_scale", bar.property("max_scale"))
             self.actions.append((bar, bar.addWidget(widget)))
             self.widgets.append(widget)
 

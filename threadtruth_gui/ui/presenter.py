@@ -29,12 +29,16 @@ def scale_fonts(root: QWidget, scale: float, current: float) -> None:
     first time, so that sizes never drift)."""
     for widget in [root, *root.findChildren(QWidget)]:
         if widget.testAttribute(Qt.WidgetAttribute.WA_SetFont):
+            # the window's chrome (menus, run controls, settings rows) grows less, or not at
+            # all: a row of controls must still fit the screen's width ("max_scale")
+            cap = widget.property("max_scale")
+            cap = float(cap) if isinstance(cap, float) else SCALES[-1]
             base = widget.property("base_pt")
             if not isinstance(base, float):
-                base = widget.font().pointSizeF() / current
+                base = widget.font().pointSizeF() / min(current, cap)
                 widget.setProperty("base_pt", base)
             font = QFont(widget.font())
-            font.setPointSizeF(max(4.0, base * scale))
+            font.setPointSizeF(max(4.0, base * min(scale, cap)))
             widget.setFont(font)
 
 

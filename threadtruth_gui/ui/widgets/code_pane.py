@@ -117,9 +117,9 @@ class CodePane(QPlainTextEdit):
             for offset, line in enumerate(lines):
                 texts.append(line.rstrip("\n"))
                 self._file_lines.append(first + offset)
+        self._markers.clear()  # first: the new text's layout may ask where markers are
         self._block_of = {ln: i for i, ln in enumerate(self._file_lines) if ln is not None}
         self.setPlainText("\n".join(texts))
-        self._markers.clear()
         self._refresh_markers()
 
     def set_markers(self, markers: Mapping[str, int | None], colors: dict[str, QColor]) -> None:
@@ -253,7 +253,8 @@ class CodePane(QPlainTextEdit):
         """The tasks on each shown line, by block number."""
         by_block: dict[int, list[str]] = {}
         for name, line in self._markers.items():
-            by_block.setdefault(self._block_of[line], []).append(name)
+            if line in self._block_of:  # (a line of code no longer shown has no marker)
+                by_block.setdefault(self._block_of[line], []).append(name)
         return by_block
 
     def _paint_chip(self, p: QPainter, name: str, chip: QRectF) -> None:
