@@ -80,7 +80,12 @@ class TransfersPanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # each mode's column at least as wide as its name ("sequential" was cut to
+        # "equentia" at 1280×720); the last one takes what is left
+        self.table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._fit_table()
         self.failed = QLabel()
@@ -101,9 +106,13 @@ class TransfersPanel(QWidget):
         rows.setDefaultSectionSize(QFontMetrics(self.table.font()).height() + 10)
         for row in range(self.table.rowCount()):  # the default applies to new rows only
             rows.resizeSection(row, rows.defaultSectionSize())
-        header = self.table.horizontalHeader().sizeHint().height()
+        columns = self.table.horizontalHeader()
         frame = 2 * self.table.frameWidth()
-        self.table.setFixedHeight(header + rows.length() + frame)
+        self.table.setFixedHeight(columns.sizeHint().height() + rows.length() + frame)
+        # and as wide as its row names and every column's widest cell: the state column
+        # it sits in is made at least that wide (nothing cut to "equentia" or "0.…")
+        cells = sum(columns.sectionSizeHint(c) for c in range(self.table.columnCount()))
+        self.table.setMinimumWidth(rows.sizeHint().width() + cells + frame)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -180,3 +189,4 @@ class TransfersPanel(QWidget):
             self._cell(_SPEEDUP, col, f"{speedup:.1f}×" if speedup else "")
             self._cell(_THREADS, col, str(stats.get("task_threads", "")))
             self._cell(_MEMORY, col, f"{stats['peak_rss_growth_kib'] / 1024:.1f} MiB")
+        self._fit_table()  # its cells are all there now
