@@ -819,22 +819,18 @@ class MainWindow(QMainWindow):
         if self.bridge.gate is None and self._replaying is None:
             self._status(text)
 
-    def _task_infos(self) -> list[dict[str, Any]]:
-        run = self.bridge.run
-        return [spec.info for spec in run.plan.all_tasks()] if run else []
-
     @Slot()
     def _on_updated(self) -> None:
         trace = self.bridge.trace
         if trace is None:
             return
         self.timeline.refresh()
+        if not self.bridge.last_batch and self.bridge.result is None:
+            return  # nothing new but the clock: only the timeline moves
         wanted = self.timeline.sizeHint().height()
         if wanted != self._lanes_fitted:  # new lanes, or a legend row: the timeline's room
             self._lanes_fitted = wanted
             self._fit_split()
-        if not self.bridge.last_batch and self.bridge.result is None:
-            return  # nothing new but the clock: only the timeline moves
         live = {
             name: track.line
             for name, track in trace.tasks.items()
