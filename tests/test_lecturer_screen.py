@@ -145,8 +145,9 @@ with loop:
 
 def test_reset_of_coroutines_on_the_windows_loop_is_quick_and_quiet() -> None:
     """As the app runs them: on the window's qasync loop. A reset that blocked the GUI
-    thread froze that loop for the whole 1.5 s timeout, then said "did not stop in time".
-    The bound, 0.5 s, is a third of that timeout."""
+    thread froze that loop for the whole 1.5 s timeout, then said "did not stop in time"
+    (that message, counted below, tells the two apart; the time bound, 1.0 s, leaves a
+    loaded machine room: 0.03 s is what it takes here)."""
     import os
     import subprocess
     import sys
@@ -162,7 +163,7 @@ def test_reset_of_coroutines_on_the_windows_loop_is_quick_and_quiet() -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     took, failures, running = done.stdout.split()
-    assert float(took) < 0.5 and failures == "0" and running == "False", done.stdout
+    assert float(took) < 1.0 and failures == "0" and running == "False", done.stdout
 
 
 def test_switching_scenario_while_markers_are_shown_is_clean(
