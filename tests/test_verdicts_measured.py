@@ -295,3 +295,20 @@ def test_all_verified_files_leave_no_unverified_note(qtbot) -> None:
     panel.finish(_result("downloads-threads", {"modes": {}}, [task]), Trace(0))
     assert panel.table.item(_VERIFIED, 0).text() == "1"
     assert panel.unverified.isHidden()
+
+
+# -- narration -------------------------------------------------------------------------------
+
+
+def test_a_cancelled_task_is_not_said_to_be_reset() -> None:
+    # a run is cancelled by Reset, but also by closing the window, Ctrl+C, SIGTERM, or a
+    # thread the system would not start: the story says what is known
+    from threadtruth_gui.engine.narrate import story
+
+    recorder = Recorder()
+    recorder.record("A", Kind.START, {})
+    recorder.record("A", Kind.END, ("cancelled", None))
+    trace = Trace(recorder.t0_ns)
+    trace.feed(recorder.events())
+    texts = [line.text for line in story(trace.tasks["A"])]
+    assert texts == ["stopped: the run was cancelled"]

@@ -132,22 +132,24 @@ def figures(result: RunResult) -> list[tuple[str, str]]:
 
     def c(key: str) -> str:
         value = busy[key]
-        return f"{value:.2f}" if value is not None and key not in broken else "not measured"
+        if value is None or key in broken:
+            return "cores busy not measured"
+        return f"{value:.2f} cores busy"
 
     python = out.get("python") or _NOT_RECORDED
+    cores = out.get("cores") or out["cpu_count"]
     return [
         (f"one thread: the {n} counts one after another", s("one thread", out["one_thread_s"])),
         (
-            f"{n} threads at once (speedup {x('threads', out['threads_speedup'])})",
+            f"{n} threads at once: speedup {x('threads', out['threads_speedup'])}, "
+            f"{c('threads')} (CPU time ÷ wall time)",
             s("threads", out["threads_s"]),
         ),
         (
-            f"{n} processes at once, start-up included "
-            f"(speedup {x('processes', out['processes_speedup'])})",
+            f"{n} processes at once, start-up included: speedup "
+            f"{x('processes', out['processes_speedup'])}, {c('processes')} (of {cores})",
             s("processes", out["processes_s"]),
         ),
-        (f"cores busy at once, {n} threads (CPU time ÷ wall time)", c("threads")),
-        (f"cores busy at once, {n} processes (their work only)", c("processes")),
-        ("cores this machine lets the app use", str(out.get("cores") or out["cpu_count"])),
+        ("cores this machine lets the app use", str(cores)),
         (f"GIL, as measured on {python}", "on" if out["gil"] else "off (free-threaded)"),
     ]

@@ -14,8 +14,6 @@ from pathlib import Path
 from time import perf_counter_ns
 from typing import Any
 
-import psutil
-
 from threadtruth_gui.engine.context import RunContext, current
 from threadtruth_gui.engine.events import Kind, State
 from threadtruth_gui.engine.interp import python_label
@@ -188,6 +186,8 @@ def room_for_threads() -> tuple[int, str]:
 def _user_tasks() -> int:
     """Threads of this user's processes (what RLIMIT_NPROC counts), as psutil reads them on
     each system; processes it may not look into are left out (best effort)."""
+    import psutil  # here, not at startup: it costs ~30 ms to import
+
     uid, total = os.getuid(), 0
     for proc in psutil.process_iter():
         try:
