@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from threadtruth_gui.ui.panels.transfers import _FAILED, _SPEEDUP, _TIME
+
 RUN_TIMEOUT_MS = 30_000
 SMALL = {
     "n": 4,
@@ -67,8 +69,8 @@ def test_threads_download_in_the_window_fills_the_transfers_panel(qtbot, window)
     assert panel.received.text() == "48.0 KiB"
     assert panel.table.horizontalHeaderItem(0).text() == "threads"
     assert panel.table.item(0, 0).text() == "3"  # done
-    assert panel.table.item(1, 0).text() == "1"  # failed
-    assert panel.table.item(2, 0).text().endswith(" s")  # time
+    assert panel.table.item(_FAILED, 0).text() == "1"  # failed
+    assert panel.table.item(_TIME, 0).text().endswith(" s")  # time
     assert "T2: HTTP 404" in panel.failed.text()
     assert window.verdict.headline() == "3 of 4 files downloaded in " + (
         f"{result.outcome['modes']['threads']['total_s']:.2f} s"
@@ -84,7 +86,7 @@ def test_compare_in_the_window_shows_three_modes(qtbot, window) -> None:
     modes = [table.horizontalHeaderItem(c).text() for c in range(3)]
     assert modes == ["sequential", "threads", "asyncio"]
     assert all(table.item(0, c).text() == "3" for c in range(3))  # done
-    assert table.item(3, 1).text().endswith("×")  # speedup over sequential
+    assert table.item(_SPEEDUP, 1).text().endswith("×")  # speedup over sequential
     assert window.verdict.headline().startswith("Speedup over one by one: threads ")
 
 

@@ -96,7 +96,8 @@ def story(track: TaskTrack) -> list[Line]:
         elif span.state == State.FAILED:
             lines.append(Line(span.start_ns, f"failed: {span.detail}", "bad"))
         elif span.state == State.CANCELLED:
-            lines.append(Line(span.start_ns, "stopped (reset)", "info"))
+            # Reset, closing the window, Ctrl+C or a thread the system refused: not only Reset
+            lines.append(Line(span.start_ns, "stopped: the run was cancelled", "info"))
     lines.sort(key=lambda line: line.t_ns)
     return lines
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import multiprocessing
-import os
 import threading
 import time
 import traceback
@@ -30,6 +29,7 @@ from threadtruth_gui.engine.context import (
 )
 from threadtruth_gui.engine.events import Kind, Recorder, State
 from threadtruth_gui.engine.gate import stepped
+from threadtruth_gui.engine.measure import peak, rss_bytes, thread_count
 from threadtruth_gui.engine.trace import Trace
 from threadtruth_gui.engine.tracing import LineTracer, code_objects
 
@@ -90,13 +90,14 @@ class PhaseStats:
     mode: str
     start_ns: int = 0
     end_ns: int = 0
-    peak_threads: int = 0  # threads in the whole process (the window's and the driver's too)
+    # threads in the whole process as the OS counts them (the window's and driver's too)
+    peak_threads: int = 0
     base_threads: int = 0
     # how many threads ran this phase's tasks: 1 for one after another (the driver) or for
     # coroutines (their loop's thread), one per task for threads; 0 for processes
     task_threads: int = 0
-    base_rss: int = 0
-    peak_rss: int = 0
+    base_rss: int | None = None  # None: the OS did not say (shown as "not measured")
+    peak_rss: int | None = None
     # processes mode: from the first worker's start of work to the last one's end, as the
     # workers timed it (the processes' start-up excluded)
     work_start_ns: int = 0
@@ -111,7 +112,9 @@ class PhaseStats:
         return (self.end_ns - self.start_ns) / 1e9
 
     @property
-    def rss_growth(self) -> int:
+    def rss_growth(self) -> int | None:
+        if self.peak_rss is None or self.base_rss is None:
+            return None
         return max(0, self.peak_rss - self.base_rss)
 
 
@@ -186,14 +189,6 @@ class RunResult:
                 "detail": self.verdict.detail,
             }
         return out
-
-
-def _rss_bytes() -> int:
-    try:
-        with open("/proc/self/statm", "rb") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
 
 
 class RunHandle(Protocol):
@@ -320,8 +315,8 @@ class Run:
 
     def _run_phase(self, phase: Phase) -> None:
         stats = PhaseStats(phase.label, phase.mode)
-        stats.base_threads = stats.peak_threads = threading.active_count()
-        stats.base_rss = stats.peak_rss = _rss_bytes()
+        stats.base_threads = stats.peak_threads = thread_count()
+        stats.base_rss = stats.peak_rss = rss_bytes()
         self.stats[phase.label] = stats
         self.recorder.record("", Kind.PHASE, ("start", phase.label, phase.mode))
         stats.start_ns = perf_counter_ns()
@@ -375,8 +370,8 @@ class Run:
 
     def _sample(self, stats: PhaseStats) -> None:
         """Called by the driver every few ms while a phase runs: peaks, monitor, cancel hook."""
-        stats.peak_threads = max(stats.peak_threads, threading.active_count())
-        stats.peak_rss = max(stats.peak_rss, _rss_bytes())
+        stats.peak_threads = max(stats.peak_threads, thread_count())
+        stats.peak_rss = peak(stats.peak_rss, rss_bytes())
         if self.plan.monitor is not None and not self.cancelled:
             try:
                 self.plan.monitor(self.context)

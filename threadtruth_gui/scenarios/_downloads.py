@@ -190,12 +190,14 @@ def make_plan(params: dict[str, Any], modes: tuple[str, ...]) -> Plan:
         seq = stats.get("sequential")
         out: dict[str, Any] = {"files": count, "modes": {}}
         for label, st in stats.items():
+            growth = st.rss_growth
             entry = {
                 "total_s": round(st.total_s, 4),
                 "peak_threads": st.peak_threads,
                 "task_threads": st.task_threads,  # the threads that ran its downloads
                 "thread_growth": st.peak_threads - st.base_threads,
-                "peak_rss_growth_kib": round(st.rss_growth / 1024),
+                # None: the OS did not say (the panel shows "not measured", never 0)
+                "peak_rss_growth_kib": None if growth is None else round(growth / 1024),
             }
             if seq is not None and st.total_s > 0:
                 entry["speedup"] = round(seq.total_s / st.total_s, 2)

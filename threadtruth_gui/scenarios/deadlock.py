@@ -86,9 +86,37 @@ def _plan(params: dict[str, Any]) -> Plan:
     return Plan(tasks=tasks, outcome=outcome, code=[target], monitor=watch)
 
 
+def backoffs(trace: Trace) -> dict[str, int]:
+    """How many times each thread backed off (gave up a timed wait and let go), counted
+    from the notes its own code recorded."""
+    counts = {name: sum(n.what == "backed off" for n in t.notes) for name, t in trace.tasks.items()}
+    return {name: k for name, k in counts.items() if k}
+
+
+def _times(k: int) -> str:
+    return "once" if k == 1 else f"{k} times"
+
+
+def took_first(trace: Trace) -> str:
+    """Who held both locks first, and whether the other had taken one by then, from the
+    "took" notes in time order."""
+    took = sorted(
+        (n.t_ns, name) for name, t in trace.tasks.items() for n in t.notes if n.what == "took"
+    )
+    held: dict[str, int] = {}
+    for t_ns, name in took:
+        held[name] = held.get(name, 0) + 1
+        if held[name] == 2:
+            others = [o for o in trace.tasks if o != name]
+            early = [o for o in others if any(n == o and t < t_ns for t, n in took)]
+            if early:
+                return f"{name} took both locks first"
+            return f"{name} took both locks before {' or '.join(others)} took one"
+    return "no thread took both locks"
+
+
 def _verdict(result: RunResult, trace: Trace) -> Verdict:
     out = result.outcome
-    backoffs = sum(1 for t in trace.tasks.values() for n in t.notes if n.what == "backed off")
     if out["deadlocked"]:
         return Verdict(
             False,
@@ -96,21 +124,36 @@ def _verdict(result: RunResult, trace: Trace) -> Verdict:
             f"{describe(out['cycle'])}: neither can ever go on; the app ended "
             f"{out['victim']}'s wait",
         )
-    status = {t["name"]: t["status"] for t in result.tasks}
-    if "failed" in status.values():
-        return Verdict(False, "A thread failed", ", ".join(f"{k}: {v}" for k, v in status.items()))
+    failed = [t for t in result.tasks if t["status"] == "failed"]
+    if failed:
+        return Verdict(
+            False,
+            "A thread failed",
+            "; ".join(f"{t['name']}: {t.get('error') or 'failed'}" for t in failed),
+        )
     if out["variant"] == VARIANTS[1]:
-        return Verdict(True, "No deadlock", "both take L1 first: whoever has it gets L2 too")
+        waited = [n for n, t in trace.tasks.items() if any(s.state == "waiting" for s in t.spans)]
+        who = f"{' and '.join(waited)} waited for L1" if waited else "nobody had to wait"
+        return Verdict(
+            True, "No deadlock", f"both take L1 first: whoever has it gets L2 too ({who})"
+        )
     if out["variant"] == VARIANTS[2]:
+        counts = backoffs(trace)
+        total = sum(counts.values())
+        if not total:
+            return Verdict(
+                True,
+                "No deadlock",
+                f"no timed wait ran out (0 back-offs): {took_first(trace)}",
+            )
+        who = " and ".join(f"{name} {_times(k)}" for name, k in counts.items())
         return Verdict(
             True,
             "No deadlock",
-            f"a wait with a timeout gave up and released its first lock "
-            f"({backoffs} back-off{'s' if backoffs != 1 else ''})",
+            f"a wait with a timeout gave up, and its thread let go of its first lock and "
+            f"tried again: {who} ({total} back-off{'s' if total != 1 else ''})",
         )
-    return Verdict(
-        True, "No deadlock this time", "one thread took both locks before the other began"
-    )
+    return Verdict(True, "No deadlock this time", took_first(trace))
 
 
 def _figures(result: RunResult) -> list[tuple[str, str]]:

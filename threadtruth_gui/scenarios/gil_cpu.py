@@ -5,19 +5,26 @@ each have their own interpreter and GIL, and run at once on N cores. Each worker
 goes: a gap between its ticks is time it could not run, drawn as "waiting for the GIL" when
 another worker ticked in the gap, else as "paused by the OS or the app" (the run queue, or
 the window's own threads: engine.context.tick).
+
+The verdict says only what the run measured (_gil_verdict.py): each worker's own CPU time
+over its phase's wall time is how many cores were busy at once, and a failed worker fails
+the run, saying why.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 from math import isqrt
 from typing import Any
 
 from threadtruth_gui.engine.context import tick
+from threadtruth_gui.engine.interp import gil_enabled, python_label
 from threadtruth_gui.engine.runner import Phase, PhaseStats, Plan, RunResult, TaskSpec, Verdict
 from threadtruth_gui.engine.scenario import Param, Scenario
 from threadtruth_gui.engine.trace import Trace
+from threadtruth_gui.scenarios import _gil_verdict
 
 WORKERS = Param("workers", "Workers", "int", 2, 2, 8, 1, help="N: threads, then processes")
 WORK = Param(
@@ -54,9 +61,19 @@ def count_primes(limit):
     return {"status": "done", "found": found}
 
 
-def gil_enabled() -> bool:
-    check = getattr(sys, "_is_gil_enabled", None)  # 3.13+: False on a free-threaded build
-    return bool(check()) if check is not None else True
+def counted(limit: int) -> dict[str, Any]:
+    """`count_primes`, and the CPU time its thread (or process) spent on it: added up over
+    a phase and divided by the phase's wall time, that says how many cores were busy at
+    once. (Module-level: a spawned process imports it by name.)"""
+    cpu = time.thread_time()
+    returned = count_primes(limit)
+    return {**returned, "cpu_s": round(time.thread_time() - cpu, 4)}
+
+
+def usable_cores() -> int | None:
+    """The cores this process may run on (its affinity, where the OS has one)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count()
 
 
 def _plan(params: dict[str, Any]) -> Plan:
@@ -69,7 +86,7 @@ def _plan(params: dict[str, Any]) -> Plan:
         tasks = [
             TaskSpec(
                 f"{letters[key]}{i + 1}",
-                count_primes,
+                counted,
                 (limit,),
                 {"label": f"primes below {limit:,}", "mode": labels[key]},
                 trace=False,
@@ -97,18 +114,20 @@ def _plan(params: dict[str, Any]) -> Plan:
             t = times[key]
             return round(one / t, 3) if one and t else None
 
+        work = stats.get(labels["processes"])
         return {
             "workers": n,
+            "python": python_label(),  # the interpreter the verdict's words are true of
             "cpu_count": os.cpu_count(),
+            "cores": usable_cores(),
             "gil": gil_enabled(),
             "switch_interval_s": params["switch_ms"] / 1000,
             "one_thread_s": _round(one),
             "threads_s": _round(times["threads"]),
             "processes_s": _round(times["processes"]),
             # their work alone, from the first start of work to the last end (no start-up)
-            "processes_work_s": _round(stats[labels["processes"]].work_s)
-            if labels["processes"] in stats
-            else None,
+            # (None when no process finished its work: nothing to time)
+            "processes_work_s": _round(work.work_s) if work and work.work_end_ns else None,
             "threads_speedup": speedup("threads"),
             "processes_speedup": speedup("processes"),
         }
@@ -139,44 +158,7 @@ def gil_turns(trace: Trace, prefix: str = "T") -> int:
 
 
 def _verdict(result: RunResult, trace: Trace) -> Verdict:
-    out = result.outcome
-    t, p, n = out["threads_speedup"], out["processes_speedup"], out["workers"]
-    if t is None or p is None:
-        return Verdict(False, "Incomplete", "a phase did not finish")
-    turns = gil_turns(trace)
-    if not out["gil"]:
-        return Verdict(
-            t > 1.3,
-            f"No GIL: threads ×{t:.2f}, processes ×{p:.2f}",
-            "this is a free-threaded build: threads run Python at once",
-        )
-    cores = out["cpu_count"] or 1
-    return Verdict(
-        p > t,
-        f"Threads ×{t:.2f} · processes ×{p:.2f}",
-        f"{n} threads took turns holding the GIL ({turns} waits seen, every "
-        f"~{out['switch_interval_s'] * 1000:g} ms): no faster than one. {n} processes ran on "
-        f"{min(n, cores)} cores at once, start-up included",
-    )
-
-
-def _figures(result: RunResult) -> list[tuple[str, str]]:
-    out = result.outcome
-
-    def s(value: float | None) -> str:
-        return f"{value:.2f} s" if value is not None else "—"
-
-    def x(value: float | None) -> str:
-        return f"×{value:.2f}" if value is not None else "—"
-
-    n = out["workers"]
-    return [
-        (f"one thread: the {n} counts one after another", s(out["one_thread_s"])),
-        (f"{n} threads at once (speedup {x(out['threads_speedup'])})", s(out["threads_s"])),
-        (f"{n} processes at once (speedup {x(out['processes_speedup'])})", s(out["processes_s"])),
-        ("cores", str(out["cpu_count"])),
-        ("GIL", "on" if out["gil"] else "off (free-threaded build)"),
-    ]
+    return _gil_verdict.verdict(result, gil_turns(trace))
 
 
 SCENARIO = Scenario(
@@ -192,12 +174,14 @@ SCENARIO = Scenario(
         "about every switch interval (the slider sets sys.setswitchinterval): the 'waiting "
         "for the GIL' gaps on their lanes. A lone thread's rare gaps are the OS or the app's "
         "own threads, and say so. Each process has its own GIL. The processes' "
-        "time includes starting them. On a free-threaded build (3.13t) the label says so."
+        "time includes starting them. How many cores were busy at once is measured: the "
+        "workers' CPU time over the wall time. The verdict names the Python it ran on; a "
+        "free-threaded build (3.13t) says so."
     ),
     plan=_plan,
     verdict=_verdict,
     params=(WORKERS, WORK, SWITCH),
     order=40,
     panel="figures",
-    figures=_figures,
+    figures=_gil_verdict.figures,
 )

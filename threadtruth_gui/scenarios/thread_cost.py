@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import resource
+import sys
 import threading
 from pathlib import Path
 from time import perf_counter_ns
@@ -16,9 +16,14 @@ from typing import Any
 
 from threadtruth_gui.engine.context import RunContext, current
 from threadtruth_gui.engine.events import Kind, State
+from threadtruth_gui.engine.interp import python_label
+from threadtruth_gui.engine.measure import rss_bytes
 from threadtruth_gui.engine.runner import Phase, PhaseStats, Plan, RunResult, TaskSpec, Verdict
 from threadtruth_gui.engine.scenario import Param, Scenario
 from threadtruth_gui.engine.trace import Trace
+
+if sys.platform != "win32":
+    import resource
 
 TASKS = Param(
     "tasks",
@@ -32,6 +37,9 @@ TASKS = Param(
     help="N: how many idle threads, then how many idle coroutines",
 )
 _MARGIN = 200  # tasks kept free for everything else the system runs
+# one run's start-up times differ by this much from run to run on a busy machine: a thread
+# and a coroutine within it are "about as long"
+_SAME = 0.15
 
 
 class Room:
@@ -113,27 +121,29 @@ def _plan(params: dict[str, Any]) -> Plan:
             label="threads",
         ),
     ]
-    base = {"rss": 0}
+    base: dict[str, int] = {}
 
     def sample(run: RunContext) -> None:
-        rss = _rss_kib()
-        if not base["rss"]:
-            base["rss"] = rss
-        run.recorder.record("", Kind.COUNTER, ("memory", round((rss - base["rss"]) / 1024, 2)))
+        rss = rss_bytes()
+        if rss is None:
+            return  # not measured: the memory track shows no value rather than 0
+        start = base.setdefault("rss", rss)
+        run.recorder.record("", Kind.COUNTER, ("memory", round((rss - start) / 2**20, 2)))
 
     def outcome(stats: dict[str, PhaseStats]) -> dict[str, Any]:
-        out: dict[str, Any] = {"tasks": n}
+        out: dict[str, Any] = {"tasks": n, "python": python_label()}
         for key, room in rooms.items():
             phase = stats.get(key)
             if phase is None or not room.full_ns:
                 out[key] = None
                 continue
             start_s = (room.full_ns - phase.start_ns) / 1e9
+            growth = phase.rss_growth  # None: the OS did not say
             out[key] = {
                 "start_all_s": round(start_s, 4),
                 "start_per_task_us": round(start_s / n * 1e6, 2),
-                "rss_growth_kib": phase.rss_growth // 1024,
-                "rss_per_task_kib": round(phase.rss_growth / 1024 / n, 2),
+                "rss_growth_kib": None if growth is None else growth // 1024,
+                "rss_per_task_kib": None if growth is None else round(growth / 1024 / n, 2),
                 "peak_threads": phase.peak_threads,
             }
         return out
@@ -144,29 +154,20 @@ def _plan(params: dict[str, Any]) -> Plan:
         code=[idle_thread, idle_coroutine],
         phases=phases,
         monitor=sample,
-        counters={"memory": 0.0},
+        # the memory track starts at 0 growth only where memory can be read at all
+        counters={"memory": 0.0} if rss_bytes() is not None else {},
         on_cancel=rooms["threads"].release,
     )
-
-
-def _rss_kib() -> int:
-    try:
-        return (
-            int(Path("/proc/self/statm").read_text().split()[1])
-            * os.sysconf("SC_PAGE_SIZE")
-            // 1024
-        )
-    except (OSError, ValueError, IndexError):
-        return 0
 
 
 def room_for_threads() -> tuple[int, str]:
     """How many more threads this process may start, and the limit that says so."""
     limits: list[tuple[int, str]] = []
     mine = threading.active_count()
-    soft, _hard = resource.getrlimit(resource.RLIMIT_NPROC)
-    if soft != resource.RLIM_INFINITY:
-        limits.append((soft - _user_tasks(), f"RLIMIT_NPROC is {soft:,}"))
+    if sys.platform != "win32":  # Windows has no per-user limit of processes
+        soft, _hard = resource.getrlimit(resource.RLIMIT_NPROC)
+        if soft != resource.RLIM_INFINITY:
+            limits.append((soft - _user_tasks(), f"RLIMIT_NPROC is {soft:,}"))
     try:
         threads_max = int(Path("/proc/sys/kernel/threads-max").read_text())
         running = int(Path("/proc/loadavg").read_text().split()[3].split("/")[1])
@@ -183,15 +184,17 @@ def room_for_threads() -> tuple[int, str]:
 
 
 def _user_tasks() -> int:
-    """Threads of this user's processes (what RLIMIT_NPROC counts), best effort."""
+    """Threads of this user's processes (what RLIMIT_NPROC counts), as psutil reads them on
+    each system; processes it may not look into are left out (best effort)."""
+    import psutil  # here, not at startup: it costs ~30 ms to import
+
     uid, total = os.getuid(), 0
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if entry.stat().st_uid == uid:
-                    total += sum(1 for _ in (entry / "task").iterdir())
-            except OSError:
-                continue
+    for proc in psutil.process_iter():
+        try:
+            if proc.uids().real == uid:
+                total += proc.num_threads()
+        except (psutil.Error, OSError):
+            continue
     return total
 
 
@@ -218,17 +221,51 @@ def _check(params: dict[str, Any]) -> None:
 
 
 def _verdict(result: RunResult, trace: Trace) -> Verdict:
-    t, c = result.outcome.get("threads"), result.outcome.get("coroutines")
+    out = result.outcome
+    failed = [task for task in result.tasks if task.get("status") == "failed"]
+    if result.error:
+        return Verdict(False, "The run failed", result.error)
+    if failed:
+        first = failed[0]
+        return Verdict(
+            False,
+            f"{len(failed):,} of {len(result.tasks):,} tasks failed",
+            f"first: {first['name']}: {first.get('error') or 'no error given'}",
+        )
+    t, c = out.get("threads"), out.get("coroutines")
     if not t or not c:
-        return Verdict(False, "Incomplete", "a phase did not finish")
-    ratio_time = t["start_per_task_us"] / max(c["start_per_task_us"], 0.01)
-    return Verdict(
-        t["start_per_task_us"] > c["start_per_task_us"],
-        f"Thread {t['start_per_task_us']:.0f} µs · coroutine {c['start_per_task_us']:.0f} µs",
-        f"starting a thread took {ratio_time:.0f}× as long as a coroutine, and "
-        f"{t['rss_per_task_kib']:.1f} KiB against {c['rss_per_task_kib']:.1f} KiB of memory: "
-        "each thread is an OS thread with its own stack; a coroutine is a Python object",
+        missing = " and ".join(k for k in ("coroutines", "threads") if not out.get(k))
+        return Verdict(False, "Incomplete", f"the {missing} did not all start")
+    ts, cs = t["start_per_task_us"], c["start_per_task_us"]
+    python = out.get("python") or "a Python this run did not record"
+    if ts > cs * (1 + _SAME):
+        started = f"starting a thread took {_times(ts / max(cs, 0.01))} as long as a coroutine"
+    elif ts * (1 + _SAME) < cs:
+        started = f"starting a coroutine took {_times(cs / ts)} as long as a thread"
+    else:
+        started = f"a thread and a coroutine took about as long to start (within {_SAME:.0%})"
+    tm, cm = t.get("rss_per_task_kib"), c.get("rss_per_task_kib")
+    if tm is None or cm is None:
+        memory = "memory was not measured (the system did not say)"
+    else:
+        more = "more than" if tm > cm else "no more than"
+        memory = f"each thread {tm:.1f} KiB of memory, {more} a coroutine's {cm:.1f} KiB"
+    good = ts > cs * (1 + _SAME)
+    why = (
+        f"; on {python} a thread is an OS thread with its own stack, a coroutine a Python "
+        "object"
+        if good
+        else f" (measured on {python})"
     )
+    return Verdict(
+        good,
+        f"Thread {ts:.0f} µs · coroutine {cs:.0f} µs",
+        f"{started}; {memory}{why}",
+    )
+
+
+def _times(ratio: float) -> str:
+    return f"{ratio:.0f}×" if ratio >= 10 else f"{ratio:.1f}×"
 
 
 def _figures(result: RunResult) -> list[tuple[str, str]]:
@@ -243,14 +280,17 @@ def _figures(result: RunResult) -> list[tuple[str, str]]:
                     f"{m['start_per_task_us']:.1f} µs",
                 )
             )
-            rows.append(
-                (
-                    f"memory per {name} (all: {m['rss_growth_kib']:,} KiB)",
-                    f"{m['rss_per_task_kib']:.1f} KiB",
+            if m.get("rss_per_task_kib") is None:
+                rows.append((f"memory per {name}: the system did not say", "not measured"))
+            else:
+                rows.append(
+                    (
+                        f"memory per {name} (all: {m['rss_growth_kib']:,} KiB)",
+                        f"{m['rss_per_task_kib']:.1f} KiB",
+                    )
                 )
-            )
     if t:
-        rows.append(("threads alive at the peak", f"{t['peak_threads']:,}"))
+        rows.append(("threads of this process at the peak", f"{t['peak_threads']:,}"))
     return rows
 
 

@@ -24,7 +24,12 @@ from threadtruth_gui.ui import theme
 
 # one row per measure, one column per mode: three modes fit a narrow panel at 15 pt
 _ROWS = (
-    ("done", "files downloaded and verified"),
+    ("done", "files downloaded in full (whether checked or not: see 'verified')"),
+    (
+        "verified",
+        "files whose SHA-256 matched the one their server sent; a server that sends none "
+        "(pasted URLs) leaves its files saved but not verified. Known when the run ends",
+    ),
     ("failed", "files that failed (the reasons are listed below)"),
     ("time", "wall time of this mode, first request to last byte"),
     ("speedup", "sequential time divided by this mode's time"),
@@ -36,7 +41,7 @@ _ROWS = (
     ),
     ("memory", "peak growth of the process's resident memory while this mode ran"),
 )
-_DONE, _FAILED, _TIME, _SPEEDUP, _THREADS, _MEMORY = range(len(_ROWS))
+_DONE, _VERIFIED, _FAILED, _TIME, _SPEEDUP, _THREADS, _MEMORY = range(len(_ROWS))
 _RATE_WINDOW_NS = 1_000_000_000  # the live rate is measured over the last second
 _MAX_FAILED_SHOWN = 6
 
@@ -91,11 +96,16 @@ class TransfersPanel(QWidget):
         self.failed = QLabel()
         self.failed.setWordWrap(True)
         theme.role(self.failed, "bad")
+        self.unverified = QLabel()  # files saved with nothing to check them against
+        self.unverified.setWordWrap(True)
+        theme.role(self.unverified, "muted")
+        self.unverified.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stats_box)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.failed)
+        layout.addWidget(self.unverified)
         self._modes: list[str] = []
         self._task_count = 0
         self._samples: deque[tuple[int, int]] = deque()
@@ -128,6 +138,8 @@ class TransfersPanel(QWidget):
         self.rate.setText("0 B/s")
         self.counts.setText(f"0 / {len(plan.all_tasks())} done")
         self.failed.setText("")
+        self.unverified.setText("")
+        self.unverified.hide()
         self.table.setColumnCount(len(self._modes))
         self.table.setHorizontalHeaderLabels(self._modes)
         self._fit_table()  # the column header exists now: its height counts
@@ -188,5 +200,33 @@ class TransfersPanel(QWidget):
             speedup = stats.get("speedup")
             self._cell(_SPEEDUP, col, f"{speedup:.1f}×" if speedup else "")
             self._cell(_THREADS, col, str(stats.get("task_threads", "")))
-            self._cell(_MEMORY, col, f"{stats['peak_rss_growth_kib'] / 1024:.1f} MiB")
+            growth = stats.get("peak_rss_growth_kib")
+            memory = "not measured" if growth is None else f"{growth / 1024:.1f} MiB"
+            self._cell(_MEMORY, col, memory)
+        self._show_verified(result)
         self._fit_table()  # its cells are all there now
+
+    def _show_verified(self, result: RunResult) -> None:
+        """The files each mode checked against their server's SHA-256, counted from the
+        tasks' own `verified`; files saved without a checksum are said to be unverified."""
+        verified = {mode: 0 for mode in self._modes}
+        unchecked: list[str] = []
+        for task in result.tasks:
+            if task.get("status") != "done":
+                continue
+            if task.get("verified") is True:
+                mode = str(task.get("mode", ""))
+                verified[mode] = verified.get(mode, 0) + 1
+            else:
+                unchecked.append(str(task.get("name")))
+        for col, mode in enumerate(self._modes):
+            self._cell(_VERIFIED, col, str(verified.get(mode, 0)))
+        if unchecked:
+            shown = ", ".join(unchecked[:_MAX_FAILED_SHOWN])
+            more = len(unchecked) - min(len(unchecked), _MAX_FAILED_SHOWN)
+            self.unverified.setText(
+                f"{len(unchecked)} downloaded but not verified (no checksum came with them): "
+                + shown
+                + (f", +{more} more" if more else "")
+            )
+            self.unverified.show()
