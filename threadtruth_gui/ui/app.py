@@ -23,6 +23,10 @@ from threadtruth_gui.engine.runner import RunResult
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.main_window import MainWindow
 
+# `--exit-when-done` without `--run`: the run starts by itself this long after the window
+# opens, unless Space or PageDown started it first
+AUTOSTART_S = 5.0
+
 
 def _qt_messages(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
     # The offscreen platform (shot, tests, headless runs) warns about a window-manager hint
@@ -65,7 +69,9 @@ def run_app(
     With `autorun` the run starts at once. With `exit_when_done` (for scripts and tests)
     "running" is printed when the tasks are live, and the verdict when the first run ends,
     however it was started (autorun, Space, PageDown); then the window closes, with exit
-    status 1 if that run failed to complete. Without it nothing is printed to stdout.
+    status 1 if that run failed to complete. Without `autorun` it starts the run itself
+    after AUTOSTART_S seconds if no key has started it: a script never waits forever.
+    Without `exit_when_done` nothing is printed to stdout.
     """
     app = application()
     window = MainWindow(QSettings("threadtruth", "threadtruth"))
@@ -79,6 +85,7 @@ def run_app(
     else:
         window.show()
     status = 0
+    started = False
     if exit_when_done:
         # a script waits for the run's end: a deadlock is broken at once, as in the CLI,
         # even when the saved settings put the window in the lecture preset (which holds it)
@@ -94,9 +101,27 @@ def run_app(
             status = 1
             QTimer.singleShot(0, window.close)
 
-        window.bridge.started.connect(lambda: print("running", flush=True))
+        def running() -> None:
+            nonlocal started
+            started = True
+            print("running", flush=True)
+
+        def start_if_idle() -> None:
+            if not started:
+                window.start_run()
+
+        window.bridge.started.connect(running)
         window.bridge.finished.connect(done)
         window.bridge.failed.connect(failed)
+        if not autorun:
+            # a script must not wait for a key nobody will press: start it ourselves
+            print(
+                f"threadtruth: press Space or PageDown to start; the run starts by itself "
+                f"in {AUTOSTART_S:g} s",
+                file=sys.stderr,
+                flush=True,
+            )
+            QTimer.singleShot(int(AUTOSTART_S * 1000), start_if_idle)
     if autorun:
         QTimer.singleShot(0, window.start_run)
 
