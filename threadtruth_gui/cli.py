@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -456,8 +458,37 @@ def _with_default_command(argv: list[str]) -> argparse.Namespace:
     return _build_parser(argv).parse_args(argv)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: the command stops as Ctrl+C stops it (its run cancelled, its
+    temp folder and demo server gone) and exits with status 128 + the signal's number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    for name in SHUTDOWN_SIGNALS:  # once: a second signal must not cut the cleanup short
+        signal.signal(getattr(signal, name), signal.SIG_IGN)
+    raise Terminated(signum)
+
+
+SHUTDOWN_SIGNALS = tuple(n for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if threading.current_thread() is not threading.main_thread():
+        return _main(argv)
+    before = {name: signal.signal(getattr(signal, name), _terminate) for name in SHUTDOWN_SIGNALS}
+    try:
+        return _main(argv)
+    finally:
+        for name, handler in before.items():
+            signal.signal(getattr(signal, name), handler)
+
+
+def _main(argv: list[str]) -> int:
     try:
         args = _with_default_command(argv)
         if args.command == "list":
@@ -480,5 +511,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f": {short_path(str(exc.filename))}" if exc.filename else ""
         print(f"threadtruth: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return EXIT_USAGE
+    except Terminated as exc:
+        return 128 + exc.signum
     except KeyboardInterrupt:
         return 130

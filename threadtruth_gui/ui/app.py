@@ -19,6 +19,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QApplication
 
+from threadtruth_gui.engine import child
 from threadtruth_gui.engine.runner import RunResult
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.main_window import MainWindow
@@ -26,6 +27,7 @@ from threadtruth_gui.ui.main_window import MainWindow
 # `--exit-when-done` without `--run`: the run starts by itself this long after the window
 # opens, unless Space or PageDown started it first
 AUTOSTART_S = 5.0
+SHUTDOWN_SIGNALS = tuple(n for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
 
 
 def _qt_messages(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
@@ -125,9 +127,12 @@ def run_app(
     if autorun:
         QTimer.singleShot(0, window.start_run)
 
-    # Ctrl+C in the terminal closes the window like the close button does; the timer
-    # gives the interpreter a chance to run the Python signal handler.
-    signal.signal(signal.SIGINT, lambda *_: window.close())
+    # Ctrl+C in the terminal, SIGTERM (kill, a shutdown) and SIGHUP (a logout, the terminal
+    # closed) close the window like the close button does: the run is cancelled, child
+    # processes stopped, temp folders removed, exit status 0. The timer gives the
+    # interpreter a chance to run the Python signal handler.
+    for name in SHUTDOWN_SIGNALS:
+        signal.signal(getattr(signal, name), lambda *_: window.close())
     wake = QTimer()
     wake.start(200)
     wake.timeout.connect(lambda: None)
@@ -138,4 +143,5 @@ def run_app(
     app.aboutToQuit.connect(closed.set)
     with loop:
         loop.run_until_complete(closed.wait())
+    child.stop_all()  # a child run Reset could not stop in time: killed, its folder removed
     return status
