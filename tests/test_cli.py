@@ -96,3 +96,62 @@ def test_shot_writes_a_png_of_the_finished_run(tmp_path: Path) -> None:
     width = int.from_bytes(data[16:20], "big")
     height = int.from_bytes(data[20:24], "big")
     assert (width, height) == (1280, 800)
+
+
+def test_list_aligns_its_columns() -> None:
+    lines = cli("list").stdout.splitlines()
+    ids = [line.split()[0] for line in lines]
+    column = max(map(len, ids)) + 2
+    assert all(line[column - 2 : column] == "  " and line[column] != " " for line in lines)
+
+
+def _options(help_text: str) -> set[str]:
+    return {word.strip("[],") for word in help_text.split() if word.startswith(("--", "[--"))}
+
+
+@pytest.mark.parametrize("command", ["run", "many"])
+def test_scenario_help_lists_only_its_own_parameters(command: str) -> None:
+    from threadtruth_gui.scenarios import all_scenarios
+
+    everyone = {f"--{p.name}" for s in all_scenarios() for p in s.params}
+    for scenario in all_scenarios():
+        proc = cli(command, scenario.id, "--help")
+        assert proc.returncode == 0, proc.stderr
+        own = {f"--{p.name}" for p in scenario.params}
+        assert _options(proc.stdout) & everyone == own, scenario.id
+        assert "scenario parameter" not in proc.stdout
+        assert f"{scenario.id} parameters:" in proc.stdout
+    text = " ".join(cli("run", "bank-race", "--help").stdout.split())
+    assert "--delay X how long each thread waits between its check and its update; " in text
+    assert "0 to 2 s; default 1 s" in text
+    assert "--lock on|off" in text and "default off" in text
+
+
+def test_help_without_a_scenario_says_where_the_parameters_are() -> None:
+    proc = cli("run", "--help")
+    assert proc.returncode == 0
+    assert not _options(proc.stdout) & {"--lock", "--delay", "--tasks", "--out"}
+    assert "threadtruth COMMAND SCENARIO --help" in " ".join(proc.stdout.split())
+
+
+def test_another_scenarios_parameter_is_refused_in_one_line() -> None:
+    proc = cli("run", "bank-race", "--tasks", "10")
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "threadtruth: error: bank-race has no parameter 'tasks'"
+
+
+def test_gui_exit_when_done_without_run_starts_the_run_itself(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path))
+    proc = subprocess.run(
+        [sys.executable, "-m", "threadtruth_gui", "gui", "bank-race", "--delay", "0",
+         "--exit-when-done"],
+        capture_output=True, text=True, env=env, timeout=50,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "running" and len(lines) == 2, proc.stdout
+    assert "starts by itself in 5 s" in proc.stderr

@@ -8,13 +8,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from threadtruth_gui.engine.files import short_path
 from threadtruth_gui.engine.runner import RunResult
-from threadtruth_gui.engine.scenario import Scenario
+from threadtruth_gui.engine.scenario import Param, Scenario
 
 EXIT_USAGE = 2
 
@@ -38,19 +41,80 @@ def _param_names() -> list[str]:
     return list(names)
 
 
-def _add_params(parser: argparse.ArgumentParser, names: list[str]) -> None:
-    for name in names:
-        parser.add_argument(f"--{name}", metavar="VALUE", help=f"scenario parameter {name}")
+def _scenario_in(argv: list[str]) -> Scenario | None:
+    """The scenario a `run`, `shot`, `many` or `gui` command line names, if it names a
+    known one: its first word that is neither an option nor an option's value."""
+    from threadtruth_gui.scenarios import all_scenarios
+
+    takes_value = {f"--{name}" for name in _param_names()} | _VALUE_OPTIONS
+    words = iter(argv[1:])
+    for word in words:
+        if word.startswith("-"):
+            if word in takes_value:
+                next(words, None)
+            continue
+        return next((s for s in all_scenarios() if s.id == word), None)
+    return None
 
 
-def _build_parser() -> _Parser:
-    names = _param_names()
+# the options of run, shot, many and gui that take a value (a value is not a scenario id)
+_VALUE_OPTIONS = {
+    "--schedule", "--save", "--trace", "--csv", "--gif", "--speed", "--window", "--theme",
+    "--runs",
+}  # fmt: skip
+
+
+def _metavar(p: Param) -> str:
+    if p.kind == "bool":
+        return "on|off"
+    if p.kind == "choice":
+        return "{" + ",".join(p.choices) + "}"
+    return {"int": "N", "float": "X"}.get(p.kind, "TEXT")
+
+
+def _param_help(p: Param) -> str:
+    """One line: what it is, its range and its default, from the scenario's Param."""
+    what = p.help or p.label
+    if p.kind == "bool":
+        default = "on" if p.default else "off"
+    elif p.kind in ("int", "float"):
+        default = f"{p.default:g}{p.unit}"
+        if p.minimum is not None and p.maximum is not None:
+            what += f"; {p.minimum:g} to {p.maximum:g}{p.unit}"
+    else:
+        default = str(p.default) if p.default != "" else "none"
+    return f"{what}; default {default}".replace("%", "%%")
+
+
+def _add_params(parser: argparse.ArgumentParser, scenario: Scenario | None) -> None:
+    """The named scenario's parameters, shown in --help; the other scenarios' are accepted
+    but hidden (and then refused with a one-line error that names the scenario)."""
+    shown = {p.name: p for p in scenario.params} if scenario is not None else {}
+    group = parser.add_argument_group(f"{scenario.id} parameters") if scenario else parser
+    for name in _param_names():
+        p = shown.get(name)
+        if p is not None:
+            group.add_argument(f"--{name}", metavar=_metavar(p), help=_param_help(p))
+        else:
+            parser.add_argument(f"--{name}", help=argparse.SUPPRESS)
+
+
+def _build_parser(argv: Sequence[str] = ()) -> _Parser:
+    """The parser; the scenario `argv` names (if any) has its parameters shown in --help."""
+    argv = list(argv)
+    scenario = _scenario_in(argv) if argv and argv[0] in ("run", "shot", "many", "gui") else None
+    epilog = (
+        None
+        if scenario is not None
+        else "each scenario has its own parameters: see `threadtruth COMMAND SCENARIO --help`"
+    )
+    which = "the scenario, one of `threadtruth list`"
     parser = _Parser(prog="threadtruth", description="The truth about Python threads, live.")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     sub.add_parser("list", help="print the scenario ids and titles")
-    run = sub.add_parser("run", help="run a scenario headless and print the result")
-    run.add_argument("scenario")
-    _add_params(run, names)
+    run = sub.add_parser("run", help="run a scenario headless and print the result", epilog=epilog)
+    run.add_argument("scenario", help=which)
+    _add_params(run, scenario)
     run.add_argument("--json", action="store_true", help="print one JSON object")
     run.add_argument(
         "--schedule",
@@ -67,16 +131,20 @@ def _build_parser() -> _Parser:
     replay.add_argument("file", metavar="FILE.ttrun")
     replay.add_argument("--times", type=int, default=1, help="replay it this many times, 1-1000")
     replay.add_argument("--json", action="store_true", help="print one JSON object")
-    shot = sub.add_parser("shot", help="run a scenario in the window offscreen and save a PNG")
-    shot.add_argument("scenario")
+    shot = sub.add_parser(
+        "shot", help="run a scenario in the window offscreen and save a PNG", epilog=epilog
+    )
+    shot.add_argument("scenario", help=which)
     shot.add_argument("png", metavar="OUT.png")
-    _add_params(shot, names)
+    _add_params(shot, scenario)
     shot.add_argument("--window", default="1600x1000", help="window size, WIDTHxHEIGHT")
     shot.add_argument("--theme", default="light", help="light, dark or high-contrast")
     shot.add_argument("--lecture", action="store_true", help="the lecture preset")
-    many = sub.add_parser("many", help="run a scenario many times and count the outcomes")
-    many.add_argument("scenario")
-    _add_params(many, names)
+    many = sub.add_parser(
+        "many", help="run a scenario many times and count the outcomes", epilog=epilog
+    )
+    many.add_argument("scenario", help=which)
+    _add_params(many, scenario)
     many.add_argument("--runs", type=int, default=200, help="how many runs, 10-1000")
     many.add_argument("--json", action="store_true", help="print one JSON object")
     serve = sub.add_parser("serve", help="run the offline demo file server until Ctrl+C")
@@ -87,15 +155,16 @@ def _build_parser() -> _Parser:
     serve.add_argument("--latency", type=float, default=0.0, help="seconds to the first byte")
     serve.add_argument("--rate", type=float, default=0.0, help="KiB/s per connection; 0: max")
     serve.add_argument("--fail", default="", help="faults, e.g. 404:3,reset:5,stall:7")
-    gui = sub.add_parser("gui", help="open the window (the default)")
-    gui.add_argument("scenario", nargs="?")
-    _add_params(gui, names)
+    gui = sub.add_parser("gui", help="open the window (the default)", epilog=epilog)
+    gui.add_argument("scenario", nargs="?", help=which)
+    _add_params(gui, scenario)
     gui.add_argument("--run", action="store_true", help="start the run at once")
     gui.add_argument(
         "--exit-when-done",
         action="store_true",
         help="for scripts: print 'running' when the tasks start and the verdict when the "
-        "first run ends (started by --run, Space or PageDown), then close the window",
+        "first run ends, then close the window; the run starts at once with --run, else "
+        "with Space or PageDown, or by itself after 5 s",
     )
     return parser
 
@@ -140,8 +209,10 @@ def _format_result(result: RunResult) -> str:
 def _cmd_list() -> int:
     from threadtruth_gui.scenarios import all_scenarios
 
-    for scenario in all_scenarios():
-        print(f"{scenario.id:<16} {scenario.title}")
+    scenarios = all_scenarios()
+    width = max(len(s.id) for s in scenarios)
+    for scenario in scenarios:
+        print(f"{scenario.id:<{width}}  {scenario.title}")
     return 0
 
 
@@ -202,7 +273,8 @@ def _write_exports(
             frames = write_gif_headless(scenario, result, events, gif_to, speed)
             print(f"{gif_to}: {frames} frames", file=sys.stderr)
     except OSError as exc:
-        raise UsageError(f"cannot write: {exc.strerror or exc}") from None
+        where = f" {short_path(str(exc.filename))}" if exc.filename else ""
+        raise UsageError(f"cannot write{where}: {exc.strerror or exc}") from None
 
 
 def _check_save_path(text: str) -> Path:
@@ -237,8 +309,12 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     print(_format_result(last.result))
     print(
         f"replayed {args.times}x, {len(saved.schedule)} steps: same outcome as recorded "
-        f"{same_outcome}/{args.times}, same schedule {same_schedule}/{args.times}"
+        f"{same_outcome}/{args.times}, same schedule {same_schedule}/{args.times} "
+        "(times and resource figures are not compared)"
     )
+    differed = next((r for r in replays if not r.same_outcome), None)
+    if differed is not None:
+        print(runfile.explain(saved, differed.result.outcome, differed.same_schedule))
     return 0
 
 
@@ -248,16 +324,24 @@ def _check_out_path(text: str) -> Path:
 
 def _check_out_file(text: str, suffix: str, what: str, verb: str) -> Path:
     """A file we may write: the right suffix, an existing writable folder, not a folder."""
+    shown = short_path(text)
     out = Path(text)
     if out.suffix.lower() != suffix:
-        raise UsageError(f"{what} must end in {suffix}: {text}")
+        raise UsageError(f"{what} must end in {suffix}: {shown}")
     parent = out.parent if str(out.parent) else Path(".")
-    if not parent.is_dir():
-        raise UsageError(f"cannot {verb} {text}: folder {parent} does not exist")
-    if out.is_dir():
-        raise UsageError(f"cannot {verb} {text}: it is a folder")
-    if not os.access(parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
-        raise UsageError(f"cannot {verb} {text}: permission denied")
+    try:
+        if not parent.is_dir():
+            raise UsageError(
+                f"cannot {verb} {shown}: folder {short_path(str(parent))} does not exist"
+            )
+        if out.is_dir():
+            raise UsageError(f"cannot {verb} {shown}: it is a folder")
+        if not os.access(parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+            raise UsageError(f"cannot {verb} {shown}: permission denied")
+        if len(out.name.encode()) > 255:  # what os.access cannot tell: the name itself
+            raise UsageError(f"cannot {verb} {shown}: file name too long")
+    except OSError as exc:  # e.g. a path longer than the system takes
+        raise UsageError(f"cannot {verb} {shown}: {exc.strerror or exc}") from None
     return out
 
 
@@ -284,7 +368,7 @@ def _cmd_shot(args: argparse.Namespace) -> int:
     try:
         take_shot(scenario, params, out, size, args.theme, args.lecture)
     except OSError as exc:
-        raise UsageError(f"cannot write {args.png}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot write {short_path(args.png)}: {exc.strerror or exc}") from None
     except TimeoutError as exc:
         print(f"threadtruth: error: {exc}", file=sys.stderr)
         return 1
@@ -366,18 +450,47 @@ def _cmd_gui(args: argparse.Namespace) -> int:
     return run_app(scenario_id, params, autorun=autorun, exit_when_done=args.exit_when_done)
 
 
-def _with_default_command(parser: _Parser, argv: list[str]) -> argparse.Namespace:
+def _with_default_command(argv: list[str]) -> argparse.Namespace:
     """No command (bare `threadtruth`, `python -m threadtruth_gui`, or only options such as
     `threadtruth --run`) means `gui`, parsed by `gui`'s parser so every option has its default."""
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv = ["gui", *argv]
-    return parser.parse_args(argv)
+    return _build_parser(argv).parse_args(argv)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: the command stops as Ctrl+C stops it (its run cancelled, its
+    temp folder and demo server gone) and exits with status 128 + the signal's number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    for name in SHUTDOWN_SIGNALS:  # once: a second signal must not cut the cleanup short
+        signal.signal(getattr(signal, name), signal.SIG_IGN)
+    raise Terminated(signum)
+
+
+SHUTDOWN_SIGNALS = tuple(n for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if threading.current_thread() is not threading.main_thread():
+        return _main(argv)
+    before = {name: signal.signal(getattr(signal, name), _terminate) for name in SHUTDOWN_SIGNALS}
     try:
-        args = _with_default_command(_build_parser(), argv)
+        return _main(argv)
+    finally:
+        for name, handler in before.items():
+            signal.signal(getattr(signal, name), handler)
+
+
+def _main(argv: list[str]) -> int:
+    try:
+        args = _with_default_command(argv)
         if args.command == "list":
             return _cmd_list()
         if args.command == "run":
@@ -394,5 +507,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"threadtruth: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # a path the system refused that no check above foresaw
+        where = f": {short_path(str(exc.filename))}" if exc.filename else ""
+        print(f"threadtruth: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return EXIT_USAGE
+    except Terminated as exc:
+        return 128 + exc.signum
     except KeyboardInterrupt:
         return 130

@@ -18,6 +18,7 @@ import json
 import os
 import pickle
 import shutil
+import signal
 import struct
 import subprocess
 import sys
@@ -58,28 +59,48 @@ def child_main(scenario_id: str, params_json: str) -> int:
     scenario = get(scenario_id)
     params = scenario.resolve(json.loads(params_json))
     run = scenario.start(params)
-    _send(out, ("t0", run.recorder.t0_ns))
+    # a signal to the child (Ctrl+C, a logout's SIGHUP to the whole process group, a kill)
+    # cancels the run, as the parent's cancel line does: it ends cleanly, with no traceback
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), lambda *_: run.cancel())
 
     def watch_stdin() -> None:  # any line, or EOF (the parent went away): cancel
         sys.stdin.readline()
         run.cancel()
 
     threading.Thread(target=watch_stdin, name="threadtruth-parent", daemon=True).start()
-    cursor = 0
-    while True:
-        ended = not run.join(_FLUSH_S)
-        batch = run.recorder.since(cursor)
-        if batch:
-            cursor += len(batch)
-            _send(out, ("events", [tuple(ev) for ev in batch]))
-        if not ended:
-            break
-    result = run.result(scenario.id, params)
-    _send(out, ("result", result.to_json()))
+    try:
+        _send(out, ("t0", run.recorder.t0_ns))
+        cursor = 0
+        while True:
+            ended = not run.join(_FLUSH_S)
+            batch = run.recorder.since(cursor)
+            if batch:
+                cursor += len(batch)
+                _send(out, ("events", [tuple(ev) for ev in batch]))
+            if not ended:
+                break
+        _send(out, ("result", run.result(scenario.id, params).to_json()))
+    except OSError:  # (BrokenPipeError) the parent is gone: stop the run, end quietly
+        run.stop(STOP_GRACE_S)
+        with contextlib.suppress(OSError):  # what is still buffered goes nowhere, quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
     return 0
 
 
 # -- the parent side -----------------------------------------------------------------------
+_LIVE: set[ProcessRun] = set()  # started, and their temp folders not yet removed
+
+
+def stop_all(timeout: float = STOP_GRACE_S) -> None:
+    """Stop every child run still alive, killing those that do not stop within `timeout`,
+    and remove their temp folders: the app calls this on its way out, so that no child
+    process or `threadtruth-run-*` folder outlives it, whatever Reset managed."""
+    for run in list(_LIVE):
+        run.stop(timeout)
+
+
 class ProcessRun:
     """The parent's handle on a child-process run: the same surface as `Run` that the
     bridge uses (start, cancel, join, stop, finished, recorder, result, trace)."""
@@ -100,6 +121,7 @@ class ProcessRun:
         # Everything the child puts in temp folders lives under one folder of ours, which
         # we remove when it has ended, even if it had to be killed before its own cleanup.
         self._tmp = tempfile.mkdtemp(prefix="threadtruth-run-")
+        _LIVE.add(self)
         self._proc = subprocess.Popen(
             [
                 sys.executable,
@@ -184,6 +206,7 @@ class ProcessRun:
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
+        _LIVE.discard(self)
 
     def _close_pipes(self) -> None:
         assert self._proc is not None

@@ -3,7 +3,6 @@ file names taken from URLs, and no partial file left behind."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
@@ -13,7 +12,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
-MAX_NAME = 120
+MAX_NAME = 120  # characters: a name a class can read
+MAX_NAME_BYTES = 255  # bytes of UTF-8: what Linux, macOS and Windows file systems take
 
 
 def check_url(url: str) -> str:
@@ -41,7 +41,8 @@ def safe_name(raw: str, taken: set[str]) -> str:
     """A plain file name from `raw`, unique among `taken` (which it joins).
 
     No separators, no "..", no control characters, never empty, never hidden, never
-    longer than MAX_NAME; a duplicate gets " (2)", " (3)", ... before its extension.
+    longer than MAX_NAME characters or MAX_NAME_BYTES bytes of UTF-8, suffix included; a
+    duplicate gets " (2)", " (3)", ... before its extension.
     """
     name = _UNSAFE.sub("_", raw.replace("\\", "/").rsplit("/", 1)[-1]).strip().lstrip(".")
     if not name or set(name) <= {"_", " "}:
@@ -50,26 +51,45 @@ def safe_name(raw: str, taken: set[str]) -> str:
     if not dot or not stem:
         stem, ext = name, ""
     ext = f".{ext[:16]}" if ext else ""
-    stem = stem[: MAX_NAME - len(ext)]
-    candidate, n = stem + ext, 1
+    candidate, n = _fit(stem, "", ext), 1
     while candidate.lower() in taken:
         n += 1
-        candidate = f"{stem} ({n}){ext}"
+        candidate = _fit(stem, f" ({n})", ext)
     taken.add(candidate.lower())
     return candidate
 
 
+def _fit(stem: str, suffix: str, ext: str) -> str:
+    """stem + suffix + ext, the stem shortened until the whole fits both caps."""
+    stem = stem[: MAX_NAME - len(suffix) - len(ext)]
+    room = MAX_NAME_BYTES - len((suffix + ext).encode())
+    data = stem.encode()
+    if len(data) > room:  # cut at a character boundary, never inside one
+        stem = data[:room].decode(errors="ignore")
+    return stem.rstrip() + suffix + ext
+
+
 def check_folder(text: str) -> Path:
     """An existing folder we can write to, or ValueError saying why not."""
-    folder = Path(text).expanduser()
-    if not folder.is_dir():
-        raise ValueError(f"cannot save downloads in {text}: no such folder")
     try:
+        folder = Path(text).expanduser()
+        if not folder.is_dir():
+            raise ValueError(f"cannot save downloads in {short_path(text)}: no such folder")
         with tempfile.TemporaryFile(dir=folder):
             pass
-    except OSError as exc:
-        raise ValueError(f"cannot save downloads in {text}: {exc.strerror or exc}") from None
+    except (OSError, RuntimeError) as exc:  # (RuntimeError: ~user with no home)
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ValueError(f"cannot save downloads in {short_path(text)}: {why}") from None
     return folder
+
+
+def short_path(text: str, keep: int = 80) -> str:
+    """A path as one short line for an error message: its start and its end."""
+    text = str(text)
+    if len(text) <= keep:
+        return text
+    half = (keep - 1) // 2
+    return f"{text[:half]}…{text[-half:]} ({len(text):,} characters)"
 
 
 class DownloadFolder:
@@ -105,10 +125,16 @@ class DownloadFolder:
         return target
 
     @staticmethod
-    def discard(path: Path) -> None:
-        """Remove a partial file (if it is there)."""
-        with contextlib.suppress(FileNotFoundError):
+    def discard(path: Path) -> str:
+        """Remove a partial file (if it is there). Never raises: cleanup must not hide the
+        error that made it necessary; returns "" or why the file could not be removed."""
+        try:
             os.unlink(path)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            return f"the partial file {path.name} could not be removed: {exc.strerror or exc}"
+        return ""
 
     def close(self) -> None:
         """Remove the folder if it was our temporary one; a folder the user picked stays."""

@@ -16,6 +16,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import stat
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from threadtruth_gui.engine.events import Event, Kind
+from threadtruth_gui.engine.files import short_path
 from threadtruth_gui.engine.gate import UNITS
 from threadtruth_gui.engine.runner import Plan, RunResult, Verdict
 from threadtruth_gui.engine.scenario import Scenario
@@ -32,6 +35,12 @@ FORMAT = "threadtruth-run"
 VERSION = 1
 SUFFIX = ".ttrun"
 MAX_BYTES = 200 * 1024 * 1024  # a file larger than this is not a run we wrote
+# deeper nesting than this is not a run we wrote (ours nest 5 deep); checked before the
+# JSON parser, which would otherwise recurse until RecursionError
+MAX_DEPTH = 32
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(c for c in range(256) if c not in b"[]{}")
+_SQUARE = bytes.maketrans(b"{}", b"[]")
 _KINDS = frozenset(v for k, v in vars(Kind).items() if not k.startswith("_") and isinstance(v, str))
 
 
@@ -113,11 +122,17 @@ def to_json(result: RunResult, events: list[Event], t0_ns: int, stepped: bool) -
 def save(path: str | os.PathLike[str], data: dict[str, Any]) -> Path:
     """Write `data` to `path` atomically: a failed write leaves no file and no temp file."""
     out = Path(path)
-    if out.is_dir():
-        raise RunFileError(f"cannot save to {out}: it is a folder")
+    shown = short_path(str(out))
     folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        raise RunFileError(f"cannot save to {out}: folder {folder} does not exist")
+    try:
+        if out.is_dir():
+            raise RunFileError(f"cannot save to {shown}: it is a folder")
+        if not folder.is_dir():
+            raise RunFileError(
+                f"cannot save to {shown}: folder {short_path(str(folder))} does not exist"
+            )
+    except OSError as exc:
+        raise RunFileError(f"cannot save to {shown}: {exc.strerror or exc}") from None
     try:
         text = json.dumps(data, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError) as exc:
@@ -130,7 +145,7 @@ def save(path: str | os.PathLike[str], data: dict[str, Any]) -> Path:
         os.replace(tmp, out)
         tmp = None
     except OSError as exc:
-        raise RunFileError(f"cannot save to {out}: {exc.strerror or exc}") from None
+        raise RunFileError(f"cannot save to {shown}: {exc.strerror or exc}") from None
     finally:
         if tmp is not None:
             with contextlib.suppress(OSError):
@@ -142,15 +157,29 @@ def save(path: str | os.PathLike[str], data: dict[str, Any]) -> Path:
 def load(path: str | os.PathLike[str]) -> SavedRun:
     """Read and check a run file completely; raise RunFileError saying what is wrong."""
     where = Path(path)
+    shown = short_path(str(where))
     try:
-        size = where.stat().st_size
-        if where.is_dir():
-            raise RunFileError(f"{where} is a folder, not a run file")
-        if size > MAX_BYTES:
-            raise RunFileError(f"{where.name} is too large to be a run file ({size:,} bytes)")
-        raw = where.read_bytes()
+        info = where.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise RunFileError(f"{shown} is a folder, not a run file")
+        if not stat.S_ISREG(info.st_mode):  # a pipe or a device: it may never end
+            raise RunFileError(f"{shown} is not a regular file, not a run file")
+        if info.st_size > MAX_BYTES:
+            raise RunFileError(
+                f"{where.name} is too large to be a run file ({info.st_size:,} bytes)"
+            )
+        with open(where, "rb") as f:
+            raw = f.read(MAX_BYTES + 1)  # the file may have grown since
+        if len(raw) > MAX_BYTES:
+            raise RunFileError(
+                f"{where.name} is too large to be a run file (over {MAX_BYTES:,} bytes)"
+            )
     except OSError as exc:
-        raise RunFileError(f"cannot read {where}: {exc.strerror or exc}") from None
+        raise RunFileError(f"cannot read {shown}: {exc.strerror or exc}") from None
+    if too_deep(raw):
+        raise RunFileError(
+            f"{where.name} is not a run file: it nests deeper than {MAX_DEPTH} levels"
+        )
     try:
         data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -160,6 +189,24 @@ def load(path: str | os.PathLike[str]) -> SavedRun:
             why = f"damaged: {exc}"
         raise RunFileError(f"{where.name} is not a readable run file ({why})") from None
     return parse(data, where.name)
+
+
+def too_deep(raw: bytes, limit: int = MAX_DEPTH) -> bool:
+    """Whether the JSON text's arrays and objects nest deeper than `limit` (brackets in
+    strings do not count), found without parsing it, at C speed: each pass drops the
+    innermost pairs, so `limit` passes empty a text nested no deeper than that."""
+    brackets = _STRING.sub(b"", raw).translate(_SQUARE, _NOT_BRACKETS)  # only [ and ] left
+    deep = b"[" * (limit + 1)
+    for _ in range(limit):
+        if deep in brackets:  # (found at once in a file of brackets nested on and on)
+            return True
+        before = len(brackets)
+        brackets = brackets.replace(b"[]", b"")
+        if len(brackets) == before:
+            break
+    # left after `limit` passes: deeper nesting, or more brackets that never close (a
+    # truncated file) than the limit, which the parser would also descend into
+    return b"[]" in brackets or len(brackets) > limit
 
 
 def _no_constant(text: str) -> Any:
@@ -272,6 +319,35 @@ def _result(data: dict[str, Any], scenario: str, params: dict[str, Any], name: s
 
 
 # -- replaying ----------------------------------------------------------------------------------
+# Outcome fields that measure time or resources (seconds, KiB, speedups, thread peaks): they
+# differ between any two runs, replayed or not, so a replay's outcome is compared without them.
+MEASURED_SUFFIXES = ("_s", "_ms", "_us", "_ns", "_kib", "speedup")
+MEASURED_KEYS = frozenset({"peak_threads", "thread_growth", "cpu_count"})
+
+
+def measured(key: str) -> bool:
+    return key in MEASURED_KEYS or key.endswith(MEASURED_SUFFIXES)
+
+
+def comparable(outcome: Any) -> Any:
+    """`outcome` without its measured fields, at any depth: what a replay must reproduce."""
+    if isinstance(outcome, dict):
+        return {k: comparable(v) for k, v in outcome.items() if not measured(str(k))}
+    if isinstance(outcome, list):
+        return [comparable(v) for v in outcome]
+    return outcome
+
+
+def differences(recorded: dict[str, Any], replayed: dict[str, Any]) -> list[str]:
+    """The compared fields that differ, as "key: recorded X, replayed Y"."""
+    a, b = comparable(recorded), comparable(replayed)
+    return [
+        f"{key}: recorded {a.get(key)!r}, replayed {b.get(key)!r}"
+        for key in dict.fromkeys([*a, *b])
+        if a.get(key) != b.get(key)
+    ]
+
+
 @dataclass
 class Replay:
     result: RunResult
@@ -295,6 +371,26 @@ def replay(saved: SavedRun) -> Replay:
     return Replay(
         result=result,
         trace=trace,
-        same_outcome=result.outcome == saved.result.outcome,
+        same_outcome=not differences(saved.result.outcome, result.outcome),
         same_schedule=schedule_of(events, gated=True) == saved.schedule,
     )
+
+
+def explain(saved: SavedRun, outcome: dict[str, Any], same_schedule: bool) -> str:
+    """Why a replay ended differently, in one line, saying only what is known; "" when it
+    ended the same (times and resource figures are not compared)."""
+    diff = differences(saved.result.outcome, outcome)
+    if not diff:
+        return ""
+    what = "; ".join(diff[:3]) + (f"; and {len(diff) - 3} more" if len(diff) > 3 else "")
+    if not same_schedule:
+        why = "its steps did not run in the recorded order"
+    elif saved.stepped:
+        why = (
+            "its steps ran in the recorded order, so the difference came from outside the schedule"
+        )
+    else:
+        why = (
+            "a free run's order is recorded per line, and a thread switch inside a line is not seen"
+        )
+    return f"Replay ended differently ({what}): {why}."

@@ -75,6 +75,20 @@ def _failure(exc: BaseException, timeout: float) -> TaskFailed:
     return TaskFailed(text, bytes=got, verified=False)
 
 
+def _failed(exc: BaseException, job: Job, path: Path) -> TaskFailed:
+    """The task's real error; a partial file that cannot be removed is added to it, never
+    put in its place."""
+    failure = _failure(exc, job.timeout)
+    note = job.folder.discard(path)
+    if not note:
+        return failure
+    return TaskFailed(_and(str(failure), note), **failure.fields)
+
+
+def _and(error: str, note: str) -> str:
+    return f"{error}; {note}" if note else error
+
+
 def _verify(
     path: Path, expected: str | None, folder: DownloadFolder, got: int | None = None
 ) -> dict[str, Any]:
@@ -82,8 +96,8 @@ def _verify(
     if expected:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         if digest != expected.strip().lower():
-            folder.discard(path)
-            raise TaskFailed("checksum mismatch", bytes=got, verified=False)
+            note = folder.discard(path)
+            raise TaskFailed(_and("checksum mismatch", note), bytes=got, verified=False)
     return {"status": "done", "bytes": got, "verified": bool(expected)}
 
 
@@ -96,8 +110,7 @@ def fetch(job: Job) -> dict[str, Any]:
         job.folder.discard(path)
         raise
     except Exception as exc:
-        job.folder.discard(path)
-        raise _failure(exc, job.timeout) from exc
+        raise _failed(exc, job, path) from exc
     return _verify(path, expected, job.folder)
 
 
@@ -110,8 +123,7 @@ async def fetch_async(session: aiohttp.ClientSession, job: Job) -> dict[str, Any
         job.folder.discard(path)
         raise
     except Exception as exc:
-        job.folder.discard(path)
-        raise _failure(exc, job.timeout) from exc
+        raise _failed(exc, job, path) from exc
     # reading the file back to hash it would block the loop (and the window with it)
     got = _received()
     try:

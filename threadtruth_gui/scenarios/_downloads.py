@@ -183,8 +183,10 @@ def make_plan(params: dict[str, Any], modes: tuple[str, ...]) -> Plan:
         source.start()
 
     def cleanup() -> None:
-        source.stop()
-        folder.close()
+        try:
+            source.stop()
+        finally:  # the folder goes even if stopping the server failed
+            folder.close()
 
     def outcome(stats: dict[str, PhaseStats]) -> dict[str, Any]:
         seq = stats.get("sequential")

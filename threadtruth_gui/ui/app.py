@@ -19,9 +19,15 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QApplication
 
+from threadtruth_gui.engine import child
 from threadtruth_gui.engine.runner import RunResult
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.main_window import MainWindow
+
+# `--exit-when-done` without `--run`: the run starts by itself this long after the window
+# opens, unless Space or PageDown started it first
+AUTOSTART_S = 5.0
+SHUTDOWN_SIGNALS = tuple(n for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
 
 
 def _qt_messages(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
@@ -65,7 +71,9 @@ def run_app(
     With `autorun` the run starts at once. With `exit_when_done` (for scripts and tests)
     "running" is printed when the tasks are live, and the verdict when the first run ends,
     however it was started (autorun, Space, PageDown); then the window closes, with exit
-    status 1 if that run failed to complete. Without it nothing is printed to stdout.
+    status 1 if that run failed to complete. Without `autorun` it starts the run itself
+    after AUTOSTART_S seconds if no key has started it: a script never waits forever.
+    Without `exit_when_done` nothing is printed to stdout.
     """
     app = application()
     window = MainWindow(QSettings("threadtruth", "threadtruth"))
@@ -79,6 +87,7 @@ def run_app(
     else:
         window.show()
     status = 0
+    started = False
     if exit_when_done:
         # a script waits for the run's end: a deadlock is broken at once, as in the CLI,
         # even when the saved settings put the window in the lecture preset (which holds it)
@@ -94,15 +103,36 @@ def run_app(
             status = 1
             QTimer.singleShot(0, window.close)
 
-        window.bridge.started.connect(lambda: print("running", flush=True))
+        def running() -> None:
+            nonlocal started
+            started = True
+            print("running", flush=True)
+
+        def start_if_idle() -> None:
+            if not started:
+                window.start_run()
+
+        window.bridge.started.connect(running)
         window.bridge.finished.connect(done)
         window.bridge.failed.connect(failed)
+        if not autorun:
+            # a script must not wait for a key nobody will press: start it ourselves
+            print(
+                f"threadtruth: press Space or PageDown to start; the run starts by itself "
+                f"in {AUTOSTART_S:g} s",
+                file=sys.stderr,
+                flush=True,
+            )
+            QTimer.singleShot(int(AUTOSTART_S * 1000), start_if_idle)
     if autorun:
         QTimer.singleShot(0, window.start_run)
 
-    # Ctrl+C in the terminal closes the window like the close button does; the timer
-    # gives the interpreter a chance to run the Python signal handler.
-    signal.signal(signal.SIGINT, lambda *_: window.close())
+    # Ctrl+C in the terminal, SIGTERM (kill, a shutdown) and SIGHUP (a logout, the terminal
+    # closed) close the window like the close button does: the run is cancelled, child
+    # processes stopped, temp folders removed, exit status 0. The timer gives the
+    # interpreter a chance to run the Python signal handler.
+    for name in SHUTDOWN_SIGNALS:
+        signal.signal(getattr(signal, name), lambda *_: window.close())
     wake = QTimer()
     wake.start(200)
     wake.timeout.connect(lambda: None)
@@ -113,4 +143,5 @@ def run_app(
     app.aboutToQuit.connect(closed.set)
     with loop:
         loop.run_until_complete(closed.wait())
+    child.stop_all()  # a child run Reset could not stop in time: killed, its folder removed
     return status

@@ -51,7 +51,7 @@ from threadtruth_gui.ui.panels.figures import FiguresPanel
 from threadtruth_gui.ui.panels.transfers import TransfersPanel
 from threadtruth_gui.ui.params import ParamBar
 from threadtruth_gui.ui.presenter import Presenter
-from threadtruth_gui.ui.replayer import PACE_MS, Replayer
+from threadtruth_gui.ui.replayer import PACE_MS, Replayer, replay_message
 from threadtruth_gui.ui.widgets.balance_bar import BalanceBar
 from threadtruth_gui.ui.widgets.bytecode_view import BytecodeView
 from threadtruth_gui.ui.widgets.code_pane import CodePane
@@ -912,17 +912,12 @@ class MainWindow(QMainWindow):
         return f"Your prediction, {label}: wrong ✘ (it was {shown})"
 
     def _say_replayed(self, replayed: runfile.SavedRun, result: RunResult) -> None:
-        recorded = replayed.result.outcome
-        if result.outcome == recorded:
-            self._status(
-                f"Replay done: the same outcome as the recorded run, "
-                f"{len(replayed.schedule)} steps in the recorded order."
-            )
+        run = self.bridge.run
+        same, text = replay_message(replayed, result, run.recorder.events() if run else [])
+        if same:
+            self._status(text)
         else:
-            self.show_error(
-                f"Replay ended differently: recorded {recorded}, replayed {result.outcome}. "
-                "A free run's order is recorded per line; a switch inside a line is not seen."
-            )
+            self.show_error(text)
 
     # -- the time cursor ------------------------------------------------------------------
     def _shown_run(self) -> tuple[list[Any], RunResult, Trace] | None:

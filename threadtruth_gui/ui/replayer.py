@@ -11,7 +11,10 @@ from time import monotonic
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from threadtruth_gui.engine import runfile
+from threadtruth_gui.engine.events import Event
 from threadtruth_gui.engine.gate import SETTLE_TIMEOUT_S, StepGate
+from threadtruth_gui.engine.runner import RunResult
 
 PACE_MS = 250
 
@@ -80,3 +83,19 @@ class Replayer(QObject):
         self.stop()
         gate.release()
         self.ended.emit()
+
+
+def replay_message(
+    replayed: runfile.SavedRun, result: RunResult, events: list[Event]
+) -> tuple[bool, str]:
+    """(same outcome, what to tell the class) at the end of a replay in the window. Times
+    and resource figures are not compared: they differ between any two runs."""
+    same_schedule = runfile.schedule_of(events, gated=True) == replayed.schedule
+    why = runfile.explain(replayed, result.outcome, same_schedule)
+    if why:
+        return False, why
+    order = "in the recorded order" if same_schedule else "(the steps ran in another order)"
+    return True, (
+        f"Replay done: the same outcome as the recorded run, "
+        f"{len(replayed.schedule)} steps {order}."
+    )
