@@ -84,13 +84,13 @@ class Param:
         return self._parse_ints(value)
 
     def _parse_ints(self, value: Any) -> tuple[int, ...]:
-        example = f"e.g. --{self.name} {self.default}"
+        example = f"(e.g. {self.default})"
         if isinstance(value, str):
             parts: list[Any] = [part.strip() for part in value.split(",")]
         elif isinstance(value, list | tuple):
             parts = list(value)
         else:
-            raise ValueError(f"--{self.name} must be numbers separated by commas, {example}")
+            raise ValueError(f"--{self.name} must be numbers separated by commas {example}")
         numbers = []
         for part in parts:
             try:
@@ -99,7 +99,7 @@ class Param:
                 number = float(part)
             except (TypeError, ValueError):
                 raise ValueError(
-                    f"--{self.name}: {str(part) or 'an empty place'} is not a number, {example}"
+                    f"--{self.name}: {str(part) or 'an empty place'} is not a number {example}"
                 ) from None
             if not number.is_integer():
                 raise ValueError(f"--{self.name}: {part} is not a whole number")
@@ -117,7 +117,7 @@ class Param:
         low, high = self.count
         if not low <= len(numbers) <= high:
             raise ValueError(
-                f"--{self.name} needs {low} to {high} numbers, not {len(numbers)}: {example}"
+                f"--{self.name} needs {low} to {high} numbers, not {len(numbers)} {example}"
             )
         return tuple(numbers)
 

@@ -125,7 +125,7 @@ def _join(names: list[str]) -> str:
 
 
 def who(moves: list[Move], denied: Iterable[str], done: str = "paid") -> str:
-    """"both paid", "B denied", "A, C paid, B denied"..."""
+    """ "both paid", "B denied", "A, C paid, B denied"..."""
     denied = set(denied)
     every = "both" if len(moves) == 2 else "all"
     if not denied:
@@ -201,9 +201,7 @@ def outcome_of(result: RunResult, done: str = "paid") -> Outcome:
     paid = tuple(m.name for m in moves if status.get(m.name) == "succeeded")
     denied = tuple(m.name for m in moves if status.get(m.name) == "denied")
     failed = tuple(m.name for m in moves if m.name not in paid + denied)
-    counted = start + sum(
-        (m.amount if m.deposit else -m.amount) for m in moves if m.name in paid
-    )
+    counted = start + sum((m.amount if m.deposit else -m.amount) for m in moves if m.name in paid)
     serial = (final, frozenset(denied)) in serial_outcomes(start, moves)
     return Outcome(start, final, tuple(moves), paid, denied, failed, serial, counted, done)
 

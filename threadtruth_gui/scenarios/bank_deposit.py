@@ -55,9 +55,10 @@ def _moves(params: dict[str, Any]) -> list[Move]:
 
 def _serial_finals(start: int, moves: list[Move]) -> list[int]:
     """The balances one task at a time gives, the one with both counted first."""
-    return sorted({f for f, _d in serial_outcomes(start, moves)}, key=lambda f: f != (
-        start + moves[0].amount - moves[1].amount
-    ))
+    return sorted(
+        {f for f, _d in serial_outcomes(start, moves)},
+        key=lambda f: f != (start + moves[0].amount - moves[1].amount),
+    )
 
 
 def deposit(account, amount, delay):

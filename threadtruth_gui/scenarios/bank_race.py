@@ -96,7 +96,7 @@ def _plan(params: dict[str, Any]) -> Plan:
 
 
 def _every(names: list[str], total: int) -> str:
-    """"both threads" (all of two), "all three threads", or the names ("A and C")."""
+    """ "both threads" (all of two), "all three threads", or the names ("A and C")."""
     if len(names) == total:
         return "both threads" if total == 2 else f"all {_WORDS.get(total, total)} threads"
     return _and(names)
@@ -110,12 +110,11 @@ def _and(names: list[str]) -> str:
 
 
 def _paid_text(outcome: Outcome) -> str:
-    """"A withdrew $600", "A withdrew $600 and C $300"."""
+    """ "A withdrew $600", "A withdrew $600 and C $300"."""
     amounts = {m.name: m.amount for m in outcome.moves}
     first, *rest = outcome.paid
     return _and(
-        [f"{first} withdrew {money(amounts[first])}"]
-        + [f"{n} {money(amounts[n])}" for n in rest]
+        [f"{first} withdrew {money(amounts[first])}"] + [f"{n} {money(amounts[n])}" for n in rest]
     )
 
 
@@ -167,8 +166,7 @@ def overdraft_verdict(result: RunResult, trace: Trace) -> Verdict:
         return Verdict(
             True,
             f"Correct: {money(final)}",
-            f"nobody was paid: {money(start)} is less than {money(least)}, the smallest "
-            "withdrawal",
+            f"nobody was paid: {money(start)} is less than {money(least)}, the smallest withdrawal",
         )
     if not o.denied:
         amounts = " - ".join(money(m.amount) for m in o.moves)
@@ -195,8 +193,8 @@ def overdraft_verdict(result: RunResult, trace: Trace) -> Verdict:
             before = _and(denied)
         why = f"{before}: no lock, the timing just happened to hide the race"
         return Verdict(True, f"Correct this time: {money(final)}", why)
-    paid = f"{o.paid[0]} withdrew" if len(o.paid) == 1 else f"{_and(list(o.paid))} withdrew"
-    return Verdict(True, f"Correct: {money(final)}", f"{paid}; {_and(denied)}")
+    why = f"{_and(list(o.paid))} withdrew; {_and(denied)}"
+    return Verdict(True, f"Correct: {money(final)}", why)
 
 
 def predict(params: dict[str, Any]) -> tuple[str, list[tuple[Any, str]]]:
