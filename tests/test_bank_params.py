@@ -355,6 +355,20 @@ def test_window_amounts_field_refuses_bad_input_and_says_why(qtbot) -> None:
         "$10: B, C paid, A denied",
         "-$50: all paid",
     ]
+    assert win.prediction.hint.text().startswith("Press 1, 2 or 3 ")
+    win.prediction.cancel()  # (Esc: the run starts without a prediction)
+    win.reset_run()
+    # four ATMs can end four ways: four choices, and the hint names four keys
+    win.set_params({"balance": 1000, "amounts": "600,500,300,200"})
+    win.start_run()
+    assert [label.split(":")[0] for label in win.prediction.choices] == [
+        "$100",
+        "$200",
+        "$0",
+        "-$600",
+    ]
+    assert win.prediction.hint.text().startswith("Press 1, 2, 3 or 4 ")
     win.prediction.cancel()
+    win.reset_run()
     win.close()
 

@@ -120,8 +120,8 @@ def serial_outcomes(start: int, moves: Iterable[Move]) -> dict[tuple[int, frozen
     return out
 
 
-def _join(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+def _count(n: int) -> str:
+    return ("none", "one", "two", "three", "four")[n] if n <= 4 else str(n)
 
 
 def who(moves: list[Move], denied: Iterable[str], done: str = "paid") -> str:
@@ -229,6 +229,9 @@ def choices(
             if denials[0] and len(denials[0]) < len(moves):
                 paid = [m.name for m in moves if m.name not in denials[0]]
                 text = f"{', '.join(paid)} {done}, {text}"
+        elif len({len(d) for d in denials}) == 1:  # e.g. equal amounts: any one of them
+            k = len(denials[0])
+            text = f"{_count(len(moves) - k)} {done}, {_count(k)} denied"
         else:
             text = " or ".join(who(moves, d, done) for d in denials)
         out.append((final, f"{money(final)}: {text}"))

@@ -102,4 +102,5 @@ SCENARIO = Scenario(
     params=(LOCK, DELAY),
     order=25,
     predict=bank_race.predict,
+    classify=bank_race.classify,
 )

@@ -209,8 +209,11 @@ def predict(params: dict[str, Any]) -> tuple[str, list[tuple[Any, str]]]:
         return "What will the final balance be?", choices(start, moves, [])
     found = choices(start, moves, [(start - total, f"{every} paid")])
     if len(found) < 3:
+        amounts = [m.amount for m in moves]
         lost = [
-            (start - total + m.amount, f"{every} paid, {m.name}'s withdrawal lost") for m in moves
+            (start - total + m.amount, f"{every} paid, {whose} withdrawal lost")
+            for m in moves
+            for whose in [f"{m.name}'s" if amounts.count(m.amount) == 1 else "one"]
         ]
         found = choices(start, moves, [(start - total, f"{every} paid"), *lost])[:3]
     return "What will the final balance be?", found
@@ -226,7 +229,8 @@ SCENARIO = Scenario(
         "processing delay, deduct. Without the lock both read $1000 before either deducts, "
         "so both are paid. With it, B waits at `with account.lock:` and then sees $400. "
         "The delay is a cancellable wait (threading.Event) so that Reset is instant; it "
-        "blocks the thread exactly as time.sleep does."
+        "blocks the thread exactly as time.sleep does. The balance and the withdrawals "
+        "(2 to 4 ATMs) are settings; the verdict compares the run with the ATMs one at a time."
     ),
     plan=_plan,
     verdict=overdraft_verdict,
