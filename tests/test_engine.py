@@ -172,7 +172,12 @@ def test_observed_lock_is_a_real_mutual_exclusion() -> None:
 
 def test_param_validation_rejects_bad_values() -> None:
     scenario = get("bank-race")
-    assert scenario.resolve({"lock": "on", "delay": "0.5"}) == {"lock": True, "delay": 0.5}
+    assert scenario.resolve({"lock": "on", "delay": "0.5"}) == {
+        "lock": True,
+        "delay": 0.5,
+        "balance": 1000,
+        "amounts": "600,500",
+    }
     for bad in ({"delay": -1}, {"delay": 2.5}, {"delay": "x"}, {"lock": "maybe"}, {"nope": 1}):
         with pytest.raises(ValueError):
             scenario.resolve(bad)

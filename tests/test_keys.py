@@ -104,9 +104,9 @@ def _reset(c: Ctx) -> None:
 
 
 def _defaults(c: Ctx) -> None:
-    c.win.set_params({"delay": 0.3, "lock": True})
+    c.win.set_params({"delay": 0.3, "lock": True, "balance": 100, "amounts": "60,50"})
     c.press("Shift+R")
-    assert c.win.params() == {"lock": False, "delay": 1.0}
+    assert c.win.params() == {"lock": False, "delay": 1.0, "balance": 1000, "amounts": "600,500"}
 
 
 def _lock(c: Ctx) -> None:

@@ -195,9 +195,15 @@ def test_switching_scenario_restores_its_demo_defaults(qtbot, window: MainWindow
     window.set_params({"lock": True, "delay": 0.0})
     window.select("bank-deposit")
     # a delay of 0 set for bank-race must not make bank-deposit's race look "correct"
-    assert window.params() == {"lock": False, "delay": 1.0}
+    assert window.params() == {
+        "lock": False,
+        "delay": 1.0,
+        "balance": 1000,
+        "deposit": 500,
+        "withdraw": 700,
+    }
     window.select("bank-race")
-    assert window.params() == {"lock": False, "delay": 1.0}
+    assert window.params() == {"lock": False, "delay": 1.0, "balance": 1000, "amounts": "600,500"}
     # the controls of the scenario left behind are gone, not hidden
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert len([a for a in window.findChildren(QAction) if a.shortcut().toString() == "L"]) == 1

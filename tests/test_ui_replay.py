@@ -75,7 +75,7 @@ def test_save_open_and_replay_in_the_window(qtbot, window, tmp_path: Path) -> No
     window.set_params({"lock": True, "delay": 0.5})  # something else on screen
     window.reset_run()
     assert window.open_run(str(path))
-    assert window.params() == {"lock": False, "delay": 0.0}
+    assert window.params() == {"lock": False, "delay": 0.0, "balance": 1000, "amounts": "600,500"}
     assert window.verdict.headline() == "Overdraft: -$100"
     assert window.balance.value() == -100
     assert window.bridge.run is None  # opening re-runs nothing
@@ -98,7 +98,7 @@ def test_opening_a_bad_file_says_why_and_changes_nothing(qtbot, window, tmp_path
     assert not window.open_run(str(bad))
     assert "newer threadtruth" in window.statusBar().currentMessage()
     assert window.verdict.headline() == headline
-    assert window.params() == {"lock": True, "delay": 0.0}
+    assert window.params() == {"lock": True, "delay": 0.0, "balance": 1000, "amounts": "600,500"}
     assert not window.save_run(str(tmp_path / "missing" / "x.ttrun"))
     assert "does not exist" in window.statusBar().currentMessage()
 

@@ -386,11 +386,7 @@ def _cmd_many(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_json()))
         return 0
-    print(f"{scenario.id}: {result.runs} runs in {result.seconds:.1f} s, {result.key}:")
-    width = max((len(k) for k in result.to_json()["counts"]), default=1)
-    for value, count in result.to_json()["counts"].items():
-        bar = "#" * max(1, round(40 * count / max(result.runs, 1)))
-        print(f"  {value:>{width}}  {count:5d}  {bar}")
+    print("\n".join(result.lines()))
     return 0
 
 

@@ -32,9 +32,12 @@ class Param:
     help: str = ""
     slider: bool = False  # in the window: a slider on the main toolbar, not a number box
     choices: tuple[str, ...] = ()  # "choice": the values, in the order the window offers them
+    count: tuple[int, int] = (1, 8)  # "ints": how many numbers, at least and at most
 
     def parse(self, value: Any) -> Any:
         """Validate one value (a Python value or CLI text); raise ValueError saying why."""
+        if self.kind == "ints":
+            return ",".join(str(n) for n in self._parse_ints(value))
         if self.kind == "bool":
             if isinstance(value, bool):
                 return value
@@ -76,6 +79,48 @@ class Param:
             )
         return int(number) if self.kind == "int" else number
 
+    def numbers(self, value: Any) -> tuple[int, ...]:
+        """An "ints" value (text, list or tuple) as its numbers, validated."""
+        return self._parse_ints(value)
+
+    def _parse_ints(self, value: Any) -> tuple[int, ...]:
+        example = f"(e.g. {self.default})"
+        if isinstance(value, str):
+            parts: list[Any] = [part.strip() for part in value.split(",")]
+        elif isinstance(value, list | tuple):
+            parts = list(value)
+        else:
+            raise ValueError(f"--{self.name} must be numbers separated by commas {example}")
+        numbers = []
+        for part in parts:
+            try:
+                if isinstance(part, bool) or part == "":
+                    raise ValueError
+                number = float(part)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"--{self.name}: {str(part) or 'an empty place'} is not a number {example}"
+                ) from None
+            if not number.is_integer():
+                raise ValueError(f"--{self.name}: {part} is not a whole number")
+            if (self.minimum is not None and number < self.minimum) or (
+                self.maximum is not None and number > self.maximum
+            ):
+                sign = "negative" if number < 0 else "out of range"
+                low_text = "any" if self.minimum is None else f"{self.minimum:g}"
+                high_text = "any" if self.maximum is None else f"{self.maximum:g}"
+                raise ValueError(
+                    f"--{self.name}: {part} is {sign}: each must be between "
+                    f"{low_text} and {high_text}{self.unit}"
+                )
+            numbers.append(int(number))
+        low, high = self.count
+        if not low <= len(numbers) <= high:
+            raise ValueError(
+                f"--{self.name} needs {low} to {high} numbers, not {len(numbers)} {example}"
+            )
+        return tuple(numbers)
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -98,6 +143,9 @@ class Scenario:
     figures: Callable[[RunResult], list[tuple[str, str]]] | None = None
     counter_format: Callable[[float], str] = money  # the counter track's values
     compare_with: str = ""  # A/B compare against this scenario when there is no toggle
+    # many runs: a run's outcome in words ("B denied", "both paid, overdraft") and whether it
+    # is a correct one; None: the runs are counted by outcome[predict_key] alone
+    classify: Callable[[RunResult], tuple[str, bool]] | None = None
 
     def param(self, name: str) -> Param:
         for p in self.params:

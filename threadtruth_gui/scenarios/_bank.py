@@ -1,8 +1,11 @@
-"""The shared bank account of the bank scenarios, and the money wording of their verdicts."""
+"""The shared bank account of the bank scenarios, their amounts as parameters, and what a
+run's outcome was: which order of one task at a time (a serial order) it matches, if any."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from threadtruth_gui.engine.context import ObservedAsyncLock, ObservedLock, counter, read
@@ -23,6 +26,17 @@ DELAY = Param(
     " s",
     slider=True,
     help="how long each thread waits between its check and its update",
+)
+MAX_AMOUNT = 100_000
+BALANCE = Param(
+    "balance",
+    "Balance",
+    "int",
+    1000,
+    0,
+    MAX_AMOUNT,
+    100,
+    help="the opening balance of the account, in dollars",
 )
 
 
@@ -63,3 +77,166 @@ def waited_for_lock(trace: Trace) -> list[str]:
 
 def task_status(result: RunResult) -> dict[str, str]:
     return {t["name"]: t["status"] for t in result.tasks}
+
+
+# -- what happened, against what one task at a time would give ---------------------------------
+@dataclass(frozen=True)
+class Move:
+    """One task's change to the account: a withdrawal (denied when the balance is short) or
+    a deposit."""
+
+    name: str
+    amount: int
+    deposit: bool = False
+
+    @property
+    def action(self) -> str:
+        return "deposit" if self.deposit else "withdrawal"
+
+
+def moves_of(result: RunResult) -> list[Move]:
+    """The moves a run set out to make, as its tasks recorded them."""
+    return [
+        Move(t["name"], int(t["amount"]), t.get("action") == "deposit")
+        for t in result.tasks
+        if isinstance(t.get("amount"), int | float)
+    ]
+
+
+def serial_outcomes(start: int, moves: Iterable[Move]) -> dict[tuple[int, frozenset[str]], str]:
+    """Every (final balance, who was denied) that some order of one task at a time gives,
+    each with the first such order ("A, B")."""
+    out: dict[tuple[int, frozenset[str]], str] = {}
+    for order in itertools.permutations(list(moves)):
+        balance, denied = start, set()
+        for move in order:
+            if move.deposit:
+                balance += move.amount
+            elif balance < move.amount:
+                denied.add(move.name)
+            else:
+                balance -= move.amount
+        out.setdefault((balance, frozenset(denied)), ", ".join(m.name for m in order))
+    return out
+
+
+def _count(n: int) -> str:
+    return ("none", "one", "two", "three", "four")[n] if n <= 4 else str(n)
+
+
+def who(moves: list[Move], denied: Iterable[str], done: str = "paid") -> str:
+    """ "both paid", "B denied", "A, C paid, B denied"..."""
+    denied = set(denied)
+    every = "both" if len(moves) == 2 else "all"
+    if not denied:
+        return f"{every} {done}"
+    if len(denied) == len(moves):
+        return f"{every} denied"
+    names = [m.name for m in moves if m.name in denied]
+    return f"{', '.join(names)} denied"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a run of moves did to the account, and whether one task at a time could do it."""
+
+    start: int
+    final: int
+    moves: tuple[Move, ...]
+    paid: tuple[str, ...]  # succeeded (a deposit always does)
+    denied: tuple[str, ...]
+    failed: tuple[str, ...]  # raised, or never ended
+    serial: bool  # some serial order ends at this balance with the same tasks denied
+    counted: int  # the balance the paid moves add up to
+    done: str = "paid"
+
+    @property
+    def lost(self) -> int:
+        """What the final balance is off from the paid moves' sum: not 0 means that an update
+        was overwritten (a withdrawal lost: positive)."""
+        return self.final - self.counted
+
+    @property
+    def overdraft(self) -> bool:
+        """More was paid out than the account ever held."""
+        return self.counted < 0 or self.final < 0
+
+    def lost_move(self) -> Move | None:
+        """The paid move whose effect is missing from the balance, when one alone is."""
+        for move in self.moves:
+            if move.name in self.paid and (move.amount if not move.deposit else -move.amount) == (
+                self.lost
+            ):
+                return move
+        return None
+
+    @property
+    def what(self) -> str:
+        """In a few words: "both paid, overdraft", "B denied", "both paid, A's withdrawal lost"."""
+        if self.failed:
+            return f"{', '.join(self.failed)} failed"
+        words = [who(list(self.moves), self.denied, self.done)]
+        if self.lost and any(m.deposit for m in self.moves):
+            words = []  # "both counted" is untrue when one was lost: the loss says it all
+        if self.overdraft:
+            words.append("overdraft")
+        if self.lost:
+            move = self.lost_move()
+            words.append(f"{move.name}'s {move.action} lost" if move else "an update lost")
+        if not self.serial and not self.overdraft and not self.lost:
+            words.append("no serial order gives this")
+        return ", ".join(words)
+
+    @property
+    def correct(self) -> bool:
+        return self.serial and not self.failed
+
+
+def outcome_of(result: RunResult, done: str = "paid") -> Outcome:
+    """The outcome of a bank run, from its own record: the opening and final balances in its
+    outcome, each task's amount and status."""
+    start, final = int(result.outcome["initial_balance"]), int(result.outcome["final_balance"])
+    moves = moves_of(result)
+    status = task_status(result)
+    paid = tuple(m.name for m in moves if status.get(m.name) == "succeeded")
+    denied = tuple(m.name for m in moves if status.get(m.name) == "denied")
+    failed = tuple(m.name for m in moves if m.name not in paid + denied)
+    counted = start + sum((m.amount if m.deposit else -m.amount) for m in moves if m.name in paid)
+    serial = (final, frozenset(denied)) in serial_outcomes(start, moves)
+    return Outcome(start, final, tuple(moves), paid, denied, failed, serial, counted, done)
+
+
+def classify(result: RunResult) -> tuple[str, bool]:
+    """For many runs: the outcome in words, and whether it is a correct one."""
+    outcome = outcome_of(result)
+    return outcome.what, outcome.correct
+
+
+def choices(
+    start: int, moves: list[Move], lost: list[tuple[int, str]], done: str = "paid"
+) -> list[tuple[Any, str]]:
+    """The prediction's choices: each final balance a serial order gives (who paid and who
+    was denied), then the race's own balances in `lost` not already among them."""
+    by_final: dict[int, list[frozenset[str]]] = {}
+    for final, denied in serial_outcomes(start, moves):
+        by_final.setdefault(final, [])
+        if denied not in by_final[final]:
+            by_final[final].append(denied)
+    out: list[tuple[Any, str]] = []
+    for final, denials in by_final.items():
+        if len(denials) == 1:
+            text = who(moves, denials[0], done)
+            if denials[0] and len(denials[0]) < len(moves):
+                paid = [m.name for m in moves if m.name not in denials[0]]
+                text = f"{', '.join(paid)} {done}, {text}"
+        elif len({len(d) for d in denials}) == 1:  # e.g. equal amounts: any one of them
+            k = len(denials[0])
+            text = f"{_count(len(moves) - k)} {done}, {_count(k)} denied"
+        else:
+            text = " or ".join(who(moves, d, done) for d in denials)
+        out.append((final, f"{money(final)}: {text}"))
+    for final, text in lost:
+        if final not in by_final:
+            by_final[final] = []
+            out.append((final, f"{money(final)}: {text}"))
+    return out

@@ -11,21 +11,54 @@ from typing import Any
 from threadtruth_gui.engine.context import report, sleep
 from threadtruth_gui.engine.narrate import money
 from threadtruth_gui.engine.runner import Plan, RunResult, TaskSpec, Verdict
-from threadtruth_gui.engine.scenario import Scenario
+from threadtruth_gui.engine.scenario import Param, Scenario
 from threadtruth_gui.engine.trace import Trace
 from threadtruth_gui.scenarios._bank import (
+    BALANCE,
     COUNTER_NAMES,
     DELAY,
     LOCK,
+    MAX_AMOUNT,
     SHOW_LOCALS,
     Account,
-    task_status,
+    Move,
+    choices,
+    outcome_of,
+    serial_outcomes,
 )
 
 START = 1000
 DEPOSIT = 500
 WITHDRAWAL = 700
 EXPECTED = START + DEPOSIT - WITHDRAWAL
+DEPOSIT_PARAM = Param(
+    "deposit", "Deposit", "int", DEPOSIT, 1, MAX_AMOUNT, 100, help="A's deposit, in dollars"
+)
+WITHDRAW_PARAM = Param(
+    "withdraw",
+    "Withdrawal",
+    "int",
+    WITHDRAWAL,
+    1,
+    MAX_AMOUNT,
+    100,
+    help="B's withdrawal, in dollars (denied when B reads less)",
+)
+
+
+def _moves(params: dict[str, Any]) -> list[Move]:
+    return [
+        Move("A", params.get("deposit", DEPOSIT), deposit=True),
+        Move("B", params.get("withdraw", WITHDRAWAL)),
+    ]
+
+
+def _serial_finals(start: int, moves: list[Move]) -> list[int]:
+    """The balances one task at a time gives, the one with both counted first."""
+    return sorted(
+        {f for f, _d in serial_outcomes(start, moves)},
+        key=lambda f: f != (start + moves[0].amount - moves[1].amount),
+    )
 
 
 def deposit(account, amount, delay):
@@ -59,71 +92,102 @@ def withdraw_with_lock(account, amount, delay):
 
 
 def _plan(params: dict[str, Any]) -> Plan:
-    account = Account(START)
+    opening = params.get("balance", START)
+    account = Account(opening)
     lock = params["lock"]
     delay = params["delay"]
+    moves = _moves(params)
+    deposit_move, withdraw_move = moves
+    finals = _serial_finals(opening, moves)
     tasks = [
         TaskSpec(
             "A",
             deposit_with_lock if lock else deposit,
-            (account, DEPOSIT, delay),
-            {"action": "deposit", "amount": DEPOSIT},
+            (account, deposit_move.amount, delay),
+            {"action": "deposit", "amount": deposit_move.amount},
         ),
         TaskSpec(
             "B",
             withdraw_with_lock if lock else withdraw,
-            (account, WITHDRAWAL, delay),
-            {"action": "withdraw", "amount": WITHDRAWAL},
+            (account, withdraw_move.amount, delay),
+            {"action": "withdraw", "amount": withdraw_move.amount},
         ),
     ]
     return Plan(
         tasks=tasks,
         outcome=lambda _stats: {
-            "initial_balance": START,
+            "initial_balance": opening,
             "final_balance": account.balance,
-            "expected_balance": EXPECTED,
-            "lost_update": account.balance != EXPECTED,
+            "expected_balance": finals[0],
+            "lost_update": account.balance not in finals,
         },
         # the functions that run, and only those: with the lock, its wrappers first
         code=[deposit_with_lock, withdraw_with_lock, deposit, withdraw]
         if lock
         else [deposit, withdraw],
-        counters={"balance": START},
+        counters={"balance": opening},
         show_locals=SHOW_LOCALS,
         counter_names=COUNTER_NAMES,
     )
 
 
 def _verdict(result: RunResult, trace: Trace) -> Verdict:
-    final = result.outcome["final_balance"]
-    if final == EXPECTED:
+    """Read from the run's own record: the opening balance, the amounts, who was denied."""
+    o = outcome_of(result, done="counted")
+    final, start = o.final, o.start
+    amount = {m.name: m.amount for m in o.moves}
+    if o.failed:
+        return Verdict(False, "Failed", "a thread raised an exception")
+    if o.serial and not o.denied:
         return Verdict(
             True,
             f"Correct: {money(final)}",
-            f"{money(START)} + {money(DEPOSIT)} - {money(WITHDRAWAL)}: "
+            f"{money(start)} + {money(amount['A'])} - {money(amount['B'])}: "
             "each update read the other's result",
         )
-    status = task_status(result)
-    if "failed" in status.values():
-        return Verdict(False, "Failed", "a thread raised an exception")
-    lost = {
-        START + DEPOSIT: f"the withdrawal of {money(WITHDRAWAL)}",
-        START - WITHDRAWAL: f"the deposit of {money(DEPOSIT)}",
-    }.get(final)
-    what = f"{lost} was overwritten" if lost else "an update was overwritten"
+    if o.serial:
+        note = trace.first_note("B", "denied")
+        seen = note.data.get("balance") if note is not None else None
+        saw = f"saw {money(seen)}" if isinstance(seen, int) else "saw too little"
+        return Verdict(
+            True,
+            f"Correct: {money(final)}",
+            f"B {saw}, less than its {money(amount['B'])}, and was denied; "
+            f"the deposit of {money(amount['A'])} counted",
+        )
+    finals = _serial_finals(start, list(o.moves))
+    expected = " or ".join(money(f) for f in finals)
+    if o.lost:
+        move = o.lost_move()
+        what = (
+            f"the {move.action} of {money(move.amount)} was overwritten"
+            if move
+            else "an update was overwritten"
+        )
+        return Verdict(
+            False,
+            f"Lost update: {money(final)}, not {expected}",
+            f"both read {money(start)}; {what}",
+        )
     return Verdict(
-        False,
-        f"Lost update: {money(final)}, not {money(EXPECTED)}",
-        f"both read {money(START)}; {what}",
+        False, f"Unexpected: {money(final)}, not {expected}", f"no serial order gives {o.what}"
     )
 
 
-def _predict(_params: dict[str, Any]) -> tuple[str, list[tuple[Any, str]]]:
-    return "What will the final balance be?", [
-        (EXPECTED, f"{money(EXPECTED)}: both counted"),
-        (START + DEPOSIT, f"{money(START + DEPOSIT)}: the withdrawal lost"),
-        (START - WITHDRAWAL, f"{money(START - WITHDRAWAL)}: the deposit lost"),
-    ]
+def _classify(result: RunResult) -> tuple[str, bool]:
+    outcome = outcome_of(result, done="counted")
+    return outcome.what, outcome.correct
+
+
+def _predict(params: dict[str, Any]) -> tuple[str, list[tuple[Any, str]]]:
+    """Each balance a serial order gives; then, when B can be paid on the balance it reads
+    before A writes, the two lost updates."""
+    start = params.get("balance", START)
+    moves = _moves(params)
+    d, w = moves[0].amount, moves[1].amount
+    lost = [(start + d, "the withdrawal lost"), (start - w, "the deposit lost")]
+    found = choices(start, moves, lost if start >= w else [], done="counted")
+    return "What will the final balance be?", found
 
 
 SCENARIO = Scenario(
@@ -140,7 +204,8 @@ SCENARIO = Scenario(
     ),
     plan=_plan,
     verdict=_verdict,
-    params=(LOCK, DELAY),
+    params=(LOCK, DELAY, BALANCE, DEPOSIT_PARAM, WITHDRAW_PARAM),
     order=20,
     predict=_predict,
+    classify=_classify,
 )

@@ -1,6 +1,9 @@
 """Many runs: run the scenario K times in the background and show a histogram of outcomes,
 lock off beside lock on, with a progress bar and Cancel. The runs are real runs
-(engine/many.py) on a worker thread; a GUI timer reads their progress."""
+(engine/many.py) on a worker thread; a GUI timer reads their progress.
+
+A bar is one kind of outcome: the final balance and what happened ("B denied", "both paid,
+overdraft"), so a lost update ending at $400 has a bar of its own beside a correct $400."""
 
 from __future__ import annotations
 
@@ -21,7 +24,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from threadtruth_gui.engine.many import DEFAULT_RUNS, MAX_RUNS, MIN_RUNS, run_many
+from threadtruth_gui.engine.many import (
+    DEFAULT_RUNS,
+    MAX_RUNS,
+    MIN_RUNS,
+    ManyResult,
+    Outcome,
+    run_many,
+    sorted_outcomes,
+)
 from threadtruth_gui.engine.narrate import money
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.ui import theme
@@ -36,17 +47,17 @@ _VARIANT_STYLE = {
 
 
 class Histogram(QWidget):
-    """Bars of outcome counts, one colour per variant, side by side per outcome value."""
+    """Bars of outcome counts, one colour per variant, side by side per kind of outcome."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.counts: dict[str, Counter[Any]] = {}
+        self.counts: dict[str, Counter[Outcome]] = {}
         self.setMinimumSize(560, 300)
 
     def sizeHint(self) -> QSize:
         return QSize(760, 380)
 
-    def set_counts(self, counts: dict[str, Counter[Any]]) -> None:
+    def set_counts(self, counts: dict[str, Counter[Outcome]]) -> None:
         self.counts = {name: Counter(c) for name, c in counts.items()}
         self.update()
 
@@ -56,13 +67,16 @@ class Histogram(QWidget):
         font = theme.body_font()
         p.setFont(font)
         fm = p.fontMetrics()
-        values = sorted({v for c in self.counts.values() for v in c}, key=_sort_key)
+        every: Counter[Outcome] = Counter()
+        for c in self.counts.values():
+            every.update(c)
+        values = [kind for kind, _n in sorted_outcomes(every)]
         if not values:
             p.setPen(theme.MUTED)
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No runs yet")
             p.end()
             return
-        legend_h, label_h = fm.height() + 12, 2 * fm.height() + 8
+        legend_h, label_h = fm.height() + 12, 3 * fm.height() + 8
         left, right = 16.0, self.width() - 16.0
         top, bottom = legend_h + 2 * fm.height() + 8, self.height() - label_h
         x = left
@@ -107,20 +121,23 @@ class Histogram(QWidget):
                     Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
                     share,
                 )
-            p.setPen(theme.BAD if isinstance(value, int | float) and value < 0 else theme.TEXT)
-            label = money(value) if isinstance(value, int | float) else str(value)
+            number = value.value
+            wrong = value.correct is False or (
+                value.correct is None and isinstance(number, int | float) and number < 0
+            )
+            p.setPen(theme.BAD if wrong else theme.TEXT)
+            label = money(number) if isinstance(number, int | float) else str(number)
+            if value.what:  # what happened, under the balance, in as many lines as it needs
+                label += "\n" + value.what
             p.drawText(
-                QRectF(cx - slot / 2, bottom + 4, slot, fm.height()),
-                Qt.AlignmentFlag.AlignCenter,
+                QRectF(cx - slot / 2 + 2, bottom + 4, slot - 4, label_h - 4),
+                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+                | Qt.TextFlag.TextWordWrap,
                 label,
             )
         p.setPen(theme.GRID)
         p.drawLine(int(left), int(bottom), int(right), int(bottom))
         p.end()
-
-
-def _sort_key(value: Any) -> tuple[int, Any]:
-    return (0, value) if isinstance(value, int | float) else (1, str(value))
 
 
 class ManyRunsDialog(QDialog):
@@ -140,7 +157,7 @@ class ManyRunsDialog(QDialog):
             if "lock" in names
             else [("as set", self.params)]
         )
-        self.counts: dict[str, Counter[Any]] = {name: Counter() for name, _ in self.variants}
+        self.counts: dict[str, Counter[Outcome]] = {name: Counter() for name, _ in self.variants}
         self._done = 0
         self._cancel = threading.Event()
         self._worker: threading.Thread | None = None
@@ -173,7 +190,7 @@ class ManyRunsDialog(QDialog):
         self._timer.timeout.connect(self._poll)
 
     def _describe(self) -> str:
-        shown = ", ".join(f"{k}={v}" for k, v in self.params.items() if k != "lock")
+        shown = "; ".join(f"{k}={v}" for k, v in self.params.items() if k != "lock")
         return (
             f"Each run is a real run with real OS scheduling ({shown}); every outcome is "
             "counted, however rare."
@@ -204,11 +221,11 @@ class ManyRunsDialog(QDialog):
     def _work(self, runs: int) -> None:  # on the worker thread: no widgets here
         try:
             for name, params in self.variants:
-                counts = self.counts[name]
 
-                def progress(n: int, got: Counter[Any], counts: Counter[Any] = counts) -> None:
-                    counts.clear()
-                    counts.update(got)
+                def progress(n: int, got: ManyResult, name: str = name) -> None:
+                    # a new Counter each time, never changed after: the GUI thread may be
+                    # copying the last one
+                    self.counts[name] = Counter(got.outcomes)
                     self._done += 1
 
                 result = run_many(

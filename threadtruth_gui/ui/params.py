@@ -3,6 +3,11 @@
 Toggles and sliders go on the main toolbar (they are what a lecturer flips mid-lecture);
 number boxes go on a second row and text fields on a third, each shown only when needed.
 Each scenario's controls start at its own defaults.
+
+A list of numbers ("ints", e.g. the ATMs' withdrawals "600,500") is a short text field
+among the number boxes. It refuses a bad list when the edit ends: it keeps its last good
+value, says why in one line at the field (a tooltip) and keeps a red frame until the next
+good edit.
 """
 
 from __future__ import annotations
@@ -20,10 +25,12 @@ from PySide6.QtWidgets import (
     QSlider,
     QSpinBox,
     QToolBar,
+    QToolTip,
     QWidget,
 )
 
 from threadtruth_gui.engine.scenario import Param, Scenario
+from threadtruth_gui.ui import theme
 
 _SLIDER_SCALE = 100  # slider units per parameter unit: 0.01 s resolution for delays
 
@@ -93,6 +100,8 @@ class _Control:
         self._edit: QLineEdit | None = None
         self._combo: QComboBox | None = None
         self._value_label: QLabel | None = None
+        self.refusal = ""  # "ints": why the last edit was refused ("" while none was)
+        self._good = ""  # "ints": the last value the field accepted
         tip = param.help or param.label
         if param.kind == "bool":
             action = QAction(bar.top)
@@ -174,6 +183,16 @@ class _Control:
             _FieldKeys(spin, bar.keys, number=True)
             self._spin = spin
             self._add(bar.second, QLabel(f"{param.label}:"), spin)
+        elif param.kind == "ints":
+            edit = QLineEdit()
+            edit.setObjectName(f"param_{param.name}")
+            edit.setToolTip(tip)
+            example = f"{param.maximum or 99_999:g},{param.maximum or 99_999:g}"
+            edit.setMaximumWidth(edit.fontMetrics().horizontalAdvance(example + "00") + 24)
+            edit.editingFinished.connect(lambda: self._take_ints(bar))
+            _FieldKeys(edit, bar.keys, number=False)
+            self._edit = edit
+            self._add(bar.second, QLabel(f"{param.label}:"), edit)
         else:
             edit = QLineEdit()
             edit.setObjectName(f"param_{param.name}")
@@ -194,6 +213,34 @@ class _Control:
             widget.setProperty("max_scale", bar.property("max_scale"))
             self.actions.append((bar, bar.addWidget(widget)))
             self.widgets.append(widget)
+
+    def _take_ints(self, bar: ParamBar) -> None:
+        """The edit of a list of numbers ended: take it, or refuse it and say why (at the
+        field, in its tooltip, with a red frame until the next good edit)."""
+        assert self._edit is not None
+        try:
+            value = self.param.parse(self._edit.text())
+        except ValueError as exc:
+            why = str(exc).removeprefix(f"--{self.param.name}").lstrip(": ")
+            self._edit.setText(self._good)
+            self._refuse(f"Refused: {why}. Kept {self._good}.")
+            return
+        self._refuse("")
+        self._edit.setText(value)
+        if value != self._good:
+            self._good = value
+            bar.changed.emit()
+
+    def _refuse(self, why: str) -> None:
+        assert self._edit is not None
+        was, self.refusal = self.refusal, why
+        self._edit.setToolTip(why or self.param.help or self.param.label)
+        self._edit.setStyleSheet(f"border: 2px solid {theme.BAD.name()};" if why else "")
+        if why and self._edit.isVisible():
+            corner = self._edit.mapToGlobal(self._edit.rect().bottomLeft())
+            QToolTip.showText(corner, why, self._edit)
+        elif was and not why:
+            QToolTip.hideText()
 
     def _relabel(self) -> None:
         if self._action is not None:
@@ -233,6 +280,13 @@ class _Control:
             self._spin.setValue(int(value))
         elif isinstance(self._spin, QDoubleSpinBox):
             self._spin.setValue(float(value))
+        elif self._edit is not None and self.param.kind == "ints":
+            try:
+                self._good = self.param.parse(value)
+            except ValueError:
+                self._good = self.param.parse(self.param.default)
+            self._edit.setText(self._good)
+            self._refuse("")
         elif self._edit is not None:
             self._edit.setText(str(value))
 

@@ -14,6 +14,31 @@ from threadtruth_gui.ui.panels import bring_into_view
 from threadtruth_gui.ui.widgets.balance_bar import BalanceBar
 from threadtruth_gui.ui.widgets.task_card import TaskCard
 
+_TYPICAL_LINE = "• checked $1,000 ≥ $600 → yes"
+
+
+def _amounts(plan: Plan) -> list[float]:
+    return [
+        float(spec.info["amount"])
+        for spec in plan.all_tasks()
+        if isinstance(spec.info.get("amount"), int | float)
+    ]
+
+
+def balance_range(plan: Plan, start: float) -> tuple[float, float]:
+    """The bar's span for this plan: from the lowest balance the run can reach (every
+    withdrawal paid) to the highest (every deposit counted), 0 and the start always in
+    it, with a margin of a quarter of it each side; never empty (an opening balance of 0)."""
+    out = sum(float(s.info["amount"]) for s in plan.all_tasks() if _is(s.info, "withdraw"))
+    into = sum(float(s.info["amount"]) for s in plan.all_tasks() if _is(s.info, "deposit"))
+    lo, hi = min(0.0, start - out), max(0.0, start, start + into)
+    pad = 0.25 * max(hi - lo, 1.0)
+    return lo - pad, hi + pad
+
+
+def _is(info: dict[str, object], action: str) -> bool:
+    return info.get("action") == action and isinstance(info.get("amount"), int | float)
+
 
 class AccountPanel(QWidget):
     task_clicked = Signal(str)  # a card was clicked: in step mode, step that task
@@ -32,6 +57,7 @@ class AccountPanel(QWidget):
         layout.addStretch(1)  # cards as tall as their text, not as the column
         self._counter: str | None = None
         self._counter_name = ""  # how the shown code spells it: "account.balance"
+        self._typical_line = _TYPICAL_LINE
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -44,7 +70,7 @@ class AccountPanel(QWidget):
             return
         # a typical line of a bank card's story, measured in the current text size (the
         # cards' real lines grow during a run: the layout must not flip as they do)
-        line = QFontMetrics(theme.body_font()).horizontalAdvance("• checked $1,000 ≥ $600 → yes")
+        line = QFontMetrics(theme.body_font()).horizontalAdvance(self._typical_line)
         fits = self.width() >= len(self.cards) * (line + 32)
         direction = QBoxLayout.Direction.LeftToRight if fits else QBoxLayout.Direction.TopToBottom
         if self._cards_row.direction() != direction:
@@ -57,6 +83,13 @@ class AccountPanel(QWidget):
             card.hide()  # gone now, not only when the event loop deletes it
             card.deleteLater()
         self.cards = {}
+        # the cards' typical line for these amounts ("• checked $100 ≥ $60 → yes")
+        amounts, start = _amounts(plan), next(iter(plan.counters.values()), None)
+        self._typical_line = (
+            f"• checked {money(start)} ≥ {money(max(amounts))} → yes"
+            if amounts and start is not None
+            else _TYPICAL_LINE
+        )
         for spec in plan.all_tasks():
             card = TaskCard(spec.name, task_caption(spec.info), colors[spec.name])
             card.clicked.connect(self.task_clicked)
@@ -67,7 +100,7 @@ class AccountPanel(QWidget):
         self._counter_name = plan.counter_names.get(self._counter or "", self._counter or "")
         if self._counter is not None:
             start = plan.counters[self._counter]
-            self.balance.setup(self._counter.capitalize(), start, -0.5 * start, 1.5 * start)
+            self.balance.setup(self._counter.capitalize(), start, *balance_range(plan, start))
         else:
             self.balance.clear()
 

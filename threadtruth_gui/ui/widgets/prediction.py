@@ -26,7 +26,7 @@ class PredictionPanel(QFrame):
         layout.addWidget(self.question)
         self._row = QVBoxLayout()
         layout.addLayout(self._row)
-        hint = QLabel("Press 1, 2 or 3 (or click). Esc: run without predicting.")
+        self.hint = hint = QLabel("Press 1, 2 or 3 (or click). Esc: run without predicting.")
         theme.role(hint, "muted")
         hint.setFont(theme.body_font(theme.BODY_PT - 1))
         layout.addWidget(hint)
@@ -41,6 +41,9 @@ class PredictionPanel(QFrame):
             button.deleteLater()
         self.buttons, self.choices = [], list(choices)
         self.question.setText(question)
+        keys = ", ".join(str(n) for n in range(1, len(choices)))  # as many as the choices
+        keys = f"{keys} or {len(choices)}" if keys else "1"
+        self.hint.setText(f"Press {keys} (or click). Esc: run without predicting.")
         for i, text in enumerate(choices):
             button = QPushButton(f"{i + 1}   {text}")
             button.setFont(theme.body_font(theme.BODY_PT + 3, bold=True))
