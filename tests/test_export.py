@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -170,3 +171,63 @@ def test_dragging_the_time_cursor_moves_it(qtbot, window) -> None:
     qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=end)
     assert view.cursor_s == pytest.approx(0.15, abs=0.01)
     assert view.visible_range() == before  # the view did not pan
+
+
+def test_a_stepped_gif_shows_every_step_however_short_the_run(qtbot, tmp_path: Path) -> None:
+    # a stepped run at delay 0 lasts a few ms: paced by wall time it was 2 frames at 0.1x
+    from PIL import Image
+
+    from threadtruth_gui.ui import gif
+
+    scenario = get("bank-race")
+    schedule = ["A", "A", "B", "B", "A", "B", "A", "B"]
+    result, _trace, events = scenario.execute({"delay": 0.0}, schedule=schedule)
+    steps = sorted({ev.t_ns for ev in events if ev.kind == "go"})
+    assert len(steps) >= len(schedule)
+    path = tmp_path / "steps.gif"
+    frames = gif.write_gif_headless(scenario, result, events, path, 0.1)
+    assert frames == len(steps) + 1  # at the gate, then each step done (the last: the end)
+    times = gif.step_times(Timeline(events, events[0].t_ns))
+    for before, after in itertools.pairwise(times):  # one step between two frames
+        assert sum(before < t <= after for t in steps) == 1
+    with Image.open(path) as image:
+        assert image.n_frames == frames
+        image.seek(1)
+        assert image.info["duration"] == gif.STEP_MS / 0.1  # each step 5 s at 0.1x
+
+
+def test_a_gif_of_very_many_steps_keeps_the_first_the_last_and_the_end() -> None:
+    from threadtruth_gui.engine.events import Event
+    from threadtruth_gui.ui import gif
+
+    events = [Event(0, "", "phase", ("start", "threads", "threads"))]
+    events += [Event(1000 * (i + 1), "A", "go", "line") for i in range(400)]
+    events.append(Event(500_000, "A", "end", ("succeeded", None)))
+    times, delay_ms = gif.frame_times(Timeline(events, 0), 1.0)
+    assert len(times) == gif.MAX_FRAMES and delay_ms == gif.STEP_MS
+    assert times[0] == 999 and times[-1] == 500_000 and times == sorted(set(times))
+
+
+def test_each_gif_frame_has_the_legend_of_the_states_drawn_in_it(qtbot) -> None:
+    from threadtruth_gui.ui import gif, theme
+    from threadtruth_gui.ui.widgets.timeline import TimelineView
+
+    scenario = get("deadlock")  # running, sleeping, waiting, failed, done: a legend that grows
+    result, trace, events = scenario.execute({"delay": 0.05})
+    had = {span.state for track in trace.tasks.values() for span in track.spans}
+    timeline = Timeline(events, events[0].t_ns)
+    view = TimelineView()
+    view.resize(*gif.SIZE)
+    grab, legends = view.grab, []
+
+    def grab_and_note():  # type: ignore[no-untyped-def]
+        drawn = {span.state for track in view._trace.tasks.values() for span in track.spans}
+        legends.append((view.used_states(), drawn))
+        return grab()
+
+    view.grab = grab_and_note  # type: ignore[method-assign]
+    gif.render(view, timeline, theme.plan_colors(scenario.plan(result.params)), 1.0)
+    assert len(legends) > 2
+    for legend, drawn in legends:
+        assert set(legend) == drawn <= had  # only what the run had, and had by then
+    assert set(legends[-1][0]) == had  # the last frame explains every state of the run
