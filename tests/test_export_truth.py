@@ -39,12 +39,13 @@ FAST: dict[str, dict[str, Any]] = {
 DOWNLOADS = {"n": 3, "size": 16, "latency": 0.01, "rate": 0}
 
 
-def perfetto_ns(value: int | float) -> int:
+def perfetto_ns(value: int | float, exact: bool) -> int:
     """A JSON `ts` or `dur` (µs) as Perfetto's JSON importer reads it, in ns: whole numbers
-    exactly, fractions as `static_cast<int64_t>(value * 1000.0)` (truncated)."""
+    exactly; fractions exactly (the v52 UI) or truncated, `static_cast<int64_t>(value *
+    1000.0)` (json_utils.cc CoerceToTs, older importers). Spans must not overlap either way."""
     if isinstance(value, int):
         return value * 1000
-    return int(value * 1000.0)
+    return round(value * 1000) if exact else int(value * 1000.0)
 
 
 def trace_problems(text: str) -> list[str]:
@@ -61,16 +62,19 @@ def trace_problems(text: str) -> list[str]:
     tids = {e["tid"] for e in events if "tid" in e}
     if pids & tids:
         problems.append(f"a tid equals the pid: {sorted(pids & tids)}")
-    spans: dict[int, list[tuple[int, int, str]]] = {}
-    for e in events:
-        if e["ph"] == "X":
-            start = perfetto_ns(e["ts"])
-            spans.setdefault(e["tid"], []).append((start, start + perfetto_ns(e["dur"]), e["name"]))
-    for tid, lane in spans.items():
-        lane.sort()
-        for before, after in itertools.pairwise(lane):
-            if after[0] < before[1]:
-                problems.append(f"tid {tid}: {after} overlaps {before} (ns, as Perfetto reads)")
+    for exact in (True, False):
+        spans: dict[int, list[tuple[int, int, str]]] = {}
+        for e in events:
+            if e["ph"] == "X":
+                start = perfetto_ns(e["ts"], exact)
+                end = start + perfetto_ns(e["dur"], exact)
+                spans.setdefault(e["tid"], []).append((start, end, e["name"]))
+        for tid, lane in spans.items():
+            lane.sort()
+            for before, after in itertools.pairwise(lane):
+                if after[0] < before[1]:
+                    read = "exactly" if exact else "truncated"
+                    problems.append(f"tid {tid}: {after} overlaps {before} (ns, read {read})")
     return problems
 
 
