@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -23,26 +24,27 @@ def test_chrome_trace_has_a_tid_per_task_its_spans_and_the_counter_values() -> N
     data = json.loads(json.dumps(export.chrome_trace(trace, "bank-race")))
     events = data["traceEvents"]
     names = {e["tid"]: e["args"]["name"] for e in events if e["name"] == "thread_name"}
-    assert names == {1: "A · withdraw $600", 2: "B · withdraw $500"}
+    assert names == {2: "A · withdraw $600", 3: "B · withdraw $500"}  # tid 1 is the pid
     spans = [e for e in events if e["ph"] == "X"]
     assert len(spans) == sum(len(t.spans) for t in trace.tasks.values())
-    for tid, name in ((1, "A"), (2, "B")):
+    for tid, name in ((2, "A"), (3, "B")):
         assert [e["name"] for e in spans if e["tid"] == tid] == [
             s.state for s in trace.tasks[name].spans
         ]
     waits = [e for e in spans if e["name"] == "waiting"]
-    assert waits and waits[0]["tid"] == 2 and waits[0]["dur"] > 0  # B waited for the lock
+    assert waits and waits[0]["tid"] == 3 and waits[0]["dur"] > 0  # B waited for the lock
     counters = [e["args"]["balance"] for e in events if e["ph"] == "C"]
     assert counters == [v for _t, v in trace.counters["balance"]]
     assert counters[-1] == result.outcome["final_balance"] == 400
-    assert all(e["ts"] >= 0 or e["ph"] == "C" for e in spans)
+    assert counters[0] == 1000  # the opening balance, at time zero (set up just before it)
+    assert all(e["ts"] >= 0 for e in events if "ts" in e)
 
 
 def test_csv_round_trips_every_event() -> None:
     _result, _trace, events = _run()
     text = export.events_csv(events)
     back = export.read_events_csv(text)
-    assert back == events
+    assert back == sorted(events, key=lambda ev: ev.t_ns)
     with pytest.raises(ValueError, match="header"):
         export.read_events_csv("a,b\n1,2\n")
     with pytest.raises(ValueError, match="line 2"):
@@ -169,3 +171,63 @@ def test_dragging_the_time_cursor_moves_it(qtbot, window) -> None:
     qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=end)
     assert view.cursor_s == pytest.approx(0.15, abs=0.01)
     assert view.visible_range() == before  # the view did not pan
+
+
+def test_a_stepped_gif_shows_every_step_however_short_the_run(qtbot, tmp_path: Path) -> None:
+    # a stepped run at delay 0 lasts a few ms: paced by wall time it was 2 frames at 0.1x
+    from PIL import Image
+
+    from threadtruth_gui.ui import gif
+
+    scenario = get("bank-race")
+    schedule = ["A", "A", "B", "B", "A", "B", "A", "B"]
+    result, _trace, events = scenario.execute({"delay": 0.0}, schedule=schedule)
+    steps = sorted({ev.t_ns for ev in events if ev.kind == "go"})
+    assert len(steps) >= len(schedule)
+    path = tmp_path / "steps.gif"
+    frames = gif.write_gif_headless(scenario, result, events, path, 0.1)
+    assert frames == len(steps) + 1  # at the gate, then each step done (the last: the end)
+    times = gif.step_times(Timeline(events, events[0].t_ns))
+    for before, after in itertools.pairwise(times):  # one step between two frames
+        assert sum(before < t <= after for t in steps) == 1
+    with Image.open(path) as image:
+        assert image.n_frames == frames
+        image.seek(1)
+        assert image.info["duration"] == gif.STEP_MS / 0.1  # each step 5 s at 0.1x
+
+
+def test_a_gif_of_very_many_steps_keeps_the_first_the_last_and_the_end() -> None:
+    from threadtruth_gui.engine.events import Event
+    from threadtruth_gui.ui import gif
+
+    events = [Event(0, "", "phase", ("start", "threads", "threads"))]
+    events += [Event(1000 * (i + 1), "A", "go", "line") for i in range(400)]
+    events.append(Event(500_000, "A", "end", ("succeeded", None)))
+    times, delay_ms = gif.frame_times(Timeline(events, 0), 1.0)
+    assert len(times) == gif.MAX_FRAMES and delay_ms == gif.STEP_MS
+    assert times[0] == 999 and times[-1] == 500_000 and times == sorted(set(times))
+
+
+def test_each_gif_frame_has_the_legend_of_the_states_drawn_in_it(qtbot) -> None:
+    from threadtruth_gui.ui import gif, theme
+    from threadtruth_gui.ui.widgets.timeline import TimelineView
+
+    scenario = get("deadlock")  # running, sleeping, waiting, failed, done: a legend that grows
+    result, trace, events = scenario.execute({"delay": 0.05})
+    had = {span.state for track in trace.tasks.values() for span in track.spans}
+    timeline = Timeline(events, events[0].t_ns)
+    view = TimelineView()
+    view.resize(*gif.SIZE)
+    grab, legends = view.grab, []
+
+    def grab_and_note():  # type: ignore[no-untyped-def]
+        drawn = {span.state for track in view._trace.tasks.values() for span in track.spans}
+        legends.append((view.used_states(), drawn))
+        return grab()
+
+    view.grab = grab_and_note  # type: ignore[method-assign]
+    gif.render(view, timeline, theme.plan_colors(scenario.plan(result.params)), 1.0)
+    assert len(legends) > 2
+    for legend, drawn in legends:
+        assert set(legend) == drawn <= had  # only what the run had, and had by then
+    assert set(legends[-1][0]) == had  # the last frame explains every state of the run

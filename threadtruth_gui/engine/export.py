@@ -3,7 +3,15 @@
 Chrome Trace Event Format (opens in Perfetto and chrome://tracing): one pid for the run,
 one tid per task with a thread_name metadata event, an "X" (complete) event per state span,
 an "i" (instant) event per note, and "C" (counter) events for the counters.
-The CSV has one row per raw event: t_ns, task, kind, data (JSON).
+What Perfetto needs to read it right (each checked by tests/test_export_truth.py):
+- no `ts` before 0 (it drops those and flags data loss): time zero is the run's, as on the
+  timeline, and what was set before it (a counter's opening value) is shown at 0;
+- names as UTF-8, not `\\uXXXX` escapes (it shows escapes literally);
+- no tid equal to the pid (it calls that thread "main thread");
+- whole microseconds: it reads a fractional `ts` as `int(ts * 1000.0)` ns, so decimals can
+  make back-to-back spans overlap by 1 ns (it drops those); spans of one tid never overlap.
+The CSV has one row per raw event: t_ns, task, kind, data (JSON), in time order (a gap seen
+only afterwards is recorded late, dated when it began).
 """
 
 from __future__ import annotations
@@ -18,11 +26,12 @@ from threadtruth_gui.engine.events import Event, Kind
 from threadtruth_gui.engine.narrate import task_caption
 from threadtruth_gui.engine.trace import Trace
 
-PID = 1
+PID = 1  # the run; tasks are tids PID + 1, PID + 2, ... (never the pid itself)
 
 
-def _us(trace: Trace, t_ns: int) -> float:
-    return round((t_ns - trace.t0_ns) / 1000, 3)
+def _us(trace: Trace, t_ns: int) -> int:
+    """Whole microseconds since time zero, never before it."""
+    return max(0, (t_ns - trace.t0_ns) // 1000)
 
 
 def chrome_trace(trace: Trace, title: str = "threadtruth run") -> dict[str, Any]:
@@ -30,7 +39,8 @@ def chrome_trace(trace: Trace, title: str = "threadtruth run") -> dict[str, Any]
     events: list[dict[str, Any]] = [
         {"name": "process_name", "ph": "M", "pid": PID, "args": {"name": title}}
     ]
-    for tid, (name, track) in enumerate(trace.tasks.items(), start=1):
+    for index, (name, track) in enumerate(trace.tasks.items(), start=1):
+        tid = PID + index
         caption = task_caption(track.info)
         label = f"{name} · {caption}" if caption else name
         events.append(
@@ -42,17 +52,20 @@ def chrome_trace(trace: Trace, title: str = "threadtruth run") -> dict[str, Any]
                 "ph": "M",
                 "pid": PID,
                 "tid": tid,
-                "args": {"sort_index": tid},
+                "args": {"sort_index": index},
             }
         )
+        free = 0  # where this tid's next span may begin: spans follow each other
         for span in track.spans:
-            end = span.end_ns if span.end_ns is not None else trace.end_ns
+            end_ns = span.end_ns if span.end_ns is not None else trace.end_ns
+            start = max(free, _us(trace, span.start_ns))
+            free = max(start, _us(trace, end_ns))
             event: dict[str, Any] = {
                 "name": span.state,
                 "cat": "state",
                 "ph": "X",
-                "ts": _us(trace, span.start_ns),
-                "dur": round(max(0, end - span.start_ns) / 1000, 3),
+                "ts": start,
+                "dur": free - start,
                 "pid": PID,
                 "tid": tid,
             }
@@ -73,7 +86,7 @@ def chrome_trace(trace: Trace, title: str = "threadtruth run") -> dict[str, Any]
                 }
             )
     for counter, series in trace.counters.items():
-        for t_ns, value in series:
+        for t_ns, value in _from_zero(trace, series):
             events.append(
                 {
                     "name": counter,
@@ -86,13 +99,20 @@ def chrome_trace(trace: Trace, title: str = "threadtruth run") -> dict[str, Any]
     return {"traceEvents": events, "displayTimeUnit": "ms"}
 
 
+def _from_zero(trace: Trace, series: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """A counter's samples from time zero on: of those set before it (the opening value,
+    set up before the first task starts), the last is the value at zero."""
+    before = [sample for sample in series if sample[0] < trace.t0_ns]
+    return before[-1:] + [sample for sample in series if sample[0] >= trace.t0_ns]
+
+
 def _jsonable(data: Any) -> Any:
     return json.loads(json.dumps(data, default=str))
 
 
 def write_chrome_trace(path: str, trace: Trace, title: str) -> None:
     with open(path, "w", encoding="utf-8") as f:
-        json.dump(chrome_trace(trace, title), f)
+        json.dump(chrome_trace(trace, title), f, ensure_ascii=False)
 
 
 # -- CSV --------------------------------------------------------------------------------------
@@ -100,11 +120,13 @@ CSV_HEADER = ("t_ns", "task", "kind", "data")
 
 
 def events_csv(events: Iterable[Event]) -> str:
+    """One row per event, in time order (the log is in the order events were appended)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
-    for ev in events:
-        writer.writerow((ev.t_ns, ev.task, ev.kind, json.dumps(ev.data, default=str)))
+    for ev in sorted(events, key=lambda ev: ev.t_ns):  # stable: one task's ties keep order
+        data = json.dumps(ev.data, default=str, ensure_ascii=False)
+        writer.writerow((ev.t_ns, ev.task, ev.kind, data))
     return out.getvalue()
 
 

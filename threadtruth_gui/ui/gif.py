@@ -1,7 +1,10 @@
 """An animated GIF of a finished run: the timeline redrawn as the run unfolded.
 
 Each frame is the timeline of everything recorded up to that moment, on the run's full time
-axis, with the time cursor. `speed` < 1 is slow motion. Pillow writes the GIF.
+axis, with the time cursor. `speed` < 1 is slow motion. Frames are paced by wall time, but a
+stepped run (the lecturer as the scheduler) gets one frame per step, each shown as long: its
+wall time is the lecturer's pauses, and a whole stepped run at delay 0 lasts a few ms.
+Each frame's legend is the timeline's own: the states drawn by then. Pillow writes the GIF.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from PIL import Image
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
-from threadtruth_gui.engine.events import Event
+from threadtruth_gui.engine.events import Event, Kind
 from threadtruth_gui.engine.runner import RunResult
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.engine.trace import Timeline
@@ -29,13 +32,33 @@ HOLD_MS = 2500  # the last frame stays this long before the loop starts again
 SIZE = (1280, 420)
 
 
+STEP_MS = 500  # a stepped run: each step is on screen this long at 1x
+
+
 def frame_times(timeline: Timeline, speed: float) -> tuple[list[int], int]:
     """The moments to draw (ns) and the delay between frames (ms) for `speed`."""
+    steps = step_times(timeline)
+    if steps:
+        return steps, max(20, round(STEP_MS / speed))
     span_ns = max(timeline.end_ns - timeline.start_ns, 1)
     clip_s = span_ns / 1e9 / speed  # how long the clip plays
     count = max(2, min(MAX_FRAMES, math.ceil(clip_s / MIN_FRAME_S)))
     times = [timeline.start_ns + round(span_ns * i / (count - 1)) for i in range(count)]
     return times, max(20, round(clip_s * 1000 / (count - 1)))
+
+
+def step_times(timeline: Timeline) -> list[int]:
+    """A stepped run's frames: all at the gate before the first step, the moment before each
+    next step (the step done), and the end. [] for a run that was not stepped. More steps
+    than MAX_FRAMES: evenly chosen ones, and the end."""
+    goes = [ev.t_ns for ev in timeline.events if ev.kind == Kind.GO]
+    if not goes:
+        return []
+    times = sorted({max(timeline.start_ns, t - 1) for t in goes} | {timeline.end_ns})
+    if len(times) > MAX_FRAMES:
+        last = len(times) - 1
+        times = [times[round(last * i / (MAX_FRAMES - 1))] for i in range(MAX_FRAMES)]
+    return times
 
 
 def render(
