@@ -139,6 +139,10 @@ class Scenario:
     # answer is checked against outcome[predict_key]
     predict: Callable[[dict[str, Any]], tuple[str, list[tuple[Any, str]]]] | None = None
     predict_key: str = "final_balance"
+    # whether a run ended as the chosen value says; None: outcome[predict_key] == value. A
+    # value alone can name two outcomes (bank: $400 with B denied, or both paid and one
+    # withdrawal lost), so a scenario with classify() checks its own record
+    predicted: Callable[[Any, RunResult], bool] | None = None
     # "figures" panel: the measured results as (label, value text) for the big read-out
     figures: Callable[[RunResult], list[tuple[str, str]]] | None = None
     counter_format: Callable[[float], str] = money  # the counter track's values

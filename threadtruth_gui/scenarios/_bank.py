@@ -212,6 +212,17 @@ def classify(result: RunResult) -> tuple[str, bool]:
     return outcome.what, outcome.correct
 
 
+def predicted(value: Any, result: RunResult) -> bool:
+    """Whether the run ended as the chosen balance says: the same balance, reached the way
+    that choice says. A balance some serial order gives is right only for a serial run (a
+    lost update can end at it too, with everyone paid); any other balance is the race's."""
+    outcome = outcome_of(result)
+    if outcome.final != value:
+        return False
+    serial_finals = {final for final, _denied in serial_outcomes(outcome.start, outcome.moves)}
+    return outcome.correct == (value in serial_finals)
+
+
 def choices(
     start: int, moves: list[Move], lost: list[tuple[int, str]], done: str = "paid"
 ) -> list[tuple[Any, str]]:

@@ -15,7 +15,7 @@ from threadtruth_gui.engine.runner import Phase, Plan, RunResult, TaskSpec, Verd
 from threadtruth_gui.engine.scenario import Param, Scenario
 from threadtruth_gui.engine.trace import Trace
 from threadtruth_gui.scenarios import bank_race
-from threadtruth_gui.scenarios._bank import LOCK, Account, classify
+from threadtruth_gui.scenarios._bank import LOCK, Account, classify, predicted
 
 DELAY = Param(
     "delay",
@@ -103,4 +103,5 @@ SCENARIO = Scenario(
     order=25,
     predict=bank_race.predict,
     classify=classify,
+    predicted=predicted,
 )

@@ -24,6 +24,7 @@ from threadtruth_gui.scenarios._bank import (
     Move,
     choices,
     outcome_of,
+    predicted,
     serial_outcomes,
 )
 
@@ -208,4 +209,5 @@ SCENARIO = Scenario(
     order=20,
     predict=_predict,
     classify=_classify,
+    predicted=predicted,
 )

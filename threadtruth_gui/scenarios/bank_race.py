@@ -26,6 +26,7 @@ from threadtruth_gui.scenarios._bank import (
     choices,
     classify,
     outcome_of,
+    predicted,
     waited_for_lock,
 )
 
@@ -238,4 +239,5 @@ SCENARIO = Scenario(
     order=10,
     predict=predict,
     classify=classify,
+    predicted=predicted,
 )

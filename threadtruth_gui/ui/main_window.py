@@ -640,7 +640,7 @@ class MainWindow(QMainWindow):
         if self.scenario is None:
             return
         if self.scenario.panel != "account":
-            self._status("Many runs count final balances: open a bank scenario.", 4000)
+            self._status("Many runs count the outcomes of a bank scenario: open one.", 4000)
             return
         planned = self._plan_for_params()
         if planned is None:
@@ -707,7 +707,8 @@ class MainWindow(QMainWindow):
         if planned is None:
             return  # bad settings: the message is shown and nothing changes
         if self.prediction.isVisible():
-            self._status("Answer first: 1, 2 or 3 (Esc runs without predicting).", 4000)
+            keys = self.prediction.keys_hint()
+            self._status(f"Answer first: {keys} (Esc runs without predicting).", 4000)
             return
         self.replayer.stop()
         self._replaying = None
@@ -905,10 +906,14 @@ class MainWindow(QMainWindow):
         if self._prediction is None or self.scenario is None:
             return ""
         value, label = self._prediction
-        actual = result.outcome.get(self.scenario.predict_key)
-        if actual == value:
+        scenario = self.scenario
+        actual = result.outcome.get(scenario.predict_key)
+        right = actual == value if scenario.predicted is None else scenario.predicted(value, result)
+        if right:
             return f"Your prediction, {label}: right ✔"
         shown = money(actual) if isinstance(actual, (int, float)) else str(actual)
+        if scenario.classify is not None:  # the same balance can end two ways: say which
+            shown += f": {scenario.classify(result)[0]}"
         return f"Your prediction, {label}: wrong ✘ (it was {shown})"
 
     def _say_replayed(self, replayed: runfile.SavedRun, result: RunResult) -> None:

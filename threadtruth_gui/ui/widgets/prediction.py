@@ -41,9 +41,7 @@ class PredictionPanel(QFrame):
             button.deleteLater()
         self.buttons, self.choices = [], list(choices)
         self.question.setText(question)
-        keys = ", ".join(str(n) for n in range(1, len(choices)))  # as many as the choices
-        keys = f"{keys} or {len(choices)}" if keys else "1"
-        self.hint.setText(f"Press {keys} (or click). Esc: run without predicting.")
+        self.hint.setText(f"Press {self.keys_hint()} (or click). Esc: run without predicting.")
         for i, text in enumerate(choices):
             button = QPushButton(f"{i + 1}   {text}")
             button.setFont(theme.body_font(theme.BODY_PT + 3, bold=True))
@@ -53,6 +51,11 @@ class PredictionPanel(QFrame):
             self._row.addWidget(button)
             self.buttons.append(button)
         self.show()
+
+    def keys_hint(self) -> str:
+        """ "1, 2 or 3": as many keys as there are choices."""
+        keys = ", ".join(str(n) for n in range(1, len(self.choices)))
+        return f"{keys} or {len(self.choices)}" if keys else "1"
 
     def answer(self, index: int) -> None:
         if self.isVisible() and 0 <= index < len(self.choices):
