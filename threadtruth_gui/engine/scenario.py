@@ -78,6 +78,17 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Effect:
+    """What a scenario exists to show ("lost updates"), and whether this run showed it; if
+    not, why, from what the run measured. The verdict and benchmarks/demo_reliability.py
+    both ask the scenario's `effect`, so they apply the same test."""
+
+    what: str
+    shown: bool
+    why_not: str = ""
+
+
+@dataclass(frozen=True)
 class Scenario:
     id: str
     title: str
@@ -98,6 +109,8 @@ class Scenario:
     figures: Callable[[RunResult], list[tuple[str, str]]] | None = None
     counter_format: Callable[[float], str] = money  # the counter track's values
     compare_with: str = ""  # A/B compare against this scenario when there is no toggle
+    # the effect this run was for, read from a finished run's result (see Effect)
+    effect: Callable[[RunResult], Effect] | None = None
 
     def param(self, name: str) -> Param:
         for p in self.params:
