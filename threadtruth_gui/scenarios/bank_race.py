@@ -13,6 +13,7 @@ from threadtruth_gui.engine.narrate import money
 from threadtruth_gui.engine.runner import Plan, RunResult, TaskSpec, Verdict
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.engine.trace import Trace
+from threadtruth_gui.scenarios import _effects
 from threadtruth_gui.scenarios._bank import (
     COUNTER_NAMES,
     DELAY,
@@ -143,4 +144,5 @@ SCENARIO = Scenario(
     params=(LOCK, DELAY),
     order=10,
     predict=predict,
+    effect=_effects.overdraft,
 )

@@ -18,6 +18,7 @@ from threadtruth_gui.engine.context import tick
 from threadtruth_gui.engine.runner import Phase, PhaseStats, Plan, RunResult, TaskSpec, Verdict
 from threadtruth_gui.engine.scenario import Param, Scenario
 from threadtruth_gui.engine.trace import Trace
+from threadtruth_gui.scenarios import _effects
 
 WORKERS = Param("workers", "Workers", "int", 2, 2, 8, 1, help="N: threads, then processes")
 WORK = Param(
@@ -200,4 +201,5 @@ SCENARIO = Scenario(
     order=40,
     panel="figures",
     figures=_figures,
+    effect=_effects.gil,
 )
