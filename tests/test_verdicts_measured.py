@@ -312,3 +312,28 @@ def test_a_cancelled_task_is_not_said_to_be_reset() -> None:
     trace.feed(recorder.events())
     texts = [line.text for line in story(trace.tasks["A"])]
     assert texts == ["stopped: the run was cancelled"]
+
+
+def test_gil_effect_is_read_from_cpu_time_not_from_the_clock() -> None:
+    # the effect gil-cpu exists for: with the GIL the threads take turns (at most one core
+    # busy between them), whatever the clock's speedup, which load swings either way
+    effect = get("gil-cpu").effect
+    assert effect is not None
+    # ×3.39 by the clock, as a loaded machine once gave (the lone thread was slowed), yet
+    # 0.56 s of CPU in the threads' 0.59 s: one core between them
+    out = _gil_outcome(3.39, 4.3)
+    cpu = {"S1": 0.5, "S2": 0.5, "T1": 0.28, "T2": 0.28, "P1": 0.2, "P2": 0.2}
+    shown = effect(_result("gil-cpu", out, _gil_tasks(cpu)))
+    assert shown.shown and shown.what == "threads take turns (one core busy at most)"
+    cpu["T1"] = cpu["T2"] = 0.55  # 1.1 s of CPU in 0.59 s: two cores at once
+    at_once = effect(_result("gil-cpu", out, _gil_tasks(cpu)))
+    assert not at_once.shown and "cores busy" in at_once.why_not
+
+
+def test_gil_effect_on_a_real_run_with_the_gil() -> None:
+    # with the GIL one thread runs Python at a time: the threads' CPU time over the phase's
+    # wall time cannot reach 1.25 (that needs a second core busy a quarter of the time)
+    result, _trace = get("gil-cpu").run(FAST_GIL)
+    effect = get("gil-cpu").effect
+    assert effect is not None
+    assert effect(result).shown, effect(result)

@@ -123,6 +123,17 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Effect:
+    """What a scenario exists to show ("lost updates"), and whether this run showed it; if
+    not, why, from what the run measured. The verdict and benchmarks/demo_reliability.py
+    both ask the scenario's `effect`, so they apply the same test."""
+
+    what: str
+    shown: bool
+    why_not: str = ""
+
+
+@dataclass(frozen=True)
 class Scenario:
     id: str
     title: str
@@ -150,6 +161,8 @@ class Scenario:
     # many runs: a run's outcome in words ("B denied", "both paid, overdraft") and whether it
     # is a correct one; None: the runs are counted by outcome[predict_key] alone
     classify: Callable[[RunResult], tuple[str, bool]] | None = None
+    # the effect this run was for, read from a finished run's result (see Effect)
+    effect: Callable[[RunResult], Effect] | None = None
 
     def param(self, name: str) -> Param:
         for p in self.params:

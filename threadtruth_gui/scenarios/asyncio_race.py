@@ -11,10 +11,11 @@ import asyncio
 from typing import Any
 
 from threadtruth_gui.engine.context import report
+from threadtruth_gui.engine.narrate import money
 from threadtruth_gui.engine.runner import Phase, Plan, RunResult, TaskSpec, Verdict
 from threadtruth_gui.engine.scenario import Param, Scenario
 from threadtruth_gui.engine.trace import Trace
-from threadtruth_gui.scenarios import bank_race
+from threadtruth_gui.scenarios import _effects, bank_race
 from threadtruth_gui.scenarios._bank import LOCK, Account, classify, predicted
 
 DELAY = Param(
@@ -76,11 +77,15 @@ def _plan(params: dict[str, Any]) -> Plan:
 
 def _verdict(result: RunResult, trace: Trace) -> Verdict:
     verdict = bank_race.overdraft_verdict(result, trace)
+    effect = _effects.overdraft(result)
     if result.outcome["final_balance"] < 0:
         verdict.detail = (
-            "one thread, no preemption, and still a race: both checked $1,000 before "
-            "either deducted, because each awaited in between"
+            "one thread, no preemption, and still a race: both checked "
+            f"{money(result.outcome['initial_balance'])} before either deducted, because "
+            "each awaited in between"
         )
+    elif not effect.shown and not result.params["lock"]:
+        verdict.detail = effect.why_not
     return verdict
 
 
@@ -104,4 +109,5 @@ SCENARIO = Scenario(
     predict=bank_race.predict,
     classify=classify,
     predicted=predicted,
+    effect=_effects.overdraft,
 )

@@ -13,6 +13,7 @@ from threadtruth_gui.engine.narrate import money
 from threadtruth_gui.engine.runner import Plan, RunResult, TaskSpec, Verdict
 from threadtruth_gui.engine.scenario import Param, Scenario
 from threadtruth_gui.engine.trace import Trace
+from threadtruth_gui.scenarios import _effects
 from threadtruth_gui.scenarios._bank import (
     BALANCE,
     COUNTER_NAMES,
@@ -240,4 +241,5 @@ SCENARIO = Scenario(
     predict=predict,
     classify=classify,
     predicted=predicted,
+    effect=_effects.overdraft,
 )

@@ -14,7 +14,7 @@ from typing import Any
 from threadtruth_gui.engine.context import RunContext, current, report
 from threadtruth_gui.engine.events import Kind, State
 from threadtruth_gui.engine.runner import Phase, Plan, RunResult, TaskSpec, Verdict
-from threadtruth_gui.engine.scenario import Param, Scenario
+from threadtruth_gui.engine.scenario import Effect, Param, Scenario
 from threadtruth_gui.engine.trace import Trace
 
 VARIANTS = ("time.sleep (blocks)", "asyncio.to_thread", "await asyncio.sleep")
@@ -156,10 +156,31 @@ def _plan(params: dict[str, Any]) -> Plan:
     )
 
 
+def _effect(result: RunResult) -> Effect:
+    """time.sleep: the loop froze for most of the call; otherwise it kept beating."""
+    out = result.outcome
+    stall, call = out["loop_stall_s"], out["slow_call_s"]
+    if out["variant"] == VARIANTS[0]:
+        # a beat falls due within one period of the call's start, and waits for its end:
+        # the worst is at least the call less a period (halved: timers are not exact)
+        froze = stall >= (call - out["period_s"]) / 2
+        why = (
+            f"no heartbeat woke more than {stall * 1000:.0f} ms late during the {call:g} s "
+            "call: the loop kept running them"
+        )
+        return Effect("the loop froze", froze, "" if froze else why)
+    kept = stall < _LATE_S
+    why = f"a heartbeat woke {stall * 1000:.0f} ms late: something else held the loop"
+    return Effect("the loop kept beating", kept, "" if kept else why)
+
+
 def _verdict(result: RunResult, trace: Trace) -> Verdict:
     out = result.outcome
     stall = out["loop_stall_s"]
+    effect = _effect(result)
     if out["variant"] == VARIANTS[0]:
+        if not effect.shown:
+            return Verdict(True, "The loop did not freeze this time", effect.why_not)
         return Verdict(
             stall < _LATE_S,
             f"The loop froze for {stall:.2f} s",
@@ -204,4 +225,5 @@ SCENARIO = Scenario(
     order=41,
     panel="figures",
     figures=_figures,
+    effect=_effect,
 )

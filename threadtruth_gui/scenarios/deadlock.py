@@ -14,6 +14,7 @@ from threadtruth_gui.engine.deadlock import DeadlockWatch, describe
 from threadtruth_gui.engine.runner import Plan, RunResult, TaskSpec, Verdict
 from threadtruth_gui.engine.scenario import Param, Scenario
 from threadtruth_gui.engine.trace import Trace
+from threadtruth_gui.scenarios import _effects
 
 VARIANTS = ("opposite order", "same order", "timeout and back off")
 VARIANT = Param(
@@ -188,4 +189,5 @@ SCENARIO = Scenario(
     order=26,
     panel="figures",
     figures=_figures,
+    effect=_effects.deadlock,
 )

@@ -6,7 +6,7 @@ from typing import Any
 
 from threadtruth_gui.engine.runner import Plan
 from threadtruth_gui.engine.scenario import Scenario
-from threadtruth_gui.scenarios import _downloads
+from threadtruth_gui.scenarios import _downloads, _effects
 
 
 def _plan(params: dict[str, Any]) -> Plan:
@@ -29,4 +29,5 @@ SCENARIO = Scenario(
     order=33,
     check=_downloads.check_params,
     panel="transfers",
+    effect=_effects.downloads,
 )

@@ -24,7 +24,7 @@ from threadtruth_gui.engine.interp import gil_enabled, python_label
 from threadtruth_gui.engine.runner import Phase, PhaseStats, Plan, RunResult, TaskSpec, Verdict
 from threadtruth_gui.engine.scenario import Param, Scenario
 from threadtruth_gui.engine.trace import Trace
-from threadtruth_gui.scenarios import _gil_verdict
+from threadtruth_gui.scenarios import _effects, _gil_verdict
 
 WORKERS = Param("workers", "Workers", "int", 2, 2, 8, 1, help="N: threads, then processes")
 WORK = Param(
@@ -184,4 +184,5 @@ SCENARIO = Scenario(
     order=40,
     panel="figures",
     figures=_gil_verdict.figures,
+    effect=_effects.gil,
 )

@@ -3,6 +3,10 @@
 Three real variants, measured: read/call/write loses updates, `+=` alone on CPython 3.11
 almost never does (and why), a lock loses none. Lines are not traced here: a trace function
 runs Python code between bytecodes and would change where threads can switch.
+
+The threads start together, and the default work spans many switch intervals: with 200,000
+additions each, a thread on a fast machine ran its whole loop within one 5 ms interval, the
+threads never overlapped, and 2 runs in 5 lost nothing.
 """
 
 from __future__ import annotations
@@ -11,12 +15,14 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from itertools import pairwise
 from typing import Any
 
 from threadtruth_gui.engine.context import RunContext, run_queue_wait_ns
 from threadtruth_gui.engine.events import Kind, State
+from threadtruth_gui.engine.interp import gil_enabled, python_label
 from threadtruth_gui.engine.runner import Phase, Plan, RunResult, TaskSpec, Verdict
-from threadtruth_gui.engine.scenario import Param, Scenario
+from threadtruth_gui.engine.scenario import Effect, Param, Scenario
 from threadtruth_gui.engine.trace import Trace
 
 VARIANTS = ("read, call, write", "+= alone", "with lock")
@@ -34,7 +40,7 @@ TIMES = Param(
     "times",
     "Additions per thread",
     "int",
-    200_000,
+    1_000_000,  # ~20 ms a thread on a fast laptop: 4 and more switch intervals each
     1_000,
     2_000_000,
     10_000,
@@ -165,12 +171,21 @@ def _plan(params: dict[str, Any]) -> Plan:
     target, extra = variants[variant]
     names = [chr(ord("A") + i) for i in range(params["threads"])]
     # not "running": only one of them holds the GIL at a time (Turns measures who ran)
-    start_as = State.TURNS if _gil_enabled() else State.RUNNING
+    start_as = State.TURNS if gil_enabled() else State.RUNNING
+    loops: dict[str, tuple[int, int, int]] = {}  # each thread's loop: start, end, CPU ns
+
+    def timed(name: str, *args: Any) -> Any:
+        start, cpu = time.perf_counter_ns(), time.thread_time_ns()
+        try:
+            return target(*args)
+        finally:
+            loops[name] = (start, time.perf_counter_ns(), time.thread_time_ns() - cpu)
+
     tasks = [
         TaskSpec(
             name,
-            target,
-            (shared, times, *extra),
+            timed,
+            (name, shared, times, *extra),
             {"label": f"+1, {times:,} times"},
             state=start_as,
             trace=False,
@@ -194,7 +209,10 @@ def _plan(params: dict[str, Any]) -> Plan:
             "lost": expected - actual,
             "lost_percent": round(100 * (expected - actual) / expected, 3),
             "switch_interval_s": sys.getswitchinterval(),
-            "gil": _gil_enabled(),
+            "gil": gil_enabled(),
+            # did any two threads' loops run at the same time (taking turns for the GIL)?
+            "overlapped": overlapped(list(loops.values())),
+            "loop_cpu_s": round(max((c for _, _, c in loops.values()), default=0) / 1e9, 4),
         }
 
     return Plan(
@@ -209,15 +227,46 @@ def _plan(params: dict[str, Any]) -> Plan:
     )
 
 
-def _gil_enabled() -> bool:
-    check = getattr(sys, "_is_gil_enabled", None)
-    return bool(check()) if check is not None else True
+def overlapped(loops: list[tuple[int, int, int]]) -> bool:
+    """Whether any two of these (start, end, ...) spans of time overlap."""
+    spans = sorted((start, end) for start, end, _ in loops)
+    return any(later[0] < earlier[1] for earlier, later in pairwise(spans))
+
+
+def _effect(result: RunResult) -> Effect:
+    """The variant's point, and whether this run made it; if not, why, as measured."""
+    out = result.outcome
+    lost = out["lost"]
+    if out["variant"] == VARIANTS[2]:
+        why = f"{lost:,} lost with the lock" if lost else ""
+        return Effect("nothing lost with the lock", lost == 0, why)
+    if out["variant"] == VARIANTS[1] and out["gil"]:
+        why = f"{lost:,} lost: a thread was switched out inside `+=` ({python_label()})"
+        return Effect("nothing lost by += alone", lost == 0, why if lost else "")
+    return Effect("lost updates", lost > 0, "" if lost > 0 else _why_none_lost(result))
+
+
+def _why_none_lost(result: RunResult) -> str:
+    out = result.outcome
+    if not out.get("overlapped", True):
+        return (
+            "this time the threads did not overlap: each ran its "
+            f"{result.params['times']:,} additions in one turn "
+            f"({out['loop_cpu_s'] * 1000:.1f} ms of CPU; on {python_label()} a waiting "
+            f"thread asks for the GIL after {out['switch_interval_s'] * 1000:g} ms). "
+            "More additions make them overlap"
+        )
+    return (
+        "the threads overlapped, yet no thread was switched out between its read and its "
+        "write while another added"
+    )
 
 
 def _verdict(result: RunResult, trace: Trace) -> Verdict:
     out = result.outcome
     lost, expected, actual = out["lost"], out["expected"], out["actual"]
     counted = f"{actual:,} of {expected:,} additions counted"
+    effect = _effect(result)
     if out["variant"] == VARIANTS[2]:
         if lost == 0:
             return Verdict(True, "Nothing lost", f"{counted}: the lock made each += whole")
@@ -231,14 +280,14 @@ def _verdict(result: RunResult, trace: Trace) -> Verdict:
         )
     if out["variant"] == VARIANTS[1]:
         why = (
-            "on CPython 3.10+ with the GIL a thread switches only at a call or a backward "
-            "jump, and `shared.count += 1` has neither between its read and its write. "
-            "Not atomic, only lucky: no GIL (3.13t) or a call inside loses updates"
+            f"on {python_label()} with the GIL a thread switches only at a call or a "
+            "backward jump, and `shared.count += 1` has neither between its read and its "
+            "write. Not atomic, only lucky: no GIL (3.13t) or a call inside loses updates"
         )
         if not out["gil"]:
-            why = "this build has no GIL, yet none were lost this time"
+            why = f"{python_label()} has no GIL, yet none were lost this time"
         return Verdict(True, "Nothing lost (this time)", f"{counted}; {why}")
-    return Verdict(True, "Nothing lost (this time)", f"{counted}; run it again, or add threads")
+    return Verdict(True, "Nothing lost (this time)", f"{counted}; {effect.why_not}")
 
 
 def _figures(result: RunResult) -> list[tuple[str, str]]:
@@ -279,4 +328,5 @@ SCENARIO = Scenario(
     panel="figures",
     figures=_figures,
     counter_format=lambda v: f"{v:,.0f}",
+    effect=_effect,
 )

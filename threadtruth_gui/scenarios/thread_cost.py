@@ -21,6 +21,7 @@ from threadtruth_gui.engine.measure import rss_bytes
 from threadtruth_gui.engine.runner import Phase, PhaseStats, Plan, RunResult, TaskSpec, Verdict
 from threadtruth_gui.engine.scenario import Param, Scenario
 from threadtruth_gui.engine.trace import Trace
+from threadtruth_gui.scenarios import _effects
 
 if sys.platform != "win32":
     import resource
@@ -313,4 +314,5 @@ SCENARIO = Scenario(
     figures=_figures,
     check=_check,
     counter_format=lambda v: f"{v:,.1f} MiB",
+    effect=_effects.thread_cost,
 )
