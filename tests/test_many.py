@@ -112,3 +112,16 @@ def test_many_counts_bank_deposit_outcomes_with_the_lock() -> None:
     # the lock makes every run serial: never a lost update, whatever the scheduling
     assert result.outcomes and all(kind.correct for kind in result.outcomes)
     assert sum(result.outcomes.values()) == 10
+
+
+def test_many_counts_a_scenario_without_a_balance_by_its_effect() -> None:
+    # before: lost-updates and deadlock have no final balance, and 10 runs printed "None 10"
+    result = run_many(get("deadlock"), {"delay": 0.0}, 10)
+    assert result.key == "effect" and result.runs == 10
+    assert sum(result.counts.values()) == 10 and set(result.counts) <= {True, False}
+    assert None not in result.counts
+    assert {o.what for o in result.outcomes} == {"a deadlock"}
+    header, *rows = result.lines()
+    assert header.endswith("whether each showed its effect:")
+    assert rows and all(row.strip().startswith(("a deadlock: shown", "a deadlock: not shown"))
+                        for row in rows)

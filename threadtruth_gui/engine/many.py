@@ -22,6 +22,15 @@ from threadtruth_gui.engine.runner import RunResult
 from threadtruth_gui.engine.scenario import Scenario
 
 MIN_RUNS, MAX_RUNS, DEFAULT_RUNS = 10, 1000, 200
+EFFECT = "effect"  # what is counted for a scenario with no balance: did it show its effect
+
+
+def counted_key(scenario: Scenario) -> str:
+    """The bank scenarios count final balances (told apart by classify()); the others,
+    whether each run showed the effect the scenario exists for."""
+    if scenario.classify is None and scenario.effect is not None:
+        return EFFECT
+    return scenario.predict_key
 
 
 @dataclass(frozen=True)
@@ -34,11 +43,17 @@ class Outcome:
     correct: bool | None = None
 
     def label(self) -> str:
+        if isinstance(self.value, bool):  # counted by effect: "lost updates: shown"
+            return f"{self.what}: {'shown' if self.value else 'not shown'}"
         shown = money(self.value) if isinstance(self.value, int | float) else str(self.value)
         return f"{shown}: {self.what}" if self.what else shown
 
 
 def outcome_of(scenario: Scenario, result: RunResult, key: str) -> Outcome:
+    if key == EFFECT:
+        assert scenario.effect is not None
+        effect = scenario.effect(result)
+        return Outcome(effect.shown, effect.what)
     value = result.outcome.get(key)
     if scenario.classify is None:
         return Outcome(value)
@@ -79,7 +94,8 @@ class ManyResult:
         """The tally as text, one line per kind of outcome, with a bar: the CLI prints it."""
         rows = [(k.label(), n, k.correct) for k, n in sorted_outcomes(self.outcomes)]
         width = max((len(label) for label, _n, _c in rows), default=1)
-        out = [f"{self.scenario}: {self.runs} runs in {self.seconds:.1f} s, {self.key}:"]
+        counted = "whether each showed its effect" if self.key == EFFECT else self.key
+        out = [f"{self.scenario}: {self.runs} runs in {self.seconds:.1f} s, {counted}:"]
         for label, count, correct in rows:
             bar = "#" * max(1, round(40 * count / max(self.runs, 1)))
             mark = {True: "ok   ", False: "WRONG", None: ""}[correct]
@@ -102,7 +118,7 @@ def run_many(
     params: dict[str, Any],
     runs: int,
     *,
-    key: str = "final_balance",
+    key: str | None = None,
     cancelled: threading.Event | None = None,
     progress: Callable[[int, ManyResult], None] | None = None,
 ) -> ManyResult:
@@ -111,6 +127,7 @@ def run_many(
     if not MIN_RUNS <= runs <= MAX_RUNS:
         raise ValueError(f"runs must be between {MIN_RUNS} and {MAX_RUNS}, not {runs}")
     resolved = scenario.resolve(params)
+    key = counted_key(scenario) if key is None else key
     result = ManyResult(scenario.id, resolved, key, 0)
     started = perf_counter()
     for _ in range(runs):
@@ -126,8 +143,9 @@ def run_many(
         if result.cancelled:
             break
         done = run.result(scenario.id, resolved)
-        result.counts[done.outcome.get(key)] += 1
-        result.outcomes[outcome_of(scenario, done, key)] += 1
+        outcome = outcome_of(scenario, done, key)
+        result.counts[outcome.value if key == EFFECT else done.outcome.get(key)] += 1
+        result.outcomes[outcome] += 1
         result.runs += 1
         if progress is not None:
             progress(result.runs, result)
