@@ -50,3 +50,14 @@ def test_the_window_says_which_way_it_ended(make_window) -> None:  # type: ignor
     note = win._prediction_note(LOST_AT_400)
     assert note.startswith("Your prediction, $400: A paid, B denied: wrong ✘ (it was $400: ")
     assert "B's withdrawal lost" in note, note
+
+
+def test_a_failed_bank_task_names_itself_and_its_error() -> None:
+    # before: "Failed: B — a thread raised an exception", with no error
+    from threadtruth_gui.engine.trace import Trace
+
+    failed = _bank_result(400, {"A": "succeeded", "B": "failed"})
+    failed.tasks[1]["error"] = "ValueError: bad amount"
+    verdict = get("bank-race").verdict(failed, Trace(0))
+    assert (verdict.good, verdict.headline) == (False, "Failed: B")
+    assert verdict.detail == "B: ValueError: bad amount"

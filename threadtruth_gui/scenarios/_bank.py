@@ -10,7 +10,7 @@ from typing import Any
 
 from threadtruth_gui.engine.context import ObservedAsyncLock, ObservedLock, counter, read
 from threadtruth_gui.engine.narrate import money
-from threadtruth_gui.engine.runner import RunResult
+from threadtruth_gui.engine.runner import RunResult, Verdict
 from threadtruth_gui.engine.scenario import Param
 from threadtruth_gui.engine.trace import Trace
 
@@ -204,6 +204,13 @@ def outcome_of(result: RunResult, done: str = "paid") -> Outcome:
     counted = start + sum((m.amount if m.deposit else -m.amount) for m in moves if m.name in paid)
     serial = (final, frozenset(denied)) in serial_outcomes(start, moves)
     return Outcome(start, final, tuple(moves), paid, denied, failed, serial, counted, done)
+
+
+def failed_verdict(result: RunResult, failed: tuple[str, ...]) -> Verdict:
+    """A task that raised or never ended: which, and its own error, as the run recorded it."""
+    first = next((t for t in result.tasks if t["name"] == failed[0]), {})
+    error = first.get("error") or f"ended {first.get('status', 'without a result')}"
+    return Verdict(False, f"Failed: {', '.join(failed)}", f"{failed[0]}: {error}")
 
 
 def classify(result: RunResult) -> tuple[str, bool]:

@@ -24,6 +24,7 @@ from threadtruth_gui.scenarios._bank import (
     Account,
     Move,
     choices,
+    failed_verdict,
     outcome_of,
     predicted,
     serial_outcomes,
@@ -139,7 +140,7 @@ def _verdict(result: RunResult, trace: Trace) -> Verdict:
     final, start = o.final, o.start
     amount = {m.name: m.amount for m in o.moves}
     if o.failed:
-        return Verdict(False, "Failed", "a thread raised an exception")
+        return failed_verdict(result, o.failed)
     if o.serial and not o.denied:
         return Verdict(
             True,

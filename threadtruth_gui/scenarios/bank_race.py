@@ -26,6 +26,7 @@ from threadtruth_gui.scenarios._bank import (
     Outcome,
     choices,
     classify,
+    failed_verdict,
     outcome_of,
     predicted,
     waited_for_lock,
@@ -134,7 +135,7 @@ def overdraft_verdict(result: RunResult, trace: Trace) -> Verdict:
     final, start = o.final, o.start
     names = [m.name for m in o.moves]
     if o.failed:
-        return Verdict(False, f"Failed: {', '.join(o.failed)}", "a thread raised an exception")
+        return failed_verdict(result, o.failed)
     if o.overdraft or o.lost:
         paid = list(o.paid)
         total = sum(m.amount for m in o.moves if m.name in paid)
