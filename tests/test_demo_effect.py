@@ -165,6 +165,10 @@ def test_blocking_time_sleep_freezes_the_loop_for_the_call() -> None:
     effect = scenario.effect(result)
     assert (effect.what, effect.shown) == ("the loop froze", True)
     assert result.outcome["loop_stall_s"] >= 0.2
+    # the count of late heartbeats is the counted one (before: "every heartbeat woke that
+    # much late", never counted); the one heartbeat is the latest, so it counts
+    assert result.verdict is not None
+    assert "1 of 1 heartbeats woke" in result.verdict.detail, result.verdict.detail
 
 
 def test_blocking_run_that_did_not_freeze_says_how_late_the_beats_were() -> None:

@@ -174,6 +174,18 @@ def _effect(result: RunResult) -> Effect:
     return Effect("the loop kept beating", kept, "" if kept else why)
 
 
+def _woke_late(trace: Trace, at_least_s: float) -> int:
+    """How many heartbeats woke at least this late at some beat (their "woke late" notes)."""
+    return sum(
+        1
+        for track in trace.tasks.values()
+        if any(
+            n.what == "woke late" and n.data.get("late_ms", 0) >= at_least_s * 1000
+            for n in track.notes
+        )
+    )
+
+
 def _verdict(result: RunResult, trace: Trace) -> Verdict:
     out = result.outcome
     stall = out["loop_stall_s"]
@@ -181,15 +193,23 @@ def _verdict(result: RunResult, trace: Trace) -> Verdict:
     if out["variant"] == VARIANTS[0]:
         if not effect.shown:
             return Verdict(True, "The loop did not freeze this time", effect.why_not)
+        late = _woke_late(trace, stall / 2)
+        beats = sum(1 for t in result.tasks if t["name"] != "X")  # X: the slow call
         return Verdict(
             stall < _LATE_S,
             f"The loop froze for {stall:.2f} s",
             "time.sleep in a coroutine blocked the thread running the event loop: "
-            "every heartbeat woke that much late",
+            f"{late} of {beats} heartbeats woke {stall / 2:.2f} s late or more, "
+            f"the latest {stall:.2f} s",
         )
-    if stall >= _LATE_S:
-        return Verdict(False, f"The loop stalled {stall:.2f} s", "something else blocked it")
     how = "a worker thread slept" if out["variant"] == VARIANTS[1] else "the coroutine awaited"
+    if stall >= _LATE_S:
+        return Verdict(
+            False,
+            f"The loop stalled {stall:.2f} s",
+            f"{how}, which leaves the loop free, yet a heartbeat woke {stall * 1000:.0f} ms "
+            "late: the loop's thread did not run for that long",
+        )
     return Verdict(
         True,
         "The loop kept beating",
