@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print(
             f"load: {opts.load} busy-loop processes (PIDs {', '.join(str(p.pid) for p in load)})"
-            f" on {os.cpu_count()} cores; each round: {' '.join(command[1:])}",
+            f" on {os.cpu_count()} cores; each round: {shlex.join(command[1:])}",
             flush=True,
         )
         for n in range(1, opts.rounds + 1):
