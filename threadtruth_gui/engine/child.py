@@ -188,6 +188,13 @@ class ProcessRun:
             self._remove_tmp()
         return not self.alive
 
+    def kill(self) -> None:
+        """End the child now, without waiting for it: `finished` turns True as its pipe
+        closes, and `join` then removes its temp folder."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self.error = self.error or "the run's process did not stop in time and was ended"
+
     def stop(self, timeout: float = STOP_GRACE_S) -> bool:
         self.cancel()
         if self.join(timeout):

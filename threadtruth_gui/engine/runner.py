@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import ctypes
 import multiprocessing
 import threading
 import time
@@ -265,6 +266,36 @@ class Run:
         future = self._future
         if future is not None:
             future.cancel()  # thread-safe: cancels the phase's task on its loop
+
+    def interrupt(self) -> list[str]:
+        """The last resort for a cancelled run whose threads did not stop: raise
+        RunCancelled in every lane thread of a threads phase still running its task (never
+        the driver, which must still clean up, nor a loop's thread, nor the main thread).
+        It lands at the thread's next bytecode; a call blocked in C returns first. The
+        lanes it was raised in, by name."""
+        if not self.cancelled or self.finished:
+            return []
+        threaded = {
+            spec.name
+            for phase in self.plan.all_phases()
+            if phase.mode == "threads"
+            for spec in phase.tasks
+        }
+        hit = []
+        with self._lock:
+            running = [
+                (name, thread)
+                for name, thread in self.context.threads.items()
+                if name in threaded and name not in self._results
+            ]
+        for name, thread in running:
+            ident = thread.ident
+            if thread is threading.main_thread() or ident is None or not thread.is_alive():
+                continue
+            exc = ctypes.py_object(RunCancelled)
+            if ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), exc) == 1:
+                hit.append(name)
+        return hit
 
     def join(self, timeout: float | None = None) -> bool:
         """Wait for the run to end; True when it has within `timeout` seconds."""

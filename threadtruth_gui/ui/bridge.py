@@ -8,6 +8,7 @@ there is no signal per event and no worker ever touches a widget.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from time import perf_counter, perf_counter_ns
 from typing import Any
 
@@ -36,29 +37,43 @@ def _gui_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
-STOP_TIMEOUT_S = 1.5  # Reset waits this long; a child run is then killed
+# Reset never waits for a run: it cancels it and gives the window back at once; a timer
+# joins the run as it ends (tasks stop at their next line, sleep, lock wait or await).
+REAP_MS = 20
+STOP_GRACE_S = 1.0  # a reset run still going this long is stopped by force
+# ...and one still going this long is reported: a call that cannot be interrupted (a demo
+# server that is starting may take its 10 s start-up limit, then 2 s to stop)
+STUCK_S = 15.0
 
 
-def _join(run: Run | ProcessRun, timeout: float) -> bool:
-    """Wait for a cancelled run to end. Coroutines on the window's own loop unwind only
-    while that loop turns: blocking the GUI thread here froze the window for the whole
-    timeout and then reported them as stuck (measured 1.5 s on asyncio-race)."""
-    on_window_loop = (
+@dataclass
+class _Stopping:
+    """A run that was reset and has not ended yet."""
+
+    run: Run | ProcessRun
+    since: float
+    forced: bool = False
+    told: bool = False
+
+
+def _on_window_loop(run: Run | ProcessRun) -> bool:
+    """Whether coroutines of `run` run on the window's own loop (they unwind only while it
+    turns) and that loop can turn now (not from inside one of its tasks)."""
+    return (
         isinstance(run, Run)
         and run.loop is not None
         and any(ph.mode == "asyncio" and not ph.own_loop for ph in run.plan.all_phases())
+        and asyncio.current_task(run.loop) is None
     )
-    # inside a task of that loop, the loop cannot turn (a task can't run inside another):
-    # wait as before, and say so if they did not end
-    if not on_window_loop or asyncio.current_task(run.loop) is not None:  # type: ignore[union-attr]
-        return run.join(timeout)
-    deadline = perf_counter() + timeout
-    while not run.join(0.005):
-        if perf_counter() > deadline:
-            return False
-        # only the loop's own work: no key or click is handled half-way through a reset
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents, 5)
-    return True
+
+
+def _force(run: Run | ProcessRun) -> None:
+    """Stop a cancelled run that did not end: kill its child process, or raise RunCancelled
+    in its lane threads (what Python allows: a thread cannot be killed)."""
+    if isinstance(run, ProcessRun):
+        run.kill()
+    else:
+        run.interrupt()
 
 
 def describe_phase(phase: Phase, phases: int, index: int, in_child: bool, window_loop: bool) -> str:
@@ -99,7 +114,11 @@ class RunBridge(QObject):
         self.gate: StepGate | None = None  # set while the lecturer steps the tasks
         # keep a deadlock the run finds standing until `break_deadlock()` (the next run on)
         self.hold_deadlock = False
-        self.resetting = False  # in reset(), while the window's loop turns
+        self.resetting = False  # in shutdown(), while the window's loop turns
+        self.stopping: list[_Stopping] = []  # runs reset and not ended yet
+        self._reaper = QTimer(self)
+        self._reaper.setInterval(REAP_MS)
+        self._reaper.timeout.connect(self._reap)
         self._cursor = 0
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_MS)
@@ -168,8 +187,9 @@ class RunBridge(QObject):
         return describe_phase(phases[index], len(phases), index, self.in_child, window_loop)
 
     def reset(self) -> None:
-        """Stop the current run (if any) and join its threads. While it waits, the window's
-        loop may turn (`resetting` is True then: a start must wait for the reset's end)."""
+        """Stop the current run (if any) and give the window back at once: the run is
+        cancelled here and joined by a timer as it ends (`stopping` holds it meanwhile);
+        one still going after STOP_GRACE_S is stopped by force. Never waits on a thread."""
         self._timer.stop()
         run, self.run = self.run, None
         self.trace = None
@@ -177,15 +197,51 @@ class RunBridge(QObject):
         self.last_batch = []
         if run is not None:
             run.cancel()
-            self.resetting = True
-            try:
-                stopped = _join(run, STOP_TIMEOUT_S)
-            finally:
-                self.resetting = False
-            if not stopped:
+            self.stopping.append(_Stopping(run, perf_counter()))
+            self._reap()  # one that had ended already is joined now
+            if self.stopping:
+                self._reaper.start()
+
+    def shutdown(self) -> None:
+        """Reset, then wait until every reset run has ended (the window is closing: nothing
+        of a run may be left to end with the app). The window's loop turns meanwhile if a
+        run's coroutines are on it (`resetting` is True then: a start must wait)."""
+        self.reset()
+        self.resetting = True
+        try:
+            while self.stopping:
+                entry = min(self.stopping, key=lambda e: e.since)
+                if perf_counter() - entry.since > STUCK_S:
+                    break  # reported by _reap; there is nothing more to do
+                if _on_window_loop(entry.run):
+                    # only the loop's own work: no key or click is handled mid-close
+                    QCoreApplication.processEvents(
+                        QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents, 5
+                    )
+                else:
+                    entry.run.join(0.005)
+                self._reap()
+        finally:
+            self.resetting = False
+
+    @Slot()
+    def _reap(self) -> None:
+        now = perf_counter()
+        for entry in list(self.stopping):
+            if entry.run.finished:
+                entry.run.join(0)  # a child's pipes closed and its temp folder removed
+                self.stopping.remove(entry)
+            elif not entry.forced and now - entry.since > STOP_GRACE_S:
+                entry.forced = True
+                _force(entry.run)
+            elif not entry.told and now - entry.since > STUCK_S:
+                entry.told = True
                 self.failed.emit(
-                    "A scenario thread did not stop in time; it will end with the app."
+                    f"A reset run is still stuck after {STUCK_S:.0f} s, in a call that "
+                    "cannot be interrupted; it is stopped as soon as that call returns."
                 )
+        if not self.stopping:
+            self._reaper.stop()
 
     @Slot()
     def _drain(self) -> None:

@@ -1269,5 +1269,5 @@ class MainWindow(QMainWindow):
         if self.many_dialog is not None:
             self.many_dialog.close()
         self.replayer.stop()
-        self.bridge.reset()
+        self.bridge.shutdown()  # the reset run's threads joined, a child reaped: none left
         super().closeEvent(event)
