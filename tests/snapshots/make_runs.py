@@ -21,7 +21,7 @@ MAX_BYTES = 300 * 1024  # per file; the test checks it too
 RUNS: dict[str, list[str]] = {
     "bank-race": ["--lock", "off"],  # the classic: -$100
     "bank-deposit": [],
-    "lost-updates": [],  # the default 4 x 200,000 additions: thousands lost, few events
+    "lost-updates": [],  # the default 4 x 1,000,000 additions: thousands lost, few events
     "asyncio-race": [],
     "deadlock": [],
     "downloads-sequential": ["--n", "4", "--size", "64"],

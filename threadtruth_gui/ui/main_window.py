@@ -723,7 +723,8 @@ class MainWindow(QMainWindow):
             self._clear_run_views()  # nothing of the last run may give the answer away
             self.verdict.hide()  # the question takes its place until it is answered
             self.prediction.ask(question, [label for _value, label in self._choices])
-            self._status("Prediction: the class answers 1, 2 or 3; then the run starts.")
+            keys = self.prediction.keys_hint()
+            self._status(f"Prediction: the class answers {keys}; then the run starts.")
             return
         self.bridge.start(self.scenario, planned[1], planned[0], stepping=stepping)
 

@@ -26,7 +26,7 @@ class PredictionPanel(QFrame):
         layout.addWidget(self.question)
         self._row = QVBoxLayout()
         layout.addLayout(self._row)
-        self.hint = hint = QLabel("Press 1, 2 or 3 (or click). Esc: run without predicting.")
+        self.hint = hint = QLabel()  # the keys: as many as the choices (ask)
         theme.role(hint, "muted")
         hint.setFont(theme.body_font(theme.BODY_PT - 1))
         layout.addWidget(hint)
