@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from time import perf_counter, perf_counter_ns
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QTimer, Signal, Slot
 
@@ -46,17 +46,28 @@ STOP_GRACE_S = 1.0  # a reset run still going this long is stopped by force
 STUCK_S = 15.0
 
 
+class Stoppable(Protocol):
+    """What the bridge needs of a run it joins after a stop: a `Run`, or a dialog's own
+    worker (`interrupt`: stop it by force, as far as Python allows)."""
+
+    @property
+    def finished(self) -> bool: ...
+    def cancel(self) -> None: ...
+    def join(self, timeout: float | None = None) -> bool: ...
+    def interrupt(self) -> object: ...
+
+
 @dataclass
 class _Stopping:
     """A run that was reset and has not ended yet."""
 
-    run: Run | ProcessRun
+    run: ProcessRun | Stoppable
     since: float
     forced: bool = False
     told: bool = False
 
 
-def _on_window_loop(run: Run | ProcessRun) -> bool:
+def _on_window_loop(run: ProcessRun | Stoppable) -> bool:
     """Whether coroutines of `run` run on the window's own loop (they unwind only while it
     turns) and that loop can turn now (not from inside one of its tasks)."""
     return (
@@ -67,7 +78,7 @@ def _on_window_loop(run: Run | ProcessRun) -> bool:
     )
 
 
-def _force(run: Run | ProcessRun) -> None:
+def _force(run: ProcessRun | Stoppable) -> None:
     """Stop a cancelled run that did not end: kill its child process, or raise RunCancelled
     in its lane threads (what Python allows: a thread cannot be killed)."""
     if isinstance(run, ProcessRun):
@@ -196,11 +207,16 @@ class RunBridge(QObject):
         self.result = None
         self.last_batch = []
         if run is not None:
-            run.cancel()
-            self.stopping.append(_Stopping(run, perf_counter()))
-            self._reap()  # one that had ended already is joined now
-            if self.stopping:
-                self._reaper.start()
+            self.retire(run)
+
+    def retire(self, run: ProcessRun | Stoppable) -> None:
+        """Cancel `run` and join it as it ends, without waiting for it here (as Reset does);
+        `shutdown()` waits for it. The window's dialogs hand their stopped runs here too."""
+        run.cancel()
+        self.stopping.append(_Stopping(run, perf_counter()))
+        self._reap()  # one that had ended already is joined now
+        if self.stopping:
+            self._reaper.start()
 
     def shutdown(self) -> None:
         """Reset, then wait until every reset run has ended (the window is closing: nothing
@@ -270,3 +286,21 @@ class RunBridge(QObject):
                 self.failed.emit(f"Could not sum up the run: {type(exc).__name__}: {exc}")
                 return
             self.finished.emit(self.result)
+
+
+_SPARE: list[RunBridge] = []  # joins the runs of a dialog opened without a window
+
+
+def bridge_of(obj: QObject) -> RunBridge:
+    """The bridge of the window that `obj` (a dialog) belongs to: the dialog hands it the
+    runs it stops (`retire`), so that the window's close waits for them too. Without a
+    window, one the application keeps."""
+    parent = obj.parent()
+    while parent is not None:
+        bridge = getattr(parent, "bridge", None)
+        if isinstance(bridge, RunBridge):
+            return bridge
+        parent = parent.parent()
+    if not _SPARE:
+        _SPARE.append(RunBridge(QCoreApplication.instance()))
+    return _SPARE[0]

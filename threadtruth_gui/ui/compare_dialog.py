@@ -18,10 +18,10 @@ from threadtruth_gui.engine.runner import Run, RunResult
 from threadtruth_gui.engine.scenario import Param, Scenario
 from threadtruth_gui.engine.trace import Trace
 from threadtruth_gui.ui import theme
+from threadtruth_gui.ui.bridge import bridge_of
 from threadtruth_gui.ui.widgets.timeline import TimelineView
 
 _POLL_MS = 30
-_STOP_S = 1.5
 
 
 Side = tuple[Scenario, dict[str, Any], str]  # what runs, with what, and its label
@@ -172,10 +172,16 @@ class CompareDialog(QDialog):
             self.status.setText(f"At {t_s:.3f} s   " + "   ".join(parts))
 
     def stop(self) -> None:
+        """Cancel the run and give the window back at once: the window's bridge joins it as
+        it ends (by force after its grace), and the window's close waits for it."""
         self._timer.stop()
         run, self._run = self._run, None
         if run is not None:
-            run.stop(_STOP_S)
+            bridge_of(self).retire(run)
+
+    def reject(self) -> None:  # Esc hides the dialog: its run stops with it
+        self.stop()
+        super().reject()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.stop()

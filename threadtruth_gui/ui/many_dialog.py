@@ -36,6 +36,7 @@ from threadtruth_gui.engine.many import (
 from threadtruth_gui.engine.narrate import money
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.ui import theme
+from threadtruth_gui.ui.bridge import bridge_of
 
 _POLL_MS = 60
 # lock off in vermillion, lock on in blue (Okabe-Ito), with a hatch on one of them
@@ -138,6 +139,29 @@ class Histogram(QWidget):
         p.setPen(theme.GRID)
         p.drawLine(int(left), int(bottom), int(right), int(bottom))
         p.end()
+
+
+class _Batch:
+    """A batch's worker thread, as the window's bridge joins a stopped run: cancelled by
+    its event, finished when the thread has ended."""
+
+    def __init__(self, thread: threading.Thread, cancel: threading.Event) -> None:
+        self.thread, self._cancel = thread, cancel
+
+    @property
+    def finished(self) -> bool:
+        return not self.thread.is_alive()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        self.thread.join(timeout)
+        return self.finished
+
+    def interrupt(self) -> None:
+        """Nothing more to force here: the worker stops its current run itself
+        (engine/many.py), at the run's next line, sleep or lock wait."""
 
 
 class ManyRunsDialog(QDialog):
@@ -259,11 +283,12 @@ class ManyRunsDialog(QDialog):
         self._cancel.set()
 
     def stop(self) -> None:
-        """Cancel and wait for the worker (each run stops at once when cancelled)."""
+        """Cancel and give the window back at once: the window's bridge joins the worker as
+        it ends, and the window's close waits for it. `running` stays True until then."""
         self._cancel.set()
-        if self._worker is not None:
-            self._worker.join(5)
         self._timer.stop()
+        if self._worker is not None and self._worker.is_alive():
+            bridge_of(self).retire(_Batch(self._worker, self._cancel))
 
     def reject(self) -> None:  # Esc: cancel a running batch first, close when idle
         if self.running:
