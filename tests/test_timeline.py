@@ -796,3 +796,32 @@ def test_dense_lanes_are_drawn_as_pixel_rows_in_their_real_states(qtbot: QtBot) 
     view.set_range(5.0, 5.01)  # zoomed in: a handful of spans, drawn as rectangles
     view.grab()
     assert view.lanes_rastered == 0 and view.rects_drawn > 4
+
+
+def test_counter_labels_its_last_value_when_samples_share_a_pixel(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # lost-updates' count falls at the end (a stale write wins), and the run samples its
+    # final count twice. Before: the level of detail jumped to the repeated final sample,
+    # saw the same value just before it, and never labelled it: the track ended at
+    # "1,607,982" beside a verdict of 1,613,564 counted.
+    trace = Trace(t0_ns=0)
+    samples = [(0.0, 0), (0.5, 400), (0.9, 300), (0.900001, 250), (0.900002, 250)]
+    trace.feed(Event(round(t * 1e9), "A", Kind.COUNTER, ("count", v)) for t, v in samples)
+    trace.feed([Event(0, "A", Kind.STATE, State.RUNNING)])
+    _feed(trace, 1.0, "A", Kind.END, ("succeeded", None))
+    view = TimelineView()
+    qtbot.addWidget(view)
+    view.resize(W, H)
+    view.set_trace(trace, {})
+    view.set_counter("count", "Count", lambda v: f"n={v:g}")
+    texts: list[str] = []
+    original = QPainter.drawText
+
+    def recording(painter: QPainter, *args: Any) -> None:
+        texts.extend(a for a in args if isinstance(a, str))
+        original(painter, *args)
+
+    monkeypatch.setattr(QPainter, "drawText", recording)
+    view.grab()
+    assert "n=250" in texts, texts

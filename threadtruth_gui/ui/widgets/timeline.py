@@ -1374,6 +1374,7 @@ class TimelineView(QWidget):
         i = max(0, bisect_right(times, origin) - 1)
         lines: dict[bool, list[QLineF]] = {False: [], True: []}  # keyed by "below zero"
         changes: list[tuple[float, float]] = []  # x, value: where a new value starts
+        drawn: float | None = None  # the value drawn last (level of detail skips samples)
         while i < len(series) and times[i] <= trace.t0_ns + self._hi * 1e9:
             v, x0 = series[i][1], g.left + (times[i] - origin) * px_per_ns
             j = i + 1
@@ -1385,9 +1386,9 @@ class TimelineView(QWidget):
             lines[v < 0].append(QLineF(x0, y(v), x1, y(v)))
             if j < len(series):
                 lines[False].append(QLineF(x1, y(v), x1, y(series[j][1])))
-            if i == 0 or series[i - 1][1] != v or x0 < g.left:
+            if drawn != v or x0 < g.left:
                 changes.append((max(x0, g.left), v))
-            i = j
+            drawn, i = v, j
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         for below, segs in lines.items():
             p.setPen(QPen(theme.BAD if below else theme.TEXT, 2.5))
