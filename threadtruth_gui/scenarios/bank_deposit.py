@@ -196,7 +196,7 @@ def _predict(params: dict[str, Any]) -> tuple[str, list[tuple[Any, str]]]:
 SCENARIO = Scenario(
     id="bank-deposit",
     title="Lost update: deposit vs withdrawal",
-    summary="$1000; a $500 deposit and a $700 withdrawal at once.\n"
+    summary="$1,000; a $500 deposit and a $700 withdrawal at once.\n"
     "Both read before either writes: one update vanishes.",
     description=(
         "A deposits and B withdraws, each as read, process, write: copy the balance into a "

@@ -224,12 +224,12 @@ def predict(params: dict[str, Any]) -> tuple[str, list[tuple[Any, str]]]:
 
 SCENARIO = Scenario(
     id="bank-race",
-    title="Two ATMs, one account",
-    summary="$1000; A withdraws $600 and B $500 at once.\n"
+    title="ATMs, one account",
+    summary="$1,000; A withdraws $600 and B $500 at once.\n"
     "Without a lock both are paid: the balance ends at -$100.",
     description=(
         "Threads A and B run withdraw() on one account: read the balance, check it, wait a "
-        "processing delay, deduct. Without the lock both read $1000 before either deducts, "
+        "processing delay, deduct. Without the lock both read $1,000 before either deducts, "
         "so both are paid. With it, B waits at `with account.lock:` and then sees $400. "
         "The delay is a cancellable wait (threading.Event) so that Reset is instant; it "
         "blocks the thread exactly as time.sleep does. The balance and the withdrawals "

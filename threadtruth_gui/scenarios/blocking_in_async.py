@@ -220,7 +220,7 @@ def _verdict(result: RunResult, trace: Trace) -> Verdict:
 def _figures(result: RunResult) -> list[tuple[str, str]]:
     out = result.outcome
     return [
-        ("the longest a heartbeat woke late (loop_stall_s)", f"{out['loop_stall_s']:.3f} s"),
+        ("the longest a heartbeat woke late", f"{out['loop_stall_s']:.3f} s"),
         ("the slow call", f"{out['slow_call_s']:g} s"),
         ("heartbeat period", f"{out['period_s'] * 1000:g} ms"),
     ]

@@ -92,7 +92,7 @@ def describe_phase(phase: Phase, phases: int, index: int, in_child: bool, window
     `window_loop`: the run was given the window's loop for its coroutines."""
     n = len(phase.tasks)
     if phase.mode == "sequential":
-        what = f"{n} tasks one after another, all on one thread"
+        what = f"{n:,} tasks one after another, all on one thread"
     elif phase.mode == "threads":
         what = f"{n} real threads, one per task"
     elif phase.mode == "processes":

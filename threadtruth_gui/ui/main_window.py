@@ -910,12 +910,14 @@ class MainWindow(QMainWindow):
         scenario = self.scenario
         actual = result.outcome.get(scenario.predict_key)
         right = actual == value if scenario.predicted is None else scenario.predicted(value, result)
+        value_text, _, how = label.partition(": ")  # "$400: A paid, B denied"
+        said = f"{value_text} ({how})" if how else label
         if right:
-            return f"Your prediction, {label}: right ✔"
+            return f"Your prediction, {said}: right ✔"
         shown = money(actual) if isinstance(actual, (int, float)) else str(actual)
         if scenario.classify is not None:  # the same balance can end two ways: say which
-            shown += f": {scenario.classify(result)[0]}"
-        return f"Your prediction, {label}: wrong ✘ (it was {shown})"
+            shown += f", {scenario.classify(result)[0]}"
+        return f"Your prediction, {said}: wrong ✘ (it was {shown})"
 
     def _say_replayed(self, replayed: runfile.SavedRun, result: RunResult) -> None:
         run = self.bridge.run
@@ -1054,7 +1056,7 @@ class MainWindow(QMainWindow):
         events, result, trace = shown
         if kind == "trace":
             export.write_chrome_trace(path, trace, f"threadtruth: {result.scenario}")
-            return f"a Chrome trace of {len(trace.tasks)} tasks"
+            return f"a Chrome trace of {len(trace.tasks):,} tasks"
         if kind == "csv":
             Path(path).write_text(export.events_csv(events), encoding="utf-8")
             return f"{len(events)} events"

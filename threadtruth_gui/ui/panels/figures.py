@@ -74,7 +74,7 @@ class FiguresPanel(QWidget):
         self._show([])
         self.graph.show_cycle([], colors)
         self.live.setText(
-            f"{len(plan.all_tasks())} tasks. Press Space to run; the figures "
+            f"{len(plan.all_tasks()):,} tasks. Press Space to run; the figures "
             "come from the run itself."
         )
 
