@@ -73,3 +73,15 @@ def test_every_lane_shows_its_name_in_legible_text(
         assert height + 4 <= lane_h + 0.01, (name, height, lane_h)
     g = tl._geo()
     assert QFontMetricsF(tl._name_font(g.lane_h)[0]).horizontalAdvance("A") < g.left
+
+
+@pytest.mark.parametrize("lock", [False, True])
+def test_four_atms_four_cards_all_on_screen(qtbot, lecture: MainWindow, lock: bool) -> None:
+    win = lecture
+    _run(qtbot, win, "bank-race", {**FOUR, "lock": lock})
+    assert list(win.cards) == ["A", "B", "C", "D"]
+    for name, card in win.cards.items():
+        seen = card.visibleRegion().boundingRect()
+        assert whole(card), f"card {name}: {seen} of {card.rect()}"
+        assert card.status.text() in ("✔ succeeded", "✘ denied"), card.status.text()
+    assert whole(win.verdict) and whole(win.balance)
