@@ -31,7 +31,7 @@ class TaskCard(QFrame):
         self.setStyleSheet(
             f"#taskCard {{ border: 3px solid {color.name()}; border-radius: 10px; }}"
         )
-        layout = QVBoxLayout(self)
+        layout = self._box = QVBoxLayout(self)
         layout.setContentsMargins(10, 4, 10, 6)
         layout.setSpacing(4)
         self._title = title
@@ -123,7 +123,7 @@ class TaskCard(QFrame):
         )
         self.header.setFont(theme.body_font(theme.BODY_PT, bold=not on))
         margins = (6, 2, 6, 2) if on else (10, 4, 10, 6)
-        self.layout().setContentsMargins(*margins)
+        self._box.setContentsMargins(*margins)
         self._theme = (self._theme[0], -1.0, self._theme[2])  # the story again, shorter
         self.set_story(self._lines, self._status, self._state)
 
