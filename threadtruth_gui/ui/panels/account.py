@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor, QFontMetrics, QResizeEvent
-from PySide6.QtWidgets import QBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
 from threadtruth_gui.engine.narrate import money, story, task_caption
 from threadtruth_gui.engine.runner import Plan, RunResult
@@ -47,8 +47,9 @@ class AccountPanel(QWidget):
         super().__init__(parent)
         self.balance = BalanceBar(money)
         self.cards: dict[str, TaskCard] = {}
-        self._cards_row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self._cards_row = QGridLayout()
         self._cards_row.setSpacing(8)
+        self._columns = 0  # the cards' columns as arranged
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
@@ -65,17 +66,24 @@ class AccountPanel(QWidget):
 
     def _arrange(self) -> None:
         """Cards side by side while a typical story line fits on one line in each; else
-        one above the other, full width (the lecture preset's big text, a narrow column)."""
+        one above the other, full width (the lecture preset's big text, a narrow column);
+        more than two cards go in two columns of compact cards (four ATMs on a projector)."""
         if not self.cards:
             return
         # a typical line of a bank card's story, measured in the current text size (the
         # cards' real lines grow during a run: the layout must not flip as they do)
         line = QFontMetrics(theme.body_font()).horizontalAdvance(self._typical_line)
-        fits = self.width() >= len(self.cards) * (line + 32)
-        direction = QBoxLayout.Direction.LeftToRight if fits else QBoxLayout.Direction.TopToBottom
-        if self._cards_row.direction() != direction:
-            self._cards_row.setDirection(direction)
-
+        n = len(self.cards)
+        columns = n if self.width() >= n * (line + 32) else (2 if n > 2 else 1)
+        if columns == self._columns:
+            return
+        self._columns = columns
+        for i, card in enumerate(self.cards.values()):
+            self._cards_row.removeWidget(card)
+            self._cards_row.addWidget(card, i // columns, i % columns)
+            card.set_compact(columns < n and n > 2)
+        for c in range(4):
+            self._cards_row.setColumnStretch(c, 1 if c < columns else 0)
 
     def setup(self, plan: Plan, colors: dict[str, QColor]) -> None:
         for card in self.cards.values():
@@ -94,7 +102,7 @@ class AccountPanel(QWidget):
             card = TaskCard(spec.name, task_caption(spec.info), colors[spec.name])
             card.clicked.connect(self.task_clicked)
             self.cards[spec.name] = card
-            self._cards_row.addWidget(card, 1)
+        self._columns = 0
         self._arrange()
         self._counter = next(iter(plan.counters), None)
         self._counter_name = plan.counter_names.get(self._counter or "", self._counter or "")

@@ -31,9 +31,10 @@ class TaskCard(QFrame):
         self.setStyleSheet(
             f"#taskCard {{ border: 3px solid {color.name()}; border-radius: 10px; }}"
         )
-        layout = QVBoxLayout(self)
+        layout = self._box = QVBoxLayout(self)
         layout.setContentsMargins(10, 4, 10, 6)
         layout.setSpacing(4)
+        self._title = title
         self.header = QLabel(f"{name} · {title}")
         self.header.setWordWrap(True)
         self.header.setFont(theme.body_font(theme.BODY_PT, bold=True))
@@ -65,13 +66,18 @@ class TaskCard(QFrame):
         top.addWidget(self.header, 1)
         top.addWidget(self.status, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(top)
+        self._top = top
+        self.compact = False  # set_compact: a narrow card, its latest story line only
         layout.addWidget(self.locals)
         layout.addWidget(self.body, 1)
         self._lines: list[Line] = []
+        self._status: str | None = None
+        self._state: str | None = None
         # the story's colours and its number of lines depend on the theme and text size
         self._theme = (theme.current_theme, theme.font_scale, False)
 
     def set_story(self, lines: list[Line], status: str | None, state: str | None) -> None:
+        self._status, self._state = status, state
         stepping = bool(self._locals[0])  # the locals box shows: fewer story lines
         look = (theme.current_theme, theme.font_scale, stepping)
         if lines != self._lines or self._theme != look:
@@ -79,6 +85,8 @@ class TaskCard(QFrame):
             # the last few lines, so that a card never grows past the screen; the whole
             # story is in its tooltip and in "What happened"
             keep = STORY_LINES if theme.font_scale < 1.2 else STORY_LINES - 1  # big text
+            if self.compact:  # four cards on a projector: how it ended, the story in the tip
+                keep = 0
             if stepping:  # the locals tell what the thread read: the story gives way
                 keep -= 2
             shown = lines[-keep:] if keep > 0 else []
@@ -91,9 +99,33 @@ class TaskCard(QFrame):
             self.body.setText(html)
             self.body.setVisible(bool(shown))
             self.body.setToolTip("\n".join(f"• {line.text}" for line in lines))
+            self.setToolTip(self.body.toolTip() if self.compact else "")
         text, role = _STATUS.get(status or "", (state or "ready", "card_muted"))
         self.status.setText(text)
         theme.role(self.status, role)
+
+    def set_compact(self, on: bool) -> None:
+        """Half a column wide (more than two cards): how it ended goes under the name, and
+        the story is in the card's tooltip only (and in "What happened")."""
+        if on == self.compact:
+            return
+        self.compact = on
+        top, status = self._top, self.status
+        top.setDirection(top.Direction.TopToBottom if on else top.Direction.LeftToRight)
+        top.setAlignment(status, Qt.AlignmentFlag.AlignLeft if on else Qt.AlignmentFlag.AlignTop)
+        top.setSpacing(0 if on else 10)
+        # the name in bold, what it set out to do in the body face: one line in half a column
+        self.header.setTextFormat(Qt.TextFormat.RichText if on else Qt.TextFormat.PlainText)
+        self.header.setText(
+            f"<b>{_escape(self.name)}</b> · {_escape(self._title)}"
+            if on
+            else f"{self.name} · {self._title}"
+        )
+        self.header.setFont(theme.body_font(theme.BODY_PT, bold=not on))
+        margins = (6, 2, 6, 2) if on else (10, 4, 10, 6)
+        self._box.setContentsMargins(*margins)
+        self._theme = (self._theme[0], -1.0, self._theme[2])  # the story again, shorter
+        self.set_story(self._lines, self._status, self._state)
 
     def set_locals(
         self, values: tuple[tuple[str, str], ...], shared: tuple[str, str] | None = None

@@ -210,6 +210,7 @@ class TimelineView(QWidget):
         self._group_cache = None
         self._summary_cache: tuple[tuple[int, int, int], list[_Summary]] | None = None
         self._label_w = (0, 0.0)  # lanes measured so far, the widest chip and caption
+        self._name_fonts: dict[int, tuple[QFont, float]] = {}  # by lane height
         self._follow = True
         self._paint_s = 0.0  # how long the last paint took
         self._painted_at = 0.0
@@ -316,6 +317,7 @@ class TimelineView(QWidget):
         self._group_cache = None
         self._summary_cache = None
         self._label_w = (0, 0.0)
+        self._name_fonts = {}
 
     def _lanes(self) -> list[tuple[str, TaskTrack]]:
         return list(self._trace.tasks.items()) if self._trace else []
@@ -343,9 +345,22 @@ class TimelineView(QWidget):
         return legend, lane, counter, QFontMetricsF(self._axis_font).height() + 12
 
     def _thin_lane(self) -> float:
-        """A lane at its thinnest: thin lanes name every other lane or so (as folded groups
-        unfolded into thin lanes do), and keep their colour and states."""
-        return max(_THIN_MIN, self._fm.height() * 0.6)
+        """A lane at its thinnest (a few lanes, no groups): its name chip in the smallest
+        text the screen has (the axis's 14 pt) still fits in it."""
+        return max(_THIN_MIN, self._fm.height() * 0.6, self._name_font(0.0)[1] + 4)
+
+    def _name_font(self, lane_h: float) -> tuple[QFont, float]:
+        """The bold face for a lane's chip: the body size if the lane has room for it, else
+        as big as fits `lane_h`, never below the axis text. Returns it and its height."""
+        key = round(lane_h)
+        if self._name_fonts.get(key) is None:
+            full, floor = self._fm_bold.height(), QFontMetricsF(self._axis_font).height()
+            pt = self._bold.pointSizeF()
+            size = pt * max(floor / full, min(1.0, (lane_h - 4) / full))
+            font = QFont(self._bold)
+            font.setPointSizeF(max(1.0, size))
+            self._name_fonts[key] = (font, QFontMetricsF(font).height())
+        return self._name_fonts[key]
 
     def _header_h(self) -> float:
         return self._fm_bold.height() + 4
@@ -733,7 +748,7 @@ class TimelineView(QWidget):
             group = g.groups[row.group]
             if row.kind == _LANE and trace is not None:
                 track = trace.tasks[row.name]
-                if g.text_lanes:
+                if row.h >= self._name_font(0.0)[1] + 4:  # a chip fits, maybe a smaller one
                     self._paint_lane_label(p, g, top, row, track)
                 elif (
                     row.index >= first
@@ -765,23 +780,28 @@ class TimelineView(QWidget):
         if row.index % 2:  # zebra bands let the eye follow a lane across a wide screen
             p.fillRect(QRectF(0, top, self.width(), lane_h), theme.PANEL)
         color = self._colors.get(name) or theme.task_color(row.index)
-        h = self._fm_bold.height() + 4
-        chip = QRectF(_PAD, top + (lane_h - h) / 2, self._fm_bold.horizontalAdvance(name) + 16, h)
+        bold, fh = self._name_font(lane_h)
+        fm_bold = QFontMetricsF(bold)
+        h = min(fh + 4, lane_h)
+        chip = QRectF(_PAD, top + (lane_h - h) / 2, fm_bold.horizontalAdvance(name) + 16, h)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(color)
         p.drawRoundedRect(chip, 5, 5)
         luma = 0.299 * color.red() + 0.587 * color.green() + 0.114 * color.blue()
         p.setPen(QColor("white") if luma < 150 else _INK)
-        p.setFont(self._bold)
+        p.setFont(bold)
         p.drawText(chip, _CENTER, name)
-        p.setFont(self._font)
+        font = QFont(bold)
+        font.setBold(False)  # the caption in the chip's size: a thin lane fits it too
+        p.setFont(font)
         p.setPen(theme.TEXT)
         x = chip.right() + _PAD
-        info = self._fm.elidedText(
+        info = QFontMetricsF(font).elidedText(
             task_caption(track.info), Qt.TextElideMode.ElideRight, g.left - x - _PAD
         )
         p.drawText(QRectF(x, top, g.left - x, lane_h), _VCENTER, info)
+        p.setFont(self._font)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
 
     def _paint_thin_label(self, p: QPainter, g: _Geo, top: float, row: _Row) -> None:

@@ -1,0 +1,87 @@
+"""A projector's 1280×720 in the lecture preset with more tasks than two: bank-race's four
+ATMs, lost-updates' and blocking-in-async's lanes, bigger text. Every lane names its task in
+a chip of legible text, every card is on screen, the prediction question leaves both cards
+and the code pane whole, every figure row is above the status bar."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtGui import QFontMetricsF
+from PySide6.QtWidgets import QApplication, QWidget
+
+from threadtruth_gui.ui import theme
+from threadtruth_gui.ui.main_window import MainWindow
+
+RUN_MS = 20_000
+FOUR = {"amounts": "600,500,300,200", "delay": 0.0}
+
+
+def whole(widget: QWidget) -> bool:
+    """On screen and not clipped: its visible region is its whole rectangle."""
+    return widget.isVisible() and widget.visibleRegion().boundingRect() == widget.rect()
+
+
+@pytest.fixture
+def lecture(make_window) -> MainWindow:  # type: ignore[no-untyped-def]
+    return make_window((1280, 720), lecture=True)
+
+
+def _run(qtbot, win: MainWindow, scenario: str, params: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+    win.select(scenario)
+    win.set_params(params)
+    with qtbot.waitSignal(win.bridge.finished, timeout=RUN_MS):
+        win.start_run()
+    qtbot.wait(50)  # the layouts settle on the next turns of the event loop
+    QApplication.processEvents()
+
+
+@pytest.mark.parametrize(
+    ("scenario", "params", "scale"),
+    [
+        ("bank-race", FOUR, 1.0),
+        ("bank-race", {**FOUR, "lock": True}, 1.0),
+        ("lost-updates", {"threads": 4, "times": 1000}, 1.0),
+        ("blocking-in-async", {}, 1.0),
+        ("bank-race", {"delay": 0.0}, 1.6),
+    ],
+)
+def test_every_lane_shows_its_name_in_legible_text(
+    qtbot, lecture: MainWindow, scenario: str, params: dict[str, Any], scale: float
+) -> None:
+    win, tl = lecture, lecture.timeline
+    win.presenter.set_scale(max(theme.font_scale, scale))  # the lecture preset's or bigger
+    _run(qtbot, win, scenario, params)
+    chips: dict[str, float] = {}  # lane -> the height of the lane its name chip is drawn in
+    paint = tl._paint_lane_label
+
+    def spy(p, g, top, row, track):  # type: ignore[no-untyped-def]
+        chips[row.name] = row.h
+        paint(p, g, top, row, track)
+
+    tl._paint_lane_label = spy  # type: ignore[method-assign]
+    tl.grab()
+    assert tl._trace is not None
+    lanes = list(tl._trace.tasks)
+    assert len(lanes) >= 2
+    assert sorted(chips) == sorted(lanes), f"lanes named: {sorted(chips)} of {lanes}"
+    least = theme.body_font(14).pointSizeF()  # the axis's, the smallest text on screen
+    for name, lane_h in chips.items():  # legible, and the chip fits its lane
+        font, height = tl._name_font(lane_h)
+        assert font.pointSizeF() >= least - 0.01, (name, font.pointSizeF(), least)
+        assert height + 4 <= lane_h + 0.01, (name, height, lane_h)
+    g = tl._geo()
+    assert QFontMetricsF(tl._name_font(g.lane_h)[0]).horizontalAdvance("A") < g.left
+
+
+@pytest.mark.parametrize("lock", [False, True])
+def test_four_atms_four_cards_all_on_screen(qtbot, lecture: MainWindow, lock: bool) -> None:
+    win = lecture
+    _run(qtbot, win, "bank-race", {**FOUR, "lock": lock})
+    assert list(win.cards) == ["A", "B", "C", "D"]
+    for name, card in win.cards.items():
+        seen = card.visibleRegion().boundingRect()
+        assert whole(card), f"card {name}: {seen} of {card.rect()}"
+        assert card.status.text() in ("✔ succeeded", "✘ denied"), card.status.text()
+    assert whole(win.verdict) and whole(win.balance)
