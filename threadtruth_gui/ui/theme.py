@@ -421,7 +421,9 @@ def style_sheet() -> str:
         # draw them itself and drop the style's +/- and arrow buttons (the palette gives
         # their base); a line edit has no buttons, so it gets a border that shows on a
         # dark or black panel, where the style's frame (a shade darker) does not
-        f"QAbstractSpinBox, QComboBox {{ {_colors('input', background=False)} {sel} }}"
+        f"QComboBox {{ {_colors('input', background=False)} {sel} }}"
+        f"QAbstractSpinBox {{ {_colors('input')} {sel} border: 1px solid {line};"
+        " border-radius: 4px; padding: 2px 4px; }"
         f"QLineEdit {{ {_colors('input')} {sel} border: 1px solid {line};"
         " border-radius: 4px; padding: 2px 4px; }"
         f"QComboBox QAbstractItemView {{ {_colors('input')} {sel} }}"
