@@ -220,7 +220,8 @@ class _Control:
             self._add(bar.second, QLabel(f"{param.label}:"), spin)
             # as wide as a real value needs, not the widest the range allows (1e9): the
             # lecture preset's one row of settings must hold all of them
-            widest = spin.textFromValue(min(spin.maximum(), 99_999)) + param.unit
+            places = spin.decimals() if isinstance(spin, QDoubleSpinBox) else 0
+            widest = f"{min(spin.maximum(), 99_999):.{places}f}{param.unit}"
             _FieldFit(spin, self, widest, 44).fit()
         elif param.kind == "ints":
             edit = QLineEdit()
@@ -291,7 +292,11 @@ class _Control:
             return
         what = "a whole number" if isinstance(spin, QSpinBox) else "a number"
         low, high = spin.minimum(), spin.maximum()
-        kept = spin.textFromValue(spin.value()) + self.param.unit
+        if isinstance(spin, QSpinBox):
+            kept = spin.textFromValue(spin.value())
+        else:
+            kept = spin.textFromValue(spin.value())
+        kept += self.param.unit
         self._refuse(
             f"Refused: {self.param.label} must be {what} from {low:,g} to {high:,g}. Kept {kept}."
         )
@@ -366,9 +371,7 @@ class ParamBar(QObject):
     changed = Signal()
     refused = Signal(str)  # one line: why a field's edit was refused (nothing changed)
 
-    def __init__(
-        self, top: QToolBar, second: QToolBar, texts: QToolBar, keys: QWidget
-    ) -> None:
+    def __init__(self, top: QToolBar, second: QToolBar, texts: QToolBar, keys: QWidget) -> None:
         """`keys`: the widget (the window) whose keys the parameters' shortcuts become, so
         that they work with the bars hidden and whatever has the focus."""
         super().__init__(top)
