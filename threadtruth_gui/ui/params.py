@@ -262,7 +262,7 @@ class _Control:
         window's status bar and the field's tooltip, with a red frame until the next good
         edit)."""
         assert self._edit is not None
-        if self.refusal and not self._edit.isModified():
+        if self.refusal and self._edit.text() == self._good and not self._edit.isModified():
             # nothing typed since the refusal: Enter, then the focus going back to the
             # window, ends the same edit twice; the second must not clear the refusal
             return
