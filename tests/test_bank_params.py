@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 from _cli import cli
-from PySide6.QtWidgets import QLineEdit, QSpinBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLineEdit, QSpinBox
 
 from threadtruth_gui.engine import runfile
 from threadtruth_gui.engine.many import run_many
@@ -372,3 +373,44 @@ def test_window_amounts_field_refuses_bad_input_and_says_why(qtbot) -> None:
     win.reset_run()
     win.close()
 
+
+
+@pytest.mark.parametrize(
+    ("name", "bad", "why"),
+    [
+        ("amounts", "-5", "-5 is negative"),
+        ("amounts", "abc", ""),
+        ("amounts", "600", "needs 2 to 4 numbers, not 1"),
+        ("amounts", "600,500,300,200,100", "needs 2 to 4 numbers, not 5"),
+        ("amounts", "0,5", ""),
+        ("balance", "", "Balance must be a whole number from"),
+    ],
+)
+def test_a_value_refused_with_enter_says_why_in_the_status_bar(
+    qtbot, make_window, name: str, bad: str, why: str
+) -> None:
+    """Enter ends the edit, and gives the keyboard back to the window, which ends it again:
+    the refusal (a line in the status bar, a red frame) must outlive the second end."""
+    win = make_window((1280, 720), lecture=True)
+    win.select("bank-race")
+    win.activateWindow()
+    QApplication.processEvents()
+    before = win.params()
+    field = win.control(name)._spin or win.control(name)._edit
+    assert field is not None
+    field.setFocus()
+    QApplication.processEvents()
+    editor = field.lineEdit() if isinstance(field, QSpinBox) else field
+    editor.selectAll()
+    qtbot.keyClick(editor, Qt.Key.Key_Delete)
+    if bad:
+        qtbot.keyClicks(editor, bad)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.wait(50)  # the window takes the focus back (a 0 ms timer)
+    QApplication.processEvents()
+    assert not field.hasFocus()
+    message = win.statusBar().currentMessage()
+    assert message.startswith("Refused: ") and why in message, message
+    assert "\n" not in message and message == win.control(name).refusal
+    assert "border: 2px solid" in field.styleSheet()  # the red frame stays
+    assert win.params() == before  # nothing changed

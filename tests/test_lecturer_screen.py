@@ -185,6 +185,8 @@ def test_the_lecture_presets_settings_row_fits_1280_px(qtbot, make_window) -> No
     win = make_window((1280, 720), lecture=True)
     for scenario in ("bank-race", "lost-updates", "downloads-compare", "gil-cpu"):
         win.select(scenario)
+        if scenario == "bank-race":  # four ATMs: the longest list of amounts
+            win.set_params({"amounts": "600,500,300,200"})
         QApplication.processEvents()
         for bar in (win.settings_bar, win.text_bar):
             for action in bar.actions():
@@ -194,3 +196,27 @@ def test_the_lecture_presets_settings_row_fits_1280_px(qtbot, make_window) -> No
                 assert widget.isVisible(), f"{scenario}: a setting is behind the row's end"
                 edge = widget.mapTo(win, widget.rect().topRight()).x()
                 assert edge <= win.width(), f"{scenario}: a setting ends at {edge} px"
+
+
+def test_the_withdrawals_field_shows_four_amounts_whole_and_fields_follow_the_text_size(
+    qtbot, make_window
+) -> None:
+    win = make_window((1280, 720), lecture=True)
+    win.select("bank-race")
+    win.set_params({"amounts": "600,500,300,200"})
+    QApplication.processEvents()
+    field = win.control("amounts")._edit
+    spin = win.control("balance")._spin
+    assert field is not None and spin is not None and field.isVisible()
+    edge = field.mapTo(win, field.rect().topRight()).x()
+    assert edge <= win.width(), f"the Withdrawals field ends at {edge} px"
+    shown = field.width() - 2 * 6  # its frame and padding (the theme's) on both sides
+    needed = field.fontMetrics().horizontalAdvance("600,500,300,200")
+    assert needed <= shown, f"{needed} px of text in {shown} px"
+    label = win.control("balance").widgets[0]
+    for scale in (1.4, 0.8):  # the number's text is its label's size, and follows it
+        win.presenter.set_scale(scale)
+        QApplication.processEvents()
+        size = label.font().pointSizeF()
+        assert spin.lineEdit().font().pointSizeF() == pytest.approx(size)
+        assert field.font().pointSizeF() == pytest.approx(size)

@@ -227,3 +227,20 @@ def test_task_cards_keep_their_text_legible_after_a_theme_switch(themed) -> None
     for card in window.cards.values():  # B's colour is orange: too light for text on white
         _check_text(window, card.header, name, "BG")
         _check_text(window, card.status, name, "BG")
+
+
+def test_editable_fields_have_a_visible_border(themed) -> None:  # type: ignore[no-untyped-def]
+    """A number box must not read as a plain label ("Balance: 1000"): across its left edge
+    some pixel contrasts with the row's background by 3:1 (WCAG 1.4.11, UI components)."""
+    name, window = themed
+    image = window.grab().toImage()
+    paper = QColor(theme.THEMES[name]["PANEL"])
+    for field_name in ("param_balance", "param_amounts"):
+        field = window.settings_bar.findChild(QWidget, field_name)
+        assert field is not None and field.isVisible()
+        rect = _in_window(window, field)
+        y = rect.center().y()
+        best = max(
+            contrast(image.pixelColor(x, y), paper) for x in range(rect.left(), rect.left() + 4)
+        )
+        assert best >= 3.0, f"{name}: {field_name}'s border is {best:.2f}:1 on the row"

@@ -203,6 +203,7 @@ class MainWindow(QMainWindow):
         self.text_bar = self._toolbar("Sources")
         self.param_bar = ParamBar(self.settings_bar, self.settings_bar, self.text_bar, self)
         self.param_bar.changed.connect(self.on_param_changed)
+        self.param_bar.refused.connect(self.show_error)  # a refused field says why
 
         self.scenario_list = ScenarioList(all_scenarios())
         self.scenario_list.setMinimumWidth(180)

@@ -5,9 +5,11 @@ number boxes go on a second row and text fields on a third, each shown only when
 Each scenario's controls start at its own defaults.
 
 A list of numbers ("ints", e.g. the ATMs' withdrawals "600,500") is a short text field
-among the number boxes. It refuses a bad list when the edit ends: it keeps its last good
-value, says why in one line at the field (a tooltip) and keeps a red frame until the next
-good edit.
+among the number boxes, as wide as its longest list of default-sized amounts. A field
+(list or number box) refuses a bad value when the edit ends (Enter or leaving it): it
+keeps its last good value, says why in one line (`ParamBar.refused`: the window shows it
+in its status bar; the field's tooltip too) and keeps a red frame until the next good
+edit. A field's text is its label's size and grows with it (the fit is remeasured).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
@@ -25,7 +27,6 @@ from PySide6.QtWidgets import (
     QSlider,
     QSpinBox,
     QToolBar,
-    QToolTip,
     QWidget,
 )
 
@@ -33,6 +34,7 @@ from threadtruth_gui.engine.scenario import Param, Scenario
 from threadtruth_gui.ui import theme
 
 _SLIDER_SCALE = 100  # slider units per parameter unit: 0.01 s resolution for delays
+_SLIDER_PX = 140  # a slider's width: the lecture preset's row at 1280 px holds 4 amounts
 
 #: the keys any field keeps while it has the focus: moving in it and deleting
 _CARET_KEYS = {
@@ -87,6 +89,41 @@ class _FieldKeys(QObject):
         return False
 
 
+class _FieldFit(QObject):
+    """A number box or list field sized for its value at its current font: measured again
+    whenever its font changes (bigger text), and a number box's text (its inner line edit,
+    which keeps the font it was made with) follows the box's font. A number box's edit is
+    also checked when it ends (Enter, leaving it): Qt silently puts back the last good
+    number for a text it cannot take; this says why."""
+
+    def __init__(self, field: QWidget, control: _Control, sample: str, extra: int) -> None:
+        super().__init__(field)
+        self._field, self._control, self._sample, self._extra = field, control, sample, extra
+        field.installEventFilter(self)
+
+    def fit(self) -> None:
+        field = self._field
+        if isinstance(field, QAbstractSpinBox):
+            field.lineEdit().setFont(field.font())
+        width = field.fontMetrics().horizontalAdvance(self._sample) + self._extra
+        field.setFixedWidth(width)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.FontChange:
+            self.fit()
+        elif isinstance(self._field, QAbstractSpinBox) and (
+            kind == QEvent.Type.FocusOut
+            or (
+                isinstance(event, QKeyEvent)
+                and kind == QEvent.Type.KeyPress
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            )
+        ):
+            self._control.check_number()
+        return False
+
+
 class _Control:
     """One parameter's widget(s) and how to read and write its value."""
 
@@ -100,7 +137,8 @@ class _Control:
         self._edit: QLineEdit | None = None
         self._combo: QComboBox | None = None
         self._value_label: QLabel | None = None
-        self.refusal = ""  # "ints": why the last edit was refused ("" while none was)
+        self.refusal = ""  # why the last edit of a field was refused ("" while none was)
+        self._bar = bar
         self._good = ""  # "ints": the last value the field accepted
         tip = param.help or param.label
         if param.kind == "bool":
@@ -150,7 +188,7 @@ class _Control:
             )
             slider.setSingleStep(round((param.step or 0.1) * _SLIDER_SCALE))
             slider.setPageStep(slider.singleStep() * 5)
-            slider.setFixedWidth(220)
+            slider.setFixedWidth(_SLIDER_PX)
             slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space and R stay shortcuts
             slider.setToolTip(tip)
             self._value_label = QLabel()
@@ -175,24 +213,29 @@ class _Control:
             spin.setToolTip(tip)
             spin.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.PlusMinus)
             spin.setKeyboardTracking(False)  # one change per edit, not per digit
-            # as wide as a real value needs, not the widest the range allows (1e9): the
-            # lecture preset's one row of settings must hold all of them
-            widest = f"{min(param.maximum or 99_999, 99_999):g}{param.unit}"
-            spin.setMaximumWidth(spin.fontMetrics().horizontalAdvance(widest + "0.00") + 48)
             spin.valueChanged.connect(bar.changed)
+            spin.valueChanged.connect(lambda _=0: self._refuse(""))  # a good edit
             _FieldKeys(spin, bar.keys, number=True)
             self._spin = spin
             self._add(bar.second, QLabel(f"{param.label}:"), spin)
+            # as wide as a real value needs, not the widest the range allows (1e9): the
+            # lecture preset's one row of settings must hold all of them
+            places = spin.decimals() if isinstance(spin, QDoubleSpinBox) else 0
+            widest = f"{min(spin.maximum(), 99_999):.{places}f}{param.unit}"
+            _FieldFit(spin, self, widest, 44).fit()
         elif param.kind == "ints":
             edit = QLineEdit()
             edit.setObjectName(f"param_{param.name}")
             edit.setToolTip(tip)
-            example = f"{param.maximum or 99_999:g},{param.maximum or 99_999:g}"
-            edit.setMaximumWidth(edit.fontMetrics().horizontalAdvance(example + "00") + 24)
             edit.editingFinished.connect(lambda: self._take_ints(bar))
             _FieldKeys(edit, bar.keys, number=False)
             self._edit = edit
             self._add(bar.second, QLabel(f"{param.label}:"), edit)
+            # the longest list of default-sized amounts shows whole ("600,500,300,200")
+            amounts = str(param.default).split(",")
+            widest = max(amounts, key=len)
+            sample = ",".join([widest] * max(param.count[1] if param.count else 1, len(amounts)))
+            _FieldFit(edit, self, sample, 24).fit()
         else:
             edit = QLineEdit()
             edit.setObjectName(f"param_{param.name}")
@@ -215,9 +258,14 @@ class _Control:
             self.widgets.append(widget)
 
     def _take_ints(self, bar: ParamBar) -> None:
-        """The edit of a list of numbers ended: take it, or refuse it and say why (at the
-        field, in its tooltip, with a red frame until the next good edit)."""
+        """The edit of a list of numbers ended: take it, or refuse it and say why (in the
+        window's status bar and the field's tooltip, with a red frame until the next good
+        edit)."""
         assert self._edit is not None
+        if self.refusal and self._edit.text() == self._good and not self._edit.isModified():
+            # nothing typed since the refusal: Enter, then the focus going back to the
+            # window, ends the same edit twice; the second must not clear the refusal
+            return
         try:
             value = self.param.parse(self._edit.text())
         except ValueError as exc:
@@ -231,16 +279,36 @@ class _Control:
             self._good = value
             bar.changed.emit()
 
+    def check_number(self) -> None:
+        """A number box's edit ends: a text it cannot take (empty, below its minimum) is
+        refused with the reason; Qt then puts back the last good number."""
+        spin = self._spin
+        assert spin is not None
+        text = spin.lineEdit().text()
+        state = spin.validate(text, len(text))[0]
+        if state == QValidator.State.Acceptable:
+            if spin.lineEdit().isModified():
+                self._refuse("")  # a good value typed again
+            return
+        what = "a whole number" if isinstance(spin, QSpinBox) else "a number"
+        low, high = spin.minimum(), spin.maximum()
+        if isinstance(spin, QSpinBox):
+            kept = spin.textFromValue(spin.value())
+        else:
+            kept = spin.textFromValue(spin.value())
+        kept += self.param.unit
+        self._refuse(
+            f"Refused: {self.param.label} must be {what} from {low:,g} to {high:,g}. Kept {kept}."
+        )
+
     def _refuse(self, why: str) -> None:
-        assert self._edit is not None
-        was, self.refusal = self.refusal, why
-        self._edit.setToolTip(why or self.param.help or self.param.label)
-        self._edit.setStyleSheet(f"border: 2px solid {theme.BAD.name()};" if why else "")
-        if why and self._edit.isVisible():
-            corner = self._edit.mapToGlobal(self._edit.rect().bottomLeft())
-            QToolTip.showText(corner, why, self._edit)
-        elif was and not why:
-            QToolTip.hideText()
+        field = self._edit if self._spin is None else self._spin
+        assert field is not None
+        self.refusal = why
+        field.setToolTip(why or self.param.help or self.param.label)
+        field.setStyleSheet(f"border: 2px solid {theme.BAD.name()};" if why else "")
+        if why:
+            self._bar.refused.emit(why)  # the window says it where the class sees it
 
     def _relabel(self) -> None:
         if self._action is not None:
@@ -301,10 +369,9 @@ class _Control:
 
 class ParamBar(QObject):
     changed = Signal()
+    refused = Signal(str)  # one line: why a field's edit was refused (nothing changed)
 
-    def __init__(
-        self, top: QToolBar, second: QToolBar, texts: QToolBar, keys: QWidget
-    ) -> None:
+    def __init__(self, top: QToolBar, second: QToolBar, texts: QToolBar, keys: QWidget) -> None:
         """`keys`: the widget (the window) whose keys the parameters' shortcuts become, so
         that they work with the bars hidden and whatever has the focus."""
         super().__init__(top)

@@ -417,12 +417,15 @@ def style_sheet() -> str:
         f"QSlider::handle:horizontal {{ background: {fg('slider_handle').name()};"
         f" border: 2px solid {bg('slider_handle').name()};"
         " width: 18px; margin: -7px 0; border-radius: 9px; }"
-        # spin and combo boxes: text colours only, as a border or background here makes Qt
-        # draw them itself and drop the style's +/- and arrow buttons (the palette gives
-        # their base); a line edit has no buttons, so it gets a border that shows on a
-        # dark or black panel, where the style's frame (a shade darker) does not
-        f"QAbstractSpinBox, QComboBox {{ {_colors('input', background=False)} {sel} }}"
-        f"QLineEdit {{ {_colors('input')} {sel} border: 1px solid {line};"
+        # combo boxes: text colours only, as a border or background here makes Qt draw
+        # them itself and drop the style's arrow (the palette gives their base); a field
+        # one types in (line edit, number box: its +/- stay, measured) gets a border in
+        # the muted text colour (3:1 and more on every panel), as the style's frame (a
+        # shade darker) vanished on a dark or black panel: "Balance: 1000" read as a label
+        f"QComboBox {{ {_colors('input', background=False)} {sel} }}"
+        f"QAbstractSpinBox {{ {_colors('input')} {sel} border: 1px solid {MUTED.name()};"
+        " border-radius: 4px; padding: 2px 4px; }"
+        f"QLineEdit {{ {_colors('input')} {sel} border: 1px solid {MUTED.name()};"
         " border-radius: 4px; padding: 2px 4px; }"
         f"QComboBox QAbstractItemView {{ {_colors('input')} {sel} }}"
         # lists, tables and text views
