@@ -164,3 +164,13 @@ def test_a_run_file_over_the_size_limit_is_refused(
     monkeypatch.setattr(runfile, "MAX_BYTES", 1000)
     with pytest.raises(runfile.RunFileError, match="too large"):
         runfile.load(big)
+
+
+def test_a_run_file_with_a_huge_integer_is_refused_in_one_line(tmp_path: Path) -> None:
+    # before: json's int conversion limit raised ValueError, a traceback and exit 1
+    path = tmp_path / "big.ttrun"
+    path.write_text('{"format": "threadtruth-run", "version": ' + "9" * 5000 + "}")
+    proc = cli("replay", str(path))
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert "big.ttrun is not a readable run file" in proc.stderr

@@ -21,7 +21,7 @@ def test_many_runs_count_every_outcome() -> None:
         progress=lambda n, so_far: seen.append(n),
     )
     assert result.runs == 20 and not result.cancelled
-    assert sum(result.counts.values()) == 20 and set(result.counts) <= {-100, 400}
+    assert sum(result.counts.values()) == 20 and set(result.counts) <= {-100, 400, 500}
     # A run pays once only when a thread is kept off the CPU for the whole 20 ms window.
     # Measured: 600 of 600 runs overdrew with a 10 ms window and three busy processes on
     # two cores. The bound below needs six of twenty runs to lose that race: it cannot flake.
@@ -55,7 +55,7 @@ def test_cli_many_json() -> None:
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["runs"] == 30
-    assert sum(out["counts"].values()) == 30 and set(out["counts"]) <= {"-100", "400"}
+    assert sum(out["counts"].values()) == 30 and set(out["counts"]) <= {"-100", "400", "500"}
     # Real scheduling: CI once saw one run of 30 pay once (a thread held off the CPU for
     # the 10 ms window). Same bound as above: ten of thirty would have to.
     assert out["counts"].get("-100", 0) >= 21

@@ -188,6 +188,8 @@ def load(path: str | os.PathLike[str]) -> SavedRun:
         else:
             why = f"damaged: {exc}"
         raise RunFileError(f"{where.name} is not a readable run file ({why})") from None
+    except ValueError as exc:  # e.g. a number of more digits than Python converts
+        raise RunFileError(f"{where.name} is not a readable run file (damaged: {exc})") from None
     return parse(data, where.name)
 
 
@@ -211,7 +213,7 @@ def too_deep(raw: bytes, limit: int = MAX_DEPTH) -> bool:
 
 def _no_constant(text: str) -> Any:
     """JSON's NaN and Infinity are not numbers a run records (and cannot be saved again)."""
-    raise json.JSONDecodeError(f"{text} is not a number this file may hold", text, 0)
+    raise ValueError(f"{text} is not a number a run file may hold")
 
 
 def parse(data: Any, name: str = "the file") -> SavedRun:
