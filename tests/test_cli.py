@@ -155,3 +155,24 @@ def test_gui_exit_when_done_without_run_starts_the_run_itself(tmp_path: Path) ->
     lines = proc.stdout.splitlines()
     assert lines[0] == "running" and len(lines) == 2, proc.stdout
     assert "starts by itself in 5 s" in proc.stderr
+
+
+def test_a_negative_value_after_its_option_is_refused_with_its_reason() -> None:
+    # before: argparse took "-5,3" for an option: "argument --amounts: expected one argument"
+    proc = cli("run", "bank-race", "--amounts", "-5,3")
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        "threadtruth: error: --amounts: -5 is negative: each must be between 1 and 100000"
+    )
+    proc = cli("run", "bank-race", "--balance", "-5")
+    assert proc.returncode == 2 and "--balance must be between 0 and 100000" in proc.stderr
+
+
+def test_true_is_not_a_number_of_dollars() -> None:
+    # before: a run file's "balance": true ran with $1 (bool is an int to Python)
+    from threadtruth_gui.scenarios import get
+
+    with pytest.raises(ValueError, match="--balance must be a number, not True"):
+        get("bank-race").resolve({"balance": True})
+    assert get("bank-race").resolve({"delay": -0.0})["delay"] == 0.0
+    assert str(get("bank-race").resolve({"delay": "-0"})["delay"]) == "0.0"

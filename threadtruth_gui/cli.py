@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -446,11 +447,35 @@ def _cmd_gui(args: argparse.Namespace) -> int:
     return run_app(scenario_id, params, autorun=autorun, exit_when_done=args.exit_when_done)
 
 
+_NEGATIVE = re.compile(r"-\.?\d")  # "-5", "-5,3", "-.5": a value, not an option
+
+
+def _values_kept(argv: list[str]) -> list[str]:
+    """`--amounts -5,3` as `--amounts=-5,3`: argparse takes a word that starts with "-" for
+    an option, and would answer "expected one argument" instead of saying why -5 is refused."""
+    names = {f"--{name}" for name in _param_names()}
+    out: list[str] = []
+    words = iter(argv)
+    for word in words:
+        if word in names:
+            value = next(words, None)
+            if value is not None and _NEGATIVE.match(value):
+                out.append(f"{word}={value}")
+                continue
+            out.append(word)
+            if value is not None:
+                out.append(value)
+            continue
+        out.append(word)
+    return out
+
+
 def _with_default_command(argv: list[str]) -> argparse.Namespace:
     """No command (bare `threadtruth`, `python -m threadtruth_gui`, or only options such as
     `threadtruth --run`) means `gui`, parsed by `gui`'s parser so every option has its default."""
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv = ["gui", *argv]
+    argv = _values_kept(argv)
     return _build_parser(argv).parse_args(argv)
 
 

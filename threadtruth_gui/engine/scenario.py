@@ -62,6 +62,8 @@ class Param:
                 return self.check(text)
             except ValueError as exc:
                 raise ValueError(f"--{self.name}: {exc}") from None
+        if isinstance(value, bool):  # True is an int to Python, not a number to a person
+            raise ValueError(f"--{self.name} must be a number, not {value!r}")
         try:
             number = float(value)
         except (TypeError, ValueError):
@@ -77,6 +79,8 @@ class Param:
                 f"--{self.name} must be between {self.minimum:g} and {self.maximum:g}"
                 f"{self.unit}, not {value}"
             )
+        if number == 0:
+            number = 0.0  # never "-0.0"
         return int(number) if self.kind == "int" else number
 
     def numbers(self, value: Any) -> tuple[int, ...]:
