@@ -414,3 +414,13 @@ def test_a_value_refused_with_enter_says_why_in_the_status_bar(
     assert "\n" not in message and message == win.control(name).refusal
     assert "border: 2px solid" in field.styleSheet()  # the red frame stays
     assert win.params() == before  # nothing changed
+
+
+def test_bank_deposit_expected_balance_lists_every_serial_balance() -> None:
+    # before: expected_balance 400 printed beside "Correct: $500" (B denied in a serial order)
+    result, _trace = get("bank-deposit").run(
+        {"balance": 0, "deposit": 500, "withdraw": 100, "delay": 0.0, "lock": True}
+    )
+    assert result.outcome["expected_balance"] == [400, 500]
+    assert result.outcome["final_balance"] in (400, 500)
+    assert result.verdict is not None and result.verdict.good

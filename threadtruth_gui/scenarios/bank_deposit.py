@@ -121,7 +121,9 @@ def _plan(params: dict[str, Any]) -> Plan:
         outcome=lambda _stats: {
             "initial_balance": opening,
             "final_balance": account.balance,
-            "expected_balance": finals[0],
+            # what one at a time gives: one balance, or each that an order gives (with B
+            # denied in one order, e.g. $0 + $500 - $100: $400 or $500)
+            "expected_balance": finals[0] if len(set(finals)) == 1 else sorted(set(finals)),
             "lost_update": account.balance not in finals,
         },
         # the functions that run, and only those: with the lock, its wrappers first
