@@ -60,3 +60,24 @@ def test_only_measured_fields_are_left_out() -> None:
         "modes": {"threads": {"task_threads": 2}},
         "final_balance": -100,
     }
+
+
+def test_who_backed_off_is_part_of_the_outcome_a_replay_must_reproduce() -> None:
+    # before: the outcome did not record who gave up a timed wait, so a replay in which A
+    # backed off instead of B was "the same outcome" while its verdict named the other thread
+    from threadtruth_gui.engine.runfile import differences
+    from threadtruth_gui.scenarios import get
+
+    # both take their first lock within the 0.3 s delay and wait 0.2 s for the other's:
+    # one times out at least once (a thread would have to start 0.3 s late to avoid it)
+    result, _trace = get("deadlock").run({"variant": "timeout and back off", "delay": 0.3})
+    backed = result.outcome["backed_off"]
+    assert set(backed) == {"A", "B"} and sum(backed.values()) >= 1
+    assert result.verdict is not None
+    for name, n in backed.items():
+        if n:
+            assert name in result.verdict.detail
+    swapped = dict(result.outcome, backed_off={"A": backed["B"] + 1, "B": backed["A"]})
+    assert differences(result.outcome, swapped)
+    older = {k: v for k, v in result.outcome.items() if k != "backed_off"}  # an older file
+    assert differences(older, result.outcome) == []

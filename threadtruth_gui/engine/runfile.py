@@ -341,11 +341,12 @@ def comparable(outcome: Any) -> Any:
 
 
 def differences(recorded: dict[str, Any], replayed: dict[str, Any]) -> list[str]:
-    """The compared fields that differ, as "key: recorded X, replayed Y"."""
+    """The compared fields that differ, as "key: recorded X, replayed Y". A field the
+    recorded run does not have (saved by an older version) is not compared."""
     a, b = comparable(recorded), comparable(replayed)
     return [
         f"{key}: recorded {a.get(key)!r}, replayed {b.get(key)!r}"
-        for key in dict.fromkeys([*a, *b])
+        for key in a
         if a.get(key) != b.get(key)
     ]
 

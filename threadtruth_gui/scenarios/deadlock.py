@@ -9,8 +9,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from threadtruth_gui.engine.context import ObservedLock, report, sleep
+from threadtruth_gui.engine.context import ObservedLock, RunContext, report, sleep
 from threadtruth_gui.engine.deadlock import DeadlockWatch, describe
+from threadtruth_gui.engine.events import Kind
 from threadtruth_gui.engine.runner import Plan, RunResult, TaskSpec, Verdict
 from threadtruth_gui.engine.scenario import Param, Scenario
 from threadtruth_gui.engine.trace import Trace
@@ -74,17 +75,32 @@ def _plan(params: dict[str, Any]) -> Plan:
         TaskSpec("B", target, (*b_locks, delay), {"label": " then ".join(x.name for x in b_locks)}),
     ]
     watch = DeadlockWatch([l1, l2])
+    seen: list[RunContext] = []  # the run, as its monitor sees it: its events, at the end
+
+    def monitor(run: RunContext) -> None:
+        seen[:] = [run]
+        watch(run)
 
     def outcome(_stats: Any) -> dict[str, Any]:
-        return {
+        out = {
             "variant": variant,
             "deadlocked": watch.cycle is not None,
             "cycle": watch.cycle,
             "detected_after_s": round(watch.detected_after_s, 4) if watch.cycle else None,
             "victim": watch.victim,
         }
+        if target is transfer_with_timeout and seen:  # who gave up, and how often: a
+            events = seen[0].recorder.events()  # replay must give up the same way
+            out["backed_off"] = {
+                t.name: sum(
+                    e.task == t.name and e.kind == Kind.NOTE and e.data[0] == "backed off"
+                    for e in events
+                )
+                for t in tasks
+            }
+        return out
 
-    return Plan(tasks=tasks, outcome=outcome, code=[target], monitor=watch)
+    return Plan(tasks=tasks, outcome=outcome, code=[target], monitor=monitor)
 
 
 def backoffs(trace: Trace) -> dict[str, int]:
