@@ -200,3 +200,33 @@ def test_a_child_run_that_ignores_reset_is_killed_soon_after_and_leaves_no_folde
     assert run.finished
     assert run.error == "the run's process did not stop in time and was ended"
     assert set(Path(tempfile.gettempdir()).glob("threadtruth-run-*")) == folders
+
+
+def test_interrupt_raises_only_in_a_lane_still_in_its_task(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Before: interrupt() chose lanes by "no result yet", so a lane that had left its task
+    # but not yet recorded its end was hit on its way out (its "succeeded" became
+    # "cancelled"; later on, the exception could land in _end or in threading's clean-up).
+    from threadtruth_gui.engine import runner as runner_module
+    from threadtruth_gui.engine.runner import Plan, Run, TaskSpec
+
+    leaving, go_on = threading.Event(), threading.Event()
+    status_of = runner_module._status_of
+
+    def held(returned):  # type: ignore[no-untyped-def]
+        if returned == "B done":  # B has left its task: hold it before it records its end
+            leaving.set()
+            go_on.wait(10)
+            return status_of("succeeded")
+        return status_of(returned)
+
+    monkeypatch.setattr(runner_module, "_status_of", held)
+    tasks = [TaskSpec("A", _spin, trace=False), TaskSpec("B", lambda: "B done", trace=False)]
+    run = Run(Plan(tasks, outcome=lambda _s: {}, code=[]))
+    run.start()
+    assert leaving.wait(10)
+    run.cancel()
+    assert run.interrupt() == ["A"]  # A spins in its task; B is on its way out
+    go_on.set()
+    assert run.join(10)
+    statuses = {t["name"]: t["status"] for t in run.result("x", {}).tasks}
+    assert statuses == {"A": "cancelled", "B": "succeeded"}

@@ -236,6 +236,8 @@ class Run:
         self._done = threading.Event()
         self._results: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
+        # lanes inside their task's own code: the only place interrupt() may raise in
+        self._in_task: dict[str, threading.Thread] = {}
         self._future: concurrent.futures.Future[None] | None = None
         self.stats: dict[str, PhaseStats] = {}
         self.error: str | None = None
@@ -275,26 +277,18 @@ class Run:
         lanes it was raised in, by name."""
         if not self.cancelled or self.finished:
             return []
-        threaded = {
-            spec.name
-            for phase in self.plan.all_phases()
-            if phase.mode == "threads"
-            for spec in phase.tasks
-        }
         hit = []
+        # Under the lock a lane cannot leave its task's code (it takes the lock to do so),
+        # so the exception is raised in a live lane thread that is still in its task: never
+        # in _end, in threading's own clean-up, or in a new thread that reuses the ident.
         with self._lock:
-            running = [
-                (name, thread)
-                for name, thread in self.context.threads.items()
-                if name in threaded and name not in self._results
-            ]
-        for name, thread in running:
-            ident = thread.ident
-            if thread is threading.main_thread() or ident is None or not thread.is_alive():
-                continue
-            exc = ctypes.py_object(RunCancelled)
-            if ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), exc) == 1:
-                hit.append(name)
+            for name, thread in self._in_task.items():
+                ident = thread.ident
+                if thread is threading.main_thread() or ident is None or not thread.is_alive():
+                    continue
+                exc = ctypes.py_object(RunCancelled)
+                if ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), exc) == 1:
+                    hit.append(name)
         return hit
 
     def join(self, timeout: float | None = None) -> bool:
@@ -364,7 +358,7 @@ class Run:
             lanes = [
                 threading.Thread(
                     target=self._work,
-                    args=(spec, go),
+                    args=(spec, go, True),
                     name=f"threadtruth-{spec.name}",
                     daemon=True,
                 )
@@ -539,7 +533,11 @@ class Run:
                 await lanes(shared)
 
     # -- one lane --------------------------------------------------------------------------------
-    def _work(self, spec: TaskSpec, go: threading.Event | None = None) -> None:
+    def _work(
+        self, spec: TaskSpec, go: threading.Event | None = None, lane: bool = False
+    ) -> None:
+        """One task on this thread: a lane of its own (`lane`, a threads phase: interrupt()
+        may stop it), or the driver (a sequential phase: never interrupted)."""
         ctx = self._begin(spec)
         status, error, extra = "succeeded", None, dict[str, Any]()
         try:
@@ -549,10 +547,15 @@ class Run:
             tracer = self._tracer if spec.trace else None
             if tracer is not None:
                 tracer.install()
+            if lane:
+                with self._lock:
+                    self._in_task[spec.name] = threading.current_thread()
             try:
                 returned = spec.target(*spec.args)
             finally:
-                if tracer is not None:
+                with self._lock:  # from here interrupt() leaves this lane alone; one it
+                    self._in_task.pop(spec.name, None)  # raised already lands below,
+                if tracer is not None:  # at the next call, still inside this try
                     tracer.uninstall()
                 # for samplers of who ran: this thread's clock can't be read once it ended
                 self.context.cpu_at_end[spec.name] = time.thread_time_ns()
