@@ -174,3 +174,12 @@ def test_a_run_file_with_a_huge_integer_is_refused_in_one_line(tmp_path: Path) -
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert "big.ttrun is not a readable run file" in proc.stderr
+
+
+def test_a_file_where_the_folder_should_be_is_named_as_such(tmp_path: Path) -> None:
+    # before: "folder …/a-file does not exist", though it exists: it is a file
+    (tmp_path / "a-file").write_text("x")
+    proc = cli("run", "bank-race", "--delay", "0", "--csv", str(tmp_path / "a-file" / "x.csv"))
+    assert proc.returncode == 2 and "a-file is a file, not a folder" in proc.stderr
+    with pytest.raises(runfile.RunFileError, match="a-file is a file, not a folder"):
+        runfile.save(tmp_path / "a-file" / "x.ttrun", {})

@@ -160,7 +160,7 @@ def test_saving_where_the_folder_is_missing_or_the_write_fails_is_clear_and_leav
         runfile.save(folder / "missing" / "x.ttrun", data)
     note = folder / "note.txt"
     note.write_text("a file, not a folder")
-    with pytest.raises(runfile.RunFileError, match="does not exist"):
+    with pytest.raises(runfile.RunFileError, match="is a file, not a folder"):
         runfile.save(note / "x.ttrun", data)  # a folder that cannot be: under a file
     # the write itself fails (a file size limit, which binds root too): its temporary
     # file was made first, and is removed

@@ -332,9 +332,8 @@ def _check_out_file(text: str, suffix: str, what: str, verb: str) -> Path:
     parent = out.parent if str(out.parent) else Path(".")
     try:
         if not parent.is_dir():
-            raise UsageError(
-                f"cannot {verb} {shown}: folder {short_path(str(parent))} does not exist"
-            )
+            why = "is a file, not a folder" if parent.exists() else "does not exist"
+            raise UsageError(f"cannot {verb} {shown}: {short_path(str(parent))} {why}")
         if out.is_dir():
             raise UsageError(f"cannot {verb} {shown}: it is a folder")
         if not os.access(parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):

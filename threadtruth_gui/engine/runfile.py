@@ -128,9 +128,8 @@ def save(path: str | os.PathLike[str], data: dict[str, Any]) -> Path:
         if out.is_dir():
             raise RunFileError(f"cannot save to {shown}: it is a folder")
         if not folder.is_dir():
-            raise RunFileError(
-                f"cannot save to {shown}: folder {short_path(str(folder))} does not exist"
-            )
+            why = "is a file, not a folder" if folder.exists() else "does not exist"
+            raise RunFileError(f"cannot save to {shown}: {short_path(str(folder))} {why}")
     except OSError as exc:
         raise RunFileError(f"cannot save to {shown}: {exc.strerror or exc}") from None
     try:

@@ -17,7 +17,7 @@ from threadtruth_gui.engine.trace import Trace
 LOCK = Param("lock", "Lock", "bool", False, key="L")
 DELAY = Param(
     "delay",
-    "Processing delay",
+    "Delay",
     "float",
     1.0,
     0.0,

@@ -20,7 +20,7 @@ from threadtruth_gui.scenarios._bank import LOCK, Account, classify, predicted
 
 DELAY = Param(
     "delay",
-    "Processing delay",
+    "Delay",
     "float",
     0.5,
     0.0,
