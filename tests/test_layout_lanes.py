@@ -85,3 +85,28 @@ def test_four_atms_four_cards_all_on_screen(qtbot, lecture: MainWindow, lock: bo
         assert whole(card), f"card {name}: {seen} of {card.rect()}"
         assert card.status.text() in ("✔ succeeded", "✘ denied"), card.status.text()
     assert whole(win.verdict) and whole(win.balance)
+
+
+def test_the_prediction_question_and_its_note_leave_both_cards_whole(
+    qtbot, lecture: MainWindow
+) -> None:  # type: ignore[no-untyped-def]
+    # before: the question's big type pushed card B below the status bar, and after a
+    # wrong answer the three-line note did the same
+    win = lecture
+    win.select("bank-race")
+    win.set_params({"delay": 0.0})
+    win.predict_action.setChecked(True)
+    win.start_run()
+    qtbot.waitUntil(win.prediction.isVisible, timeout=5_000)
+    qtbot.wait(50)
+    QApplication.processEvents()
+    for name, card in win.cards.items():
+        assert whole(card), f"question: card {name}: {card.visibleRegion().boundingRect()}"
+    assert whole(win.prediction)
+    with qtbot.waitSignal(win.bridge.finished, timeout=RUN_MS):
+        win.prediction.answer(1)  # $500: B paid, A denied: wrong whatever the race did
+    qtbot.wait(50)
+    QApplication.processEvents()
+    assert "wrong ✘" in win.verdict.note or "right ✔" in win.verdict.note
+    for name, card in win.cards.items():
+        assert whole(card), f"note: card {name}: {card.visibleRegion().boundingRect()}"

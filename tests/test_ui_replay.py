@@ -117,7 +117,7 @@ def test_prediction_pause_asks_first_then_reveals(qtbot, window) -> None:
         qtbot.keyClick(window, Qt.Key.Key_3)  # "-$100: both paid"
     final = window.bridge.result.outcome["final_balance"]
     assert final in (400, 500)  # the lock is on
-    assert window.verdict.note.startswith("Your prediction, -$100 (both paid): wrong")
+    assert window.verdict.note.startswith("Your prediction, -$100: wrong")
     qtbot.keyClick(window, Qt.Key.Key_Space)
     assert window.prediction.isVisible()
     with qtbot.waitSignal(window.bridge.finished, timeout=10_000):

@@ -69,6 +69,7 @@ class DeadlockWatch:
     victim: str | None = None  # the thread whose wait was ended to break the cycle
     info: dict[str, Any] = field(default_factory=dict)
     broken: bool = False
+    context: RunContext | None = field(default=None, repr=False)  # the run, once watched
     _asked: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
@@ -82,6 +83,7 @@ class DeadlockWatch:
         self._asked.set()
 
     def __call__(self, run: RunContext) -> None:
+        self.context = run  # the run it watches: its events, for the scenario's outcome
         if self.cycle is not None:
             if not self.broken and self._asked.is_set():
                 self._break(run)

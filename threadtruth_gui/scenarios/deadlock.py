@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from threadtruth_gui.engine.context import ObservedLock, RunContext, report, sleep
+from threadtruth_gui.engine.context import ObservedLock, report, sleep
 from threadtruth_gui.engine.deadlock import DeadlockWatch, describe
 from threadtruth_gui.engine.events import Kind
 from threadtruth_gui.engine.runner import Plan, RunResult, TaskSpec, Verdict
@@ -75,11 +75,6 @@ def _plan(params: dict[str, Any]) -> Plan:
         TaskSpec("B", target, (*b_locks, delay), {"label": " then ".join(x.name for x in b_locks)}),
     ]
     watch = DeadlockWatch([l1, l2])
-    seen: list[RunContext] = []  # the run, as its monitor sees it: its events, at the end
-
-    def monitor(run: RunContext) -> None:
-        seen[:] = [run]
-        watch(run)
 
     def outcome(_stats: Any) -> dict[str, Any]:
         out = {
@@ -89,8 +84,8 @@ def _plan(params: dict[str, Any]) -> Plan:
             "detected_after_s": round(watch.detected_after_s, 4) if watch.cycle else None,
             "victim": watch.victim,
         }
-        if target is transfer_with_timeout and seen:  # who gave up, and how often: a
-            events = seen[0].recorder.events()  # replay must give up the same way
+        if target is transfer_with_timeout and watch.context is not None:  # who gave up,
+            events = watch.context.recorder.events()  # how often: a replay must do the same
             out["backed_off"] = {
                 t.name: sum(
                     e.task == t.name and e.kind == Kind.NOTE and e.data[0] == "backed off"
@@ -100,7 +95,7 @@ def _plan(params: dict[str, Any]) -> Plan:
             }
         return out
 
-    return Plan(tasks=tasks, outcome=outcome, code=[target], monitor=monitor)
+    return Plan(tasks=tasks, outcome=outcome, code=[target], monitor=watch)
 
 
 def backoffs(trace: Trace) -> dict[str, int]:

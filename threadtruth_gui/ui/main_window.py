@@ -544,6 +544,11 @@ class MainWindow(QMainWindow):
             need = column.minimumSizeHint().width() + bar
             if self.column_scroll.minimumWidth() != need:
                 self.column_scroll.setMinimumWidth(need)
+            # Too tall for the screen (a prediction's note, a long verdict): the cards give
+            # up story lines (the whole story stays in "What happened"), never the verdict.
+            short = column.sizeHint().height() > self.column_scroll.viewport().height()
+            if short and self.panels.currentWidget() is self.account and self.account.squeeze():
+                column.updateGeometry()
 
     def _relabel_step(self) -> None:
         # on or off is shown by the button's checked frame; the words stay short so the
@@ -915,6 +920,8 @@ class MainWindow(QMainWindow):
         said = f"{value_text} ({how})" if how else label
         if right:
             return f"Your prediction, {said}: right ✔"
+        if actual != value:  # the value alone tells them apart: keep the note short
+            said = value_text
         shown = money(actual) if isinstance(actual, (int, float)) else str(actual)
         if scenario.classify is not None:  # the same balance can end two ways: say which
             shown += f", {scenario.classify(result)[0]}"

@@ -12,7 +12,7 @@ from threadtruth_gui.engine.trace import Trace
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.panels import bring_into_view
 from threadtruth_gui.ui.widgets.balance_bar import BalanceBar
-from threadtruth_gui.ui.widgets.task_card import TaskCard
+from threadtruth_gui.ui.widgets.task_card import STORY_LINES, TaskCard
 
 _TYPICAL_LINE = "• checked $1,000 ≥ $600 → yes"
 
@@ -84,6 +84,17 @@ class AccountPanel(QWidget):
             card.set_compact(columns < n and n > 2)
         for c in range(4):
             self._cards_row.setColumnStretch(c, 1 if c < columns else 0)
+
+    def squeeze(self) -> bool:
+        """One story line fewer on every card (the column does not fit its height); False
+        when the cards show none already. A new setup() gives the lines back."""
+        cards = self.cards.values()
+        shown = [STORY_LINES if c.story_cap is None else c.story_cap for c in cards]
+        if not shown or max(shown) <= 0:
+            return False
+        for card in cards:
+            card.cap_story(max(shown) - 1)
+        return True
 
     def setup(self, plan: Plan, colors: dict[str, QColor]) -> None:
         for card in self.cards.values():

@@ -68,6 +68,7 @@ class TaskCard(QFrame):
         layout.addLayout(top)
         self._top = top
         self.compact = False  # set_compact: a narrow card, its latest story line only
+        self.story_cap: int | None = None  # cap_story: fewer lines when the column is short
         layout.addWidget(self.locals)
         layout.addWidget(self.body, 1)
         self._lines: list[Line] = []
@@ -85,6 +86,8 @@ class TaskCard(QFrame):
             # the last few lines, so that a card never grows past the screen; the whole
             # story is in its tooltip and in "What happened"
             keep = STORY_LINES if theme.font_scale < 1.2 else STORY_LINES - 1  # big text
+            if self.story_cap is not None:  # the column is short: fewer lines (squeeze)
+                keep = min(keep, self.story_cap)
             if self.compact:  # four cards on a projector: how it ended, the story in the tip
                 keep = 0
             if stepping:  # the locals tell what the thread read: the story gives way
@@ -103,6 +106,13 @@ class TaskCard(QFrame):
         text, role = _STATUS.get(status or "", (state or "ready", "card_muted"))
         self.status.setText(text)
         theme.role(self.status, role)
+
+    def cap_story(self, lines: int | None) -> None:
+        """At most this many story lines (None: as many as the card shows by default)."""
+        if lines != self.story_cap:
+            self.story_cap = lines
+            self._theme = (self._theme[0], -1.0, self._theme[2])  # shown again, capped
+            self.set_story(self._lines, self._status, self._state)
 
     def set_compact(self, on: bool) -> None:
         """Half a column wide (more than two cards): how it ended goes under the name, and
