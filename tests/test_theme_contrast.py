@@ -195,7 +195,7 @@ def test_scenario_list_and_parameter_bar_take_the_theme(themed) -> None:  # type
         want = QColor(theme.THEMES[name][key])
         assert _close(paper, want), f"{name}: scenario list item on {paper.name()}"
         assert best >= minimum(name)
-    label = next(w for w in window.settings_bar.findChildren(QLabel) if "delay" in w.text())
+    label = next(w for w in window.settings_bar.findChildren(QLabel) if "delay" in w.text().lower())
     _check_text(window, label, name, "PANEL")
     lock = window.settings_bar.findChild(QWidget, "param_lock")
     assert lock is not None
