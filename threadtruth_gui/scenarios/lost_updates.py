@@ -317,7 +317,8 @@ SCENARIO = Scenario(
         "count, calls a function, writes copy + 1: a switch at that call loses every "
         "addition the other threads made meanwhile. '+= alone' has no call between read and "
         "write; CPython with the GIL (3.10 to 3.13) switches threads only at calls and "
-        "backward jumps, so it almost never loses one; the verdict names the Python it ran on. That is luck, not atomicity. 'with lock' loses none. "
+        "backward jumps, so it almost never loses one; the verdict names the Python it ran "
+        "on. That is luck, not atomicity. 'with lock' loses none. "
         "The count track samples the shared count every 10 ms; lines are not traced, since "
         "tracing would add switch points."
     ),
