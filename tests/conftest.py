@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -10,6 +11,12 @@ from collections.abc import Iterator
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# A suite started in the background (`&`, nohup, benchmarks/loaded_suite.py run so) inherits
+# SIGINT ignored, and so would every command a test starts and then stops with Ctrl+C: it
+# would rightly ignore it. Handled here, SIGINT is back to its default in what we exec.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

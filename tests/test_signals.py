@@ -139,3 +139,39 @@ def test_sigterm_mid_thread_cost_run_on_the_cli_is_quiet(tmp_path: Path) -> None
     code, err = _signal_and_check(proc, signal.SIGTERM, temp, _children(proc.pid))
     assert code == 128 + signal.SIGTERM
     assert err == ""
+
+
+_CTRL_C_ON_A_RUN_THREAD = """
+import signal, threading, time
+from threadtruth_gui.scenarios import get
+
+def press_ctrl_c():
+    while not any(t.name == "threadtruth-A" for t in threading.enumerate()):
+        time.sleep(0.01)
+    lane = next(t for t in threading.enumerate() if t.name == "threadtruth-A")
+    time.sleep(0.2)
+    signal.pthread_kill(lane.ident, signal.SIGINT)  # the kernel may pick any thread
+
+threading.Thread(target=press_ctrl_c, daemon=True).start()
+started = time.monotonic()
+try:
+    get("bank-race").execute({"delay": 2.0})
+    print("ran to the end", round(time.monotonic() - started, 2))
+except KeyboardInterrupt:
+    print("interrupted", round(time.monotonic() - started, 2))
+"""
+
+
+def test_ctrl_c_delivered_to_a_run_thread_still_stops_the_command() -> None:
+    # before: the main thread waited for the run without end; a SIGINT the kernel gave to
+    # one of the run's threads was handled only when the run ended (a loaded machine saw
+    # `threadtruth run` go on after Ctrl+C). The run takes 2 s; the stop comes at ~0.2 s.
+    proc = subprocess.run(
+        [sys.executable, "-c", _CTRL_C_ON_A_RUN_THREAD],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    said, seconds = proc.stdout.split()[0], float(proc.stdout.split()[-1])
+    assert said == "interrupted", proc.stdout + proc.stderr
+    assert seconds < 1.5, proc.stdout  # 2 s when the handler waits for the run's end

@@ -258,7 +258,11 @@ class Scenario:
         try:
             if gate is not None and steps is not None:
                 run_schedule(gate, names, steps)
-            run.join()
+            # In slices, never one wait without end: Ctrl+C may be delivered to one of the
+            # run's threads, and the main thread runs Python's handler only once it wakes
+            # (an endless wait here missed it on a loaded machine: the run went on).
+            while not run.join(_WAKE_S):
+                pass
         except BaseException:
             run.stop()
             raise
@@ -266,6 +270,9 @@ class Scenario:
         if gate is not None:
             result.schedule = [step.to_json() for step in gate.steps]
         return result, trace, run.recorder.events()
+
+
+_WAKE_S = 0.1  # how often a waiting main thread wakes to run signal handlers
 
 
 def _fit_unit(step: tuple[str, str], coroutines: set[str]) -> tuple[str, str]:
