@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from threadtruth_gui.engine import runcheck
 from threadtruth_gui.engine.events import Event, Kind
 from threadtruth_gui.engine.files import short_path
-from threadtruth_gui.engine.gate import UNITS
 from threadtruth_gui.engine.runner import Plan, RunResult, Verdict
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.engine.trace import Trace
@@ -41,7 +41,6 @@ MAX_DEPTH = 32
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKETS = bytes(c for c in range(256) if c not in b"[]{}")
 _SQUARE = bytes.maketrans(b"{}", b"[]")
-_KINDS = frozenset(v for k, v in vars(Kind).items() if not k.startswith("_") and isinstance(v, str))
 
 
 class RunFileError(ValueError):
@@ -157,24 +156,7 @@ def load(path: str | os.PathLike[str]) -> SavedRun:
     """Read and check a run file completely; raise RunFileError saying what is wrong."""
     where = Path(path)
     shown = short_path(str(where))
-    try:
-        info = where.stat()
-        if stat.S_ISDIR(info.st_mode):
-            raise RunFileError(f"{shown} is a folder, not a run file")
-        if not stat.S_ISREG(info.st_mode):  # a pipe or a device: it may never end
-            raise RunFileError(f"{shown} is not a regular file, not a run file")
-        if info.st_size > MAX_BYTES:
-            raise RunFileError(
-                f"{where.name} is too large to be a run file ({info.st_size:,} bytes)"
-            )
-        with open(where, "rb") as f:
-            raw = f.read(MAX_BYTES + 1)  # the file may have grown since
-        if len(raw) > MAX_BYTES:
-            raise RunFileError(
-                f"{where.name} is too large to be a run file (over {MAX_BYTES:,} bytes)"
-            )
-    except OSError as exc:
-        raise RunFileError(f"cannot read {shown}: {exc.strerror or exc}") from None
+    raw = _read(where, shown)
     if too_deep(raw):
         raise RunFileError(
             f"{where.name} is not a run file: it nests deeper than {MAX_DEPTH} levels"
@@ -185,11 +167,43 @@ def load(path: str | os.PathLike[str]) -> SavedRun:
         if isinstance(exc, json.JSONDecodeError) and exc.pos >= len(raw.rstrip()) - 1:
             why = "it ends too early: truncated"
         else:
-            why = f"damaged: {exc}"
+            why = f"damaged: {runcheck.quote(str(exc))}"
         raise RunFileError(f"{where.name} is not a readable run file ({why})") from None
-    except ValueError as exc:  # e.g. a number of more digits than Python converts
-        raise RunFileError(f"{where.name} is not a readable run file (damaged: {exc})") from None
+    except (ValueError, RecursionError) as exc:  # e.g. a number of over 4,300 digits
+        why = runcheck.quote(str(exc).split(";")[0])
+        raise RunFileError(f"{where.name} is not a readable run file (damaged: {why})") from None
     return parse(data, where.name)
+
+
+def _read(where: Path, shown: str) -> bytes:
+    """The bytes of a regular file of at most MAX_BYTES. A pipe or a device may never end
+    (or never open: a FIFO blocks its reader until a writer comes), so the file is looked
+    at before it is opened, opened without waiting, and looked at again once open (it may
+    have been swapped for a FIFO in between)."""
+    try:
+        if not stat.S_ISREG(os.stat(where).st_mode):
+            raise RunFileError(_not_regular(where, shown, os.stat(where).st_mode))
+        fd = os.open(where, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "rb") as f:
+            info = os.fstat(f.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise RunFileError(_not_regular(where, shown, info.st_mode))
+            if info.st_size > MAX_BYTES:
+                raise RunFileError(
+                    f"{where.name} is too large to be a run file ({info.st_size:,} bytes)"
+                )
+            raw = f.read(MAX_BYTES + 1)  # the file may have grown since
+    except OSError as exc:
+        raise RunFileError(f"cannot read {shown}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_BYTES:
+        raise RunFileError(f"{where.name} is too large to be a run file (over {MAX_BYTES:,} bytes)")
+    return raw
+
+
+def _not_regular(where: Path, shown: str, mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return f"{shown} is a folder, not a run file"
+    return f"{shown} is not a regular file, not a run file"  # a pipe, a device, a socket
 
 
 def too_deep(raw: bytes, limit: int = MAX_DEPTH) -> bool:
@@ -230,49 +244,28 @@ def parse(data: Any, name: str = "the file") -> SavedRun:
         )
     try:
         scenario = get(_need(data, "scenario", str))
+    except RunFileError as exc:
+        raise RunFileError(f"{name}: {exc}") from None
     except KeyError as exc:
-        raise RunFileError(f"{name}: {exc.args[0]}") from None
-    try:
-        # opening re-runs nothing: this machine's limits (thread-cost) are checked at replay
-        params = scenario.resolve(_need(data, "params", dict), check=False)
-    except ValueError as exc:
-        raise RunFileError(f"{name}: bad parameters: {str(exc).removeprefix('--')}") from None
-    stepped = _need(data, "stepped", bool)
-    plan = scenario.plan(params)
-    coroutines = {s.name for p in plan.all_phases() if p.mode == "asyncio" for s in p.tasks}
-    names = {spec.name for spec in plan.all_tasks()}
-    schedule = []
-    for item in _need(data, "schedule", list):
-        task = item.get("task") if isinstance(item, dict) else None
-        unit = item.get("unit") if isinstance(item, dict) else None
-        if task in coroutines:  # stepped: to its next await; free: read from its LINE events
-            fits = unit == ("await" if stepped else "line")
-        else:
-            fits = unit in ("line", "op")
-        if task not in names or unit not in UNITS or not fits:
-            raise RunFileError(f"{name}: the schedule has a bad step: {str(item)[:80]}")
-        schedule.append((str(task), str(unit)))
-    result = _result(_need(data, "result", dict), scenario.id, params, name)
-    events = []
-    for raw in _need(data, "events", list):
-        if not (
-            isinstance(raw, list)
-            and len(raw) == 4
-            and isinstance(raw[0], int)
-            and isinstance(raw[1], str)
-            and raw[2] in _KINDS
-        ):
-            raise RunFileError(f"{name}: an event is damaged: {str(raw)[:80]}")
-        value = raw[3]
-        events.append(
-            Event(raw[0], raw[1], raw[2], tuple(value) if isinstance(value, list) else value)
-        )
+        raise RunFileError(f"{name}: {runcheck.quote(str(exc.args[0]))}") from None
+    try:  # everything, before anything is built from it
+        checked = runcheck.check(data, scenario)
+        stepped = data["stepped"]
+        schedule = runcheck.schedule(data.get("schedule"), checked.plan, stepped)
+    except runcheck.Damaged as exc:
+        raise RunFileError(f"{name}: {exc}") from None
+    params = checked.params
+    result = _result(data["result"], scenario.id, params, name)
+    events = [
+        Event(t, task, kind, tuple(value) if isinstance(value, list) else value)
+        for t, task, kind, value in data["events"]
+    ]
     saved = SavedRun(scenario, params, result, schedule, stepped, events)
     try:
         trace = saved.trace()  # every event must fold into a trace, or the file is refused
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise RunFileError(
-            f"{name}: the events are damaged ({type(exc).__name__}: {exc})"
+            f"{name}: the events are damaged ({type(exc).__name__}: {runcheck.quote(str(exc))})"
         ) from None
     try:  # what the window will show of it must work, before anything on screen changes
         scenario.verdict(result, trace)
@@ -280,7 +273,8 @@ def parse(data: Any, name: str = "the file") -> SavedRun:
             scenario.figures(result)
     except Exception as exc:
         raise RunFileError(
-            f"{name}: its result does not fit {scenario.id} ({type(exc).__name__}: {exc})"
+            f"{name}: its result does not fit {scenario.id} "
+            f"({type(exc).__name__}: {runcheck.quote(str(exc))})"
         ) from None
     return saved
 

@@ -149,6 +149,7 @@ class Scenario:
     order: int = 100
     tags: tuple[str, ...] = field(default_factory=tuple)
     check: Callable[[dict[str, Any]], None] | None = None  # across params; raise ValueError
+    checks_machine: bool = False  # `check` is of this machine's limits: not run on opening
     panel: str = "account"  # the window's panel: "account" (balance, cards) or "transfers"
     # the prediction pause: (question, [(outcome value, label)]) for these params; the
     # answer is checked against outcome[predict_key]

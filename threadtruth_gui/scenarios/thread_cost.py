@@ -313,6 +313,7 @@ SCENARIO = Scenario(
     panel="figures",
     figures=_figures,
     check=_check,
+    checks_machine=True,
     counter_format=lambda v: f"{v:,.1f} MiB",
     effect=_effects.thread_cost,
 )
