@@ -243,7 +243,7 @@ def parse(data: Any, name: str = "the file") -> SavedRun:
             f"this version reads format {VERSION}"
         )
     try:
-        scenario = get(_need(data, "scenario", str))
+        scenario = get(runcheck.quote(_need(data, "scenario", str)))
     except RunFileError as exc:
         raise RunFileError(f"{name}: {exc}") from None
     except KeyError as exc:
