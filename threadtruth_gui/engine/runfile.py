@@ -247,7 +247,7 @@ def parse(data: Any, name: str = "the file") -> SavedRun:
     except RunFileError as exc:
         raise RunFileError(f"{name}: {exc}") from None
     except KeyError as exc:
-        raise RunFileError(f"{name}: {runcheck.quote(str(exc.args[0]))}") from None
+        raise RunFileError(f"{name}: {exc.args[0]}")  # (its name quoted short) from None
     try:  # everything, before anything is built from it
         checked = runcheck.check(data, scenario)
         stepped = data["stepped"]
