@@ -266,3 +266,16 @@ def test_opening_checks_the_values_not_this_machines_limits(tmp_path: Path) -> N
 )
 def test_plain_values(value: Any, fits: bool) -> None:
     assert runcheck.plain(value) is fits
+
+
+def test_nesting_within_the_parsers_reach_is_refused_by_the_check(tmp_path: Path) -> None:
+    """The parser stops nesting deeper than Python's recursion limit; shallower nesting
+    beyond MAX_DEPTH, in a part of the file the window reads, is refused by the check."""
+    value: Any = 1
+    for _ in range(runcheck.MAX_DEPTH + 1):
+        value = [value]
+    with pytest.raises(runcheck.Damaged, match="nests deeper than"):
+        runcheck.plain(value)
+    data = _seed("bank-race")
+    data["result"]["outcome"]["x"] = value
+    _refused(_write(tmp_path, data), "nests deeper than")

@@ -29,6 +29,9 @@ MAX_NUMBER = 10**15
 # began): at most ~146 years; and one run's events lie within a week of each other.
 MAX_TIME_NS = 2**62
 MAX_SPAN_NS = 7 * 24 * 3600 * 10**9
+# deeper nesting than this is not a run we wrote (ours nest 5 deep); the JSON parser
+# stops far deeper ones (RecursionError), and plain() these
+MAX_DEPTH = 32
 MAX_TEXT = 100_000  # characters in any one string (an error text, a list of URLs)
 MAX_NAME = 200  # a task, lock, counter or phase name
 MAX_LINE = 10**7  # a source line number
@@ -57,13 +60,15 @@ def quote(value: Any, limit: int = QUOTE) -> str:
         text = repr(value) if not isinstance(value, str) else value
     except ValueError:  # an int of more digits than Python writes out
         return "(a number too long to show)"
+    except RecursionError:  # (nested near the parser's limit)
+        return "(a value nested too deep to show)"
     return text if len(text) <= limit else text[:limit] + f"… ({len(text):,} characters)"
 
 
 def _number(value: Any) -> bool:
     kind = type(value)
     if kind is int:
-        return -MAX_NUMBER <= value <= MAX_NUMBER
+        return bool(-MAX_NUMBER <= value <= MAX_NUMBER)
     if kind is float:
         return math.isfinite(value) and -MAX_NUMBER <= value <= MAX_NUMBER
     return False
@@ -73,9 +78,9 @@ def _name(value: Any) -> bool:
     return type(value) is str and len(value) <= MAX_NAME
 
 
-def plain(value: Any) -> bool:
+def plain(value: Any, depth: int = 0) -> bool:
     """A JSON value a run may record: bounded numbers, strings, booleans, null, and lists
-    and objects (string keys) of them. Depth was bounded before parsing."""
+    and objects (string keys) of them, nested at most MAX_DEPTH deep (raises Damaged)."""
     kind = type(value)
     if kind is str:
         return len(value) <= MAX_TEXT
@@ -83,10 +88,14 @@ def plain(value: Any) -> bool:
         return True
     if kind is int or kind is float:
         return _number(value)
+    if depth >= MAX_DEPTH and kind in (list, tuple, dict):
+        raise Damaged(f"it nests deeper than {MAX_DEPTH} levels")
     if kind in _ARRAY:
-        return all(plain(v) for v in value)
+        return all(plain(v, depth + 1) for v in value)
     if kind is dict:
-        return all(type(k) is str and len(k) <= MAX_NAME and plain(v) for k, v in value.items())
+        return all(
+            type(k) is str and len(k) <= MAX_NAME and plain(v, depth + 1) for k, v in value.items()
+        )
     return False
 
 
@@ -208,24 +217,35 @@ _DATA = {
 }
 
 
+# the kinds whose data may be one word, and the words
+_WORDS = {Kind.STATE: _STATES, Kind.GO: frozenset(UNITS)}
+
+
 def events(items: Any, tasks: set[str]) -> None:
     """Every event `[t_ns, task, kind, data]`: raise Damaged naming the first bad one."""
     if type(items) is not list:
         raise Damaged("its 'events' is not a list")
-    line, data_of = Kind.LINE, _DATA.get
-    for raw in items:  # one pass, the common LINE event checked inline: ~0.3 µs an event
-        if type(raw) not in _ARRAY or len(raw) != 4:
+    line, data_of, words_of, array = Kind.LINE, _DATA.get, _WORDS.get, _ARRAY
+    low, high, top = -MAX_TIME_NS, MAX_TIME_NS, MAX_LINE
+    for raw in items:  # one pass; the commonest data (a line, a state) checked inline
+        if type(raw) not in array or len(raw) != 4:
             raise Damaged(f"an event is damaged: {quote(raw)}")
         t, task, kind, d = raw
-        if type(t) is not int or not -MAX_TIME_NS <= t <= MAX_TIME_NS:
+        if type(t) is not int or not low <= t <= high:
             raise Damaged(f"an event is damaged: its time is out of range: {quote(raw)}")
         if type(task) is not str or task not in tasks:
             raise Damaged(f"an event is damaged: it names no task of this run: {quote(raw)}")
         if kind == line:
-            if (type(d) is not int or not 0 <= d <= MAX_LINE) and d is not None:
+            if (type(d) is not int or not 0 <= d <= top) and d is not None:
                 raise Damaged(f"the events are damaged: a {kind} event holds {quote(raw)}")
             continue
-        fits = data_of(kind) if type(kind) is str else None
+        if type(kind) is not str:
+            raise Damaged(f"an event is damaged: it has no known kind: {quote(raw)}")
+        if type(d) is str:  # a state, a unit: one of a few words
+            if d not in words_of(kind, ()):
+                raise Damaged(f"the events are damaged: a {kind} event holds {quote(raw)}")
+            continue
+        fits = data_of(kind)
         if fits is None:
             raise Damaged(f"an event is damaged: it has no known kind: {quote(raw)}")
         if not fits(d):
@@ -292,7 +312,7 @@ def result(data: Any) -> None:
     for key, kind in need.items():
         if type(data.get(key)) is not kind:
             raise Damaged(f"its result has no valid {key!r}")
-    duration = data.get("duration_s")
+    duration: Any = data.get("duration_s")
     if type(duration) not in (int, float) or not 0 <= duration <= MAX_SPAN_NS / 1e9:
         raise Damaged(f"its result has no valid 'duration_s': {quote(duration)}")
     if data["events"] < 0:

@@ -35,9 +35,7 @@ FORMAT = "threadtruth-run"
 VERSION = 1
 SUFFIX = ".ttrun"
 MAX_BYTES = 200 * 1024 * 1024  # a file larger than this is not a run we wrote
-# deeper nesting than this is not a run we wrote (ours nest 5 deep); checked before the
-# JSON parser, which would otherwise recurse until RecursionError
-MAX_DEPTH = 32
+MAX_DEPTH = runcheck.MAX_DEPTH  # deeper nesting is not a run we wrote (ours nest 5 deep)
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKETS = bytes(c for c in range(256) if c not in b"[]{}")
 _SQUARE = bytes.maketrans(b"{}", b"[]")
@@ -157,19 +155,19 @@ def load(path: str | os.PathLike[str]) -> SavedRun:
     where = Path(path)
     shown = short_path(str(where))
     raw = _read(where, shown)
-    if too_deep(raw):
+    try:  # (nesting within the parser's reach is checked after, with everything else)
+        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+    except RecursionError:  # nested deeper than the parser goes: cheaper than looking first
         raise RunFileError(
             f"{where.name} is not a run file: it nests deeper than {MAX_DEPTH} levels"
-        )
-    try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+        ) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         if isinstance(exc, json.JSONDecodeError) and exc.pos >= len(raw.rstrip()) - 1:
             why = "it ends too early: truncated"
         else:
             why = f"damaged: {runcheck.quote(str(exc))}"
         raise RunFileError(f"{where.name} is not a readable run file ({why})") from None
-    except (ValueError, RecursionError) as exc:  # e.g. a number of over 4,300 digits
+    except ValueError as exc:  # e.g. a number of over 4,300 digits
         why = runcheck.quote(str(exc).split(";")[0])
         raise RunFileError(f"{where.name} is not a readable run file (damaged: {why})") from None
     return parse(data, where.name)
@@ -209,7 +207,8 @@ def _not_regular(where: Path, shown: str, mode: int) -> str:
 def too_deep(raw: bytes, limit: int = MAX_DEPTH) -> bool:
     """Whether the JSON text's arrays and objects nest deeper than `limit` (brackets in
     strings do not count), found without parsing it, at C speed: each pass drops the
-    innermost pairs, so `limit` passes empty a text nested no deeper than that."""
+    innermost pairs, so `limit` passes empty a text nested no deeper than that. (load()
+    no longer asks: on a large file this took as long as parsing it.)"""
     brackets = _STRING.sub(b"", raw).translate(_SQUARE, _NOT_BRACKETS)  # only [ and ] left
     deep = b"[" * (limit + 1)
     for _ in range(limit):
@@ -247,7 +246,7 @@ def parse(data: Any, name: str = "the file") -> SavedRun:
     except RunFileError as exc:
         raise RunFileError(f"{name}: {exc}") from None
     except KeyError as exc:
-        raise RunFileError(f"{name}: {exc.args[0]}")  # (its name quoted short) from None
+        raise RunFileError(f"{name}: {exc.args[0]}") from None  # (its name quoted short)
     try:  # everything, before anything is built from it
         checked = runcheck.check(data, scenario)
         stepped = data["stepped"]
@@ -256,8 +255,9 @@ def parse(data: Any, name: str = "the file") -> SavedRun:
         raise RunFileError(f"{name}: {exc}") from None
     params = checked.params
     result = _result(data["result"], scenario.id, params, name)
+    new = tuple.__new__  # skips NamedTuple's Python-level __new__: half the time
     events = [
-        Event(t, task, kind, tuple(value) if isinstance(value, list) else value)
+        new(Event, (t, task, kind, tuple(value) if type(value) is list else value))
         for t, task, kind, value in data["events"]
     ]
     saved = SavedRun(scenario, params, result, schedule, stepped, events)
