@@ -2,13 +2,15 @@
 FILE...` (or file names on stdin, one a line, with no FILE given).
 
 Each file is opened by the CLI's loader (`runfile.load`, what `threadtruth replay` calls)
-and by the window (File ▸ Open): loaded, painted (the window is grabbed), the cursor moved
-to a few places and back to the end. Any exception, also one raised inside a paint event
-or a slot (they reach sys.excepthook, not the caller), is reported. A crash of the process
+and by the window (File ▸ Open): loaded and painted (events processed, as on screen), the
+cursor moved to a few places and back to the end, the timeline grabbed (painted) at each.
+Any exception, also one raised inside a paint event or a slot (they reach sys.excepthook,
+not the caller), is reported. A crash of the process
 (a segfault in a paint) ends it with a signal status, which the parent test sees.
 
 Prints one JSON object per file: {"file", "cli", "window"}, each "ok", "refused: <line>"
-or "error: <exception>"; the last line is {"done": count}.
+or "error: <exception>"; the last line is {"done": count}. With `--window-only` first,
+the CLI's loader is not asked ("cli" is "-"): the caller asked it already.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ def _hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | Non
 
 
 def _one_line(text: str) -> bool:
-    return "\n" not in text and 0 < len(text) <= 400
+    return "\n" not in text and 0 < len(text) <= 600
 
 
 def _cli(path: str) -> str:
@@ -55,16 +57,16 @@ def _window(win, app, path: str) -> str:  # type: ignore[no-untyped-def]
     before, screen = win.statusBar().currentMessage(), _screen(win)
     try:
         opened = win.open_run(path)
-        app.processEvents()
+        app.processEvents()  # laid out and painted, as on screen
         if opened:
-            win.grab()  # painted as opened
             timeline = win._timeline_now()
             end_s = 0.0
             if timeline is not None:
                 end_s = (timeline.end_ns - timeline.start_ns) / 1e9
-            for t_s in (0.0, end_s / 2, end_s, None):
+            for t_s in (0.0, end_s / 2, None):  # None: back to the end
                 win.set_cursor(t_s)
-                app.processEvents()  # painted at each place (None: back to the end)
+                win.timeline.grab()  # the timeline painted with the cursor there
+            app.processEvents()  # what else the cursor changed (panels, narration), painted
     except BaseException:  # everything else is the finding
         return "error: " + traceback.format_exc()[-1500:]
     if _raised:
@@ -85,6 +87,8 @@ def main(argv: list[str]) -> int:
     from threadtruth_gui.ui import theme
     from threadtruth_gui.ui.main_window import MainWindow
 
+    ask_cli = argv[:1] != ["--window-only"]
+    argv = argv if ask_cli else argv[1:]
     files = argv or [line.strip() for line in sys.stdin if line.strip()]
     sys.excepthook = _hook
     app = QApplication.instance() or QApplication([])
@@ -95,7 +99,8 @@ def main(argv: list[str]) -> int:
     app.processEvents()
     count = 0
     for path in files:
-        row = {"file": Path(path).name, "cli": _cli(path), "window": _window(win, app, path)}
+        cli = _cli(path) if ask_cli else "-"
+        row = {"file": Path(path).name, "cli": cli, "window": _window(win, app, path)}
         print(json.dumps(row), flush=True)
         count += 1
     win.close()

@@ -206,24 +206,40 @@ def test_mutated_run_files_are_refused_in_one_line_or_shown_without_an_exception
             bad.append(f"{path.name}: {type(exc).__name__}: {str(exc)[:300]}")
     opened = sum(1 for v in cli.values() if v == "ok")
     assert 0 < opened < MUTATIONS  # the mutations both break files and leave some whole
-    # the window, in a child process: a crash (a segfault in a paint) fails this test alone
-    child = subprocess.run(
-        [sys.executable, str(HERE / "_open_runs.py")],
-        input="\n".join(str(p) for p in files),
-        capture_output=True,
-        text=True,
-        timeout=140,
-    )
-    rows = [json.loads(line) for line in child.stdout.splitlines() if line.startswith("{")]
-    at = files[len(rows)].name if len(rows) < len(files) else "the end"
-    assert child.returncode == 0, (
-        f"the window's process ended with {child.returncode} at {at} or the file before "
-        f"(its CLI load: {cli.get(at)}): {child.stderr[-1500:]}"
-    )
-    assert rows[-1] == {"done": MUTATIONS}
-    window = [row for row in rows[:-1] if not row["window"].startswith(("ok", "refused"))]
+    # the window, in child processes: a crash (a segfault in a paint) fails this test
+    # alone; two at once, each with half the files, use both cores of a small machine
+    halves = [files[: MUTATIONS // 2], files[MUTATIONS // 2 :]]
+    logs = [(tmp_path / f"window{i}.out", tmp_path / f"window{i}.err") for i in range(2)]
+    children = []
+    try:
+        for half, (out, err) in zip(halves, logs, strict=True):
+            with open(out, "w") as stdout, open(err, "w") as stderr:
+                command = [sys.executable, str(HERE / "_open_runs.py"), "--window-only"]
+                children.append(
+                    subprocess.Popen([*command, *map(str, half)], stdout=stdout, stderr=stderr)
+                )
+        deadline = time.monotonic() + 140
+        for child in children:
+            child.wait(timeout=max(1.0, deadline - time.monotonic()))
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+    rows: list[dict[str, Any]] = []
+    for child, half, (out, err) in zip(children, halves, logs, strict=True):
+        lines = out.read_text(encoding="utf-8").splitlines()
+        got = [json.loads(line) for line in lines if line.startswith("{")]
+        at = half[len(got)].name if len(got) < len(half) else "the end"
+        assert child.returncode == 0, (
+            f"the window's process ended with {child.returncode} at {at} or the file "
+            f"before (its CLI load: {cli.get(at)}): {err.read_text(encoding='utf-8')[-1500:]}"
+        )
+        assert got[-1] == {"done": len(half)}
+        rows += got[:-1]
+    window = [row for row in rows if not row["window"].startswith(("ok", "refused"))]
     bad += [f"{row['file']} in the window: {row['window'][-600:]}" for row in window]
-    for row in rows[:-1]:  # the window opens what the CLI opens, and refuses the rest
+    for row in rows:  # the window opens what the CLI opens, and refuses the rest
         if row["window"].split(":")[0] != cli[row["file"]] and row not in window:
             bad.append(f"{row['file']}: the CLI says {cli[row['file']]}, the window {row}")
     assert not bad, f"{len(bad)} of {MUTATIONS} mutations failed; the first:\n" + "\n".join(bad[:5])
