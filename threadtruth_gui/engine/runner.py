@@ -533,7 +533,9 @@ class Run:
                 await lanes(shared)
 
     # -- one lane --------------------------------------------------------------------------------
-    def _work(self, spec: TaskSpec, go: threading.Event | None = None, lane: bool = False) -> None:
+    def _work(
+        self, spec: TaskSpec, go: threading.Event | None = None, lane: bool = False
+    ) -> None:
         """One task on this thread: a lane of its own (`lane`, a threads phase: interrupt()
         may stop it), or the driver (a sequential phase: never interrupted)."""
         ctx = self._begin(spec)
