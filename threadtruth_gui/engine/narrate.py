@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from heapq import merge
+from itertools import islice
 from typing import Any
 
 from threadtruth_gui.engine.events import State
-from threadtruth_gui.engine.trace import TaskTrack, Trace
+from threadtruth_gui.engine.trace import Note, TaskTrack, Trace
 
 
 def money(value: float) -> str:
@@ -76,9 +78,16 @@ def describe(what: str, data: dict[str, Any]) -> tuple[str, str]:
     return f"{what} {args}".strip(), "info"
 
 
+def _tell(note: Note) -> Line:
+    """A note's line, worked out once: the cards and the narration ask at every refresh
+    and cursor move, and a note never changes."""
+    line = note.told = Line(note.t_ns, *describe(note.what, note.data))
+    return line
+
+
 def story(track: TaskTrack) -> list[Line]:
     """What one task did, in time order: its notes, lock waits, and how it ended."""
-    lines = [Line(n.t_ns, *describe(n.what, n.data)) for n in track.notes]
+    lines = [n.told if n.told is not None else _tell(n) for n in track.notes]
     spans = track.spans
     for i, span in enumerate(spans):
         if span.state == State.WAITING:
@@ -115,23 +124,26 @@ class Told:
 NARRATED_MAX_TASKS = 20  # runs of more tasks are told by the timeline, not in sentences
 
 
-def narration(trace: Trace, max_tasks: int = NARRATED_MAX_TASKS) -> list[Told]:
-    """Every task's story merged in time order, for the narration panel. A write to a
-    counter says the new value ("A withdrew $600 → $400"). Runs of more than `max_tasks`
-    get none (a thousand downloads are told by the timeline, not in sentences)."""
+def narration(
+    trace: Trace, max_tasks: int = NARRATED_MAX_TASKS, max_lines: int | None = None
+) -> list[Told]:
+    """Every task's story merged in time order, for the narration panel (its first
+    `max_lines` lines, when given). A write to a counter says the new value ("A withdrew
+    $600 → $400"). Runs of more than `max_tasks` get none (a thousand downloads are told by
+    the timeline, not in sentences)."""
     if len(trace.tasks) > max_tasks:
         return []
     counter = next(iter(trace.counters), None)
+    stories = [[(name, line) for line in story(track)] for name, track in trace.tasks.items()]
+    merged = merge(*stories, key=lambda told: told[1].t_ns)  # stable: as a sort would
     told = []
-    for name, track in trace.tasks.items():
-        for line in story(track):
-            text = line.text
-            if counter and line.text.startswith(("withdrew", "wrote", "deposited")):
-                value = trace.counter_at(counter, line.t_ns)
-                if value is not None and not line.text.startswith("wrote"):
-                    text = f"{text} → {money(value)}"
-            told.append(Told(line.t_ns, name, text, line.tone))
-    told.sort(key=lambda t: t.t_ns)
+    for name, line in merged if max_lines is None else islice(merged, max_lines):
+        text = line.text
+        if counter and line.text.startswith(("withdrew", "wrote", "deposited")):
+            value = trace.counter_at(counter, line.t_ns)
+            if value is not None and not line.text.startswith("wrote"):
+                text = f"{text} → {money(value)}"
+        told.append(Told(line.t_ns, name, text, line.tone))
     return told
 
 

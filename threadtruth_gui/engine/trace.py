@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import accumulate
 from typing import Any
 
 from threadtruth_gui.engine.events import Event, Kind, State
@@ -27,6 +28,7 @@ class Note:
     t_ns: int
     what: str
     data: dict[str, Any]
+    told: Any = field(default=None, compare=False, repr=False)  # its story line (narrate)
 
 
 @dataclass
@@ -130,6 +132,9 @@ class Trace:
         self.t0_ns = t0_ns
         self.tasks: dict[str, TaskTrack] = {}
         self.counters: dict[str, list[tuple[int, float]]] = {}
+        # per counter, the latest sample time so far at each sample (never decreasing, even
+        # when threads' samples arrive a little out of order): what counter_at bisects
+        self._reach: dict[str, list[int]] = {}
         self.end_ns = t0_ns  # the newest event, or "now" while live (see advance)
         self.event_count = 0
         self.phases: dict[str, tuple[int, int | None]] = {}  # label -> (start, end)
@@ -170,6 +175,8 @@ class Trace:
             elif kind == Kind.COUNTER:
                 name, value = ev.data
                 self.counters.setdefault(name, []).append((ev.t_ns, value))
+                reach = self._reach.setdefault(name, [])
+                reach.append(max(ev.t_ns, reach[-1]) if reach else ev.t_ns)
             elif kind == Kind.NOTE:
                 what, data = ev.data
                 self.task(ev.task).notes.append(Note(ev.t_ns, what, data))
@@ -241,13 +248,17 @@ class Trace:
 
     # -- queries ---------------------------------------------------------------------------
     def counter_at(self, name: str, t_ns: int) -> float | None:
-        """The value of counter `name` at time `t_ns` (None before its first sample)."""
-        value = None
-        for t, v in self.counters.get(name, ()):
-            if t > t_ns:
-                break
-            value = v
-        return value
+        """The value of counter `name` at time `t_ns` (None before its first sample): the
+        sample before the first one dated after `t_ns`, found by bisection (a run's story
+        asks once per line: a scan each time made opening a long run quadratic)."""
+        series = self.counters.get(name)
+        if not series:
+            return None
+        reach = self._reach.get(name)
+        if reach is None or len(reach) != len(series):  # a series set from outside
+            reach = self._reach[name] = list(accumulate((t for t, _ in series), max))
+        at = bisect_right(reach, t_ns)
+        return series[at - 1][1] if at else None
 
     def first_note(self, task: str, what: str) -> Note | None:
         track = self.tasks.get(task)
@@ -257,21 +268,131 @@ class Trace:
         return None
 
 
+MARK_EVERY = 2048  # events between two saved points of a Timeline's fold
+
+
+@dataclass
+class _TrackMark:
+    """One task's fold at a saved point: its appended lists by length (their earlier items
+    never change again), the one item that can still change (the last span) as a copy."""
+
+    name: str
+    info: dict[str, Any]
+    spans: int
+    last: Span | None
+    notes: int
+    gave_up: int
+    fields: tuple[Any, ...]  # line, offset, locals, status, error, waiting_for, received, total
+
+
+_FIELDS = ("line", "offset", "locals", "status", "error", "waiting_for", "received", "total")
+
+
+@dataclass
+class _Mark:
+    """A Trace as it stood after the first `at` events of a Timeline, kept small: what
+    `Timeline.until` starts from instead of folding the run from its first event."""
+
+    at: int
+    t0_ns: int
+    end_ns: int
+    phases: dict[str, tuple[int, int | None]]
+    holders: dict[str, str]
+    tracks: list[_TrackMark]
+    counters: dict[str, int]
+    occupancy: dict[str, tuple[int, dict[str, int] | None]]
+
+
 class Timeline:
     """A run's events in time order, to rebuild the trace as it stood at any moment
-    (the time cursor, playback and GIF frames)."""
+    (the time cursor, playback and GIF frames).
+
+    The run is folded once; every MARK_EVERY events the fold's state is noted (lengths, and
+    copies of the little that can still change). `until` starts from the last such point
+    before its moment and folds only the events after it, so a cursor move costs about the
+    same at any point of a run of any length."""
 
     def __init__(self, events: Iterable[Event], t0_ns: int) -> None:
         self.events = sorted(events, key=lambda ev: ev.t_ns)  # threads append a little late
         self.times = [ev.t_ns for ev in self.events]
         self.t0_ns = t0_ns
-        full = self.until(self.times[-1] if self.times else t0_ns)
+        full = self._full = Trace(t0_ns)
+        self._marks: list[_Mark] = []
+        for at in range(0, len(self.events), MARK_EVERY):
+            if at:
+                self._marks.append(_mark(full, at))
+            full.feed(self.events[at : at + MARK_EVERY])
+        full.advance(self.times[-1] if self.times else t0_ns)
         self.start_ns = full.t0_ns  # time zero (the first phase's start)
         self.end_ns = full.end_ns
 
     def until(self, t_ns: int) -> Trace:
         """The trace of everything recorded up to and including `t_ns`."""
-        trace = Trace(self.t0_ns)
-        trace.feed(self.events[: bisect_right(self.times, t_ns)])
+        upto = bisect_right(self.times, t_ns)
+        mark = None
+        for mark in reversed(self._marks):  # few: one per MARK_EVERY events
+            if mark.at <= upto:
+                break
+        else:
+            mark = None
+        if mark is None:
+            trace = Trace(self.t0_ns)
+            trace.feed(self.events[:upto])
+        else:
+            trace = _restore(self._full, mark)
+            trace.feed(self.events[mark.at : upto])
         trace.advance(t_ns)
         return trace
+
+
+def _mark(trace: Trace, at: int) -> _Mark:
+    tracks = [
+        _TrackMark(
+            track.name,
+            track.info,
+            len(track.spans),
+            replace(track.spans[-1]) if track.spans else None,
+            len(track.notes),
+            len(track.gave_up),
+            tuple(getattr(track, f) for f in _FIELDS),
+        )
+        for track in trace.tasks.values()
+    ]
+    return _Mark(
+        at,
+        trace.t0_ns,
+        trace.end_ns,
+        dict(trace.phases),
+        dict(trace._holders),
+        tracks,
+        {name: len(series) for name, series in trace.counters.items()},
+        {g: (len(o.times), o.counts[-1] if o.counts else None) for g, o in trace.occupancy.items()},
+    )
+
+
+def _restore(full: Trace, mark: _Mark) -> Trace:
+    """A new Trace equal to `full`'s fold after `mark.at` events (`full` folded them all, in
+    time order: its lists only grew past the mark, and only their last items changed)."""
+    trace = Trace(mark.t0_ns)
+    trace.end_ns, trace.event_count = mark.end_ns, mark.at
+    trace.phases, trace._holders = dict(mark.phases), dict(mark.holders)
+    for m in mark.tracks:
+        whole = full.tasks[m.name]
+        track = trace.tasks[m.name] = TaskTrack(m.name, m.info)
+        if m.last is not None:
+            track.spans = whole.spans[: m.spans - 1]
+            track.spans.append(replace(m.last))
+        track.notes = whole.notes[: m.notes]
+        track.gave_up = whole.gave_up[: m.gave_up]
+        for name, value in zip(_FIELDS, m.fields, strict=True):
+            setattr(track, name, value)
+    for name, n in mark.counters.items():
+        trace.counters[name] = full.counters[name][:n]
+        trace._reach[name] = full._reach[name][:n]
+    for group, (n, last) in mark.occupancy.items():
+        whole_o = full.occupancy[group]
+        counts = whole_o.counts[: n - 1]
+        if last is not None:
+            counts.append(last)  # (the dicts are never edited: sharing them is safe)
+        trace.occupancy[group] = Occupancy(whole_o.times[:n], counts)
+    return trace
