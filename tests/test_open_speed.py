@@ -19,7 +19,7 @@ from _bigrun import big_run, write_big_run
 from threadtruth_gui.engine import runfile
 from threadtruth_gui.engine import trace as trace_module
 from threadtruth_gui.engine.events import Event, Kind
-from threadtruth_gui.engine.narrate import narration
+from threadtruth_gui.engine.narrate import narration, story
 from threadtruth_gui.engine.trace import MARK_EVERY, Timeline, Trace
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -93,7 +93,7 @@ def test_the_cursor_shows_the_same_trace_as_a_fold_from_the_start(
 ) -> None:
     """A saved point every 3 events (so that every kind of event falls on each side of
     one): the trace `until` rebuilds equals a fold of the run up to that moment, at every
-    event's moment and between."""
+    event's moment and between, and so do the task cards' stories."""
     monkeypatch.setattr(trace_module, "MARK_EVERY", 3)
     saved = runfile.load(SNAPSHOTS / f"{name}.ttrun")
     timeline = Timeline(saved.events, 0)
@@ -102,7 +102,12 @@ def test_the_cursor_shows_the_same_trace_as_a_fold_from_the_start(
         fold = Trace(0)
         fold.feed(timeline.events[: sum(1 for t in timeline.times if t <= t_ns)])
         fold.advance(t_ns)
-        assert _state(timeline.until(t_ns)) == _state(fold), t_ns
+        cursor = timeline.until(t_ns)
+        assert _state(cursor) == _state(fold), t_ns
+        # and the cards tell the same story (its notes' lines are worked out once, shared)
+        assert [story(t) for t in cursor.tasks.values()] == [
+            story(t) for t in fold.tasks.values()
+        ], t_ns
 
 
 def test_a_cursor_move_folds_at_most_one_stretch_of_events(

@@ -88,9 +88,14 @@ def _tell(note: Note) -> Line:
 
 def story(track: TaskTrack) -> list[Line]:
     """What one task did, in time order: its notes, lock waits, and how it ended."""
-    lines = list(map(_TOLD, track.notes))  # (C speed: a long run's cards ask at each move)
-    if not all(lines):  # a note not told yet (a Line is always true)
-        lines = [n.told if n.told is not None else _tell(n) for n in track.notes]
+    notes = track.notes
+    lines = list(map(_TOLD, notes))  # (C speed: a long run's cards ask at each move)
+    told = len(lines)
+    while told and lines[told - 1] is None:  # the newest notes, not told yet
+        told -= 1
+        lines[told] = _tell(notes[told])
+    if not all(lines):  # some others too (a Line is always true)
+        lines = [n.told if n.told is not None else _tell(n) for n in notes]
     spans = track.spans
     if _TOLD_STATES.isdisjoint(map(_STATE, spans)):  # (at C speed) no span says a thing
         spans = []
