@@ -116,6 +116,11 @@ def _move(counts: dict[str, int], old: str | None, new: str | None) -> None:
         counts[new] = counts.get(new, 0) + 1
 
 
+_LINE, _OP, _LOCALS, _STATE, _COUNTER, _NOTE = (
+    Kind.LINE, Kind.OP, Kind.LOCALS, Kind.STATE, Kind.COUNTER, Kind.NOTE
+)
+_LOCK, _PROGRESS, _PHASE, _START, _END = Kind.LOCK, Kind.PROGRESS, Kind.PHASE, Kind.START, Kind.END
+
 NO_GROUP = ""  # the occupancy key of the tasks that have no "mode"
 
 _END_STATE = {
@@ -156,36 +161,37 @@ class Trace:
         return track
 
     def feed(self, events: Iterable[Event]) -> None:
-        for ev in events:
+        tasks = self.tasks
+        for ev in events:  # (kinds by frequency; names bound once: a big file folds fast)
             self.event_count += 1
             if ev.t_ns > self.end_ns:
                 self.end_ns = ev.t_ns
             kind = ev.kind
-            if kind == Kind.LINE:
-                track = self.task(ev.task)
+            if kind == _LINE:
+                track = tasks.get(ev.task) or self.task(ev.task)
                 track.line, track.offset, track.locals = ev.data, None, ()
-            elif kind == Kind.OP:
+            elif kind == _OP:
                 track = self.task(ev.task)
                 track.line, track.offset = ev.data
                 track.locals = ()
-            elif kind == Kind.LOCALS:  # follows the LINE (or OP) where a gated thread stops
+            elif kind == _LOCALS:  # follows the LINE (or OP) where a gated thread stops
                 self.task(ev.task).locals = tuple((str(n), str(t)) for n, t in ev.data)
-            elif kind == Kind.STATE:
+            elif kind == _STATE:
                 self._state(ev)
-            elif kind == Kind.COUNTER:
+            elif kind == _COUNTER:
                 name, value = ev.data
                 self.counters.setdefault(name, []).append((ev.t_ns, value))
                 reach = self._reach.setdefault(name, [])
                 reach.append(max(ev.t_ns, reach[-1]) if reach else ev.t_ns)
-            elif kind == Kind.NOTE:
+            elif kind == _NOTE:
                 what, data = ev.data
-                self.task(ev.task).notes.append(Note(ev.t_ns, what, data))
-            elif kind == Kind.LOCK:
+                (tasks.get(ev.task) or self.task(ev.task)).notes.append(Note(ev.t_ns, what, data))
+            elif kind == _LOCK:
                 self._lock(ev)
-            elif kind == Kind.PROGRESS:
+            elif kind == _PROGRESS:
                 track = self.task(ev.task)
                 track.received, track.total = ev.data
-            elif kind == Kind.PHASE:
+            elif kind == _PHASE:
                 action, label, _mode = ev.data
                 if action == "start" and not self.phases:
                     # time zero is when the first task starts, not when setup began (a
@@ -195,10 +201,10 @@ class Trace:
                     self.phases[label] = (ev.t_ns, None)
                 else:
                     self.phases[label] = (self.phases.get(label, (ev.t_ns, None))[0], ev.t_ns)
-            elif kind == Kind.START:
+            elif kind == _START:
                 track = self.task(ev.task)
                 track.info = dict(ev.data or {})
-            elif kind == Kind.END:
+            elif kind == _END:
                 track = self.task(ev.task)
                 status, error = ev.data
                 track.status, track.error = status, error
