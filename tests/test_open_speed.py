@@ -171,4 +171,6 @@ def test_a_long_run_opens_paints_and_moves_its_cursor(qtbot, window, tmp_path: P
         window.repaint()
         moves.append(time.thread_time() - start)
     assert max(moves) < 1.0, f"cursor moves took up to {max(moves):.2f} s of CPU"
+    tip = window.cards["A"].body.toolTip().splitlines()  # the latest lines, not thousands
+    assert len(tip) == 41 and tip[0].endswith("earlier lines") and tip[-1].startswith("• ")
     window.set_cursor(None)

@@ -47,6 +47,11 @@ class TaskTrack:
     gave_up: list[int] = field(default_factory=list)  # when lock waits with a timeout ran out
     received: int = 0  # bytes, from PROGRESS events
     total: int = 0  # bytes expected (0: unknown)
+    # rebuilt by a Timeline from its whole fold: (that fold's track, how many of the notes
+    # and of the first spans are that track's own, unchanged), so that its story can start
+    # from the whole track's (narrate.story), which is worked out once
+    base: tuple[TaskTrack, int, int] | None = field(default=None, compare=False, repr=False)
+    memo: Any = field(default=None, compare=False, repr=False)  # narrate's, on a whole track
 
     @property
     def state(self) -> str | None:
@@ -389,6 +394,9 @@ def _restore(full: Trace, mark: _Mark) -> Trace:
             track.spans = whole.spans[: m.spans - 1]
             track.spans.append(replace(m.last))
         track.notes = whole.notes[: m.notes]
+        # the spans before the last two are settled (the last can be replaced, and the
+        # story of the one before it depends on the last's state)
+        track.base = (whole, m.notes, max(0, m.spans - 2))
         track.gave_up = whole.gave_up[: m.gave_up]
         for name, value in zip(_FIELDS, m.fields, strict=True):
             setattr(track, name, value)
