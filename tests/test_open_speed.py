@@ -95,6 +95,7 @@ def test_the_cursor_shows_the_same_trace_as_a_fold_from_the_start(
     one): the trace `until` rebuilds equals a fold of the run up to that moment, at every
     event's moment and between, and so do the task cards' stories."""
     monkeypatch.setattr(trace_module, "MARK_EVERY", 3)
+    monkeypatch.setattr(trace_module, "MARK_PER_TASK", 0)
     saved = runfile.load(SNAPSHOTS / f"{name}.ttrun")
     timeline = Timeline(saved.events, 0)
     assert len(timeline._marks) >= len(saved.events) // 3 - 1

@@ -10,6 +10,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from itertools import accumulate
+from operator import attrgetter
 from typing import Any
 
 from threadtruth_gui.engine.events import Event, Kind, State
@@ -279,7 +280,8 @@ class Trace:
         return None
 
 
-MARK_EVERY = 2048  # events between two saved points of a Timeline's fold
+MARK_EVERY = 512  # events between two saved points of a Timeline's fold (at least)
+MARK_PER_TASK = 4  # and at least this many per task: a mark copies a little of each task
 
 
 @dataclass
@@ -296,6 +298,7 @@ class _TrackMark:
     fields: tuple[Any, ...]  # line, offset, locals, status, error, waiting_for, received, total
 
 
+_T_NS = attrgetter("t_ns")
 _FIELDS = ("line", "offset", "locals", "status", "error", "waiting_for", "received", "total")
 
 
@@ -318,21 +321,27 @@ class Timeline:
     """A run's events in time order, to rebuild the trace as it stood at any moment
     (the time cursor, playback and GIF frames).
 
-    The run is folded once; every MARK_EVERY events the fold's state is noted (lengths, and
-    copies of the little that can still change). `until` starts from the last such point
-    before its moment and folds only the events after it, so a cursor move costs about the
-    same at any point of a run of any length."""
+    The run is folded once; every MARK_EVERY events (MARK_PER_TASK per task, when there are
+    more tasks) the fold's state is noted (lengths, and copies of the little that can still
+    change). `until` starts from the last such point before its moment and folds only the
+    events after it, so a cursor move folds about the same number of events at any point
+    of a run of any length."""
 
     def __init__(self, events: Iterable[Event], t0_ns: int) -> None:
-        self.events = sorted(events, key=lambda ev: ev.t_ns)  # threads append a little late
+        self.events = sorted(events, key=_T_NS)  # threads append a little late
         self.times = [ev.t_ns for ev in self.events]
         self.t0_ns = t0_ns
         full = self._full = Trace(t0_ns)
         self._marks: list[_Mark] = []
-        for at in range(0, len(self.events), MARK_EVERY):
+        self._marked: list[int] = []  # each mark's `at`, to bisect
+        at = 0
+        while at < len(self.events):
             if at:
                 self._marks.append(_mark(full, at))
-            full.feed(self.events[at : at + MARK_EVERY])
+                self._marked.append(at)
+            step = max(MARK_EVERY, MARK_PER_TASK * len(full.tasks))
+            full.feed(self.events[at : at + step])
+            at += step
         full.advance(self.times[-1] if self.times else t0_ns)
         self.start_ns = full.t0_ns  # time zero (the first phase's start)
         self.end_ns = full.end_ns
@@ -340,16 +349,12 @@ class Timeline:
     def until(self, t_ns: int) -> Trace:
         """The trace of everything recorded up to and including `t_ns`."""
         upto = bisect_right(self.times, t_ns)
-        mark = None
-        for mark in reversed(self._marks):  # few: one per MARK_EVERY events
-            if mark.at <= upto:
-                break
-        else:
-            mark = None
-        if mark is None:
+        at = bisect_right(self._marked, upto) - 1
+        if at < 0:
             trace = Trace(self.t0_ns)
             trace.feed(self.events[:upto])
         else:
+            mark = self._marks[at]
             trace = _restore(self._full, mark)
             trace.feed(self.events[mark.at : upto])
         trace.advance(t_ns)
