@@ -9,7 +9,7 @@ from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from heapq import merge
-from itertools import islice, pairwise
+from itertools import islice, pairwise, repeat
 from operator import attrgetter, le
 from typing import Any
 
@@ -180,6 +180,11 @@ _STATE = attrgetter("state")
 _TOLD_STATES = frozenset((State.WAITING, State.FAILED, State.CANCELLED))
 
 
+def _line_t(told: tuple[str, Line]) -> int:
+    """A (task, line) pair's time: the narration merges the tasks' stories by it."""
+    return told[1].t_ns
+
+
 @dataclass(frozen=True)
 class Told:
     """One line of the narration: who, when, what (in words), and its tone."""
@@ -203,8 +208,8 @@ def narration(
     if len(trace.tasks) > max_tasks:
         return []
     counter = next(iter(trace.counters), None)
-    stories = [[(name, line) for line in story(track)] for name, track in trace.tasks.items()]
-    merged = merge(*stories, key=lambda told: told[1].t_ns)  # stable: as a sort would
+    stories = [zip(repeat(name), story(track)) for name, track in trace.tasks.items()]
+    merged = merge(*stories, key=_line_t)  # stable, as a sort would; lazy, up to max_lines
     told = []
     for name, line in merged if max_lines is None else islice(merged, max_lines):
         text = line.text
