@@ -5,12 +5,16 @@ The task cards show these; they are computed from the trace, never typed by hand
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
+from heapq import merge
+from itertools import islice, pairwise, repeat
+from operator import attrgetter, le
 from typing import Any
 
 from threadtruth_gui.engine.events import State
-from threadtruth_gui.engine.trace import TaskTrack, Trace
+from threadtruth_gui.engine.trace import Note, Span, TaskTrack, Trace
 
 
 def money(value: float) -> str:
@@ -76,11 +80,80 @@ def describe(what: str, data: dict[str, Any]) -> tuple[str, str]:
     return f"{what} {args}".strip(), "info"
 
 
+def _tell(note: Note) -> Line:
+    """A note's line, worked out once: the cards and the narration ask at every refresh
+    and cursor move, and a note never changes."""
+    line = note.told = Line(note.t_ns, *describe(note.what, note.data))
+    return line
+
+
 def story(track: TaskTrack) -> list[Line]:
     """What one task did, in time order: its notes, lock waits, and how it ended."""
-    lines = [Line(n.t_ns, *describe(n.what, n.data)) for n in track.notes]
+    if track.base is not None:
+        return _story_from_base(track, *track.base)
+    lines = _told_notes(track.notes)
     spans = track.spans
-    for i, span in enumerate(spans):
+    told = [] if _TOLD_STATES.isdisjoint(map(_STATE, spans)) else _told_spans(spans, 0)
+    lines += _span_lines(track, told)
+    lines.sort(key=_T_NS)
+    return lines
+
+
+def _told_notes(notes: list[Note]) -> list[Line]:
+    lines = list(map(_TOLD, notes))  # (C speed: a long run's cards ask at each move)
+    told = len(lines)
+    while told and lines[told - 1] is None:  # the newest notes, not told yet
+        told -= 1
+        lines[told] = _tell(notes[told])
+    if not all(lines):  # some others too (a Line is always true)
+        lines = [n.told if n.told is not None else _tell(n) for n in notes]
+    return lines
+
+
+def _told_spans(spans: list[Span], start: int) -> list[int]:
+    """Which of `spans[start:]` add a line to the story."""
+    return [i for i in range(start, len(spans)) if spans[i].state in _TOLD_STATES]
+
+
+@dataclass
+class _Whole:
+    """A whole fold's track, told once: its notes' lines, and which spans tell something."""
+
+    lines: list[Line]
+    in_order: bool  # the notes' lines are in time order already
+    spans: list[int]
+
+
+def _story_from_base(track: TaskTrack, whole: TaskTrack, notes: int, spans: int) -> list[Line]:
+    """The story of a track a Timeline rebuilt for its cursor, from the whole run's track:
+    its first `notes` notes and `spans` spans are the whole track's, unchanged, so their
+    lines are a slice of the whole story's; only what follows is told here (a cursor move
+    in a long run costs a copy, not a telling of every note)."""
+    memo = whole.memo
+    if not isinstance(memo, _Whole):
+        told = _told_notes(whole.notes)
+        times = list(map(_T_NS, told))
+        in_order = all(map(le, times, islice(times, 1, None)))
+        memo = whole.memo = _Whole(told, in_order, _told_spans(whole.spans, 0))
+    lines = memo.lines[:notes]
+    later = _told_notes(track.notes[notes:])
+    settled = memo.spans[: bisect_left(memo.spans, spans)]
+    said = _span_lines(track, settled + _told_spans(track.spans, spans))
+    joined = lines[-1:] + later  # where the whole's lines meet the later ones, in order?
+    in_order = memo.in_order and all(a.t_ns <= b.t_ns for a, b in pairwise(joined))
+    lines += later
+    lines += said
+    if said or not in_order:
+        lines.sort(key=_T_NS)
+    return lines
+
+
+def _span_lines(track: TaskTrack, told: list[int]) -> list[Line]:
+    """The lines of the spans at indexes `told`: lock waits, failures, cancellations."""
+    lines = []
+    spans = track.spans
+    for i in told:
+        span = spans[i]
         if span.state == State.WAITING:
             lines.append(Line(span.start_ns, span.detail or "waiting for a lock", "wait"))
             after = spans[i + 1].state if i + 1 < len(spans) else None
@@ -98,8 +171,18 @@ def story(track: TaskTrack) -> list[Line]:
         elif span.state == State.CANCELLED:
             # Reset, closing the window, Ctrl+C or a thread the system refused: not only Reset
             lines.append(Line(span.start_ns, "stopped: the run was cancelled", "info"))
-    lines.sort(key=lambda line: line.t_ns)
     return lines
+
+
+_TOLD = attrgetter("told")
+_T_NS = attrgetter("t_ns")
+_STATE = attrgetter("state")
+_TOLD_STATES = frozenset((State.WAITING, State.FAILED, State.CANCELLED))
+
+
+def _line_t(told: tuple[str, Line]) -> int:
+    """A (task, line) pair's time: the narration merges the tasks' stories by it."""
+    return told[1].t_ns
 
 
 @dataclass(frozen=True)
@@ -115,23 +198,26 @@ class Told:
 NARRATED_MAX_TASKS = 20  # runs of more tasks are told by the timeline, not in sentences
 
 
-def narration(trace: Trace, max_tasks: int = NARRATED_MAX_TASKS) -> list[Told]:
-    """Every task's story merged in time order, for the narration panel. A write to a
-    counter says the new value ("A withdrew $600 → $400"). Runs of more than `max_tasks`
-    get none (a thousand downloads are told by the timeline, not in sentences)."""
+def narration(
+    trace: Trace, max_tasks: int = NARRATED_MAX_TASKS, max_lines: int | None = None
+) -> list[Told]:
+    """Every task's story merged in time order, for the narration panel (its first
+    `max_lines` lines, when given). A write to a counter says the new value ("A withdrew
+    $600 → $400"). Runs of more than `max_tasks` get none (a thousand downloads are told by
+    the timeline, not in sentences)."""
     if len(trace.tasks) > max_tasks:
         return []
     counter = next(iter(trace.counters), None)
+    stories = [zip(repeat(name), story(track)) for name, track in trace.tasks.items()]
+    merged = merge(*stories, key=_line_t)  # stable, as a sort would; lazy, up to max_lines
     told = []
-    for name, track in trace.tasks.items():
-        for line in story(track):
-            text = line.text
-            if counter and line.text.startswith(("withdrew", "wrote", "deposited")):
-                value = trace.counter_at(counter, line.t_ns)
-                if value is not None and not line.text.startswith("wrote"):
-                    text = f"{text} → {money(value)}"
-            told.append(Told(line.t_ns, name, text, line.tone))
-    told.sort(key=lambda t: t.t_ns)
+    for name, line in merged if max_lines is None else islice(merged, max_lines):
+        text = line.text
+        if counter and line.text.startswith(("withdrew", "wrote", "deposited")):
+            value = trace.counter_at(counter, line.t_ns)
+            if value is not None and not line.text.startswith("wrote"):
+                text = f"{text} → {money(value)}"
+        told.append(Told(line.t_ns, name, text, line.tone))
     return told
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import accumulate
+from operator import attrgetter
 from typing import Any
 
 from threadtruth_gui.engine.events import Event, Kind, State
@@ -27,6 +29,7 @@ class Note:
     t_ns: int
     what: str
     data: dict[str, Any]
+    told: Any = field(default=None, compare=False, repr=False)  # its story line (narrate)
 
 
 @dataclass
@@ -45,6 +48,11 @@ class TaskTrack:
     gave_up: list[int] = field(default_factory=list)  # when lock waits with a timeout ran out
     received: int = 0  # bytes, from PROGRESS events
     total: int = 0  # bytes expected (0: unknown)
+    # rebuilt by a Timeline from its whole fold: (that fold's track, how many of the notes
+    # and of the first spans are that track's own, unchanged), so that its story can start
+    # from the whole track's (narrate.story), which is worked out once
+    base: tuple[TaskTrack, int, int] | None = field(default=None, compare=False, repr=False)
+    memo: Any = field(default=None, compare=False, repr=False)  # narrate's, on a whole track
 
     @property
     def state(self) -> str | None:
@@ -114,6 +122,11 @@ def _move(counts: dict[str, int], old: str | None, new: str | None) -> None:
         counts[new] = counts.get(new, 0) + 1
 
 
+_LINE, _OP, _LOCALS, _STATE, _COUNTER, _NOTE = (
+    Kind.LINE, Kind.OP, Kind.LOCALS, Kind.STATE, Kind.COUNTER, Kind.NOTE
+)
+_LOCK, _PROGRESS, _PHASE, _START, _END = Kind.LOCK, Kind.PROGRESS, Kind.PHASE, Kind.START, Kind.END
+
 NO_GROUP = ""  # the occupancy key of the tasks that have no "mode"
 
 _END_STATE = {
@@ -130,6 +143,9 @@ class Trace:
         self.t0_ns = t0_ns
         self.tasks: dict[str, TaskTrack] = {}
         self.counters: dict[str, list[tuple[int, float]]] = {}
+        # per counter, the latest sample time so far at each sample (never decreasing, even
+        # when threads' samples arrive a little out of order): what counter_at bisects
+        self._reach: dict[str, list[int]] = {}
         self.end_ns = t0_ns  # the newest event, or "now" while live (see advance)
         self.event_count = 0
         self.phases: dict[str, tuple[int, int | None]] = {}  # label -> (start, end)
@@ -151,34 +167,37 @@ class Trace:
         return track
 
     def feed(self, events: Iterable[Event]) -> None:
-        for ev in events:
+        tasks = self.tasks
+        for ev in events:  # (kinds by frequency; names bound once: a big file folds fast)
             self.event_count += 1
             if ev.t_ns > self.end_ns:
                 self.end_ns = ev.t_ns
             kind = ev.kind
-            if kind == Kind.LINE:
-                track = self.task(ev.task)
+            if kind == _LINE:
+                track = tasks.get(ev.task) or self.task(ev.task)
                 track.line, track.offset, track.locals = ev.data, None, ()
-            elif kind == Kind.OP:
+            elif kind == _OP:
                 track = self.task(ev.task)
                 track.line, track.offset = ev.data
                 track.locals = ()
-            elif kind == Kind.LOCALS:  # follows the LINE (or OP) where a gated thread stops
+            elif kind == _LOCALS:  # follows the LINE (or OP) where a gated thread stops
                 self.task(ev.task).locals = tuple((str(n), str(t)) for n, t in ev.data)
-            elif kind == Kind.STATE:
+            elif kind == _STATE:
                 self._state(ev)
-            elif kind == Kind.COUNTER:
+            elif kind == _COUNTER:
                 name, value = ev.data
                 self.counters.setdefault(name, []).append((ev.t_ns, value))
-            elif kind == Kind.NOTE:
+                reach = self._reach.setdefault(name, [])
+                reach.append(max(ev.t_ns, reach[-1]) if reach else ev.t_ns)
+            elif kind == _NOTE:
                 what, data = ev.data
-                self.task(ev.task).notes.append(Note(ev.t_ns, what, data))
-            elif kind == Kind.LOCK:
+                (tasks.get(ev.task) or self.task(ev.task)).notes.append(Note(ev.t_ns, what, data))
+            elif kind == _LOCK:
                 self._lock(ev)
-            elif kind == Kind.PROGRESS:
+            elif kind == _PROGRESS:
                 track = self.task(ev.task)
                 track.received, track.total = ev.data
-            elif kind == Kind.PHASE:
+            elif kind == _PHASE:
                 action, label, _mode = ev.data
                 if action == "start" and not self.phases:
                     # time zero is when the first task starts, not when setup began (a
@@ -188,10 +207,10 @@ class Trace:
                     self.phases[label] = (ev.t_ns, None)
                 else:
                     self.phases[label] = (self.phases.get(label, (ev.t_ns, None))[0], ev.t_ns)
-            elif kind == Kind.START:
+            elif kind == _START:
                 track = self.task(ev.task)
                 track.info = dict(ev.data or {})
-            elif kind == Kind.END:
+            elif kind == _END:
                 track = self.task(ev.task)
                 status, error = ev.data
                 track.status, track.error = status, error
@@ -241,13 +260,17 @@ class Trace:
 
     # -- queries ---------------------------------------------------------------------------
     def counter_at(self, name: str, t_ns: int) -> float | None:
-        """The value of counter `name` at time `t_ns` (None before its first sample)."""
-        value = None
-        for t, v in self.counters.get(name, ()):
-            if t > t_ns:
-                break
-            value = v
-        return value
+        """The value of counter `name` at time `t_ns` (None before its first sample): the
+        sample before the first one dated after `t_ns`, found by bisection (a run's story
+        asks once per line: a scan each time made opening a long run quadratic)."""
+        series = self.counters.get(name)
+        if not series:
+            return None
+        reach = self._reach.get(name)
+        if reach is None or len(reach) != len(series):  # a series set from outside
+            reach = self._reach[name] = list(accumulate((t for t, _ in series), max))
+        at = bisect_right(reach, t_ns)
+        return series[at - 1][1] if at else None
 
     def first_note(self, task: str, what: str) -> Note | None:
         track = self.tasks.get(task)
@@ -257,21 +280,138 @@ class Trace:
         return None
 
 
+MARK_EVERY = 512  # events between two saved points of a Timeline's fold (at least)
+MARK_PER_TASK = 4  # and at least this many per task: a mark copies a little of each task
+
+
+@dataclass
+class _TrackMark:
+    """One task's fold at a saved point: its appended lists by length (their earlier items
+    never change again), the one item that can still change (the last span) as a copy."""
+
+    name: str
+    info: dict[str, Any]
+    spans: int
+    last: Span | None
+    notes: int
+    gave_up: int
+    fields: tuple[Any, ...]  # line, offset, locals, status, error, waiting_for, received, total
+
+
+_T_NS = attrgetter("t_ns")
+_FIELDS = ("line", "offset", "locals", "status", "error", "waiting_for", "received", "total")
+
+
+@dataclass
+class _Mark:
+    """A Trace as it stood after the first `at` events of a Timeline, kept small: what
+    `Timeline.until` starts from instead of folding the run from its first event."""
+
+    at: int
+    t0_ns: int
+    end_ns: int
+    phases: dict[str, tuple[int, int | None]]
+    holders: dict[str, str]
+    tracks: list[_TrackMark]
+    counters: dict[str, int]
+    occupancy: dict[str, tuple[int, dict[str, int] | None]]
+
+
 class Timeline:
     """A run's events in time order, to rebuild the trace as it stood at any moment
-    (the time cursor, playback and GIF frames)."""
+    (the time cursor, playback and GIF frames).
+
+    The run is folded once; every MARK_EVERY events (MARK_PER_TASK per task, when there are
+    more tasks) the fold's state is noted (lengths, and copies of the little that can still
+    change). `until` starts from the last such point before its moment and folds only the
+    events after it, so a cursor move folds about the same number of events at any point
+    of a run of any length."""
 
     def __init__(self, events: Iterable[Event], t0_ns: int) -> None:
-        self.events = sorted(events, key=lambda ev: ev.t_ns)  # threads append a little late
+        self.events = sorted(events, key=_T_NS)  # threads append a little late
         self.times = [ev.t_ns for ev in self.events]
         self.t0_ns = t0_ns
-        full = self.until(self.times[-1] if self.times else t0_ns)
+        full = self._full = Trace(t0_ns)
+        self._marks: list[_Mark] = []
+        self._marked: list[int] = []  # each mark's `at`, to bisect
+        at = 0
+        while at < len(self.events):
+            if at:
+                self._marks.append(_mark(full, at))
+                self._marked.append(at)
+            step = max(MARK_EVERY, MARK_PER_TASK * len(full.tasks))
+            full.feed(self.events[at : at + step])
+            at += step
+        full.advance(self.times[-1] if self.times else t0_ns)
         self.start_ns = full.t0_ns  # time zero (the first phase's start)
         self.end_ns = full.end_ns
 
     def until(self, t_ns: int) -> Trace:
         """The trace of everything recorded up to and including `t_ns`."""
-        trace = Trace(self.t0_ns)
-        trace.feed(self.events[: bisect_right(self.times, t_ns)])
+        upto = bisect_right(self.times, t_ns)
+        at = bisect_right(self._marked, upto) - 1
+        if at < 0:
+            trace = Trace(self.t0_ns)
+            trace.feed(self.events[:upto])
+        else:
+            mark = self._marks[at]
+            trace = _restore(self._full, mark)
+            trace.feed(self.events[mark.at : upto])
         trace.advance(t_ns)
         return trace
+
+
+def _mark(trace: Trace, at: int) -> _Mark:
+    tracks = [
+        _TrackMark(
+            track.name,
+            track.info,
+            len(track.spans),
+            replace(track.spans[-1]) if track.spans else None,
+            len(track.notes),
+            len(track.gave_up),
+            tuple(getattr(track, f) for f in _FIELDS),
+        )
+        for track in trace.tasks.values()
+    ]
+    return _Mark(
+        at,
+        trace.t0_ns,
+        trace.end_ns,
+        dict(trace.phases),
+        dict(trace._holders),
+        tracks,
+        {name: len(series) for name, series in trace.counters.items()},
+        {g: (len(o.times), o.counts[-1] if o.counts else None) for g, o in trace.occupancy.items()},
+    )
+
+
+def _restore(full: Trace, mark: _Mark) -> Trace:
+    """A new Trace equal to `full`'s fold after `mark.at` events (`full` folded them all, in
+    time order: its lists only grew past the mark, and only their last items changed)."""
+    trace = Trace(mark.t0_ns)
+    trace.end_ns, trace.event_count = mark.end_ns, mark.at
+    trace.phases, trace._holders = dict(mark.phases), dict(mark.holders)
+    for m in mark.tracks:
+        whole = full.tasks[m.name]
+        track = trace.tasks[m.name] = TaskTrack(m.name, m.info)
+        if m.last is not None:
+            track.spans = whole.spans[: m.spans - 1]
+            track.spans.append(replace(m.last))
+        track.notes = whole.notes[: m.notes]
+        # the spans before the last two are settled (the last can be replaced, and the
+        # story of the one before it depends on the last's state)
+        track.base = (whole, m.notes, max(0, m.spans - 2))
+        track.gave_up = whole.gave_up[: m.gave_up]
+        for name, value in zip(_FIELDS, m.fields, strict=True):
+            setattr(track, name, value)
+    for name, n in mark.counters.items():
+        trace.counters[name] = full.counters[name][:n]
+        trace._reach[name] = full._reach[name][:n]
+    for group, (n, last) in mark.occupancy.items():
+        whole_o = full.occupancy[group]
+        counts = whole_o.counts[: n - 1]
+        if last is not None:
+            counts.append(last)  # (the dicts are never edited: sharing them is safe)
+        trace.occupancy[group] = Occupancy(whole_o.times[:n], counts)
+    return trace

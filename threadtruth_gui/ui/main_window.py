@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 
 from threadtruth_gui.engine import export, runfile
 from threadtruth_gui.engine.events import State
-from threadtruth_gui.engine.narrate import money
+from threadtruth_gui.engine.narrate import money, story
 from threadtruth_gui.engine.runner import Plan, RunResult
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.engine.trace import Timeline, Trace
@@ -951,7 +951,9 @@ class MainWindow(QMainWindow):
             if shown is None or not shown[0]:
                 return None
             events, _result, trace = shown
-            self._timeline_data = Timeline(events, trace.t0_ns)
+            timeline = self._timeline_data = Timeline(events, trace.t0_ns)
+            for track in timeline.until(timeline.end_ns).tasks.values():
+                story(track)  # each note's line, worked out once, not at a cursor move
         return self._timeline_data
 
     def _forget_cursor(self) -> None:

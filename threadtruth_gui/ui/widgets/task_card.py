@@ -19,6 +19,7 @@ _STATUS = {  # text and theme role (a colour set once would go stale at a theme 
 
 
 STORY_LINES = 3  # the story lines a card shows (the latest)
+TIP_LINES = 40  # the story lines its tooltip shows (the latest; a screen holds no more)
 
 
 class TaskCard(QFrame):
@@ -101,7 +102,9 @@ class TaskCard(QFrame):
             )
             self.body.setText(html)
             self.body.setVisible(bool(shown))
-            self.body.setToolTip("\n".join(f"• {line.text}" for line in lines))
+            tip = lines[-TIP_LINES:]  # a long run's story would take every cursor move long
+            more = [f"… {len(lines) - len(tip):,} earlier lines"] if len(lines) > len(tip) else []
+            self.body.setToolTip("\n".join(more + [f"• {line.text}" for line in tip]))
             self.setToolTip(self.body.toolTip() if self.compact else "")
         text, role = _STATUS.get(status or "", (state or "ready", "card_muted"))
         self.status.setText(text)
