@@ -13,6 +13,8 @@ the run, saying why.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import sys
 import time
@@ -95,14 +97,18 @@ def _plan(params: dict[str, Any]) -> Plan:
         ]
         phases.append(Phase(modes[key], tasks, label=labels[key]))
     saved: list[float] = []
+    tracker_before: list[bool] = []
 
     def setup() -> None:
         saved.append(sys.getswitchinterval())  # as it is now, when this run begins
+        tracker_before.append(_tracker_running())
         sys.setswitchinterval(params["switch_ms"] / 1000)
 
     def cleanup() -> None:
         if saved:
             sys.setswitchinterval(saved[0])
+        if tracker_before and not tracker_before[0]:
+            stop_resource_tracker()  # the one this run's pool started
 
     def outcome(stats: dict[str, PhaseStats]) -> dict[str, Any]:
         times = {
@@ -140,6 +146,28 @@ def _plan(params: dict[str, Any]) -> Plan:
         setup=setup,
         cleanup=cleanup,
     )
+
+
+def _tracker_running() -> bool:
+    from multiprocessing import resource_tracker
+
+    return getattr(resource_tracker._resource_tracker, "_fd", None) is not None
+
+
+def stop_resource_tracker() -> None:
+    """Stop the multiprocessing resource tracker the process pool started (a process of
+    its own, which would otherwise live as long as the app does and end only after it):
+    the run, or the app a signal closes, leaves no process behind. The next pool starts a
+    new one. The pool's semaphores are released first (the tracker would warn of them)."""
+    from multiprocessing import resource_tracker
+
+    if not _tracker_running():
+        return
+    gc.collect()  # the ended pool's queues: their semaphores unregister as they go
+    stop = getattr(resource_tracker._resource_tracker, "_stop", None)
+    if stop is not None:  # (CPython's own way to stop it; absent elsewhere: it stays)
+        with contextlib.suppress(OSError):
+            stop()
 
 
 def _round(value: float | None) -> float | None:
