@@ -133,6 +133,10 @@ class ProcessRun:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env={**os.environ, "TMPDIR": self._tmp},
+            # a session of its own: Ctrl+C or a hang-up for the terminal reaches the window,
+            # which cancels this run (a line, or EOF, on stdin); never the child mid start-up
+            # (its interpreter aborted with a traceback)
+            start_new_session=True,
         )
         self._reader = threading.Thread(target=self._read, name="threadtruth-reader", daemon=True)
         self._reader.start()
