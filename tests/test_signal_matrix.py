@@ -295,6 +295,37 @@ def test_ctrl_c_in_the_terminal_as_a_child_process_starts_is_quiet(tmp_path: Pat
     assert not failures, "\n".join(failures)
 
 
+@pytest.mark.timeout(120)
+def test_a_killed_window_s_child_run_ends_quietly_and_removes_its_folder(tmp_path: Path) -> None:
+    # SIGKILL cannot be handled: the window cannot stop its child run nor remove the
+    # threadtruth-run-* folder it made for it. Before, the child ended but the folder
+    # stayed; now the child, finding its parent gone, removes it as it ends.
+    case = Case("gui", "thread-cost", signal.SIGKILL, tmp_path)
+    case.temp.mkdir(parents=True)
+    env = dict(os.environ, TMPDIR=str(case.temp), XDG_CONFIG_HOME=str(tmp_path / "config"))
+    with (tmp_path / "stdout").open("w") as out, (tmp_path / "stderr").open("w") as err:
+        popen = subprocess.Popen(
+            [sys.executable, "-m", "threadtruth_gui", *case.argv()], stdout=out, stderr=err, env=env
+        )
+    proc = psutil.Process(popen.pid)
+    try:
+        deadline = time.monotonic() + READY_S
+        while not _under_way(case, proc):
+            assert popen.poll() is None and time.monotonic() < deadline, "no child run"
+            time.sleep(0.05)
+        popen.kill()
+        popen.wait()
+        gone = psutil.wait_procs(list(case.seen), timeout=EXIT_S)[1] == []
+    finally:
+        for kid in case.seen:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                kid.kill()
+    assert gone, "the child run outlived its window by 30 s"
+    assert list(case.temp.iterdir()) == []
+    stderr = (tmp_path / "stderr").read_text()
+    assert "Traceback" not in stderr and "Error" not in stderr, stderr[-2000:]
+
+
 def test_gil_cpu_leaves_no_process_behind() -> None:
     # before: the resource tracker its process pool started lived on as long as the app
     # (a child process after every gil-cpu run; it ended only after the app did)
