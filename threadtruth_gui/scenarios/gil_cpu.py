@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import signal
 import sys
 import time
 from math import isqrt
@@ -52,6 +53,8 @@ SWITCH = Param(
     help="sys.setswitchinterval: how long a thread may hold the GIL while others wait",
 )
 LABELS = ("one thread", "threads", "processes")
+# what a terminal sends its whole foreground process group: Ctrl+C, a hang-up
+_TERMINAL_SIGNALS = {getattr(signal, n) for n in ("SIGINT", "SIGHUP") if hasattr(signal, n)}
 
 
 def count_primes(limit):
@@ -99,16 +102,30 @@ def _plan(params: dict[str, Any]) -> Plan:
     saved: list[float] = []
     tracker_before: list[bool] = []
 
+    masked: list[set[int | signal.Signals]] = []
+
     def setup() -> None:
         saved.append(sys.getswitchinterval())  # as it is now, when this run begins
         tracker_before.append(_tracker_running())
         sys.setswitchinterval(params["switch_ms"] / 1000)
+        if hasattr(signal, "pthread_sigmask"):
+            # On the run's driver thread, which starts the pool's processes: they inherit
+            # the mask, so a terminal's Ctrl+C or hang-up (sent to the whole process group)
+            # does not hit them mid start-up (a traceback each); the app stops them itself.
+            # The app's own handlers run on its main thread, which still gets the signal.
+            # The resource tracker first: starting it unblocks SIGINT in the calling thread.
+            from multiprocessing import resource_tracker
+
+            resource_tracker.ensure_running()
+            masked.append(signal.pthread_sigmask(signal.SIG_BLOCK, _TERMINAL_SIGNALS))
 
     def cleanup() -> None:
         if saved:
             sys.setswitchinterval(saved[0])
         if tracker_before and not tracker_before[0]:
             stop_resource_tracker()  # the one this run's pool started
+        if masked:
+            signal.pthread_sigmask(signal.SIG_SETMASK, masked[0])
 
     def outcome(stats: dict[str, PhaseStats]) -> dict[str, Any]:
         times = {
