@@ -14,7 +14,6 @@ the run, saying why.
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import signal
 import sys
@@ -101,7 +100,6 @@ def _plan(params: dict[str, Any]) -> Plan:
         phases.append(Phase(modes[key], tasks, label=labels[key]))
     saved: list[float] = []
     tracker_before: list[bool] = []
-
     masked: list[set[int | signal.Signals]] = []
 
     def setup() -> None:
@@ -175,12 +173,12 @@ def stop_resource_tracker() -> None:
     """Stop the multiprocessing resource tracker the process pool started (a process of
     its own, which would otherwise live as long as the app does and end only after it):
     the run, or the app a signal closes, leaves no process behind. The next pool starts a
-    new one. The pool's semaphores are released first (the tracker would warn of them)."""
+    new one. (No gc.collect() first: a full collection holds the GIL the window needs for
+    ~0.1 s; the ended pool's queues, and their semaphores, go by reference counting.)"""
     from multiprocessing import resource_tracker
 
     if not _tracker_running():
         return
-    gc.collect()  # the ended pool's queues: their semaphores unregister as they go
     stop = getattr(resource_tracker._resource_tracker, "_stop", None)
     if stop is not None:  # (CPython's own way to stop it; absent elsewhere: it stays)
         with contextlib.suppress(OSError):
