@@ -500,6 +500,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if threading.current_thread() is not threading.main_thread():
         return _main(argv)
+    if (
+        not argv
+        or argv[0] == "gui"
+        or (argv[0].startswith("-") and argv[0] not in ("-h", "--help"))
+    ):
+        # the window: a signal closes it once it is made, as its close button does, exit
+        # status 0; never cut into importing Qt or making the window (ui/shutdown.py)
+        from threadtruth_gui.ui import shutdown
+
+        with shutdown.deferred():
+            return _main(argv)
     before = {name: signal.signal(getattr(signal, name), _terminate) for name in SHUTDOWN_SIGNALS}
     try:
         return _main(argv)

@@ -65,8 +65,11 @@ def child_main(scenario_id: str, params_json: str) -> int:
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), lambda *_: run.cancel())
 
+    orphaned = threading.Event()  # the parent is gone: nobody will remove our folder
+
     def watch_stdin() -> None:  # any line, or EOF (the parent went away): cancel
-        sys.stdin.readline()
+        if not sys.stdin.readline():
+            orphaned.set()
         run.cancel()
 
     threading.Thread(target=watch_stdin, name="threadtruth-parent", daemon=True).start()
@@ -83,10 +86,21 @@ def child_main(scenario_id: str, params_json: str) -> int:
                 break
         _send(out, ("result", run.result(scenario.id, params).to_json()))
     except OSError:  # (BrokenPipeError) the parent is gone: stop the run, end quietly
+        orphaned.set()
         run.stop(STOP_GRACE_S)
         with contextlib.suppress(OSError):  # what is still buffered goes nowhere, quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+    if orphaned.is_set():
+        _remove_own_folder()
     return 0
+
+
+def _remove_own_folder() -> None:
+    """A parent that was killed (SIGKILL, a crash) cannot remove the temp folder it made
+    for this child: the child removes it as it ends, once its run has cleaned up."""
+    folder = os.environ.get("TMPDIR", "")
+    if os.path.basename(folder.rstrip(os.sep)).startswith("threadtruth-run-"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # -- the parent side -----------------------------------------------------------------------
@@ -133,6 +147,10 @@ class ProcessRun:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env={**os.environ, "TMPDIR": self._tmp},
+            # a session of its own: Ctrl+C or a hang-up for the terminal reaches the window,
+            # which cancels this run (a line, or EOF, on stdin); never the child mid start-up
+            # (its interpreter aborted with a traceback)
+            start_new_session=True,
         )
         self._reader = threading.Thread(target=self._read, name="threadtruth-reader", daemon=True)
         self._reader.start()

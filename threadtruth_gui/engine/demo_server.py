@@ -232,8 +232,10 @@ class DemoServer:
             "--fail",
             ",".join(f"{kind}:{n}" for n, kind in self.config.faults.items()),
         ]
+        # a session of its own: Ctrl+C or a hang-up for the terminal reaches the app, which
+        # stops the server (stdin closed), never the server mid start-up (a traceback)
         self._proc = subprocess.Popen(
-            args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True
         )
         assert self._proc.stdout is not None
         line = _readline(self._proc.stdout, READY_TIMEOUT_S)

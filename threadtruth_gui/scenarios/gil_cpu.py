@@ -13,7 +13,9 @@ the run, saying why.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 import time
 from math import isqrt
@@ -50,6 +52,8 @@ SWITCH = Param(
     help="sys.setswitchinterval: how long a thread may hold the GIL while others wait",
 )
 LABELS = ("one thread", "threads", "processes")
+# what a terminal sends its whole foreground process group: Ctrl+C, a hang-up
+_TERMINAL_SIGNALS = {getattr(signal, n) for n in ("SIGINT", "SIGHUP") if hasattr(signal, n)}
 
 
 def count_primes(limit):
@@ -95,14 +99,31 @@ def _plan(params: dict[str, Any]) -> Plan:
         ]
         phases.append(Phase(modes[key], tasks, label=labels[key]))
     saved: list[float] = []
+    tracker_before: list[bool] = []
+    masked: list[set[int | signal.Signals]] = []
 
     def setup() -> None:
         saved.append(sys.getswitchinterval())  # as it is now, when this run begins
+        tracker_before.append(_tracker_running())
         sys.setswitchinterval(params["switch_ms"] / 1000)
+        if hasattr(signal, "pthread_sigmask"):
+            # On the run's driver thread, which starts the pool's processes: they inherit
+            # the mask, so a terminal's Ctrl+C or hang-up (sent to the whole process group)
+            # does not hit them mid start-up (a traceback each); the app stops them itself.
+            # The app's own handlers run on its main thread, which still gets the signal.
+            # The resource tracker first: starting it unblocks SIGINT in the calling thread.
+            from multiprocessing import resource_tracker
+
+            resource_tracker.ensure_running()
+            masked.append(signal.pthread_sigmask(signal.SIG_BLOCK, _TERMINAL_SIGNALS))
 
     def cleanup() -> None:
         if saved:
             sys.setswitchinterval(saved[0])
+        if tracker_before and not tracker_before[0]:
+            stop_resource_tracker()  # the one this run's pool started
+        if masked:
+            signal.pthread_sigmask(signal.SIG_SETMASK, masked[0])
 
     def outcome(stats: dict[str, PhaseStats]) -> dict[str, Any]:
         times = {
@@ -140,6 +161,28 @@ def _plan(params: dict[str, Any]) -> Plan:
         setup=setup,
         cleanup=cleanup,
     )
+
+
+def _tracker_running() -> bool:
+    from multiprocessing import resource_tracker
+
+    return getattr(resource_tracker._resource_tracker, "_fd", None) is not None
+
+
+def stop_resource_tracker() -> None:
+    """Stop the multiprocessing resource tracker the process pool started (a process of
+    its own, which would otherwise live as long as the app does and end only after it):
+    the run, or the app a signal closes, leaves no process behind. The next pool starts a
+    new one. (No gc.collect() first: a full collection holds the GIL the window needs for
+    ~0.1 s; the ended pool's queues, and their semaphores, go by reference counting.)"""
+    from multiprocessing import resource_tracker
+
+    if not _tracker_running():
+        return
+    stop = getattr(resource_tracker._resource_tracker, "_stop", None)
+    if stop is not None:  # (CPython's own way to stop it; absent elsewhere: it stays)
+        with contextlib.suppress(OSError):
+            stop()
 
 
 def _round(value: float | None) -> float | None:
