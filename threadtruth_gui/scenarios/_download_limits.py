@@ -41,7 +41,7 @@ class Stopped(Exception):
 
 
 class Limits:
-    """One run's caps and its watchdog (started with the first watched response)."""
+    """One run's caps, and its watchdog for the responses that threads read."""
 
     def __init__(self, file_cap: int, run_cap: int | None, time_limit: float) -> None:
         self.file_cap, self.run_cap, self.time_limit = file_cap, run_cap, time_limit
@@ -66,16 +66,25 @@ class Limits:
     def out_of_time(self) -> str:
         return f"stopped after {self.time_limit:g} s: the time limit for one file"
 
+    def start(self) -> None:
+        """Start the watchdog (the run's setup, before its first phase: so that the phases'
+        thread counts, measured from their start, do not count it)."""
+        with self._lock:
+            self._start()
+
+    def _start(self) -> None:
+        if self._watchdog is None and not self._closed.is_set():
+            self._watchdog = threading.Thread(
+                target=self._patrol, name="threadtruth-watchdog", daemon=True
+            )
+            self._watchdog.start()
+
     def _watch(self, guard: Guard) -> None:
         with self._lock:
             if self._closed.is_set():
                 return
             self._guards.add(guard)
-            if self._watchdog is None:
-                self._watchdog = threading.Thread(
-                    target=self._patrol, name="threadtruth-watchdog", daemon=True
-                )
-                self._watchdog.start()
+            self._start()  # (if the run's setup did not)
 
     def _forget(self, guard: Guard) -> None:
         with self._lock:

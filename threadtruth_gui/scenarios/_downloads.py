@@ -226,6 +226,8 @@ def make_plan(params: dict[str, Any], modes: tuple[str, ...]) -> Plan:
     def setup() -> None:
         folder.open()
         source.start()
+        if set(modes) - {"asyncio"}:  # threads block in reads: the watchdog lets them go
+            limits.start()
 
     def cleanup() -> None:
         try:

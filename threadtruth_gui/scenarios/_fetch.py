@@ -1,8 +1,9 @@
 """The download code the download scenarios run, and show in the code pane, verbatim.
 
 `received()` takes the place of a progress print and `guard` bounds each file (its size,
-its time: see _download_limits); the rest is ordinary requests and aiohttp. The functions
-are short and unannotated because they are read on a shared screen.
+counted after gzip is inflated, and its time: see _download_limits); the rest is ordinary
+requests and aiohttp. The functions are short and unannotated because they are read on a
+shared screen.
 """
 
 import aiohttp
@@ -18,12 +19,12 @@ def download(url, path, timeout, guard):
     with requests.Session() as session:  # one Session per thread
         session.trust_env = False  # no proxy lookup per request, as aiohttp by default
         with session.get(url, stream=True, timeout=(5, timeout)) as response:
-            guard.watch(response)  # Reset or the time limit can shut it from outside
             response.raise_for_status()
+            guard.watch(response)  # Reset can shut it
             total = int(response.headers.get("Content-Length", 0))
             with open(path, "wb") as out:
-                for chunk in response.iter_content(CHUNK):  # gzip inflated
-                    guard.count(len(chunk))  # past the size cap: stop
+                for chunk in response.iter_content(CHUNK):
+                    guard.count(len(chunk))  # the size cap
                     out.write(chunk)
                     received(len(chunk), total)
             return response.headers.get(HASH_HEADER)
@@ -38,12 +39,12 @@ def client_session(connections, timeout):
 
 async def download_async(session, url, path, guard):
     async with session.get(url) as response:
-        guard.watch(response)  # a length over the size cap: stop
         response.raise_for_status()
+        guard.watch(response)  # a length over the cap: stop
         total = response.content_length or 0
         with open(path, "wb") as out:  # small local writes; the network is the wait
-            async for chunk in response.content.iter_chunked(CHUNK):  # gzip inflated
-                guard.count(len(chunk))  # past the size cap: stop
+            async for chunk in response.content.iter_chunked(CHUNK):
+                guard.count(len(chunk))  # the size cap
                 out.write(chunk)
                 received(len(chunk), total)
         return response.headers.get(HASH_HEADER)
