@@ -54,6 +54,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             while not stop.wait(TRICKLE_S):
                 self.wfile.write(b"x")
                 self.wfile.flush()
+        elif path == "/slowhead":  # headers that never end, a byte at a time
+            self.server.heads.set()
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            self.wfile.flush()
+            while not stop.wait(TRICKLE_S):
+                self.wfile.write(b"x")
+                self.wfile.flush()
         elif path == "/bomb.bin":
             body = self.server.bomb
             self.send_response(200)
@@ -93,6 +100,7 @@ class _Server(http.server.ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.stop = threading.Event()
+        self.heads = threading.Event()  # a client is reading /slowhead's headers
         self.bomb = _bomb()
 
     def url(self, path: str) -> str:
@@ -177,6 +185,16 @@ def test_a_trickle_stops_at_the_time_limit(scenario: str, hostile: _Server, tmp_
     assert task["status"] == "failed"
     assert task["error"] == "stopped after 1.5 s: the time limit for one file"
     assert took < 20  # (the trickle's 100,000 bytes would take 8 hours)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("scenario", MODES)
+def test_headers_that_never_end_stop_at_the_time_limit(
+    scenario: str, hostile: _Server, tmp_path: Path
+) -> None:
+    (task,) = _run(scenario, [hostile.url("/slowhead")], tmp_path, timeout=1, limit=1.5)
+    assert task["status"] == "failed"
+    assert task["error"] == "stopped after 1.5 s: the time limit for one file"
     assert list(tmp_path.iterdir()) == []
 
 
@@ -268,3 +286,25 @@ def test_cancel_lets_a_thread_stuck_on_a_trickle_go_at_once(
     assert list(tmp_path.iterdir()) == []
     assert took < 1.0  # the watchdog looks every 0.05 s; before the fix: never (8 hours)
     assert not [t for t in threading.enumerate() if t.name.startswith("threadtruth-")]
+
+
+def test_cancel_lets_a_thread_waiting_for_headers_go_at_once(
+    hostile: _Server, tmp_path: Path
+) -> None:
+    hostile.heads.clear()
+    params = {"urls": hostile.url("/slowhead"), "out": str(tmp_path)}
+    run = get("downloads-threads").start(params)
+    try:
+        assert hostile.heads.wait(30), "the download did not start"
+        time.sleep(0.3)  # the thread is blocked reading the headers
+        sent = time.monotonic()
+        run.cancel()
+        stopped = run.join(10)
+        took = time.monotonic() - sent
+    finally:
+        run.stop()
+    print(f"cancel to end (headers): {took:.2f} s")
+    assert stopped
+    assert took < 1.0  # the watchdog looks every 0.05 s; before: never (the read timeout
+    # is 5 s a byte, and a byte comes every 0.3 s)
+    assert list(tmp_path.iterdir()) == []

@@ -7,9 +7,10 @@ become a huge file. (Streaming the raw gzip bytes instead would save a file nobo
 for, and the server's checksum is of the real content.)
 
 A thread blocked in a read cannot be interrupted from Python. A watchdog thread shuts the
-socket of its response instead, when the file's time is up or the run is cancelled; the
-read then returns at once. The time before the response's headers arrive is bounded by
-the read timeout alone (the socket is not known yet).
+socket of its request instead (the session's adapter says which connection each request
+goes out on: the wait for headers, each redirect, the body), when the file's time is up
+or the run is cancelled; the read then returns at once. Only connecting is left to its
+own timeout (5 s), the socket does not exist before.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import time
 from typing import Any
 
 import requests
+import requests.adapters
+import urllib3
 
 from threadtruth_gui.engine.context import current
 
@@ -112,7 +115,7 @@ class Limits:
 
 
 class Guard:
-    """One file's limits: its bytes, its deadline, and its response to shut if need be."""
+    """One file's limits: its bytes, its deadline, and the connection to shut if need be."""
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
@@ -121,24 +124,29 @@ class Guard:
         self.reason = ""  # why it was stopped; "" while it may go on
         ctx = current()
         self.cancelled = ctx.run.cancelled if ctx is not None else None
-        self._response: Any = None
+        self._connection: Any = None  # urllib3's, while a thread uses it
         self._lock = threading.Lock()
 
-    def watch(self, response: Any) -> None:
-        """Let the watchdog shut this (requests) response; a length over the cap, or a file
-        stopped already, stops it here."""
-        self._check_length(response.headers)
-        if isinstance(response, requests.Response):  # a thread blocks in its reads
-            with self._lock:
-                self._response = response
-                stopped = self.reason
-            if stopped:
-                _shut(response)
-            else:
-                self.limits._watch(self)
-        self.check()
+    def watch(self, target: Any) -> None:
+        """A requests Session: the watchdog may shut the socket of each request it makes
+        (the headers' wait, redirects, the body), on cancel or when time is up. An aiohttp
+        response (the loop cancels coroutines itself): a length over the cap stops it."""
+        if isinstance(target, requests.Session):
+            adapter = _Adapter(self)
+            target.mount("http://", adapter)
+            target.mount("https://", adapter)
+            self.limits._watch(self)
+        else:
+            self.check_length(target.headers)
 
-    def _check_length(self, headers: Any) -> None:
+    def using(self, connection: Any) -> None:
+        """urllib3 is about to send a request on `connection` (from this file's thread)."""
+        with self._lock:
+            self._connection = connection
+        if self.reason:  # stopped already, e.g. between two redirects
+            raise Stopped(self.reason)
+
+    def check_length(self, headers: Any) -> None:
         if headers.get("Content-Encoding", "identity").lower() != "identity":
             return  # the length on the wire is not the length on disk
         try:
@@ -164,30 +172,76 @@ class Guard:
             raise Stopped(self.reason)
 
     def stop(self, reason: str) -> None:
-        """From the watchdog: the file is over; its blocked read returns at once."""
+        """From the watchdog: the file is over; a read blocked on its socket returns. Called
+        again while the file's thread has not let go: a socket connected since is shut too."""
         with self._lock:
-            if self.reason:
-                return
-            self.reason = reason
-            response = self._response
-        self.limits._forget(self)
-        if response is not None:
-            _shut(response)
+            self.reason = self.reason or reason
+            connection = self._connection
+        sock = getattr(connection, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):  # (shut or closed already)
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's, not TLS's
 
     def close(self) -> None:
+        """The file's thread is done with it."""
         self.limits._forget(self)
         with self._lock:
-            self._response = None
+            self._connection = None
 
 
-def _shut(response: Any) -> None:
-    """Shut the socket under a requests response, from another thread: a read blocked on
-    it returns (shutdown, not close: a close would not wake it)."""
-    connection = getattr(response.raw, "connection", None) or getattr(
-        response.raw, "_connection", None
-    )
-    sock = getattr(connection, "sock", None)
-    if sock is None:
-        return
-    with contextlib.suppress(OSError):  # (already closed)
-        socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's, not TLS's
+class _Pool(urllib3.HTTPConnectionPool):
+    guard: Guard | None = None
+
+    def _make_request(self, conn: Any, *args: Any, **kwargs: Any) -> Any:
+        if self.guard is not None:
+            self.guard.using(conn)
+        return super()._make_request(conn, *args, **kwargs)
+
+
+class _TLSPool(urllib3.HTTPSConnectionPool):
+    guard: Guard | None = None
+
+    def _make_request(self, conn: Any, *args: Any, **kwargs: Any) -> Any:
+        if self.guard is not None:
+            self.guard.using(conn)
+        return super()._make_request(conn, *args, **kwargs)
+
+
+class _Pools(urllib3.PoolManager):
+    """A session's pools, each telling the guard which connection a request is sent on."""
+
+    def __init__(self, guard: Guard, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.guard = guard
+        self.pool_classes_by_scheme = {"http": _Pool, "https": _TLSPool}
+
+    def _new_pool(
+        self, scheme: str, host: str, port: int, request_context: dict[str, Any] | None = None
+    ) -> urllib3.HTTPConnectionPool:
+        pool = super()._new_pool(scheme, host, port, request_context)
+        if isinstance(pool, _Pool | _TLSPool):
+            pool.guard = self.guard
+        return pool
+
+
+class _Adapter(requests.adapters.HTTPAdapter):
+    def __init__(self, guard: Guard) -> None:
+        self.guard = guard  # (before HTTPAdapter's own __init__, which makes the pools)
+        super().__init__()
+
+    def init_poolmanager(
+        self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any
+    ) -> None:
+        self.poolmanager = _Pools(
+            self.guard, num_pools=connections, maxsize=maxsize, block=block, **pool_kwargs
+        )
+
+    def build_response(self, req: Any, resp: Any) -> requests.Response:
+        response = super().build_response(req, resp)
+        if response.ok and not response.is_redirect:
+            try:
+                self.guard.check_length(response.headers)
+            except Stopped:
+                response.close()  # its connection goes, not left to the garbage collector
+                raise
+        return response

@@ -18,9 +18,9 @@ CHUNK = 16 * 1024
 def download(url, path, timeout, guard):
     with requests.Session() as session:  # one Session per thread
         session.trust_env = False  # no proxy lookup per request, as aiohttp by default
+        guard.watch(session)  # Reset or the time limit can shut its socket
         with session.get(url, stream=True, timeout=(5, timeout)) as response:
             response.raise_for_status()
-            guard.watch(response)  # Reset can shut it
             total = int(response.headers.get("Content-Length", 0))
             with open(path, "wb") as out:
                 for chunk in response.iter_content(CHUNK):
