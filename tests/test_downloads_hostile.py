@@ -308,3 +308,19 @@ def test_cancel_lets_a_thread_waiting_for_headers_go_at_once(
     assert took < 1.0  # the watchdog looks every 0.05 s; before: never (the read timeout
     # is 5 s a byte, and a byte comes every 0.3 s)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_window_has_no_control_for_the_limits(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QToolBar, QWidget
+
+    from threadtruth_gui.ui.params import ParamBar
+
+    keys = QWidget()
+    qtbot.addWidget(keys)
+    bar = ParamBar(QToolBar(keys), QToolBar(keys), QToolBar(keys), keys)
+    scenario = get("downloads-threads")
+    bar.build(scenario)
+    shown = {"n", "size", "latency", "rate", "timeout", "fail", "urls", "out"}
+    assert set(bar.values()) == shown  # the settings rows are as they were
+    bar.set_values(scenario.resolve({"cap": 5}))  # a saved run's values: no error
+    assert scenario.resolve(bar.values())["cap"] == 100  # the window runs the default

@@ -60,9 +60,11 @@ class Limits:
 
     def add(self, nbytes: int) -> str:
         """Count `nbytes` more for the run; why the run is over its cap, or ""."""
+        if self.run_cap is None:
+            return ""  # (no lock taken per chunk by a thousand threads)
         with self._lock:
             self.total += nbytes
-            if self.run_cap is not None and self.total > self.run_cap:
+            if self.total > self.run_cap:
                 return f"stopped at the {size_text(self.run_cap)} cap for the whole run"
         return ""
 
