@@ -180,7 +180,7 @@ def test_a_length_over_the_cap_is_not_downloaded(
 def test_a_trickle_stops_at_the_time_limit(scenario: str, hostile: _Server, tmp_path: Path) -> None:
     # each byte comes well within the 5 s read timeout: only the time limit can end it
     start = time.monotonic()
-    (task,) = _run(scenario, [hostile.url("/trickle")], tmp_path, limit=1.5)
+    (task,) = _run(scenario, [hostile.url("/trickle")], tmp_path, deadline=1.5)
     took = time.monotonic() - start
     assert task["status"] == "failed"
     assert task["error"] == "stopped after 1.5 s: the time limit for one file"
@@ -192,7 +192,7 @@ def test_a_trickle_stops_at_the_time_limit(scenario: str, hostile: _Server, tmp_
 def test_headers_that_never_end_stop_at_the_time_limit(
     scenario: str, hostile: _Server, tmp_path: Path
 ) -> None:
-    (task,) = _run(scenario, [hostile.url("/slowhead")], tmp_path, limit=1.5)
+    (task,) = _run(scenario, [hostile.url("/slowhead")], tmp_path, deadline=1.5)
     assert task["status"] == "failed"
     assert task["error"] == "stopped after 1.5 s: the time limit for one file"
     assert list(tmp_path.iterdir()) == []
@@ -232,7 +232,9 @@ def test_the_limits_are_cli_options_with_their_defaults_in_help() -> None:
     text = " ".join(proc.stdout.split())
     cap = "--cap N a file bigger than this stops and is removed; 1 to 10240 MiB; default 100 MiB"
     assert cap in text
-    assert "default 1024 MiB" in text and "default 600 s" in text
+    assert "--total N pasted URLs: all files of a run together stop at this;" in text
+    assert "default 1024 MiB" in text and "--deadline X a file still downloading" in text
+    assert "default 600 s" in text
 
 
 @pytest.mark.timeout(90)

@@ -93,14 +93,14 @@ PARAMS = (
         "int",
         1024,
         1,
-        1_048_576,
+        102_400,
         1,
         " MiB",
         help="pasted URLs: all files of a run together stop at this",
         advanced=True,
     ),
     Param(
-        "limit",
+        "deadline",
         "Time limit",
         "float",
         600.0,
@@ -196,7 +196,7 @@ def make_plan(params: dict[str, Any], modes: tuple[str, ...]) -> Plan:
     limits = Limits(
         params["cap"] * MIB,
         params["total"] * MIB if params["urls"] else None,
-        params["limit"],
+        params["deadline"],
     )
     timeout = params["timeout"]
     count = source.count
