@@ -74,7 +74,8 @@ def check_folder(text: str) -> Path:
     try:
         folder = Path(text).expanduser()
         if not folder.is_dir():
-            raise ValueError(f"cannot save downloads in {short_path(text)}: no such folder")
+            why = "it is a file, not a folder" if folder.exists() else "no such folder"
+            raise ValueError(f"cannot save downloads in {short_path(text)}: {why}")
         with tempfile.TemporaryFile(dir=folder):
             pass
     except (OSError, RuntimeError) as exc:  # (RuntimeError: ~user with no home)

@@ -33,6 +33,7 @@ class Param:
     slider: bool = False  # in the window: a slider on the main toolbar, not a number box
     choices: tuple[str, ...] = ()  # "choice": the values, in the order the window offers them
     count: tuple[int, int] = (1, 8)  # "ints": how many numbers, at least and at most
+    advanced: bool = False  # a CLI option (and a saved run's value) only: not in the window
 
     def parse(self, value: Any) -> Any:
         """Validate one value (a Python value or CLI text); raise ValueError saying why."""

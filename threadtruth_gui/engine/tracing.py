@@ -8,6 +8,7 @@ functions, so library calls made by the scenario cost one cheap check and no lin
 
 from __future__ import annotations
 
+import dis
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from types import CodeType, FrameType
@@ -59,6 +60,15 @@ def code_objects(functions: Iterable[Callable[..., Any]]) -> frozenset[CodeType]
     return frozenset(codes)
 
 
+_PUSH_EXC_INFO = dis.opmap.get("PUSH_EXC_INFO")
+
+
+def _unwinding(frame: FrameType) -> bool:
+    """Whether this line event is an exception entering a handler, e.g. a `with` about to
+    call its __exit__: raising there would skip the __exit__ (a file left open)."""
+    return frame.f_code.co_code[frame.f_lasti] == _PUSH_EXC_INFO
+
+
 class LineTracer:
     """Records a LINE event each time a traced task reaches a new line of scenario code."""
 
@@ -75,7 +85,7 @@ class LineTracer:
             if event == "line":
                 ctx = current()
                 if ctx is not None:
-                    if ctx.run.cancelled.is_set():
+                    if ctx.run.cancelled.is_set() and not _unwinding(frame):
                         raise RunCancelled
                     ctx.record(Kind.LINE, frame.f_lineno)
                     gate = ctx.run.gate

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import requests
 
 from threadtruth_gui.engine.context import RunCancelled, TaskFailed, current
 from threadtruth_gui.engine.files import DownloadFolder, name_from_url
+from threadtruth_gui.scenarios._download_limits import Guard, Limits, Stopped
 from threadtruth_gui.scenarios._downloads import Source
 from threadtruth_gui.scenarios._fetch import download, download_async
 
@@ -27,6 +30,7 @@ class Job:
     source: Source
     folder: DownloadFolder
     timeout: float
+    limits: Limits
 
     @property
     def url(self) -> str:
@@ -38,10 +42,16 @@ def _received() -> int:
     return ctx.run.received.get(ctx.task, 0) if ctx else 0
 
 
-def _failure(exc: BaseException, timeout: float) -> TaskFailed:
-    """The error a lecturer should read: "HTTP 404", "connection reset after 37 KiB"."""
+def _failure(exc: BaseException, timeout: float, stopped: str = "") -> TaskFailed:
+    """The error a lecturer should read: "HTTP 404", "connection reset after 37 KiB";
+    `stopped`: a limit ended it (whatever the read then raised)."""
     got = _received()
-    if isinstance(exc, requests.HTTPError) and exc.response is not None:
+    redirect = _redirect_error(exc)
+    if stopped or isinstance(exc, Stopped):
+        text = stopped or str(exc)
+    elif redirect:
+        text = redirect
+    elif isinstance(exc, requests.HTTPError) and exc.response is not None:
         text = f"HTTP {exc.response.status_code}"
     elif isinstance(exc, aiohttp.ClientResponseError):
         text = f"HTTP {exc.status}"
@@ -75,10 +85,29 @@ def _failure(exc: BaseException, timeout: float) -> TaskFailed:
     return TaskFailed(text, bytes=got, verified=False)
 
 
-def _failed(exc: BaseException, job: Job, path: Path) -> TaskFailed:
+_QUOTED = re.compile(r"'([^']*)'")
+
+
+def _redirect_error(exc: BaseException) -> str:
+    """A redirect requests or aiohttp would not follow, in the same words for both."""
+    if isinstance(exc, requests.TooManyRedirects | aiohttp.TooManyRedirects):
+        return "too many redirects (a redirect loop?)"
+    url = ""
+    if isinstance(exc, aiohttp.NonHttpUrlRedirectClientError):
+        url = str(exc.args[0]) if exc.args else ""  # (the URL it would not follow)
+    elif isinstance(exc, requests.exceptions.InvalidSchema):  # the only way to get one:
+        found = _QUOTED.search(str(exc))  # the URL we asked for is http(s), checked
+        url = found.group(1) if found else ""
+    else:
+        return ""
+    scheme = urlsplit(url).scheme[:20] or "another"
+    return f"redirect to {scheme}:// refused: only http and https are followed"
+
+
+def _failed(exc: BaseException, job: Job, path: Path, stopped: str = "") -> TaskFailed:
     """The task's real error; a partial file that cannot be removed is added to it, never
     put in its place."""
-    failure = _failure(exc, job.timeout)
+    failure = _failure(exc, job.timeout, stopped)
     note = job.folder.discard(path)
     if not note:
         return failure
@@ -104,26 +133,43 @@ def _verify(
 def fetch(job: Job) -> dict[str, Any]:
     """One download on this thread (threads and sequential mode)."""
     path = job.folder.claim(name_from_url(job.url))
+    guard = job.limits.guard()
     try:
-        expected = download(job.url, path, job.timeout)
+        expected = download(job.url, path, job.timeout, guard)
+        _cancelled(guard)  # a body cut short by the watchdog may look complete
+        guard.check()
     except RunCancelled:
         job.folder.discard(path)
         raise
     except Exception as exc:
-        raise _failed(exc, job, path) from exc
+        if guard.reason == "cancelled":  # its socket was shut by the cancel
+            job.folder.discard(path)
+            raise RunCancelled from exc
+        raise _failed(exc, job, path, guard.reason) from exc
+    finally:
+        guard.close()
     return _verify(path, expected, job.folder)
+
+
+def _cancelled(guard: Guard) -> None:
+    if guard.reason == "cancelled":
+        raise RunCancelled
 
 
 async def fetch_async(session: aiohttp.ClientSession, job: Job) -> dict[str, Any]:
     """One download as a coroutine on the run's event loop (asyncio mode)."""
     path = job.folder.claim(name_from_url(job.url))
+    guard = job.limits.guard()
+    within = asyncio.timeout(job.limits.time_limit)  # the time limit for one file
     try:
-        expected = await download_async(session, job.url, path)
+        async with within:
+            expected = await download_async(session, job.url, path, guard)
     except (asyncio.CancelledError, RunCancelled):
         job.folder.discard(path)
         raise
     except Exception as exc:
-        raise _failed(exc, job, path) from exc
+        stopped = job.limits.out_of_time() if within.expired() else guard.reason
+        raise _failed(exc, job, path, stopped) from exc
     # reading the file back to hash it would block the loop (and the window with it)
     got = _received()
     try:

@@ -74,6 +74,43 @@ PARAMS = (
         " s",
         help="no data for this long fails a download",
     ),
+    # advanced: CLI options only (a hostile server must not fill the disk or run forever)
+    Param(
+        "cap",
+        "Size cap",
+        "int",
+        100,
+        1,
+        10240,
+        1,
+        " MiB",
+        help="a file bigger than this stops and is removed",
+        advanced=True,
+    ),
+    Param(
+        "total",
+        "Run cap",
+        "int",
+        1024,
+        1,
+        102_400,
+        1,
+        " MiB",
+        help="pasted URLs: all files of a run together stop at this",
+        advanced=True,
+    ),
+    Param(
+        "deadline",
+        "Time limit",
+        "float",
+        600.0,
+        1.0,
+        86_400.0,
+        1.0,
+        " s",
+        help="a file still downloading after this long stops and is removed",
+        advanced=True,
+    ),
     Param(
         "fail",
         "Faults",
@@ -149,15 +186,23 @@ def make_plan(params: dict[str, Any], modes: tuple[str, ...]) -> Plan:
     # requests and aiohttp load here, when a download scenario is first opened, not at
     # startup (they cost ~0.4 s: benchmarks/startup.py)
     from threadtruth_gui.scenarios._download_jobs import Job, fetch, fetch_async
+    from threadtruth_gui.scenarios._download_limits import MIB, Limits
     from threadtruth_gui.scenarios._fetch import client_session, download, download_async
 
     source = Source(params)
     folder = DownloadFolder(params["out"] or None)
+    # the demo server's files are n × size, bounded by their own ranges: the run's cap is
+    # for what pasted URLs may send
+    limits = Limits(
+        params["cap"] * MIB,
+        params["total"] * MIB if params["urls"] else None,
+        params["deadline"],
+    )
     timeout = params["timeout"]
     count = source.count
     phases = []
     for mode in modes:
-        jobs = [Job(n, source, folder, timeout) for n in range(1, count + 1)]
+        jobs = [Job(n, source, folder, timeout, limits) for n in range(1, count + 1)]
         tasks = [
             TaskSpec(
                 f"{MODE_LETTER[mode]}{job.number}",
@@ -181,11 +226,14 @@ def make_plan(params: dict[str, Any], modes: tuple[str, ...]) -> Plan:
     def setup() -> None:
         folder.open()
         source.start()
+        if set(modes) - {"asyncio"}:  # threads block in reads: the watchdog lets them go
+            limits.start()
 
     def cleanup() -> None:
         try:
             source.stop()
         finally:  # the folder goes even if stopping the server failed
+            limits.close()
             folder.close()
 
     def outcome(stats: dict[str, PhaseStats]) -> dict[str, Any]:

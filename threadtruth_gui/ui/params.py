@@ -388,7 +388,7 @@ class ParamBar(QObject):
             control.remove(self.keys)
         self.blockSignals(True)
         try:
-            self._controls = {p.name: _Control(p, self) for p in scenario.params}
+            self._controls = {p.name: _Control(p, self) for p in scenario.params if not p.advanced}
         finally:
             self.blockSignals(False)
         for extra in (self.second, self.texts):
@@ -401,7 +401,8 @@ class ParamBar(QObject):
 
     def set_values(self, values: dict[str, Any]) -> None:
         for name, value in values.items():
-            self._controls[name].set_value(value)
+            if name in self._controls:  # (an advanced one has none: it runs at its default)
+                self._controls[name].set_value(value)
 
     def control(self, name: str) -> _Control:
         return self._controls[name]
