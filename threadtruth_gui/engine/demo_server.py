@@ -6,9 +6,9 @@ threadtruth_gui.engine.demo_server`), so it never competes for the GIL with the 
 being measured. `DemoServer` starts and stops that process from the parent. The server
 binds loopback only, and exits on its own when its parent goes away (stdin closes).
 
-A file is never built whole: each response streams its file in pieces cut from the file's
-64 KiB block, and the SHA-256 sent ahead of the body is computed once per file, in a
-worker thread, in 1 MiB steps. A connection that sends no complete request within
+A file is never built whole: each response streams it in pieces cut from two 64 KiB
+blocks (see `file_piece`), and the SHA-256 sent ahead of the body is computed once per
+file in a worker thread, never on the event loop. A connection that sends no complete request within
 `header_timeout` seconds is closed, and connections are capped (engine/conn_guard.py).
 """
 
@@ -20,8 +20,8 @@ import contextlib
 import hashlib
 import ipaddress
 import os
-import random
 import selectors
+import socket
 import subprocess
 import sys
 import time
@@ -37,6 +37,7 @@ HASH_HEADER = "X-Content-SHA256"
 READY_TIMEOUT_S = 10.0
 BLOCK = 64 * 1024  # a file is its block, repeated
 HEADER_TIMEOUT_S = 5.0
+SEND_BUFFER = 256 * 1024  # kernel send buffer per connection
 
 
 @dataclass(frozen=True)
@@ -91,40 +92,57 @@ def file_name(number: int) -> str:
 
 @lru_cache(maxsize=64)
 def _block(number: int) -> bytes:
-    """64 KiB of deterministic bytes for file `number`; files repeat their block."""
-    return random.Random(number).randbytes(BLOCK)
+    """64 KiB of deterministic bytes: file `number`'s own block (0: the shared one)."""
+    return hashlib.shake_256(b"threadtruth demo file %d" % number).digest(BLOCK)
+
+
+def _own_from(size: int) -> int:
+    """Where a file's own block starts: its last 64 KiB (all of a smaller file)."""
+    return size - min(size, BLOCK)
+
+
+def file_piece(own: bytes, size: int, offset: int, length: int) -> bytes:
+    """`length` bytes from `offset` of the file whose own block is `own`.
+
+    A file is the shared block repeated, then its own block: files differ (a mix-up fails
+    the checksum), and every file of one size shares the hash state of its shared part, so
+    the server hashes 64 KiB per file, not the whole file."""
+    common, cut = _block(0), _own_from(size)
+    parts = []
+    while length > 0:
+        if offset < cut:
+            at = offset % BLOCK
+            take = min(length, cut - offset, BLOCK - at)
+            parts.append(common[at : at + take])
+        else:
+            take = length
+            parts.append(own[offset - cut : offset - cut + take])
+        offset += take
+        length -= take
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def file_bytes(number: int, size: int) -> bytes:
     """The whole file at once (for tests and small files; the server streams pieces)."""
-    block = _block(number)
-    reps, rest = divmod(size, len(block))
-    return block * reps + block[:rest]
+    return file_piece(_block(number), size, 0, size)
 
 
-def file_piece(block: bytes, offset: int, length: int) -> bytes:
-    """`length` bytes of the file made of `block` repeated, from `offset`."""
-    start = offset % len(block)
-    if start + length <= len(block):
-        return block if (start, length) == (0, len(block)) else block[start : start + length]
-    out = bytearray()
-    while len(out) < length:
-        take = min(len(block) - start, length - len(out))
-        out += block[start : start + take]
-        start = 0
-    return bytes(out)
+@lru_cache(maxsize=16)
+def _shared_state(length: int) -> hashlib._Hash:
+    """SHA-256 state after `length` bytes of the shared block repeated, 1 MiB at a time."""
+    step = _block(0) * 16
+    digest = hashlib.sha256()
+    whole, rest = divmod(length, len(step))
+    for _ in range(whole):
+        digest.update(step)  # hashlib lets go of the GIL for big updates
+    digest.update(step[:rest])
+    return digest
 
 
 @lru_cache(maxsize=4096)
 def file_sha256(number: int, size: int) -> str:
-    """The file's SHA-256, hashed 1 MiB at a time (hashlib lets go of the GIL meanwhile)."""
-    block = _block(number)
-    step = block * 16
-    digest = hashlib.sha256()
-    whole, rest = divmod(size, len(step))
-    for _ in range(whole):
-        digest.update(step)
-    digest.update(step[:rest])
+    digest = _shared_state(_own_from(size)).copy()
+    digest.update(_block(number)[: size - _own_from(size)])
     return digest.hexdigest()
 
 
@@ -205,7 +223,7 @@ def make_app(  # type: ignore[no-untyped-def]  # aiohttp is imported lazily
             }
         )
         await response.prepare(request)
-        block = _block(number)  # held for this response: 64 KiB, not the file
+        own = _block(number)  # held for this response: 64 KiB, not the file
         step = config.chunk if config.rate else BLOCK
         cut = size // 3  # where reset and stall strike: a third of the way in
         start = time.monotonic()
@@ -216,13 +234,17 @@ def make_app(  # type: ignore[no-untyped-def]  # aiohttp is imported lazily
                         request.transport.abort()  # RST mid-body: the client sees a reset
                         return response
                     await asyncio.sleep(3600)  # stall: never send more
-                piece = file_piece(block, offset, min(step, size - offset))
+                piece = file_piece(own, size, offset, min(step, size - offset))
                 await response.write(piece)
                 if config.rate:
                     # pace against the start time, so sleep granularity does not add up
                     ahead = (offset + len(piece)) / config.rate - (time.monotonic() - start)
                     if ahead > 0:
                         await asyncio.sleep(ahead)
+                        continue
+                # write() returns at once while the socket takes the data: without this,
+                # one fast client got its whole file before the loop served anyone else
+                await asyncio.sleep(0)
             await response.write_eof()
         except (ConnectionError, OSError):
             pass  # the client went away (cancelled, timed out): nothing to report
@@ -265,6 +287,10 @@ async def _serve(config: ServerConfig, host: str, port: int, watch_stdin: bool) 
     except BaseException:
         await runner.cleanup()
         raise
+    for sock in server.sockets:  # accepted connections inherit it
+        # a fixed send buffer: with a thousand fast downloads, autotuned kernel buffers
+        # grew past the kernel's TCP memory limit, and then new connections starved
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
     bound = server.sockets[0].getsockname()[1] if server.sockets else port
     print(f"http://{host}:{bound}/", flush=True)
     stop = asyncio.Event()
