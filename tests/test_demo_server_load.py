@@ -150,18 +150,16 @@ def test_idle_connections_beyond_the_descriptor_limit_do_not_lock_out_a_request(
 N, SIZE_KIB = 500, 10 * 1024
 
 
-def _temp_folders() -> set[Path]:
-    return set(Path(tempfile.gettempdir()).glob("threadtruth-*"))
-
-
 @pytest.mark.timeout(400)
-def test_500_files_of_10_mib_all_download_and_verify() -> None:
+def test_500_files_of_10_mib_all_download_and_verify(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Before: 0 of 500 done (the server built and hashed each whole file on its loop)."""
     need = N * SIZE_KIB * 1024 * 1.1
-    free = shutil.disk_usage(tempfile.gettempdir()).free
+    free = shutil.disk_usage(tmp_path).free
     if free < need:
         pytest.skip(f"needs {need / 2**30:.1f} GiB free in the temp folder, has {free / 2**30:.1f}")
-    before = _temp_folders()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the run's folder goes here
     sc = get("downloads-asyncio")
     params = sc.resolve({"n": N, "size": SIZE_KIB, "latency": 0.0, "rate": 0.0, "timeout": 30.0})
     start = time.monotonic()
@@ -176,4 +174,35 @@ def test_500_files_of_10_mib_all_download_and_verify() -> None:
     # ~40-90 s on a loaded 2-core machine (5 GiB through the client, its disk and its
     # hashing); 300 s would mean the server starved its clients again
     assert took < 300, f"{took:.0f} s"
-    assert _temp_folders() <= before  # the 5 GiB are gone
+    assert list(tmp_path.iterdir()) == []  # the run's folder and its 5 GiB are gone
+
+
+def _peak_rss_kib(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(ln for ln in status.splitlines() if ln.startswith("VmHWM:")).split()[1])
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_slow_clients_of_big_files_cost_the_server_little_memory() -> None:
+    """Before: 8 slow clients of 256 MiB files took the server to 2.1 GB (each response
+    built its whole file); now each holds one 64 KiB block."""
+    with DemoServer(ServerConfig(count=8, size=256 << 20)) as server:
+        port = _port(server.url)
+        socks = []
+        try:
+            for n in range(1, 9):
+                sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                sock.sendall(f"GET /files/{file_name(n)} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                socks.append(sock)
+            got = 0
+            for _ in range(20):  # slow: 1 KiB from each every 0.1 s
+                got += sum(len(sock.recv(1024)) for sock in socks)
+                time.sleep(0.1)
+            assert got > 0
+            assert server.pid is not None
+            peak_mb = _peak_rss_kib(server.pid) / 1024
+        finally:
+            for sock in socks:
+                sock.close()
+    assert peak_mb < 300, f"server peak RSS {peak_mb:.0f} MB"
