@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import resource
 import shutil
 import socket
 import subprocess
@@ -25,8 +24,6 @@ from threadtruth_gui.engine.demo_server import (
 )
 from threadtruth_gui.engine.runner import Run
 from threadtruth_gui.scenarios import get
-
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX descriptor limits")
 
 
 def _port(url: str) -> int:
@@ -96,11 +93,29 @@ def test_a_request_is_served_whatever_its_connection_had_to_wait_for() -> None:
     assert body == file_bytes(2, 300_000) and hashlib.sha256(body).hexdigest() == digest
 
 
+def test_a_connection_past_the_cap_is_refused_when_every_one_is_busy() -> None:
+    config = ServerConfig(count=1, size=300_000, faults={1: "stall"}, max_connections=2)
+    with DemoServer(config) as server:
+        port = _port(server.url)
+        busy = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(2)]
+        try:
+            for sock in busy:  # both get their headers, then the stall: busy, not idle
+                sock.sendall(b"GET /files/file-0001.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+                assert sock.recv(1024).startswith(b"HTTP/1.1 200")
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as third:
+                assert _closed_after(third, b"", limit=4.0) < 4.0  # not the 5 s timeout
+        finally:
+            for sock in busy:
+                sock.close()
+
+
 FD_LIMIT = 1024
 IDLE = 1100
 
 
 def _limited_server(limit: int) -> subprocess.Popen[str]:
+    import resource
+
     def limit_fds() -> None:  # in the child, before exec: as a 1,024-descriptor system
         resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
 
@@ -111,7 +126,10 @@ def _limited_server(limit: int) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX descriptor limits")
 def test_idle_connections_beyond_the_descriptor_limit_do_not_lock_out_a_request() -> None:
+    import resource
+
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     need = IDLE + 100  # this test holds the idle connections itself
     if soft < need:

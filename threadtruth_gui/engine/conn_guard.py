@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import resource
 from collections.abc import Callable
 from typing import Any
+
+try:
+    import resource
+except ImportError:  # Windows: no descriptor limit to raise or to stay under
+    resource = None  # type: ignore[assignment]
 
 FD_RESERVE = 64  # descriptors the server keeps for itself (stdio, epoll, listener, pipes)
 DEFAULT_CAP = 4096
@@ -23,12 +27,15 @@ DEFAULT_CAP = 4096
 
 def raise_fd_limit() -> int:
     """Raise this process's soft descriptor limit to its hard one; the soft limit now."""
+    if resource is None:
+        return DEFAULT_CAP + FD_RESERVE
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard == resource.RLIM_INFINITY or hard > soft:
-        target = 1 << 20 if hard == resource.RLIM_INFINITY else hard
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-            soft = target
+    top = 1 << 20 if hard == resource.RLIM_INFINITY else hard
+    for target in (top, 65536, 10240):  # macOS refuses more than its OPEN_MAX (10240)
+        if soft < target <= top:
+            with contextlib.suppress(ValueError, OSError):
+                resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+                return target
     return soft
 
 

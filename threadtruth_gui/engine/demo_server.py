@@ -223,8 +223,12 @@ def make_app(  # type: ignore[no-untyped-def]  # aiohttp is imported lazily
             }
         )
         await response.prepare(request)
-        own = _block(number)  # held for this response: 64 KiB, not the file
+        if request.transport is not None:
+            # the next piece waits until the kernel took the last one: a thousand responses
+            # each buffering 64 KiB and more took the server past 250 MB
+            request.transport.set_write_buffer_limits(high=0)
         step = config.chunk if config.rate else BLOCK
+        own_from = _own_from(size)
         cut = size // 3  # where reset and stall strike: a third of the way in
         start = time.monotonic()
         try:
@@ -234,7 +238,10 @@ def make_app(  # type: ignore[no-untyped-def]  # aiohttp is imported lazily
                         request.transport.abort()  # RST mid-body: the client sees a reset
                         return response
                     await asyncio.sleep(3600)  # stall: never send more
-                piece = file_piece(own, size, offset, min(step, size - offset))
+                length = min(step, size - offset)
+                # the file's own block only for its last pieces: not held all along
+                own = _block(number) if offset + length > own_from else b""
+                piece = file_piece(own, size, offset, length)
                 await response.write(piece)
                 if config.rate:
                     # pace against the start time, so sleep granularity does not add up
