@@ -135,7 +135,7 @@ def test_trace_and_csv_on_a_full_disk_leave_no_file(tmp_path: Path, option: str)
     )
     # before: exit 2, and a truncated 1,024-byte file was left in the folder
     assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.startswith("threadtruth: error: cannot write")
+    assert proc.stderr.startswith(f"threadtruth: error: cannot write {out}: File too large")
     assert proc.stderr.count("\n") == 1
     assert list(tmp_path.iterdir()) == []  # neither the file nor a temp file
 

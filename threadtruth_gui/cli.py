@@ -265,18 +265,22 @@ def _write_exports(
 ) -> None:
     from threadtruth_gui.engine import export
 
+    target = None
     try:
         if trace_to is not None:
+            target = trace_to
             export.write_chrome_trace(str(trace_to), trace, f"threadtruth: {scenario.id}")
         if csv_to is not None:
+            target = csv_to
             export.write_events_csv(str(csv_to), events)
         if gif_to is not None:
             from threadtruth_gui.ui.gif import write_gif_headless
 
+            target = gif_to
             frames = write_gif_headless(scenario, result, events, gif_to, speed)
             print(f"{gif_to}: {frames} frames", file=sys.stderr)
-    except OSError as exc:
-        where = f" {short_path(str(exc.filename))}" if exc.filename else ""
+    except OSError as exc:  # a full disk: the file the user named, not the temp file
+        where = f" {short_path(str(target))}" if target is not None else ""
         raise UsageError(f"cannot write{where}: {exc.strerror or exc}") from None
 
 

@@ -17,9 +17,11 @@ from pathlib import Path
 PART_SUFFIX = ".part"
 
 
-def _open_temp(folder: Path, name: str, mode: int) -> tuple[int, Path]:
+def _open_temp(folder: Path, mode: int) -> tuple[int, Path]:
+    """A new hidden file in `folder`, named apart from the target (whose name may already be
+    at the 255-byte limit)."""
     for _ in range(100):
-        tmp = folder / f".{name[:100]}-{secrets.token_hex(4)}{PART_SUFFIX}"
+        tmp = folder / f".threadtruth-{secrets.token_hex(6)}{PART_SUFFIX}"
         try:
             return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), tmp
         except FileExistsError:
@@ -38,7 +40,7 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, encoding: str 
     except OSError:
         kept = None
     # a new file: 0o666 less the umask, as open(path, "w") gives
-    fd, tmp = _open_temp(folder, out.name, 0o666 if kept is None else kept)
+    fd, tmp = _open_temp(folder, 0o666 if kept is None else kept)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(payload)
