@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -31,6 +32,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture(autouse=True)
 def no_thread_left_behind() -> Iterator[None]:
     before = set(threading.enumerate())
+    switch_s = sys.getswitchinterval()
     yield
     deadline = time.monotonic() + 2.0
     while True:
@@ -39,6 +41,11 @@ def no_thread_left_behind() -> Iterator[None]:
             break
         extra[0].join(0.05)
     assert not extra, f"threads left running: {[t.name for t in extra]}"
+    # in a random order, a switch interval one test left set (gil-cpu sets it for its run)
+    # would change how the next test's threads take turns: put back, and failed
+    left = sys.getswitchinterval()
+    sys.setswitchinterval(switch_s)
+    assert left == switch_s, f"switch interval left at {left * 1000:g} ms, not {switch_s * 1000:g}"
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from typing import Any
 import psutil
 
 from threadtruth_gui.engine.runner import Plan, RunResult, TaskSpec, Verdict
-from threadtruth_gui.engine.scenario import Param, Scenario
+from threadtruth_gui.engine.scenario import Effect, Param, Scenario
 from threadtruth_gui.engine.trace import Trace
 from threadtruth_gui.scenarios import get
 from threadtruth_gui.ui.compare_dialog import CompareDialog
@@ -67,6 +67,7 @@ def _deaf_scenario() -> Scenario:
         plan,
         verdict,
         params=(Param("lock", "Lock", "bool", False),),
+        effect=lambda _result: Effect("a call that ignored the cancel", True),  # what many counts
     )
 
 

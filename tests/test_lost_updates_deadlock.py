@@ -10,17 +10,23 @@ from threadtruth_gui.scenarios import get
 
 
 def test_read_call_write_loses_updates() -> None:
-    # 1,000,000 a thread (the default) spans many switch intervals: the benchmark
-    # (benchmarks/demo_reliability.py) measured lost updates in 100 of 100 runs; with
-    # 200,000 a thread on a fast machine ran its loop in one turn and 2 runs in 5 lost none
-    result, _ = get("lost-updates").run(
-        {"variant": "read, call, write", "threads": 4, "times": 1_000_000}
-    )
-    out = result.outcome
-    assert out["expected"] == 4_000_000
-    assert out["actual"] + out["lost"] == out["expected"]
-    assert out["lost"] > 0
-    assert result.verdict is not None and not result.verdict.good
+    # At the defaults (4 threads, 1,000,000 additions each) benchmarks/demo_reliability.py
+    # measured lost updates in 100 of 100 runs, and 100 of 100 again with two busy-loop
+    # processes and the suite on two cores. One run alone still fails with that small p
+    # (it failed once in six full suites): three runs, counted, not retried. Bound: if a run
+    # loses nothing with p <= 0.05, all three do with p <= 1.3e-4.
+    lost = []
+    for _ in range(3):
+        result, _ = get("lost-updates").run(
+            {"variant": "read, call, write", "threads": 4, "times": 1_000_000}
+        )
+        out = result.outcome
+        assert out["expected"] == 4_000_000
+        assert out["actual"] + out["lost"] == out["expected"]
+        assert result.verdict is not None
+        assert result.verdict.good is (out["lost"] == 0)  # the verdict says what was counted
+        lost.append(out["lost"])
+    assert any(n > 0 for n in lost), lost
 
 
 def test_with_a_lock_nothing_is_lost() -> None:

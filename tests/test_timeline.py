@@ -210,23 +210,34 @@ def test_drag_pans_and_click_emits_the_lane(
 
 
 def test_tooltip_names_task_state_and_times(view: TimelineView, race_trace: Trace) -> None:
-    waiting = _span(race_trace, "B", State.WAITING)
+    g = view._geo()
+    # halfway between the left edge and the first sample (the account's opening balance is
+    # recorded a moment before t0, by an amount that depends on how busy the machine is)
+    first_s = race_trace.seconds(race_trace.counters["balance"][0][0])
+    middle = (g.counter_top + g.axis_top) / 2  # of the counter track
+    before = QPointF(_x_of(view, (view.visible_range()[0] + first_s) / 2), middle)
+    assert view._tooltip_at(before) is None  # no balance before its first sample
+
+    # B asks for the lock while A holds it and has not written yet: forced by the step gate.
+    # (In a free run a busy machine could start B's thread so late that the middle of its
+    # wait fell after A's write: the balance there was $400, not $1,000.)
+    _, trace = get("bank-race").run({"lock": True, "delay": 0.1}, schedule=["A", "B"])
+    view.set_trace(trace, {name: theme.task_color(i) for i, name in enumerate(trace.tasks)})
+    waiting = _span(trace, "B", State.WAITING)
     assert waiting.end_ns is not None
-    start, end = race_trace.seconds(waiting.start_ns), race_trace.seconds(waiting.end_ns)
-    pos = _point_in(view, race_trace, "B", (start + end) / 2)
+    start, end = trace.seconds(waiting.start_ns), trace.seconds(waiting.end_ns)
+    pos = _point_in(view, trace, "B", (start + end) / 2)
     QApplication.sendEvent(view, QHelpEvent(QEvent.Type.ToolTip, pos, view.mapToGlobal(pos)))
     text = QToolTip.text()
     assert text.startswith("B — waiting for lock 'account' held by A\n")
     assert f"{start:.3f} s → {end:.3f} s ({end - start:.3f} s)" in text
 
     g = view._geo()
-    over_counter = QPointF(_x_of(view, (start + end) / 2), (g.counter_top + g.axis_top) / 2)
-    assert view._tooltip_at(over_counter) == f"Balance: $1,000 at {(start + end) / 2:.3f} s"
-    # halfway between the left edge and the first sample (the account's opening balance is
-    # recorded a moment before t0, by an amount that depends on how busy the machine is)
-    first_s = race_trace.seconds(race_trace.counters["balance"][0][0])
-    before = QPointF(_x_of(view, (view.visible_range()[0] + first_s) / 2), over_counter.y())
-    assert view._tooltip_at(before) is None  # no balance before its first sample
+    written = next(t for t, value in trace.counters["balance"] if value != 1000)
+    assert waiting.start_ns < written  # what the schedule forced
+    t_s = (start + trace.seconds(written)) / 2  # B waiting, A not written yet
+    over_counter = QPointF(_x_of(view, t_s), (g.counter_top + g.axis_top) / 2)
+    assert view._tooltip_at(over_counter) == f"Balance: $1,000 at {t_s:.3f} s"
 
 
 def test_refresh_follows_a_live_run_until_the_user_zooms(qtbot: QtBot) -> None:

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from threadtruth_gui.engine.clip import KEEP as CLIP_KEEP
+from threadtruth_gui.engine.clip import clip, quoted
 from threadtruth_gui.engine.files import short_path
 from threadtruth_gui.engine.runner import RunResult
 from threadtruth_gui.engine.scenario import Param, Scenario
@@ -263,18 +265,22 @@ def _write_exports(
 ) -> None:
     from threadtruth_gui.engine import export
 
+    target = None
     try:
         if trace_to is not None:
+            target = trace_to
             export.write_chrome_trace(str(trace_to), trace, f"threadtruth: {scenario.id}")
         if csv_to is not None:
-            csv_to.write_text(export.events_csv(events), encoding="utf-8")
+            target = csv_to
+            export.write_events_csv(str(csv_to), events)
         if gif_to is not None:
             from threadtruth_gui.ui.gif import write_gif_headless
 
+            target = gif_to
             frames = write_gif_headless(scenario, result, events, gif_to, speed)
             print(f"{gif_to}: {frames} frames", file=sys.stderr)
-    except OSError as exc:
-        where = f" {short_path(str(exc.filename))}" if exc.filename else ""
+    except OSError as exc:  # a full disk: the file the user named, not the temp file
+        where = f" {short_path(str(target))}" if target is not None else ""
         raise UsageError(f"cannot write{where}: {exc.strerror or exc}") from None
 
 
@@ -286,7 +292,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     from threadtruth_gui.engine import runfile
 
     if not 1 <= args.times <= 1000:
-        raise UsageError(f"--times must be between 1 and 1000, not {args.times}")
+        raise UsageError(f"--times must be between 1 and 1000, not {clip(args.times)}")
     try:
         saved = runfile.load(args.file)
         replays = [runfile.replay(saved) for _ in range(args.times)]
@@ -349,9 +355,9 @@ def _parse_size(text: str) -> tuple[int, int]:
     try:
         w, h = (int(part) for part in text.lower().split("x"))
     except ValueError:
-        raise UsageError(f"--window must look like 1600x1000, not {text!r}") from None
+        raise UsageError(f"--window must look like 1600x1000, not {quoted(text)}") from None
     if not (320 <= w <= 7680 and 240 <= h <= 4320):
-        raise UsageError(f"--window out of range: {text}")
+        raise UsageError(f"--window out of range: {clip(text)}")
     return w, h
 
 
@@ -362,7 +368,9 @@ def _cmd_shot(args: argparse.Namespace) -> int:
     from threadtruth_gui.ui.theme import THEME_NAMES
 
     if args.theme not in THEME_NAMES:
-        raise UsageError(f"--theme must be one of {', '.join(THEME_NAMES)}, not {args.theme!r}")
+        raise UsageError(
+            f"--theme must be one of {', '.join(THEME_NAMES)}, not {quoted(args.theme)}"
+        )
     from threadtruth_gui.ui.shot import take_shot
 
     try:
@@ -381,8 +389,11 @@ def _cmd_many(args: argparse.Namespace) -> int:
 
     scenario, params = _scenario_and_params(args)
     if not MIN_RUNS <= args.runs <= MAX_RUNS:
-        raise UsageError(f"--runs must be between {MIN_RUNS} and {MAX_RUNS}, not {args.runs}")
-    result = run_many(scenario, params, args.runs)
+        raise UsageError(f"--runs must be between {MIN_RUNS} and {MAX_RUNS}, not {clip(args.runs)}")
+    try:
+        result = run_many(scenario, params, args.runs)
+    except ValueError as exc:  # a scenario with nothing to count
+        raise UsageError(str(exc)) from None
     if args.json:
         print(json.dumps(result.to_json()))
         return 0
@@ -519,6 +530,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(getattr(signal, name), handler)
 
 
+def _error_line(message: str) -> None:
+    """One line, however long the input it quotes: each message quotes at most ~200
+    characters of it (engine/clip.py); this is the net for those that quote more (argparse's
+    own "invalid int value: '99…9'")."""
+    message = message.replace("\r", " ").replace("\n", " ")
+    print(f"threadtruth: error: {clip(message, 2 * CLIP_KEEP)}", file=sys.stderr)
+
+
 def _main(argv: list[str]) -> int:
     try:
         args = _with_default_command(argv)
@@ -536,11 +555,11 @@ def _main(argv: list[str]) -> int:
             return _cmd_replay(args)
         return _cmd_gui(args)
     except UsageError as exc:
-        print(f"threadtruth: error: {exc}", file=sys.stderr)
+        _error_line(str(exc))
         return EXIT_USAGE
     except OSError as exc:  # a path the system refused that no check above foresaw
         where = f": {short_path(str(exc.filename))}" if exc.filename else ""
-        print(f"threadtruth: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        _error_line(f"{exc.strerror or exc}{where}")
         return EXIT_USAGE
     except Terminated as exc:
         return 128 + exc.signum

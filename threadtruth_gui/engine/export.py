@@ -22,6 +22,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from threadtruth_gui.engine.atomic import write_atomic
 from threadtruth_gui.engine.events import Event, Kind
 from threadtruth_gui.engine.narrate import task_caption
 from threadtruth_gui.engine.trace import Trace
@@ -111,8 +112,8 @@ def _jsonable(data: Any) -> Any:
 
 
 def write_chrome_trace(path: str, trace: Trace, title: str) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(chrome_trace(trace, title), f, ensure_ascii=False)
+    """Written whole or not at all (a full disk leaves no 0-byte file): see engine/atomic.py."""
+    write_atomic(path, json.dumps(chrome_trace(trace, title), ensure_ascii=False))
 
 
 # -- CSV --------------------------------------------------------------------------------------
@@ -128,6 +129,11 @@ def events_csv(events: Iterable[Event]) -> str:
         data = json.dumps(ev.data, default=str, ensure_ascii=False)
         writer.writerow((ev.t_ns, ev.task, ev.kind, data))
     return out.getvalue()
+
+
+def write_events_csv(path: str, events: Iterable[Event]) -> None:
+    """`events_csv` to `path`, written whole or not at all."""
+    write_atomic(path, events_csv(events))
 
 
 def read_events_csv(text: str) -> list[Event]:

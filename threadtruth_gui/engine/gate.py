@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from time import monotonic
 from typing import Any, Protocol
 
+from threadtruth_gui.engine.clip import quoted
 from threadtruth_gui.engine.context import RunCancelled, TaskContext
 from threadtruth_gui.engine.events import Kind, State
 
@@ -56,9 +57,9 @@ def parse_step(text: str) -> tuple[str, str]:
     task, _, unit = text.strip().partition(":")
     task, unit = task.strip(), (unit.strip() or "line")
     if not task:
-        raise ValueError(f"a step needs a task name, not {text!r}")
+        raise ValueError(f"a step needs a task name, not {quoted(text)}")
     if unit not in UNITS:
-        raise ValueError(f"step {text!r}: the unit must be one of {', '.join(UNITS)}")
+        raise ValueError(f"step {quoted(text)}: the unit must be one of {', '.join(UNITS)}")
     return task, unit
 
 

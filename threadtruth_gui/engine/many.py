@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any
 
+from threadtruth_gui.engine.clip import clip
 from threadtruth_gui.engine.narrate import money
 from threadtruth_gui.engine.runner import RunResult
 from threadtruth_gui.engine.scenario import Scenario
@@ -27,10 +28,15 @@ EFFECT = "effect"  # what is counted for a scenario with no balance: did it show
 
 def counted_key(scenario: Scenario) -> str:
     """The bank scenarios count final balances (told apart by classify()); the others,
-    whether each run showed the effect the scenario exists for."""
-    if scenario.classify is None and scenario.effect is not None:
+    whether each run showed the effect the scenario exists for. A scenario with neither is
+    refused (ValueError): its runs would all count as "None"."""
+    if scenario.classify is not None:
+        return scenario.predict_key
+    if scenario.effect is not None:
         return EFFECT
-    return scenario.predict_key
+    raise ValueError(
+        f"many cannot count {scenario.id} runs: it has no balance and no effect to count"
+    )
 
 
 @dataclass(frozen=True)
@@ -125,7 +131,7 @@ def run_many(
     """Run `scenario` `runs` times; stop early (and say so) when `cancelled` is set.
     `progress(runs done, the result so far)` is called after each run, on this thread."""
     if not MIN_RUNS <= runs <= MAX_RUNS:
-        raise ValueError(f"runs must be between {MIN_RUNS} and {MAX_RUNS}, not {runs}")
+        raise ValueError(f"runs must be between {MIN_RUNS} and {MAX_RUNS}, not {clip(runs)}")
     resolved = scenario.resolve(params)
     key = counted_key(scenario) if key is None else key
     result = ManyResult(scenario.id, resolved, key, 0)

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from threadtruth_gui.engine.clip import clip, quoted
 from threadtruth_gui.engine.events import Event
 from threadtruth_gui.engine.gate import StepGate, parse_step, run_schedule
 from threadtruth_gui.engine.narrate import money
@@ -47,12 +48,12 @@ class Param:
                 return True
             if text in ("off", "false", "no", "0"):
                 return False
-            raise ValueError(f"--{self.name} must be on or off, not {value!r}")
+            raise ValueError(f"--{self.name} must be on or off, not {quoted(value)}")
         if self.kind == "choice":
             text = str(value).strip()
             if text not in self.choices:
                 raise ValueError(
-                    f"--{self.name} must be one of {', '.join(self.choices)}, not {text!r}"
+                    f"--{self.name} must be one of {', '.join(self.choices)}, not {quoted(text)}"
                 )
             return text
         if self.kind == "str":
@@ -62,15 +63,15 @@ class Param:
             try:
                 return self.check(text)
             except ValueError as exc:
-                raise ValueError(f"--{self.name}: {exc}") from None
+                raise ValueError(f"--{self.name}: {clip(exc)}") from None
         if isinstance(value, bool):  # True is an int to Python, not a number to a person
-            raise ValueError(f"--{self.name} must be a number, not {value!r}")
+            raise ValueError(f"--{self.name} must be a number, not {quoted(value)}")
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise ValueError(f"--{self.name} must be a number, not {value!r}") from None
+            raise ValueError(f"--{self.name} must be a number, not {quoted(value)}") from None
         if self.kind == "int" and not number.is_integer():
-            raise ValueError(f"--{self.name} must be a whole number, not {value!r}")
+            raise ValueError(f"--{self.name} must be a whole number, not {quoted(value)}")
         if math.isnan(number) or (
             self.minimum is not None
             and self.maximum is not None
@@ -104,10 +105,10 @@ class Param:
                 number = float(part)
             except (TypeError, ValueError):
                 raise ValueError(
-                    f"--{self.name}: {str(part) or 'an empty place'} is not a number {example}"
+                    f"--{self.name}: {clip(part) or 'an empty place'} is not a number {example}"
                 ) from None
             if not number.is_integer():
-                raise ValueError(f"--{self.name}: {part} is not a whole number")
+                raise ValueError(f"--{self.name}: {clip(part)} is not a whole number")
             if (self.minimum is not None and number < self.minimum) or (
                 self.maximum is not None and number > self.maximum
             ):
@@ -115,7 +116,7 @@ class Param:
                 low_text = "any" if self.minimum is None else f"{self.minimum:g}"
                 high_text = "any" if self.maximum is None else f"{self.maximum:g}"
                 raise ValueError(
-                    f"--{self.name}: {part} is {sign}: each must be between "
+                    f"--{self.name}: {clip(part)} is {sign}: each must be between "
                     f"{low_text} and {high_text}{self.unit}"
                 )
             numbers.append(int(number))
@@ -182,7 +183,7 @@ class Scenario:
         given = dict(given or {})
         unknown = set(given) - {p.name for p in self.params}
         if unknown:
-            raise ValueError(f"{self.id} has no parameter {sorted(unknown)[0]!r}")
+            raise ValueError(f"{self.id} has no parameter {quoted(sorted(unknown)[0])}")
         params = {p.name: p.parse(given.get(p.name, p.default)) for p in self.params}
         if check and self.check is not None:
             self.check(params)
@@ -251,7 +252,9 @@ class Scenario:
             steps = [_fit_unit(parse_step(item), coroutines) for item in schedule]
             unknown = sorted({task for task, _unit in steps} - set(names))
             if unknown:
-                raise ValueError(f"--schedule: no task {unknown[0]!r} (tasks: {', '.join(names)})")
+                raise ValueError(
+                    f"--schedule: no task {quoted(unknown[0])} (tasks: {', '.join(names)})"
+                )
         run = Run(plan, trace_lines=trace_lines or steps is not None)
         gate = None
         if steps is not None:
@@ -283,8 +286,8 @@ def _fit_unit(step: tuple[str, str], coroutines: set[str]) -> tuple[str, str]:
     task, unit = step
     if task in coroutines:
         if unit == "op":
-            raise ValueError(f"--schedule: {task} is a coroutine: it steps to its next await")
+            raise ValueError(f"--schedule: {clip(task)} is a coroutine: it steps to its next await")
         return task, "await"
     if unit == "await":
-        raise ValueError(f"--schedule: {task} is a thread: it steps by line or by op")
+        raise ValueError(f"--schedule: {clip(task)} is a thread: it steps by line or by op")
     return task, unit

@@ -1068,7 +1068,7 @@ class MainWindow(QMainWindow):
             export.write_chrome_trace(path, trace, f"threadtruth: {result.scenario}")
             return f"a Chrome trace of {len(trace.tasks):,} tasks"
         if kind == "csv":
-            Path(path).write_text(export.events_csv(events), encoding="utf-8")
+            export.write_events_csv(path, events)
             return f"{len(events)} events"
         return self._write_gif(path, events, trace)
 
