@@ -279,3 +279,35 @@ def test_nesting_within_the_parsers_reach_is_refused_by_the_check(tmp_path: Path
     data = _seed("bank-race")
     data["result"]["outcome"]["x"] = value
     _refused(_write(tmp_path, data), "nests deeper than")
+
+
+def test_a_replay_never_writes_where_the_file_says_nor_fetches_its_urls(tmp_path: Path) -> None:
+    # A run file is untrusted: before, replaying a downloads run took the file's own `out`
+    # (any existing folder) and `urls` (any address) and wrote and fetched there.
+    data = _seed("downloads-threads")
+    target = tmp_path / "victim"
+    target.mkdir()
+    data["params"]["out"] = str(target)
+    saved = runfile.load(_write(tmp_path, data, "out.ttrun"))
+    assert runfile.replay_params(saved)["out"] == ""
+    assert saved.params["out"] == str(target)  # what was recorded is still shown as recorded
+    data["params"]["urls"] = " ".join(
+        f"http://example.invalid/{i}.bin" for i in range(1, data["params"]["n"] + 1)
+    )
+    data["params"]["fail"] = ""  # faults go to the demo server's files only
+    saved = runfile.load(_write(tmp_path, data, "urls.ttrun"))
+    with pytest.raises(runfile.RunFileError, match="fetches only from the demo server"):
+        runfile.replay_params(saved)
+
+
+def test_the_cli_replay_of_a_run_with_pasted_urls_is_refused_in_one_line(tmp_path: Path) -> None:
+    data = _seed("downloads-threads")
+    data["params"]["urls"] = " ".join(
+        f"http://example.invalid/{i}.bin" for i in range(1, data["params"]["n"] + 1)
+    )
+    data["params"]["fail"] = ""
+    result = cli("replay", str(_write(tmp_path, data)))
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "paste the URLs again" in result.stderr
+    assert not list(tmp_path.glob("a.bin"))

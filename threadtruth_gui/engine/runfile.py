@@ -377,13 +377,29 @@ class Replay:
         return out
 
 
+def replay_params(saved: SavedRun) -> dict[str, Any]:
+    """The parameters a replay runs with. A run file is untrusted input, so it does not
+    choose what a replay fetches or where it writes: a replay downloads from the demo
+    server only, into a fresh temporary folder (the interleaving does not depend on either)."""
+    params = dict(saved.params)
+    if params.get("urls"):
+        raise RunFileError(
+            f"this {saved.scenario.id} run fetched pasted URLs, and a replay fetches only from"
+            " the demo server: paste the URLs again and run it"
+        )
+    if params.get("out"):
+        params["out"] = ""
+    return params
+
+
 def replay(saved: SavedRun) -> Replay:
     """Run the saved scenario again, giving its schedule's steps in order."""
     why = replayable(saved.scenario.plan(saved.params), saved.stepped)
     if why is not None:
         raise RunFileError(f"this {saved.scenario.id} run cannot be replayed: {why}")
+    params = replay_params(saved)
     steps = [f"{task}:{unit}" for task, unit in saved.schedule]
-    result, trace, events = saved.scenario.execute(saved.params, schedule=steps)
+    result, trace, events = saved.scenario.execute(params, schedule=steps)
     return Replay(
         result=result,
         trace=trace,

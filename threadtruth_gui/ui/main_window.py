@@ -1196,13 +1196,18 @@ class MainWindow(QMainWindow):
         if why is not None:
             self.show_error(f"This run cannot be replayed: {why}.")
             return False
+        try:
+            params = runfile.replay_params(saved)
+        except runfile.RunFileError as exc:
+            self.show_error(f"This run cannot be replayed: {exc}.")
+            return False
         self.select(saved.scenario.id)
-        self.set_params(saved.params)
-        plan = saved.scenario.plan(saved.params)
+        self.set_params(params)
+        plan = saved.scenario.plan(params)
         self.bridge.reset()
         self._setup_views(plan)
         self._replaying = saved
-        self.bridge.start(saved.scenario, saved.params, plan, stepping=True)
+        self.bridge.start(saved.scenario, params, plan, stepping=True)
         gate = self.bridge.gate
         if gate is None:
             self._replaying = None
