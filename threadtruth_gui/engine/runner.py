@@ -141,6 +141,10 @@ class Plan:
     show_locals: dict[str, Callable[[Any], str] | None] | None = None
     # how the shown code spells a counter, for the cards: {"balance": "account.balance"}
     counter_names: dict[str, str] = field(default_factory=dict)
+    # its threads never block, so they hold the GIL nearly all the time: the window runs
+    # it in a child process (as it does big runs), else each call the window makes into
+    # Qt waits its turn for the GIL and one frame took 1-2 s (a Reset waited for it)
+    busy_threads: bool = False
 
     def all_phases(self) -> list[Phase]:
         return self.phases if self.phases is not None else [Phase("threads", self.tasks)]

@@ -224,6 +224,7 @@ def _plan(params: dict[str, Any]) -> Plan:
         code=[target, log] if target is add_read_call_write else [target],
         counters={"count": 0},
         monitor=sample,  # also called once after the threads have ended: the final count
+        busy_threads=True,  # the window runs it in a child process: it keeps its GIL
     )
 
 
