@@ -311,3 +311,28 @@ def test_the_cli_replay_of_a_run_with_pasted_urls_is_refused_in_one_line(tmp_pat
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "paste the URLs again" in result.stderr
     assert not list(tmp_path.glob("a.bin"))
+
+
+def test_a_recorded_folder_is_not_looked_up_and_opening_fills_no_field_with_it(
+    window: Any, tmp_path: Path
+) -> None:
+    # Before: opening checked the recorded `out` as a run's setting (it must exist here,
+    # and a probe file was written in it): "bad parameters: out: cannot save downloads in
+    # /tmp/rv_out: no such folder". And the window's fields took the file's `out` and
+    # `urls`: Space then wrote there and fetched them.
+    data = _seed("downloads-threads")
+    gone = tmp_path / "gone"
+    data["params"]["out"] = str(gone)
+    data["params"]["urls"] = " ".join(
+        f"http://example.invalid/{i}.bin" for i in range(1, data["params"]["n"] + 1)
+    )
+    data["params"]["fail"] = ""
+    path = _write(tmp_path, data, "elsewhere.ttrun")
+    saved = runfile.load(path)
+    assert saved.params["out"] == str(gone)  # as recorded
+    assert not gone.exists()
+    assert window.open_run(str(path))
+    assert window.params()["out"] == "" and window.params()["urls"] == ""
+    assert "URLs in a file are never fetched" in window.statusBar().currentMessage()
+    data["params"]["out"] = "x" * 5000
+    _refused(_write(tmp_path, data), "out is not a folder")

@@ -29,6 +29,7 @@ MAX_NUMBER = 10**15
 # began): at most ~146 years; and one run's events lie within a week of each other.
 MAX_TIME_NS = 2**62
 MAX_SPAN_NS = 7 * 24 * 3600 * 10**9
+MAX_FOLDER = 4096  # characters in a recorded download folder's name (Linux's PATH_MAX)
 # deeper nesting than this is not a run we wrote (ours nest 5 deep); the JSON parser
 # stops far deeper ones (RecursionError), and plain() these
 MAX_DEPTH = 32
@@ -290,12 +291,20 @@ def params(scenario: Scenario, given: Any) -> dict[str, Any]:
     for key, value in given.items():
         if not plain(value) or type(value) in (list, tuple, dict):
             raise Damaged(f"bad parameters: {key} is not a setting's value: {quote(value)}")
+    # where the run saved its downloads: kept as recorded, never looked up (the folder
+    # need not exist on this machine, and its check writes a probe file in it), never used
+    # (a replay, and the window's fields, take a fresh temporary folder instead)
+    folder = given.get("out") if any(p.name == "out" for p in scenario.params) else None
+    if folder is not None and (type(folder) is not str or len(folder) > MAX_FOLDER):
+        raise Damaged(f"bad parameters: out is not a folder's name: {quote(folder)}")
     try:
-        resolved = scenario.resolve(given, check=False)
+        resolved = scenario.resolve({**given, "out": ""} if folder else given, check=False)
         if scenario.check is not None and not scenario.checks_machine:
             scenario.check(resolved)
     except (ValueError, TypeError, OverflowError) as exc:
         raise Damaged(f"bad parameters: {quote(str(exc).removeprefix('--'))}") from None
+    if folder:
+        resolved["out"] = folder
     return resolved
 
 

@@ -1163,7 +1163,9 @@ class MainWindow(QMainWindow):
         self._replaying = None
         self.bridge.reset()
         self.select(saved.scenario.id)
-        self.set_params(saved.params)
+        # the fields never take where a file saved nor what it fetched: Space would run them
+        dropped = [k for k in ("urls", "out") if saved.params.get(k)]
+        self.set_params({**saved.params, **dict.fromkeys(dropped, "")})
         self._setup_views(saved.scenario.plan(saved.params))
         self.timeline.set_trace(trace, self.colors)
         self.timeline.refresh(force=True)
@@ -1178,9 +1180,10 @@ class MainWindow(QMainWindow):
         self._showing_result = True
         self._forget_cursor()
         self.opened = saved
+        fetched = " from the demo server (URLs in a file are never fetched)"
         self._status(
             f"Saved run {Path(path).name} ({len(saved.schedule)} steps): Ctrl+R replays it, "
-            "Space runs afresh."
+            f"Space runs afresh{fetched if 'urls' in dropped else ''}."
         )
         return True
 
