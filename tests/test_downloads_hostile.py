@@ -330,3 +330,14 @@ def test_the_window_has_no_control_for_the_limits(qtbot) -> None:  # type: ignor
     assert set(bar.values()) == shown  # the settings rows are as they were
     bar.set_values(scenario.resolve({"cap": 5}))  # a saved run's values: no error
     assert scenario.resolve(bar.values())["cap"] == 100  # the window runs the default
+
+
+@pytest.mark.parametrize("option", ["--cap=5", "--total=5", "--deadline=5"])
+def test_the_window_refuses_a_limit_it_has_no_field_for(option: str) -> None:
+    # before, `threadtruth gui downloads-threads --cap 5` opened the window and ran at the
+    # default 100 MiB cap, silently
+    result = cli("gui", "downloads-threads", option)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "for `threadtruth run` only" in lines[0], result.stderr
+    assert option.split("=")[0] in lines[0]

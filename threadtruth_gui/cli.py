@@ -172,6 +172,15 @@ def _build_parser(argv: Sequence[str] = ()) -> _Parser:
     return parser
 
 
+def _given(args: argparse.Namespace) -> dict[str, Any]:
+    """The scenario settings given on the command line."""
+    return {
+        name: getattr(args, name)
+        for name in _param_names()
+        if getattr(args, name, None) is not None
+    }
+
+
 def _scenario_and_params(args: argparse.Namespace) -> tuple[Scenario, dict[str, Any]]:
     from threadtruth_gui.scenarios import get
 
@@ -179,13 +188,8 @@ def _scenario_and_params(args: argparse.Namespace) -> tuple[Scenario, dict[str, 
         scenario = get(args.scenario)
     except KeyError as exc:
         raise UsageError(exc.args[0]) from None
-    given = {
-        name: getattr(args, name)
-        for name in _param_names()
-        if getattr(args, name, None) is not None
-    }
     try:
-        params = scenario.resolve(given)
+        params = scenario.resolve(_given(args))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     return scenario, params
@@ -447,6 +451,13 @@ def _cmd_gui(args: argparse.Namespace) -> int:
     if getattr(args, "scenario", None) is not None:
         scenario, params = _scenario_and_params(args)
         scenario_id, autorun = scenario.id, args.run
+        # the window has no field for these: it would run at their defaults, not as asked
+        advanced = [p.name for p in scenario.params if p.advanced and p.name in _given(args)]
+        if advanced:
+            raise UsageError(
+                f"--{advanced[0]} is for `threadtruth run` only: the window runs "
+                f"{scenario.id} with its default {advanced[0]}"
+            )
     elif getattr(args, "run", False) or any(
         getattr(args, name, None) is not None for name in _param_names()
     ):
