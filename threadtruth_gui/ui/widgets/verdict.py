@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetricsF, QResizeEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
 from threadtruth_gui.engine.runner import Verdict
@@ -19,6 +20,7 @@ class VerdictBanner(QLabel):
         self.verdict: Verdict | None = None
         self.note = ""
         self._idle = ""
+        self._shown_width = 0
         self.show_idle("Press Space to run.")
 
     def _style(self, bg: str, border: str) -> None:
@@ -41,10 +43,12 @@ class VerdictBanner(QLabel):
         else:
             symbol, fg, bg = "✘", theme.BAD, theme.BAD_BG
         self._style(bg.name(), fg.name())
+        self._shown_width = self.width()
+        headline = f"{symbol} {verdict.headline}"
         self.setText(
-            f"<span style='font-size:{_pt(22 if len(verdict.headline) <= 24 else 18)}pt;"
+            f"<span style='font-size:{self._headline_pt(headline)}pt;"
             f" font-weight:bold; color:{fg.name()}'>"
-            f"{symbol} {_no_break_minus(verdict.headline)}</span><br>"
+            f"{_no_break_minus(headline)}</span><br>"
             f"<span style='font-size:{_pt(15)}pt; color:{theme.TEXT.name()}'>"
             f"{verdict.detail}</span>"
             + (
@@ -54,6 +58,26 @@ class VerdictBanner(QLabel):
                 else ""
             )
         )
+
+    def _headline_pt(self, headline: str) -> int:
+        """The headline's size: 22, 20 or 18 pt (times the text scale), the biggest at
+        which it fits on one line; else, as it wraps anyway, 22 pt when short and 18 pt
+        when long. (Before, "✔ Correct this time: $400" took 22 pt and two lines in a
+        lecture's column, and pushed card B off screen.)"""
+        room = self.contentsRect().width() - 8
+        if room > 0:  # (not laid out yet: by its length)
+            font = QFont(self.font())
+            font.setBold(True)
+            for points in (22, 20, 18):
+                font.setPointSize(_pt(points))
+                if QFontMetricsF(font).horizontalAdvance(headline) <= room:
+                    return _pt(points)
+        return _pt(22 if len(headline) <= 26 else 18)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.verdict is not None and self.width() != self._shown_width:
+            self.show_verdict(self.verdict, self.note)  # its headline's size for this width
 
     def restyle(self) -> None:
         """Draw the same content again in the current theme and font scale."""
