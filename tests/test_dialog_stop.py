@@ -19,6 +19,7 @@ from time import perf_counter
 from typing import Any
 
 import psutil
+import pytest
 
 from threadtruth_gui.engine.runner import Plan, RunResult, TaskSpec, Verdict
 from threadtruth_gui.engine.scenario import Effect, Param, Scenario
@@ -34,6 +35,16 @@ from threadtruth_gui.ui.many_dialog import ManyRunsDialog
 BLOCK_MAX_S = 0.5
 DEAF_S = 3.0  # a call blocked in C: neither the cancel nor an interrupt ends it sooner
 GONE_MS = int((DEAF_S + 5) * 1000)  # it ends after DEAF_S; 5 s more for a loaded machine
+
+
+@pytest.fixture(autouse=True)
+def private_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runs' temp folders go to a folder of this test's own: in the shared /tmp, other
+    processes' threadtruth-* folders came and went (a random-order failure)."""
+    temp = tmp_path / "private-tmp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
 
 
 def _ours() -> list[str]:

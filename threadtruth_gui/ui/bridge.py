@@ -162,21 +162,24 @@ class RunBridge(QObject):
             big = len(plan.all_tasks()) > IN_PROCESS_MAX_TASKS
             self.in_child = (big or plan.busy_threads) and not stepping
             self.gate = None
+            started: ProcessRun | Run
             if self.in_child:
-                self.run = ProcessRun(scenario.id, self.params, plan)
+                started = ProcessRun(scenario.id, self.params, plan)
             else:
                 if isinstance(plan.monitor, DeadlockWatch):
                     plan.monitor.hold = self.hold_deadlock
-                run = Run(plan, loop=_gui_loop())  # coroutines on the window's own loop
+                started = Run(plan, loop=_gui_loop())  # coroutines on the window's own loop
                 if stepping:
-                    self.gate = run.context.gate = StepGate(run.context.cancelled)
-                self.run = run
-            self.run.start()
+                    self.gate = started.context.gate = StepGate(started.context.cancelled)
+            self.run = started
+            started.start()
         except Exception as exc:  # shown by the window, never swallowed
             self.run = None
             self.failed.emit(f"Could not start {scenario.id}: {exc}")
             return
-        self.trace = Trace(self.run.recorder.t0_ns)
+        if self.run is not started:  # reset meanwhile (a signal's close, mid start): gone
+            return
+        self.trace = Trace(started.recorder.t0_ns)
         self._cursor = 0
         self._last_frame = 0.0
         self._timer.start(FRAME_MS)
