@@ -164,3 +164,16 @@ def test_a_new_file_gets_the_mode_open_gives(tmp_path: Path) -> None:
     plain.write_text("{}", encoding="utf-8")
     write_atomic(atomic, "{}")
     assert stat.S_IMODE(atomic.stat().st_mode) == stat.S_IMODE(plain.stat().st_mode)
+
+
+def test_a_symlink_is_written_through_not_replaced(tmp_path: Path) -> None:
+    # before: the rename put a plain file where the link was (the file it pointed to kept
+    # its old content, and the link was gone)
+    real = tmp_path / "real.csv"
+    real.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    write_atomic(link, "new")
+    assert link.is_symlink()
+    assert real.read_text(encoding="utf-8") == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.csv", "real.csv"]

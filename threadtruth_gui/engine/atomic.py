@@ -32,8 +32,12 @@ def _open_temp(folder: Path, mode: int) -> tuple[int, Path]:
 def write_atomic(path: str | os.PathLike[str], data: str | bytes, encoding: str = "utf-8") -> None:
     """Write `data` to `path` atomically; on any failure nothing is left and the error
     (an OSError for the disk's refusals) propagates."""
-    out = Path(path)
-    folder = out.parent if str(out.parent) else Path(".")
+    # a symlink's target is written (replacing the link with a file would cut it), and
+    # a file open(path, "w") could not write is refused, as open() would refuse it
+    out = Path(os.path.realpath(path))
+    if out.exists() and not os.access(out, os.W_OK):
+        raise PermissionError(13, "Permission denied", str(path))
+    folder = out.parent
     payload = data.encode(encoding) if isinstance(data, str) else data
     try:
         kept: int | None = stat.S_IMODE(out.stat().st_mode)
