@@ -80,10 +80,33 @@ def describe(what: str, data: dict[str, Any]) -> tuple[str, str]:
     return f"{what} {args}".strip(), "info"
 
 
+_SAID: dict[tuple[Any, ...], tuple[str, str]] = {}  # (what, data's items) -> text, tone
+_PLAIN = frozenset((str, int, float, bool, type(None)))  # values a told note's key may hold
+_SAID_MAX = 4096  # kinds of note told and kept; then the oldest kinds are forgotten
+
+
+def _exact(value: Any) -> Any:
+    return repr(value) if type(value) is float else value
+
+
 def _tell(note: Note) -> Line:
     """A note's line, worked out once: the cards and the narration ask at every refresh
-    and cursor move, and a note never changes."""
-    line = note.told = Line(note.t_ns, *describe(note.what, note.data))
+    and cursor move, and a note never changes. Notes alike (a long run's "read balance
+    $1,000", "took lock a") are put in words once."""
+    data = note.data
+    key: tuple[Any, ...] | None = None
+    if all(type(v) in _PLAIN for v in data.values()):
+        # with each value's type (1, 1.0 and True are equal keys), a float as it prints
+        # (0.0 and -0.0 are equal too)
+        key = (note.what, *[(k, type(v), _exact(v)) for k, v in data.items()])
+    said = _SAID.get(key) if key is not None else None
+    if said is None:
+        said = describe(note.what, note.data)
+        if key is not None:
+            if len(_SAID) >= _SAID_MAX:
+                del _SAID[next(iter(_SAID))]
+            _SAID[key] = said
+    line = note.told = Line(note.t_ns, *said)
     return line
 
 

@@ -327,8 +327,10 @@ class Timeline:
     events after it, so a cursor move folds about the same number of events at any point
     of a run of any length."""
 
-    def __init__(self, events: Iterable[Event], t0_ns: int) -> None:
-        self.events = sorted(events, key=_T_NS)  # threads append a little late
+    def __init__(self, events: Iterable[Event], t0_ns: int, in_order: bool = False) -> None:
+        """`in_order`: `events` is a list in time order already (not copied, not sorted)."""
+        # threads append a little late
+        self.events = events if in_order and isinstance(events, list) else sorted(events, key=_T_NS)
         self.times = [ev.t_ns for ev in self.events]
         self.t0_ns = t0_ns
         full = self._full = Trace(t0_ns)
@@ -345,6 +347,11 @@ class Timeline:
         full.advance(self.times[-1] if self.times else t0_ns)
         self.start_ns = full.t0_ns  # time zero (the first phase's start)
         self.end_ns = full.end_ns
+
+    @property
+    def whole(self) -> Trace:
+        """The trace of every event (read it; never feed it: the marks are taken from it)."""
+        return self._full
 
     def until(self, t_ns: int) -> Trace:
         """The trace of everything recorded up to and including `t_ns`."""

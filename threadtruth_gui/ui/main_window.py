@@ -956,7 +956,9 @@ class MainWindow(QMainWindow):
             if shown is None or not shown[0]:
                 return None
             events, _result, trace = shown
-            timeline = self._timeline_data = Timeline(events, trace.t0_ns)
+            opened = self.opened
+            made = opened.timeline() if opened is not None and trace is opened.trace() else None
+            timeline = self._timeline_data = made or Timeline(events, trace.t0_ns)
             for track in timeline.until(timeline.end_ns).tasks.values():
                 story(track)  # each note's line, worked out once, not at a cursor move
         return self._timeline_data

@@ -103,6 +103,9 @@ _HEADER, _LANE, _AGG = 0, 1, 2  # row kinds
 _Rects = dict[str, list[QRectF]]  # by state
 
 
+_CounterLines = dict[bool, list[QLineF]]  # the counter's steps, keyed by "below zero"
+_CounterLabels = list[tuple[QRectF, float, str]]  # where, which value, its text
+
 @dataclass(frozen=True)
 class _Group:
     key: str | None  # the tasks' `mode`, None for tasks without one
@@ -211,6 +214,9 @@ class TimelineView(QWidget):
         self._summary_cache: tuple[tuple[int, int, int], list[_Summary]] | None = None
         self._label_w = (0, 0.0)  # lanes measured so far, the widest chip and caption
         self._name_fonts: dict[int, tuple[QFont, float]] = {}  # by lane height
+        # the counter strip's steps and labels for a range and geometry (_paint_counter)
+        self._counter_cache: tuple[tuple[object, ...], _CounterLines, _CounterLabels] | None
+        self._counter_cache = None
         self._follow = True
         self._paint_s = 0.0  # how long the last paint took
         self._painted_at = 0.0
@@ -318,6 +324,7 @@ class TimelineView(QWidget):
         self._summary_cache = None
         self._label_w = (0, 0.0)
         self._name_fonts = {}
+        self._counter_cache = None
 
     def _lanes(self) -> list[tuple[str, TaskTrack]]:
         return list(self._trace.tasks.items()) if self._trace else []
@@ -1388,9 +1395,34 @@ class TimelineView(QWidget):
         if vmin < 0 < vmax:
             p.setPen(QPen(theme.MUTED, 1, Qt.PenStyle.DashLine))
             p.drawLine(QLineF(g.left, y(0), g.right, y(0)))
+        # what to draw depends on the run, the range and the geometry, not the cursor: a
+        # cursor move over a million-sample counter reuses it (it cost ~10 ms a move)
+        key = (
+            id(trace), name, len(series), trace.end_ns, self._lo, self._hi,
+            g.left, g.right, y_top, y_bot, vmin, vmax, fh, self._counter_fmt,
+        )  # fmt: skip
+        cached = self._counter_cache
+        if cached is None or cached[0] != key:
+            cached = self._counter_cache = (key, *self._counter_shapes(g, series, y, fh))
+        _key, lines, labels = cached
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        for below, segs in lines.items():
+            p.setPen(QPen(theme.BAD if below else theme.TEXT, 2.5))
+            p.drawLines(segs)
+        for box, v, text in labels:
+            p.setPen(theme.BAD if v < 0 else theme.TEXT)
+            p.drawText(box, _LEFT | _VCENTER, text)
+        p.restore()
+
+    def _counter_shapes(
+        self, g: _Geo, series: Sequence[tuple[int, float]], y: Callable[[float], float], fh: float
+    ) -> tuple[_CounterLines, _CounterLabels]:
+        """The counter's steps (keyed by "below zero") and its value labels, as drawn."""
+        trace = self._trace
+        assert trace is not None
         px_per_ns = (g.right - g.left) / ((self._hi - self._lo) * 1e9)
         origin = trace.t0_ns + self._lo * 1e9  # the ns at x = g.left
-        times = self._times(f"counter:{name}", series, _sample_t)
+        times = self._times(f"counter:{self._counter}", series, _sample_t)
         i = max(0, bisect_right(times, origin) - 1)
         lines: dict[bool, list[QLineF]] = {False: [], True: []}  # keyed by "below zero"
         changes: list[tuple[float, float]] = []  # x, value: where a new value starts
@@ -1409,13 +1441,10 @@ class TimelineView(QWidget):
             if drawn != v or x0 < g.left:
                 changes.append((max(x0, g.left), v))
             drawn, i = v, j
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        for below, segs in lines.items():
-            p.setPen(QPen(theme.BAD if below else theme.TEXT, 2.5))
-            p.drawLines(segs)
         # Label the newest value first (it is the one people ask about), then older ones
         # right to left wherever they do not collide with a label already placed.
         placed: list[QRectF] = []
+        labels: _CounterLabels = []
         for x, v in reversed(changes):
             text = self._counter_fmt(v)
             w = self._fm.horizontalAdvance(text) + 4
@@ -1424,9 +1453,8 @@ class TimelineView(QWidget):
             if any(box.adjusted(-12, 0, 12, 0).intersects(b) for b in placed[-8:]):
                 continue
             placed.append(box)
-            p.setPen(theme.BAD if v < 0 else theme.TEXT)
-            p.drawText(box, _LEFT | _VCENTER, text)
-        p.restore()
+            labels.append((box, v, text))
+        return lines, labels
 
     # -- interaction -----------------------------------------------------------------------
     def _toggle(self, groups: Sequence[int]) -> None:
