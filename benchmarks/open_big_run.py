@@ -6,7 +6,9 @@ threads' states, lines, notes and balance writes repeated, each copy shifted in 
 (tests/_bigrun.py). Then, in an offscreen main window at 1600x900:
 - open: File ▸ Open (read, check, fold) and the first paint;
 - first cursor move: the cursor's Timeline was folded with the file (no second fold);
-- cursor moves: 50 moves to spread positions (each one's time, with a repaint), median and max.
+- cursor moves: 50 moves to spread positions (each one's time, with a repaint of the whole
+  window), median and max; the whole window's repaint alone; and the same 50 moves as the
+  app shows them (the event loop repaints what changed).
 The anchor, measured in the same run: json.loads of the same file's text. This machine has
 2 noisy cores shared with other work, so the ratios carry the claim; both are printed, and
 the GUI thread's CPU time beside them (what a load cannot inflate much).
@@ -65,6 +67,14 @@ def measure(app: QApplication, path: Path) -> dict[str, float]:
             window.repaint()
             moves.append(time.perf_counter() - start)
             moves_cpu.append(time.thread_time() - cpu)
+        app_moves = []  # as the app shows a move: what changed repaints, on the event loop
+        app.processEvents()
+        for i in range(MOVES):
+            t_s = end_s * ((i * 37) % MOVES + 0.5) / MOVES
+            start = time.perf_counter()
+            window.set_cursor(t_s)
+            app.processEvents()
+            app_moves.append(time.perf_counter() - start)
         window.set_cursor(None)
         repaints = []  # the whole window's repaint alone, no move: what any move pays
         for _ in range(20):
@@ -85,6 +95,8 @@ def measure(app: QApplication, path: Path) -> dict[str, float]:
         "median": statistics.median(moves),
         "max": max(moves),
         "repaint": statistics.median(repaints),
+        "app_median": statistics.median(app_moves),
+        "app_max": max(app_moves),
     }
 
 
@@ -117,12 +129,18 @@ def main() -> int:
                 f"  of which the whole window's repaint alone (no move): median "
                 f"{m['repaint'] * 1e3:.1f} ms"
             )
+            print(
+                f"  cursor move as the app shows it (what changed repaints): median "
+                f"{m['app_median'] * 1e3:.1f} ms, max {m['app_max'] * 1e3:.1f} ms"
+            )
             if events >= 1_000_000:
                 opens, moves = m["open"] <= OPEN_GOAL_S, m["median"] <= MOVE_GOAL_S
+                shown = m["app_median"] <= MOVE_GOAL_S
                 print(
                     f"  goal: open <= {OPEN_GOAL_S:.0f} s {'PASS' if opens else 'FAIL'}; "
-                    f"cursor move <= {MOVE_GOAL_S * 1e3:.0f} ms (median) "
-                    f"{'PASS' if moves else 'FAIL'}"
+                    f"cursor move <= {MOVE_GOAL_S * 1e3:.0f} ms (median): with the whole "
+                    f"window repainted {'PASS' if moves else 'FAIL'}, as the app shows it "
+                    f"{'PASS' if shown else 'FAIL'}"
                 )
                 ok = ok and opens and moves
     return 0 if ok else 1

@@ -168,6 +168,7 @@ def test_idle_connections_beyond_the_descriptor_limit_do_not_lock_out_a_request(
 N, SIZE_KIB = 500, 10 * 1024
 
 
+@pytest.mark.heavy
 @pytest.mark.timeout(400)
 def test_500_files_of_10_mib_all_download_and_verify(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -178,6 +178,7 @@ def _refusal_is_one_line(message: str) -> bool:
     return "\n" not in message and 0 < len(message) <= MAX_MESSAGE
 
 
+@pytest.mark.heavy
 @pytest.mark.timeout(150)
 def test_mutated_run_files_are_refused_in_one_line_or_shown_without_an_exception(
     tmp_path: Path,

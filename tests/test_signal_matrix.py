@@ -215,16 +215,19 @@ def _matrix(ui: str, tmp_path: Path) -> None:
     assert not failures, "\n".join(failures)
 
 
+@pytest.mark.heavy
 @pytest.mark.timeout(600)
 def test_every_signal_mid_run_closes_the_window_cleanly(tmp_path: Path) -> None:
     _matrix("gui", tmp_path)
 
 
+@pytest.mark.heavy
 @pytest.mark.timeout(600)
 def test_every_signal_mid_run_stops_the_cli_cleanly(tmp_path: Path) -> None:
     _matrix("cli", tmp_path)
 
 
+@pytest.mark.heavy
 @pytest.mark.timeout(300)
 def test_a_signal_at_any_moment_of_the_window_start_up_closes_it_cleanly(
     tmp_path: Path,
@@ -280,6 +283,7 @@ def _ctrl_c_as_a_child_starts(case: Case, after: float) -> str:
     return _leftovers(case, code)
 
 
+@pytest.mark.heavy
 @pytest.mark.timeout(300)
 def test_ctrl_c_in_the_terminal_as_a_child_process_starts_is_quiet(tmp_path: Path) -> None:
     # before: the child (the window's child run, the CLI's demo server, gil-cpu's pool

@@ -84,6 +84,7 @@ async def _quiet(window, deadline: float) -> None:  # type: ignore[no-untyped-de
         await asyncio.sleep(0.02)
 
 
+@pytest.mark.heavy
 @pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="reads /proc")
 @pytest.mark.timeout(240)
 def test_200_runs_and_resets_give_the_window_back_at_once_and_leak_nothing(
