@@ -34,11 +34,50 @@ def task_caption(info: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
-@dataclass(frozen=True)
 class Line:
-    t_ns: int
-    text: str
-    tone: str  # "info", "good", "bad", "wait"
+    """One line of a task's story: when, what (`text`) and its `tone` ("info", "good",
+    "bad", "wait"). A note's line (`of`) is put in words when it is first read: a long
+    run's cards and narration show its last lines, not its 200,000 others."""
+
+    __slots__ = ("_note", "_text", "_tone", "t_ns")
+
+    def __init__(self, t_ns: int, text: str, tone: str) -> None:
+        self.t_ns = t_ns
+        self._text: str | None = text
+        self._tone: str | None = tone
+        self._note: Note | None = None
+
+    @classmethod
+    def of(cls, note: Note) -> Line:
+        line = cls.__new__(cls)
+        line.t_ns, line._text, line._tone, line._note = note.t_ns, None, None, note
+        return line
+
+    @property
+    def text(self) -> str:
+        return self._said()[0]
+
+    @property
+    def tone(self) -> str:
+        return self._said()[1]
+
+    def _said(self) -> tuple[str, str]:
+        if self._text is None or self._tone is None:
+            assert self._note is not None
+            self._text, self._tone = _said(self._note)
+            self._note = None
+        return self._text, self._tone
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Line):
+            return NotImplemented
+        return (self.t_ns, self.text, self.tone) == (other.t_ns, other.text, other.tone)
+
+    def __hash__(self) -> int:
+        return hash((self.t_ns, self.text, self.tone))
+
+    def __repr__(self) -> str:
+        return f"Line(t_ns={self.t_ns!r}, text={self.text!r}, tone={self.tone!r})"
 
 
 def _checked(d: dict[str, Any]) -> tuple[str, str]:
@@ -81,24 +120,19 @@ def describe(what: str, data: dict[str, Any]) -> tuple[str, str]:
 
 
 _SAID: dict[tuple[Any, ...], tuple[str, str]] = {}  # (what, data's items) -> text, tone
-_PLAIN = frozenset((str, int, float, bool, type(None)))  # values a told note's key may hold
+# the values a note may have to be told from the memo: equal values of these types print
+# alike (1, 1.0 and True are equal keys, so each value's type is in the key; floats are
+# not memoised: 0.0 and -0.0 are equal and print apart)
+_EXACT = frozenset((str, int, bool, type(None)))
 _SAID_MAX = 4096  # kinds of note told and kept; then the oldest kinds are forgotten
 
 
-def _exact(value: Any) -> Any:
-    return repr(value) if type(value) is float else value
-
-
-def _tell(note: Note) -> Line:
-    """A note's line, worked out once: the cards and the narration ask at every refresh
-    and cursor move, and a note never changes. Notes alike (a long run's "read balance
-    $1,000", "took lock a") are put in words once."""
+def _said(note: Note) -> tuple[str, str]:
+    """A note's text and tone. Notes alike (a long run's "read balance $1,000", "took
+    lock a") are put in words once."""
     data = note.data
-    key: tuple[Any, ...] | None = None
-    if all(type(v) in _PLAIN for v in data.values()):
-        # with each value's type (1, 1.0 and True are equal keys), a float as it prints
-        # (0.0 and -0.0 are equal too)
-        key = (note.what, *[(k, type(v), _exact(v)) for k, v in data.items()])
+    types = tuple(map(type, data.values()))
+    key = (note.what, types, *data.items()) if _EXACT.issuperset(types) else None
     said = _SAID.get(key) if key is not None else None
     if said is None:
         said = describe(note.what, note.data)
@@ -106,7 +140,13 @@ def _tell(note: Note) -> Line:
             if len(_SAID) >= _SAID_MAX:
                 del _SAID[next(iter(_SAID))]
             _SAID[key] = said
-    line = note.told = Line(note.t_ns, *said)
+    return said
+
+
+def _tell(note: Note) -> Line:
+    """A note's line, made once (and put in words when first read): the cards and the
+    narration ask at every refresh and cursor move, and a note never changes."""
+    line = note.told = Line.of(note)
     return line
 
 

@@ -147,8 +147,24 @@ def _counter(d: Any) -> bool:
     return type(d) in _ARRAY and len(d) == 2 and _name(d[0]) and _number(d[1])
 
 
+_INT = frozenset((int,))
+_STR = frozenset((str,))
+
+
 def _note(d: Any) -> bool:
-    return type(d) in _ARRAY and len(d) == 2 and _name(d[0]) and type(d[1]) is dict and plain(d[1])
+    if not (type(d) in _ARRAY and len(d) == 2 and _name(d[0]) and type(d[1]) is dict):
+        return False
+    data = d[1]
+    values = data.values()
+    if data and _INT.issuperset(map(type, values)):  # most notes: {"balance": 1000, ...}
+        # (at C speed: a long run has hundreds of thousands of notes)
+        return (
+            _STR.issuperset(map(type, data))
+            and max(map(len, data)) <= MAX_NAME
+            and min(values) >= -MAX_NUMBER
+            and max(values) <= MAX_NUMBER
+        )
+    return plain(data)
 
 
 def _end(d: Any) -> bool:
