@@ -341,3 +341,9 @@ def test_the_window_refuses_a_limit_it_has_no_field_for(option: str) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "for `threadtruth run` only" in lines[0], result.stderr
     assert option.split("=")[0] in lines[0]
+
+
+def test_the_window_names_every_limit_it_has_no_field_for() -> None:
+    result = cli("gui", "downloads-threads", "--total=5", "--deadline=3")
+    assert result.returncode == 2, result.stderr
+    assert "--total, --deadline are for `threadtruth run` only" in result.stderr

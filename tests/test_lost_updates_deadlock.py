@@ -117,3 +117,29 @@ def test_the_window_keeps_its_gil_while_lost_updates_runs(window, qtbot) -> None
     # in the window's process: the longest gap was 1.0-2.3 s; in a child: 16-26 ms
     assert max(gaps) < 0.5, max(gaps)
     assert window.bridge.result.outcome["lost"] == 0  # the lock's run, whole, came back
+
+
+def test_the_compare_dialog_runs_lost_updates_in_a_child_process_too(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The A/B dialog ran lost-updates in the window's process: a 10 ms timer had a 2.15 s
+    gap (the review's measurement). Both sides now run in a child and come back whole."""
+    from time import perf_counter
+
+    from PySide6.QtCore import QTimer
+
+    from threadtruth_gui.engine.child import ProcessRun
+    from threadtruth_gui.ui.compare_dialog import CompareDialog
+
+    params = {"variant": "with lock", "threads": 4, "times": 1_000_000}
+    dialog = CompareDialog(get("lost-updates"), params, window)
+    ticks = [perf_counter()]
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: ticks.append(perf_counter()))
+    timer.start(10)
+    dialog.start()
+    assert isinstance(dialog._run, ProcessRun)
+    qtbot.waitUntil(lambda: dialog.finished_both, timeout=60_000)
+    timer.stop()
+    assert max(b - a for a, b in pairwise(ticks)) < 0.5
+    lost = [result.outcome["lost"] for result in dialog.results if result is not None]
+    assert len(lost) == 2 and lost[0] == 0  # A: with the lock, nothing lost
+    dialog.close()

@@ -336,3 +336,5 @@ def test_a_recorded_folder_is_not_looked_up_and_opening_fills_no_field_with_it(
     assert "URLs in a file are never fetched" in window.statusBar().currentMessage()
     data["params"]["out"] = "x" * 5000
     _refused(_write(tmp_path, data), "out is not a folder")
+    data["params"]["out"] = None  # (was read as the folder "None", and probed, in the cwd)
+    _refused(_write(tmp_path, data), "out is not a folder")

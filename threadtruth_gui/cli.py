@@ -454,9 +454,10 @@ def _cmd_gui(args: argparse.Namespace) -> int:
         # the window has no field for these: it would run at their defaults, not as asked
         advanced = [p.name for p in scenario.params if p.advanced and p.name in _given(args)]
         if advanced:
+            named = ", ".join(f"--{name}" for name in advanced)
             raise UsageError(
-                f"--{advanced[0]} is for `threadtruth run` only: the window runs "
-                f"{scenario.id} with its default {advanced[0]}"
+                f"{named} {'is' if len(advanced) == 1 else 'are'} for `threadtruth run` only: "
+                f"the window runs {scenario.id} with the default {' and '.join(advanced)}"
             )
     elif getattr(args, "run", False) or any(
         getattr(args, name, None) is not None for name in _param_names()

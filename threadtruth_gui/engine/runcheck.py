@@ -310,8 +310,9 @@ def params(scenario: Scenario, given: Any) -> dict[str, Any]:
     # where the run saved its downloads: kept as recorded, never looked up (the folder
     # need not exist on this machine, and its check writes a probe file in it), never used
     # (a replay, and the window's fields, take a fresh temporary folder instead)
-    folder = given.get("out") if any(p.name == "out" for p in scenario.params) else None
-    if folder is not None and (type(folder) is not str or len(folder) > MAX_FOLDER):
+    has_out = "out" in given and any(p.name == "out" for p in scenario.params)
+    folder = given["out"] if has_out else None
+    if has_out and (type(folder) is not str or len(folder) > MAX_FOLDER):
         raise Damaged(f"bad parameters: out is not a folder's name: {quote(folder)}")
     try:
         resolved = scenario.resolve({**given, "out": ""} if folder else given, check=False)

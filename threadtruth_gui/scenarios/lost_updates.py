@@ -91,7 +91,7 @@ class Turns:
     - it did not run, and another worker did: "waiting for the GIL";
     - none ran: queued by the OS for most of the interval (its run-queue time says so):
       "paused by the OS or the app" (the hover says which: queued by the OS, or a GIL held
-      by the window or the driver).
+      by a thread outside the run: its driver, or the window when it runs there).
 
     The state is drawn from the start of the interval it describes. Where a thread's CPU
     clock cannot be read (not Linux), nothing is sampled and the lanes show what the runner
@@ -153,7 +153,7 @@ class Turns:
             elif waited is not None and 2 * waited >= now - since:
                 state = (State.DESCHEDULED, f"queued by the OS for {waited / 1e6:.1f} ms")
             else:
-                state = (State.DESCHEDULED, "the window or the driver held the GIL")
+                state = (State.DESCHEDULED, "a thread outside the run held the GIL")
             run.recorder.record_at(since, name, Kind.STATE, state)
             if state != State.TURNS:  # measured up to now; from now on, not known yet
                 run.recorder.record_at(now, name, Kind.STATE, State.TURNS)

@@ -23,12 +23,6 @@ from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.engine.trace import Trace
 
 FRAME_MS = 16
-# While the run's own threads keep the GIL busy (lost-updates: 4-8 threads that never
-# block), every call the window makes into Qt waits its turn for the GIL, and one frame
-# (drain and paint) took 1-2 s: a Reset pressed meanwhile waited for it. So the next frame
-# waits as long as the last one kept the loop busy: the loop is free at least half the
-# time, for keys and clicks (benchmarks/gui_responsiveness.py, "CPU-bound threads").
-FRAME_MAX_MS = 1000
 # Runs with more tasks than this run in a child process: a thousand busy threads in the
 # window's own process hold the GIL the window needs to paint, and coroutines that many on
 # the window's loop leave it no time (benchmarks/gui_responsiveness.py).
@@ -140,7 +134,6 @@ class RunBridge(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_MS)
         self._timer.timeout.connect(self._drain)
-        self._last_frame = 0.0  # perf_counter() at the last drain
 
     @property
     def running(self) -> bool:
@@ -181,8 +174,7 @@ class RunBridge(QObject):
             return
         self.trace = Trace(started.recorder.t0_ns)
         self._cursor = 0
-        self._last_frame = 0.0
-        self._timer.start(FRAME_MS)
+        self._timer.start()
         self.started.emit()
 
     def held_deadlock(self) -> DeadlockWatch | None:
@@ -271,24 +263,12 @@ class RunBridge(QObject):
         if not self.stopping:
             self._reaper.stop()
 
-    def _pace(self) -> None:
-        """The next frame after as long as this one's cycle kept the loop busy (beyond the
-        timer's wait): at least FRAME_MS, at most FRAME_MAX_MS."""
-        now, interval = perf_counter(), self._timer.interval()
-        if self._last_frame:
-            busy_ms = (now - self._last_frame) * 1000 - interval
-            wanted = min(FRAME_MAX_MS, max(FRAME_MS, round(busy_ms)))
-            if wanted != interval:
-                self._timer.setInterval(wanted)
-        self._last_frame = now
-
     @Slot()
     def _drain(self) -> None:
         run, trace = self.run, self.trace
         if run is None or trace is None:
             self._timer.stop()
             return
-        self._pace()
         ended = run.finished  # read first: every event of an ended run is then in the log
         batch = run.recorder.since(self._cursor)
         if batch:

@@ -13,6 +13,7 @@ from PySide6.QtCore import QTimer, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QDialog, QGridLayout, QLabel, QVBoxLayout, QWidget
 
+from threadtruth_gui.engine.child import ProcessRun
 from threadtruth_gui.engine.narrate import money
 from threadtruth_gui.engine.runner import Run, RunResult
 from threadtruth_gui.engine.scenario import Param, Scenario
@@ -92,7 +93,7 @@ class CompareDialog(QDialog):
         self.status.setFont(theme.body_font())
         theme.role(self.status, "muted")
         layout.addWidget(self.status)
-        self._run: Run | None = None
+        self._run: Run | ProcessRun | None = None
         self._index = 0
         self._timer = QTimer(self)
         self._timer.setInterval(_POLL_MS)
@@ -108,14 +109,18 @@ class CompareDialog(QDialog):
 
     def _start(self, index: int) -> None:
         scenario, params, _label = self.sides[index]
-        plan = scenario.plan(scenario.resolve(params))
+        resolved = scenario.resolve(params)
+        plan = scenario.plan(resolved)
         self._colors = theme.plan_colors(plan)
         counter = next(iter(plan.counters), None)
         self.timelines[index].set_counter(
             counter, (counter or "").capitalize(), scenario.counter_format
         )
-        self._run = Run(plan)
-        self._run.start()
+        # threads that never block run in a child process, as in the window: in the
+        # window's own process they held its GIL (a 2 s run froze the dialog for 2 s)
+        run = ProcessRun(scenario.id, resolved, plan) if plan.busy_threads else Run(plan)
+        self._run = run
+        run.start()
         self.status.setText(f"Running {'AB'[index]}…  (real threads, one run after the other)")
         self._timer.start()
 

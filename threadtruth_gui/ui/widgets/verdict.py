@@ -61,18 +61,19 @@ class VerdictBanner(QLabel):
 
     def _headline_pt(self, headline: str) -> int:
         """The headline's size: 22, 20 or 18 pt (times the text scale), the biggest at
-        which it fits on one line; else, as it wraps anyway, 22 pt when short and 18 pt
-        when long. (Before, "✔ Correct this time: $400" took 22 pt and two lines in a
-        lecture's column, and pushed card B off screen.)"""
+        which it fits on one line; else 18 pt, in as few lines as it can. (Before,
+        "✔ Correct this time: $400" took 22 pt and two lines in a lecture's column, and
+        pushed card B off screen.)"""
         room = self.contentsRect().width() - 8
-        if room > 0:  # (not laid out yet: by its length)
-            font = QFont(self.font())
-            font.setBold(True)
-            for points in (22, 20, 18):
-                font.setPointSize(_pt(points))
-                if QFontMetricsF(font).horizontalAdvance(headline) <= room:
-                    return _pt(points)
-        return _pt(22 if len(headline) <= 26 else 18)
+        if room <= 0:  # not laid out yet: by its length
+            return _pt(22 if len(headline) <= 26 else 18)
+        font = QFont(self.font())
+        font.setBold(True)
+        for points in (22, 20, 18):
+            font.setPointSize(_pt(points))
+            if QFontMetricsF(font).horizontalAdvance(headline) <= room:
+                return _pt(points)
+        return _pt(18)  # it wraps at any size: in as few lines as it can
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
