@@ -149,7 +149,6 @@ def test_a_wrong_prediction_of_a_serial_run_leaves_both_cards_whole(
 def test_a_headline_that_fits_no_size_takes_the_smallest_not_the_biggest(qtbot) -> None:  # type: ignore[no-untyped-def]
     # the review's case: a short headline in a narrow banner fell back to 22 pt (by its
     # length) and wrapped to 3 lines where 18 pt took 2
-    from threadtruth_gui.engine.runner import Verdict
     from threadtruth_gui.ui.widgets.verdict import VerdictBanner, _pt
 
     banner = VerdictBanner()

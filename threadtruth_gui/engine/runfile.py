@@ -173,15 +173,17 @@ def load(path: str | os.PathLike[str]) -> SavedRun:
     where = Path(path)
     shown = short_path(str(where))
     raw = _read(where, shown)
-    with _no_gc():
+    with no_gc():
         return _parse_text(raw, where.name)
 
 
 @contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
+def no_gc() -> Iterator[None]:
     """Python's cycle collector paused while a file's millions of lists and tuples are
     made (none of them in a cycle): it ran over and over as they grew, and took two
-    thirds of the parse time of a large run (1.8 s of 2.6 s for 1M events)."""
+    thirds of the parse time of a large run (1.8 s of 2.6 s for 1M events). The window
+    pauses it while it builds its views of an opened run too (their story lines, the
+    timeline's rasters). Nests: only the outermost turns it back on."""
     was = gc.isenabled()
     gc.disable()
     try:

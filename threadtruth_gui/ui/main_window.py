@@ -1160,6 +1160,10 @@ class MainWindow(QMainWindow):
             )
             if not path:
                 return False
+        with runfile.no_gc():  # (a big run's objects, made in their millions: no cycles)
+            return self._open_run(path)
+
+    def _open_run(self, path: str) -> bool:
         try:
             saved = runfile.load(path)
             trace = saved.trace()
