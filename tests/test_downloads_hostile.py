@@ -266,6 +266,14 @@ def test_ctrl_c_ends_a_thread_stuck_on_a_trickle_at_once_and_removes_its_file(
     assert took < 3.0
 
 
+def _cancel(run: Any) -> tuple[bool, float]:
+    """Cancel `run`: whether it ended within 10 s, and how long that took."""
+    sent = time.monotonic()
+    run.cancel()
+    stopped = run.join(10)
+    return stopped, time.monotonic() - sent
+
+
 @pytest.mark.parametrize("scenario", ["downloads-threads", "downloads-sequential"])
 def test_cancel_lets_a_thread_stuck_on_a_trickle_go_at_once(
     scenario: str, hostile: _Server, tmp_path: Path
@@ -278,10 +286,7 @@ def test_cancel_lets_a_thread_stuck_on_a_trickle_go_at_once(
             assert time.monotonic() < deadline, "the download did not start"
             time.sleep(0.05)
         time.sleep(0.3)
-        sent = time.monotonic()
-        run.cancel()
-        stopped = run.join(10)
-        took = time.monotonic() - sent
+        stopped, took = _cancel(run)
     finally:
         run.stop()
     print(f"cancel to end: {took:.2f} s")
@@ -302,10 +307,7 @@ def test_cancel_lets_a_thread_waiting_for_headers_go_at_once(
     try:
         assert hostile.heads.wait(30), "the download did not start"
         time.sleep(0.3)  # the thread is blocked reading the headers
-        sent = time.monotonic()
-        run.cancel()
-        stopped = run.join(10)
-        took = time.monotonic() - sent
+        stopped, took = _cancel(run)
     finally:
         run.stop()
     print(f"cancel to end (headers): {took:.2f} s")

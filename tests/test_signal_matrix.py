@@ -115,21 +115,28 @@ def _under_way(case: Case, proc: psutil.Process) -> bool:
     return True
 
 
-def _run_case(case: Case, delay: float | None = None) -> str:
-    """One case; "" when it held, else what went wrong. With `delay`: the signal comes that
-    long after the app set its signal handlers, wherever its start-up is then."""
+def _launch(case: Case) -> subprocess.Popen[bytes]:
+    """The app for one case, its output in the case's folder, with a temp folder and a
+    config of its own, in a session of its own (the group the terminal would give it: a
+    signal for one case reaches no other)."""
     case.temp.mkdir(parents=True)
     if case.out is not None:
         case.out.mkdir()
     env = dict(os.environ, TMPDIR=str(case.temp), XDG_CONFIG_HOME=str(case.root / "config"))
     with (case.root / "stdout").open("w") as out, (case.root / "stderr").open("w") as err:
-        popen = subprocess.Popen(
+        return subprocess.Popen(
             [sys.executable, "-m", "threadtruth_gui", *case.argv()],
             stdout=out,
             stderr=err,
             env=env,
-            start_new_session=True,  # a signal for one case reaches no other
+            start_new_session=True,
         )
+
+
+def _run_case(case: Case, delay: float | None = None) -> str:
+    """One case; "" when it held, else what went wrong. With `delay`: the signal comes that
+    long after the app set its signal handlers, wherever its start-up is then."""
+    popen = _launch(case)
     proc = psutil.Process(popen.pid)
     try:
         deadline = time.monotonic() + READY_S
@@ -253,16 +260,7 @@ def test_a_signal_at_any_moment_of_the_window_start_up_closes_it_cleanly(
 def _ctrl_c_as_a_child_starts(case: Case, after: float) -> str:
     """Ctrl+C in the terminal (SIGINT to the whole process group) `after` seconds after
     the app started a child process, which is then still starting its interpreter."""
-    case.temp.mkdir(parents=True)
-    env = dict(os.environ, TMPDIR=str(case.temp), XDG_CONFIG_HOME=str(case.root / "config"))
-    with (case.root / "stdout").open("w") as out, (case.root / "stderr").open("w") as err:
-        popen = subprocess.Popen(
-            [sys.executable, "-m", "threadtruth_gui", *case.argv()],
-            stdout=out,
-            stderr=err,
-            env=env,
-            start_new_session=True,  # the group of its own the terminal would give it
-        )
+    popen = _launch(case)
     proc = psutil.Process(popen.pid)
     wanted = 2 if case.scenario == "gil-cpu" else 1  # the resource tracker, then a worker
     try:
