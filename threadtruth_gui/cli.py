@@ -452,7 +452,8 @@ def _cmd_gui(args: argparse.Namespace) -> int:
         scenario, params = _scenario_and_params(args)
         scenario_id, autorun = scenario.id, args.run
         # the window has no field for these: it would run at their defaults, not as asked
-        advanced = [p.name for p in scenario.params if p.advanced and p.name in _given(args)]
+        given = _given(args)
+        advanced = [p.name for p in scenario.params if p.advanced and p.name in given]
         if advanced:
             named = ", ".join(f"--{name}" for name in advanced)
             raise UsageError(

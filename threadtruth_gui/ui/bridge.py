@@ -152,8 +152,7 @@ class RunBridge(QObject):
         try:
             self.scenario, self.params = scenario, scenario.resolve(params)
             plan = plan if plan is not None else scenario.plan(self.params)
-            big = len(plan.all_tasks()) > IN_PROCESS_MAX_TASKS
-            self.in_child = (big or plan.busy_threads) and not stepping
+            self.in_child = in_child_process(plan, stepping)
             self.gate = None
             started: ProcessRun | Run
             if self.in_child:
@@ -290,6 +289,14 @@ class RunBridge(QObject):
                 self.failed.emit(f"Could not sum up the run: {type(exc).__name__}: {exc}")
                 return
             self.finished.emit(self.result)
+
+
+def in_child_process(plan: Plan, stepping: bool = False) -> bool:
+    """Whether a run started from the window goes to a child process: more tasks than
+    IN_PROCESS_MAX_TASKS, or threads that never block (`Plan.busy_threads`), would take
+    the GIL the window needs; a stepped run stays (its gate is in this process)."""
+    big = len(plan.all_tasks()) > IN_PROCESS_MAX_TASKS
+    return (big or plan.busy_threads) and not stepping
 
 
 _SPARE: list[RunBridge] = []  # joins the runs of a dialog opened without a window

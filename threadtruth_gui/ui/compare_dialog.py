@@ -19,7 +19,7 @@ from threadtruth_gui.engine.runner import Run, RunResult
 from threadtruth_gui.engine.scenario import Param, Scenario
 from threadtruth_gui.engine.trace import Trace
 from threadtruth_gui.ui import theme
-from threadtruth_gui.ui.bridge import bridge_of
+from threadtruth_gui.ui.bridge import bridge_of, in_child_process
 from threadtruth_gui.ui.widgets.timeline import TimelineView
 
 _POLL_MS = 30
@@ -116,9 +116,9 @@ class CompareDialog(QDialog):
         self.timelines[index].set_counter(
             counter, (counter or "").capitalize(), scenario.counter_format
         )
-        # threads that never block run in a child process, as in the window: in the
-        # window's own process they held its GIL (a 2 s run froze the dialog for 2 s)
-        run = ProcessRun(scenario.id, resolved, plan) if plan.busy_threads else Run(plan)
+        # as in the window: threads that never block, or a thousand, in a child process
+        # (in the window's process lost-updates froze the dialog for 2 s)
+        run = ProcessRun(scenario.id, resolved, plan) if in_child_process(plan) else Run(plan)
         self._run = run
         run.start()
         self.status.setText(f"Running {'AB'[index]}…  (real threads, one run after the other)")

@@ -920,14 +920,13 @@ class MainWindow(QMainWindow):
         said = f"{value_text} ({how})" if how else label
         if right:
             return f"Your prediction, {said}: right ✔"
+        shown = money(actual) if isinstance(actual, (int, float)) else str(actual)
         if actual != value:  # the value alone tells them apart: keep the note short
             said = value_text
-            shown = money(actual) if isinstance(actual, (int, float)) else str(actual)
             if result.verdict is not None and shown in result.verdict.headline:
                 # the headline just above says what it was (and the cards how): one line
                 # less, which card B needs at 1280x720 in the lecture preset
                 return f"Your prediction, {said}: wrong ✘"
-        shown = money(actual) if isinstance(actual, (int, float)) else str(actual)
         if scenario.classify is not None:  # the same balance can end two ways: say which
             shown += f", {scenario.classify(result)[0]}"
         return f"Your prediction, {said}: wrong ✘ (it was {shown})"

@@ -106,6 +106,7 @@ _Rects = dict[str, list[QRectF]]  # by state
 _CounterLines = dict[bool, list[QLineF]]  # the counter's steps, keyed by "below zero"
 _CounterLabels = list[tuple[QRectF, float, str]]  # where, which value, its text
 
+
 @dataclass(frozen=True)
 class _Group:
     key: str | None  # the tasks' `mode`, None for tasks without one
@@ -1403,7 +1404,7 @@ class TimelineView(QWidget):
         )  # fmt: skip
         cached = self._counter_cache
         if cached is None or cached[0] != key:
-            cached = self._counter_cache = (key, *self._counter_shapes(g, series, y, fh))
+            cached = self._counter_cache = (key, *self._counter_shapes(g, name, series, y, fh))
         _key, lines, labels = cached
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         for below, segs in lines.items():
@@ -1415,14 +1416,19 @@ class TimelineView(QWidget):
         p.restore()
 
     def _counter_shapes(
-        self, g: _Geo, series: Sequence[tuple[int, float]], y: Callable[[float], float], fh: float
+        self,
+        g: _Geo,
+        name: str,
+        series: Sequence[tuple[int, float]],
+        y: Callable[[float], float],
+        fh: float,
     ) -> tuple[_CounterLines, _CounterLabels]:
         """The counter's steps (keyed by "below zero") and its value labels, as drawn."""
         trace = self._trace
         assert trace is not None
         px_per_ns = (g.right - g.left) / ((self._hi - self._lo) * 1e9)
         origin = trace.t0_ns + self._lo * 1e9  # the ns at x = g.left
-        times = self._times(f"counter:{self._counter}", series, _sample_t)
+        times = self._times(f"counter:{name}", series, _sample_t)
         i = max(0, bisect_right(times, origin) - 1)
         lines: dict[bool, list[QLineF]] = {False: [], True: []}  # keyed by "below zero"
         changes: list[tuple[float, float]] = []  # x, value: where a new value starts
