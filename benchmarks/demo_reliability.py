@@ -39,7 +39,7 @@ def measure(
     for _ in range(runs):
         if switch_s is not None:
             sys.setswitchinterval(switch_s)
-        result, _trace = scenario.run()
+        result, _lanes = scenario.run()
         effect = scenario.effect(result)
         what = effect.what
         if effect.shown:

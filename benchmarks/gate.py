@@ -17,7 +17,7 @@ from time import perf_counter_ns
 from threadtruth_gui.engine.context import RunContext, TaskContext, enter_task
 from threadtruth_gui.engine.events import Recorder
 from threadtruth_gui.engine.gate import StepGate
-from threadtruth_gui.engine.tracing import LineTracer, code_objects
+from threadtruth_gui.engine.linewatch import LineWatcher, code_objects
 
 LINES = 200_000  # traced lines per measurement (the loop body is 2 lines per turn)
 REPEATS = 5
@@ -31,21 +31,21 @@ def work(turns: int) -> int:
     return total
 
 
-def _time_lines(trace: bool, gate: StepGate | None) -> float:
+def _time_lines(lanes: bool, gate: StepGate | None) -> float:
     """ns per line of `work` in a fresh thread."""
     out: list[int] = []
     ctx = RunContext(Recorder(), gate=gate)
 
     def body() -> None:
         enter_task(TaskContext(ctx, "T"))
-        tracer = LineTracer(code_objects([work])) if trace else None
-        if tracer is not None:
-            tracer.install()
+        watcher = LineWatcher(code_objects([work])) if lanes else None
+        if watcher is not None:
+            watcher.install()
         t0 = perf_counter_ns()
         work(LINES // 2)
         out.append(perf_counter_ns() - t0)
-        if tracer is not None:
-            tracer.uninstall()
+        if watcher is not None:
+            watcher.uninstall()
 
     thread = threading.Thread(target=body)
     thread.start()
@@ -60,10 +60,10 @@ def _step_latency(unit: str = "line") -> list[float]:
 
     def body() -> None:
         enter_task(TaskContext(ctx, "T"))
-        tracer = LineTracer(code_objects([work]))
-        tracer.install()
+        watcher = LineWatcher(code_objects([work]))
+        watcher.install()
         work(STEPS)
-        tracer.uninstall()
+        watcher.uninstall()
         gate.task_ended("T")
 
     thread = threading.Thread(target=body)
@@ -80,14 +80,14 @@ def _step_latency(unit: str = "line") -> list[float]:
 
 
 def main() -> None:
-    plain, traced, gated = [], [], []
+    plain, watched, gated = [], [], []
     for _ in range(REPEATS):
         plain.append(_time_lines(False, None))
-        traced.append(_time_lines(True, None))
+        watched.append(_time_lines(True, None))
         free = StepGate(threading.Event())
         free.release()
         gated.append(_time_lines(True, free))
-    p, t, g = (statistics.median(x) for x in (plain, traced, gated))
+    p, t, g = (statistics.median(x) for x in (plain, watched, gated))
     steps = _step_latency()
     ops = _step_latency("op")
     print(f"line tracing and the step gate: {LINES} lines, median of {REPEATS}")

@@ -30,7 +30,7 @@ from PySide6.QtGui import QBrush, QColor, QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
 from threadtruth_gui.engine.events import Event, Kind, State
-from threadtruth_gui.engine.trace import Trace
+from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.widgets.timeline import TimelineView
 
@@ -93,9 +93,9 @@ def main() -> None:
     app = QApplication.instance() or QApplication([])
     t0 = perf_counter()
     events = synthetic_events()
-    trace = Trace(0)
+    lanes = Lanes(0)
     fed = perf_counter()
-    trace.feed(events)
+    lanes.feed(events)
     feed_s = perf_counter() - fed
     print(
         f"timeline: {len(events):,} events in {LANES} lanes "
@@ -104,10 +104,10 @@ def main() -> None:
     )
     view = TimelineView()
     view.resize(*SIZE)
-    colors = {name: theme.task_color(i) for i, name in enumerate(trace.tasks)}
-    view.set_trace(trace, colors)
+    colors = {name: theme.task_color(i) for i, name in enumerate(lanes.tasks)}
+    view.set_lanes(lanes, colors)
     image = QImage(*SIZE, QImage.Format.Format_ARGB32_Premultiplied)
-    end = trace.seconds(trace.end_ns)
+    end = lanes.seconds(lanes.end_ns)
     zooms = {"zoomed out": (0.0, end), "middle zoom": (4.5, 5.5), "zoomed in": (5.0, 5.002)}
     worst = worst_folded = 0.0
     for folded in (True, False):

@@ -36,7 +36,7 @@ def _one_line(text: str) -> bool:
 
 
 def _cli(path: str) -> str:
-    from threadtruth_gui.engine import runfile
+    from threadtruth_gui.runs import runfile
 
     try:
         runfile.load(path)
@@ -49,7 +49,7 @@ def _cli(path: str) -> str:
 
 def _screen(win) -> tuple[object, ...]:  # type: ignore[no-untyped-def]
     """What a refused file must leave as it was: the run, scenario and settings shown."""
-    return (win.opened, win.scenario, win.timeline._trace, repr(win.params()))
+    return (win.opened, win.scenario, win.timeline._lanes, repr(win.params()))
 
 
 def _window(win, app, path: str) -> str:  # type: ignore[no-untyped-def]

@@ -6,7 +6,8 @@ import asyncio
 import inspect
 
 from threadtruth_gui.engine.gate import StepGate
-from threadtruth_gui.engine.runner import Phase, Plan, Run, TaskSpec
+from threadtruth_gui.engine.plan import Phase, Plan, TaskSpec
+from threadtruth_gui.engine.runner import Run
 
 
 class Box:
@@ -22,10 +23,9 @@ async def add_one(box, pause):
 def _plan(box: Box) -> Plan:
     tasks = [TaskSpec(name, add_one, (box, 0.0)) for name in ("A", "B")]
     return Plan(
-        tasks=tasks,
+        [Phase("asyncio", tasks)],
         outcome=lambda _stats: {"value": box.value},
         code=[add_one],
-        phases=[Phase("asyncio", tasks)],
     )
 
 
@@ -43,7 +43,7 @@ def test_stepping_to_the_await_interleaves_two_coroutines_into_a_lost_update() -
     try:
         await_line = inspect.getsourcelines(add_one)[1] + 2
         assert gate.step("A", "await").result == "stepped"  # A reads 0 and awaits
-        assert run.trace().tasks["A"].line == await_line
+        assert run.lanes().tasks["A"].line == await_line
         assert box.value == 0
         assert gate.step("B", "await").result == "stepped"  # B reads 0 too
         assert gate.step("A", "await").result == "stepped"  # A writes 1 and ends
@@ -63,7 +63,7 @@ def test_a_coroutine_runs_to_its_await_and_no_further_without_a_step() -> None:
         gate.step("A", "await")
         assert gate.wait_ready(["A", "B"])
         assert box.value == 0  # B never ran; A stopped at its await
-        states = {n: t.state for n, t in run.trace().tasks.items()}
+        states = {n: t.state for n, t in run.lanes().tasks.items()}
         assert states == {"A": "paused", "B": "paused"}
     finally:
         gate.release()
@@ -106,7 +106,7 @@ def test_a_parked_coroutine_leaves_its_loop_free() -> None:
 
 
 def test_the_schedule_of_a_stepped_asyncio_run_is_its_await_steps() -> None:
-    from threadtruth_gui.engine.runfile import schedule_of
+    from threadtruth_gui.runs.runfile import schedule_of
 
     box = Box()
     run, gate = _start(box)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import threading
 
-from threadtruth_gui.engine import runfile
+from threadtruth_gui.runs import runfile
 from threadtruth_gui.scenarios import get
 
 
 def test_without_a_lock_both_coroutines_are_paid_and_the_balance_is_minus_100() -> None:
     before = threading.active_count()
-    result, _trace = get("asyncio-race").run({"lock": False, "delay": 0.05})
+    result, _lanes = get("asyncio-race").run({"lock": False, "delay": 0.05})
     assert result.outcome["final_balance"] == -100
     assert [t["status"] for t in result.tasks] == ["succeeded", "succeeded"]
     assert {t["mode"] for t in result.tasks} == {"asyncio"}
@@ -19,10 +19,10 @@ def test_without_a_lock_both_coroutines_are_paid_and_the_balance_is_minus_100() 
 
 
 def test_with_asyncio_lock_b_waits_then_is_denied_and_the_balance_is_400() -> None:
-    result, trace = get("asyncio-race").run({"lock": True, "delay": 0.05})
+    result, lanes = get("asyncio-race").run({"lock": True, "delay": 0.05})
     assert result.outcome["final_balance"] == 400
     assert [t["status"] for t in result.tasks] == ["succeeded", "denied"]
-    assert any(span.state == "waiting" for span in trace.tasks["B"].spans)
+    assert any(span.state == "waiting" for span in lanes.tasks["B"].spans)
 
 
 def test_even_at_delay_0_the_await_is_the_window() -> None:
@@ -45,7 +45,7 @@ def test_stepping_coroutines_to_their_awaits_with_the_lock_blocks_b() -> None:
 
 def test_a_stepped_asyncio_run_replays_the_same(tmp_path) -> None:
     scenario = get("asyncio-race")
-    result, _trace, events = scenario.execute({"lock": True, "delay": 0}, schedule=["B", "A", "B"])
+    result, _lanes, events = scenario.execute({"lock": True, "delay": 0}, schedule=["B", "A", "B"])
     saved = runfile.parse(runfile.to_json(result, events, 0, True))
     assert saved.schedule[0] == ("B", "await")
     replays = [runfile.replay(saved) for _ in range(20)]

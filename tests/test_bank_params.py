@@ -13,10 +13,10 @@ from _cli import cli
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QSpinBox
 
-from threadtruth_gui.engine import runfile
-from threadtruth_gui.engine.many import run_many
-from threadtruth_gui.engine.runner import RunResult
-from threadtruth_gui.engine.trace import Trace
+from threadtruth_gui.engine.lanes import Lanes
+from threadtruth_gui.engine.result import RunResult
+from threadtruth_gui.runs import runfile
+from threadtruth_gui.runs.many import run_many
 from threadtruth_gui.scenarios import get
 
 # runs saved before the amounts were parameters (the snapshots' runs of that version, kept as
@@ -47,7 +47,7 @@ def test_balance_zero_is_correct_when_nobody_can_be_paid() -> None:
         [("A", "withdraw", 600, "denied"), ("B", "withdraw", 500, "denied")],
         lock=False,
     )
-    verdict = get("bank-race").verdict(result, Trace(0))
+    verdict = get("bank-race").verdict(result, Lanes(0))
     assert verdict.good and verdict.headline == "Correct: $0"
     assert "nobody was paid" in verdict.detail
 
@@ -65,7 +65,7 @@ def test_three_atms_with_the_lock_are_correct() -> None:
         ],
         lock=True,
     )
-    verdict = get("bank-race").verdict(result, Trace(0))
+    verdict = get("bank-race").verdict(result, Lanes(0))
     assert verdict.good and verdict.headline == "Correct: $100"
     assert verdict.detail.startswith("A and C withdrew; B ")
 
@@ -79,7 +79,7 @@ def test_a_run_with_other_values_that_no_serial_order_gives_is_wrong() -> None:
         [("A", "withdraw", 600, "succeeded"), ("B", "withdraw", 500, "succeeded")],
         lock=False,
     )
-    verdict = get("bank-race").verdict(result, Trace(0))
+    verdict = get("bank-race").verdict(result, Lanes(0))
     assert not verdict.good and verdict.headline == "Lost update: $400"
     assert get("bank-race").classify is not None
     assert get("bank-race").classify(result) == ("both paid, overdraft, B's withdrawal lost", False)
@@ -95,7 +95,7 @@ def test_bank_deposit_verdict_for_other_values() -> None:
         [("A", "deposit", 50, "succeeded"), ("B", "withdraw", 30, "succeeded")],
         lock=True,
     )
-    verdict = deposit.verdict(ok, Trace(0))
+    verdict = deposit.verdict(ok, Lanes(0))
     assert verdict.good and verdict.headline == "Correct: $120"
     assert verdict.detail.startswith("$100 + $50 - $30")
     lost = _result(
@@ -105,7 +105,7 @@ def test_bank_deposit_verdict_for_other_values() -> None:
         [("A", "deposit", 50, "succeeded"), ("B", "withdraw", 30, "succeeded")],
         lock=False,
     )
-    verdict = deposit.verdict(lost, Trace(0))
+    verdict = deposit.verdict(lost, Lanes(0))
     assert not verdict.good and verdict.headline == "Lost update: $150, not $120"
     assert verdict.detail == "both read $100; the withdrawal of $30 was overwritten"
 
@@ -124,7 +124,7 @@ def test_serial_orders_deny_a_withdrawal_when_the_balance_is_short() -> None:
 # -- real runs, forced by a schedule --------------------------------------------------------------
 def test_balance_100_with_60_and_50_overdraws_to_minus_10_when_both_read_first() -> None:
     # the schedule: A reads, then B reads, before either checks: both see $100
-    result, _trace = get("bank-race").run(
+    result, _lanes = get("bank-race").run(
         {"balance": 100, "amounts": "60,50", "delay": 0.0}, schedule=["A", "B"]
     )
     assert result.outcome == {"initial_balance": 100, "final_balance": -10, "overdraft": True}
@@ -133,7 +133,7 @@ def test_balance_100_with_60_and_50_overdraws_to_minus_10_when_both_read_first()
 
 
 def test_three_atms_all_read_first_and_all_are_paid() -> None:
-    result, _trace = get("bank-race").run(
+    result, _lanes = get("bank-race").run(
         {"amounts": "600,500,300", "delay": 0.0}, schedule=["A", "B", "C"]
     )
     assert result.outcome["final_balance"] == -400
@@ -143,20 +143,20 @@ def test_three_atms_all_read_first_and_all_are_paid() -> None:
 
 def test_three_atms_with_the_lock_run_one_at_a_time() -> None:
     # the lock forces a serial order, whichever ATM gets it first
-    result, _trace = get("bank-race").run({"amounts": "600,500,300", "lock": True, "delay": 0.0})
+    result, _lanes = get("bank-race").run({"amounts": "600,500,300", "lock": True, "delay": 0.0})
     assert result.verdict is not None and result.verdict.good, result.verdict
     assert result.outcome["final_balance"] in {100, 200}
 
 
 def test_balance_zero_real_run() -> None:
-    result, _trace = get("bank-race").run({"balance": 0, "delay": 0.0})
+    result, _lanes = get("bank-race").run({"balance": 0, "delay": 0.0})
     assert result.verdict is not None
     assert (result.verdict.good, result.verdict.headline) == (True, "Correct: $0")
 
 
 def test_bank_deposit_other_values_both_read_first() -> None:
     # both read $1,000 before either writes (the schedule): whichever writes last wins
-    result, _trace = get("bank-deposit").run(
+    result, _lanes = get("bank-deposit").run(
         {"balance": 1000, "deposit": 50, "withdraw": 30, "delay": 0.0}, schedule=["A", "B"]
     )
     assert result.verdict is not None and not result.verdict.good
@@ -168,7 +168,7 @@ def test_bank_deposit_other_values_both_read_first() -> None:
 
 
 def test_many_counts_outcomes_for_other_values() -> None:
-    from threadtruth_gui.engine.many import Outcome
+    from threadtruth_gui.runs.many import Outcome
 
     # $0: nobody can be paid, whatever the scheduling
     result = run_many(get("bank-race"), {"balance": 0, "delay": 0.0}, 10)
@@ -306,7 +306,7 @@ def test_a_run_saved_without_the_amounts_opens_with_the_defaults(name: str) -> N
     scenario = saved.scenario
     assert saved.params == scenario.resolve({}) | data["params"]
     # the verdict computed now, from the run's own record, is the one it was saved with
-    verdict = scenario.verdict(saved.result, saved.trace())
+    verdict = scenario.verdict(saved.result, saved.lanes())
     assert verdict.headline == data["result"]["verdict"]["headline"]
     assert verdict.detail == data["result"]["verdict"]["detail"]
 
@@ -420,7 +420,7 @@ def test_a_value_refused_with_enter_says_why_in_the_status_bar(
 
 def test_bank_deposit_expected_balance_lists_every_serial_balance() -> None:
     # before: expected_balance 400 printed beside "Correct: $500" (B denied in a serial order)
-    result, _trace = get("bank-deposit").run(
+    result, _lanes = get("bank-deposit").run(
         {"balance": 0, "deposit": 500, "withdraw": 100, "delay": 0.0, "lock": True}
     )
     assert result.outcome["expected_balance"] == [400, 500]

@@ -6,8 +6,8 @@ import signal
 import time
 from pathlib import Path
 
-from threadtruth_gui.engine.child import ProcessRun
 from threadtruth_gui.engine.events import Kind
+from threadtruth_gui.runs.child import ProcessRun
 from threadtruth_gui.scenarios import get
 
 
@@ -17,13 +17,13 @@ def test_a_child_run_streams_events_and_gives_the_same_result() -> None:
     run = ProcessRun(scenario.id, params, scenario.plan(params))
     run.start()
     assert run.join(30)
-    result, trace = scenario.finish(run, params)
+    result, lanes = scenario.finish(run, params)
     assert result.outcome["final_balance"] == -100
     assert [t["status"] for t in result.tasks] == ["succeeded", "succeeded"]
     assert result.verdict is not None and result.verdict.headline == "Overdraft: -$100"
     assert result.events == len(run.recorder) > 10
     assert {e.kind for e in run.recorder.events()} >= {Kind.LINE, Kind.NOTE, Kind.END}
-    assert list(trace.tasks) == ["A", "B"]
+    assert list(lanes.tasks) == ["A", "B"]
     assert run._proc is not None and run._proc.returncode == 0
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from threadtruth_gui.engine.interp import python_label
-from threadtruth_gui.engine.runner import RunResult
+from threadtruth_gui.engine.result import RunResult
 from threadtruth_gui.scenarios import all_scenarios, get
 
 
@@ -63,7 +63,7 @@ def test_lost_updates_defaults_lose_updates_even_on_a_machine_6x_as_fast(
     scenario = get("lost-updates")
     shown = 0
     for _ in range(5):
-        result, _trace = scenario.run()
+        result, _lanes = scenario.run()
         effect = scenario.effect(result) if scenario.effect else None
         assert effect is not None and effect.what == "lost updates"
         assert result.verdict is not None
@@ -77,7 +77,7 @@ def test_threads_that_never_overlapped_say_so_and_lose_nothing(switch_interval: 
     # before 1 s, and 1,000 additions take well under 1 ms, so each loop runs in one turn.
     switch_interval(1.0)
     scenario = get("lost-updates")
-    result, _trace = scenario.run({"threads": 2, "times": 1_000})
+    result, _lanes = scenario.run({"threads": 2, "times": 1_000})
     assert result.outcome["lost"] == 0
     assert result.outcome["overlapped"] is False
     assert scenario.effect is not None

@@ -21,9 +21,10 @@ from typing import Any
 import psutil
 import pytest
 
-from threadtruth_gui.engine.runner import Plan, RunResult, TaskSpec, Verdict
+from threadtruth_gui.engine.lanes import Lanes
+from threadtruth_gui.engine.plan import Phase, Plan, TaskSpec
+from threadtruth_gui.engine.result import RunResult, Verdict
 from threadtruth_gui.engine.scenario import Effect, Param, Scenario
-from threadtruth_gui.engine.trace import Trace
 from threadtruth_gui.scenarios import get
 from threadtruth_gui.ui.compare_dialog import CompareDialog
 from threadtruth_gui.ui.many_dialog import ManyRunsDialog
@@ -65,9 +66,13 @@ def _deaf_scenario() -> Scenario:
     compare off vs on, many lock off vs lock on)."""
 
     def plan(_params: dict[str, Any]) -> Plan:
-        return Plan([TaskSpec("A", _deaf, trace=False)], outcome=lambda _s: {}, code=[])
+        return Plan(
+            [Phase("threads", [TaskSpec("A", _deaf, watch_lines=False)])],
+            outcome=lambda _s: {},
+            code=[],
+        )
 
-    def verdict(_result: RunResult, _trace: Trace) -> Verdict:
+    def verdict(_result: RunResult, _lanes: Lanes) -> Verdict:
         return Verdict(True, "done", "")
 
     return Scenario(
@@ -117,9 +122,7 @@ def test_closing_many_runs_mid_run_gives_the_window_back_at_once(qtbot, make_win
     assert sum(sum(c.values()) for c in dialog.counts.values()) == 0  # none counted
 
 
-def test_closing_a_downloads_compare_mid_run_leaves_no_server_or_folder(
-    qtbot, make_window
-) -> None:
+def test_closing_a_downloads_compare_mid_run_leaves_no_server_or_folder(qtbot, make_window) -> None:
     before = _leftovers()
     window = make_window()
     window.select("downloads-threads")
@@ -147,9 +150,7 @@ def test_closing_many_bank_runs_mid_run_returns_at_once(qtbot, make_window) -> N
     qtbot.waitUntil(lambda: not _ours() and not window.bridge.stopping, timeout=5_000)
 
 
-def test_closing_the_window_while_both_dialogs_run_waits_for_their_runs(
-    qtbot, make_window
-) -> None:
+def test_closing_the_window_while_both_dialogs_run_waits_for_their_runs(qtbot, make_window) -> None:
     before = _leftovers()
     window = make_window()
     window.select("downloads-threads")

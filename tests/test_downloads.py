@@ -73,13 +73,13 @@ def test_fault_specs_parse_or_say_why() -> None:
 
 @pytest.mark.parametrize("scenario", ["downloads-threads", "downloads-asyncio"])
 def test_every_file_arrives_and_verifies(scenario: str, tmp_path: Path) -> None:
-    result, trace = get(scenario).run({**FAST, "out": str(tmp_path)})
+    result, lanes = get(scenario).run({**FAST, "out": str(tmp_path)})
     assert [t["status"] for t in result.tasks] == ["done"] * 6
     assert all(t["verified"] is True and t["bytes"] == 64 * 1024 for t in result.tasks)
     files = sorted(p.name for p in tmp_path.iterdir())
     assert files == [file_name(n) for n in range(1, 7)]
     assert (tmp_path / file_name(3)).read_bytes() == file_bytes(3, 64 * 1024)
-    track = next(iter(trace.tasks.values()))
+    track = next(iter(lanes.tasks.values()))
     assert [s.state for s in track.spans][:2] == ["connecting", "receiving"]
     assert track.received == track.total == 64 * 1024
 
@@ -111,7 +111,7 @@ def test_each_fault_fails_only_its_file_and_leaves_no_partial(
 
 def test_sequential_takes_about_n_times_longer_than_threads_and_asyncio() -> None:
     params = {"n": 8, "size": 32, "latency": 0.15, "rate": 0.0, "timeout": 5.0}
-    result, trace = get("downloads-compare").run(params)
+    result, lanes = get("downloads-compare").run(params)
     modes = result.outcome["modes"]
     assert list(modes) == ["sequential", "threads", "asyncio"]
     assert modes["sequential"]["total_s"] >= 8 * 0.15
@@ -123,7 +123,7 @@ def test_sequential_takes_about_n_times_longer_than_threads_and_asyncio() -> Non
     assert len(result.tasks) == 24
     assert {t["mode"] for t in result.tasks} == {"sequential", "threads", "asyncio"}
     # sequential lanes really do follow each other: each starts after the previous ended
-    seq = [trace.tasks[f"S{n}"] for n in range(1, 9)]
+    seq = [lanes.tasks[f"S{n}"] for n in range(1, 9)]
     for before, after in itertools.pairwise(seq):
         assert after.spans[0].start_ns >= before.spans[-1].start_ns
 

@@ -125,7 +125,7 @@ def hostile() -> Iterator[_Server]:
 
 
 def _run(scenario: str, urls: list[str], out: Path, **params: Any) -> list[dict[str, Any]]:
-    result, _trace = get(scenario).run({"urls": "\n".join(urls), "out": str(out), **params})
+    result, _lanes = get(scenario).run({"urls": "\n".join(urls), "out": str(out), **params})
     return result.tasks
 
 

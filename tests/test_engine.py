@@ -13,9 +13,10 @@ import pytest
 
 from threadtruth_gui.engine.context import ObservedLock, RunContext, TaskContext, enter_task
 from threadtruth_gui.engine.events import Kind, Recorder, State
+from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.narrate import describe, money, story
-from threadtruth_gui.engine.runner import Plan, Run, TaskSpec
-from threadtruth_gui.engine.trace import Trace
+from threadtruth_gui.engine.plan import Phase, Plan, TaskSpec
+from threadtruth_gui.engine.runner import Run
 from threadtruth_gui.scenarios import all_scenarios, get
 
 DELAY = 0.15
@@ -54,34 +55,34 @@ def test_recorder_keeps_every_event_from_many_threads_in_order() -> None:
 
 
 def test_bank_race_without_lock_overdraws_to_minus_100() -> None:
-    result, trace = get("bank-race").run({"lock": False, "delay": DELAY})
+    result, lanes = get("bank-race").run({"lock": False, "delay": DELAY})
     assert result.outcome["final_balance"] == -100
     assert statuses(result) == {"A": "succeeded", "B": "succeeded"}
-    checks = [trace.first_note(n, "checked") for n in "AB"]
-    pays = [trace.first_note(n, "withdrew") for n in "AB"]
+    checks = [lanes.first_note(n, "checked") for n in "AB"]
+    pays = [lanes.first_note(n, "withdrew") for n in "AB"]
     assert all(c is not None and c.data["balance"] == 1000 for c in checks)
     assert max(c.t_ns for c in checks) < min(p.t_ns for p in pays)  # both checked first
-    assert next(v for _, v in trace.counters["balance"]) == 1000
-    assert [v for _, v in trace.counters["balance"]][-1] == -100
+    assert next(v for _, v in lanes.counters["balance"]) == 1000
+    assert [v for _, v in lanes.counters["balance"]][-1] == -100
     assert result.verdict is not None and not result.verdict.good
     assert result.verdict.headline == "Overdraft: -$100"
 
 
 def test_bank_race_with_lock_ends_at_400_and_denies_b_after_waiting() -> None:
-    result, trace = get("bank-race").run({"lock": True, "delay": DELAY})
+    result, lanes = get("bank-race").run({"lock": True, "delay": DELAY})
     assert result.outcome["final_balance"] == 400
     assert statuses(result) == {"A": "succeeded", "B": "denied"}
-    b_states = [s.state for s in trace.tasks["B"].spans]
+    b_states = [s.state for s in lanes.tasks["B"].spans]
     assert b_states == [State.RUNNING, State.WAITING, State.RUNNING, State.DENIED]
-    waiting = trace.tasks["B"].spans[1]
+    waiting = lanes.tasks["B"].spans[1]
     assert waiting.detail == "waiting for lock 'account' held by A"
     assert (waiting.end_ns - waiting.start_ns) / 1e9 > DELAY * 0.8
-    assert trace.first_note("B", "checked").data == {"balance": 400, "amount": 500}
+    assert lanes.first_note("B", "checked").data == {"balance": 400, "amount": 500}
     assert result.verdict.good and result.verdict.headline == "Correct: $400"
 
 
 def test_bank_deposit_without_lock_loses_an_update() -> None:
-    result, _trace = get("bank-deposit").run({"lock": False, "delay": DELAY})
+    result, _lanes = get("bank-deposit").run({"lock": False, "delay": DELAY})
     final = result.outcome["final_balance"]
     assert final != 800
     assert final in (300, 1500)  # the later write overwrote the earlier one
@@ -134,14 +135,16 @@ def test_a_failing_task_is_reported_not_lost() -> None:
     def boom() -> None:
         raise ValueError("card swallowed")
 
-    run = Run(Plan(tasks=[TaskSpec("A", boom)], outcome=lambda _stats: {}, code=[boom]))
+    run = Run(
+        Plan([Phase("threads", [TaskSpec("A", boom)])], outcome=lambda _stats: {}, code=[boom])
+    )
     run.start()
     assert run.join(5)
     result = run.result("x", {})
     assert result.tasks[0]["status"] == "failed"
     assert result.tasks[0]["error"] == "ValueError: card swallowed"
-    trace = run.trace()
-    assert trace.tasks["A"].state == State.FAILED
+    lanes = run.lanes()
+    assert lanes.tasks["A"].state == State.FAILED
 
 
 def test_observed_lock_is_a_real_mutual_exclusion() -> None:
@@ -190,28 +193,28 @@ def test_narration_and_money() -> None:
         "checked $1,000 ≥ $600 → yes"
     )
     assert describe("denied", {"balance": 400}) == ("denied: balance $400", "bad")
-    _, trace = get("bank-race").run({"lock": True, "delay": 0.05})
-    texts = [line.text for line in story(trace.tasks["B"])]
+    _, lanes = get("bank-race").run({"lock": True, "delay": 0.05})
+    texts = [line.text for line in story(lanes.tasks["B"])]
     assert texts[0] == "waiting for lock 'account' held by A"
     assert texts[-1] == "denied: balance $400"
 
 
 def test_trace_counter_at() -> None:
-    trace = Trace(0)
+    lanes = Lanes(0)
     rec = [(10, 1000), (50, 400), (90, -100)]
     from threadtruth_gui.engine.events import Event
 
-    trace.feed(Event(t, "", Kind.COUNTER, ("balance", v)) for t, v in rec)
-    assert trace.counter_at("balance", 5) is None
-    assert trace.counter_at("balance", 10) == 1000
-    assert trace.counter_at("balance", 89) == 400
-    assert trace.counter_at("balance", 1000) == -100
+    lanes.feed(Event(t, "", Kind.COUNTER, ("balance", v)) for t, v in rec)
+    assert lanes.counter_at("balance", 5) is None
+    assert lanes.counter_at("balance", 10) == 1000
+    assert lanes.counter_at("balance", 89) == 400
+    assert lanes.counter_at("balance", 1000) == -100
 
 
 def test_occupancy_counts_tasks_per_state_even_when_events_arrive_late() -> None:
     from threadtruth_gui.engine.events import Event
 
-    trace = Trace(0)
+    lanes = Lanes(0)
     events = [
         Event(10, "T1", Kind.START, {"mode": "threads"}),
         Event(10, "T1", Kind.STATE, State.CONNECTING),
@@ -222,8 +225,8 @@ def test_occupancy_counts_tasks_per_state_even_when_events_arrive_late() -> None
         Event(20, "T2", Kind.STATE, State.CONNECTING),
         Event(40, "T2", Kind.END, ("failed", "HTTP 404")),
     ]
-    trace.feed(events)
-    occupancy = trace.occupancy["threads"]
+    lanes.feed(events)
+    occupancy = lanes.occupancy["threads"]
 
     def at(t: int) -> dict[str, int]:
         return occupancy.counts[bisect_right(occupancy.times, t) - 1]

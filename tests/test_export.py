@@ -11,7 +11,7 @@ from _cli import cli
 from PySide6.QtCore import QPoint, Qt
 
 from threadtruth_gui.engine import export
-from threadtruth_gui.engine.trace import Timeline
+from threadtruth_gui.engine.history import History
 from threadtruth_gui.scenarios import get
 
 
@@ -20,28 +20,28 @@ def _run(scenario: str = "bank-race", **params):
 
 
 def test_chrome_trace_has_a_tid_per_task_its_spans_and_the_counter_values() -> None:
-    result, trace, _events = _run()
-    data = json.loads(json.dumps(export.chrome_trace(trace, "bank-race")))
+    result, lanes, _events = _run()
+    data = json.loads(json.dumps(export.chrome_trace(lanes, "bank-race")))
     events = data["traceEvents"]
     names = {e["tid"]: e["args"]["name"] for e in events if e["name"] == "thread_name"}
     assert names == {2: "A · withdraw $600", 3: "B · withdraw $500"}  # tid 1 is the pid
     spans = [e for e in events if e["ph"] == "X"]
-    assert len(spans) == sum(len(t.spans) for t in trace.tasks.values())
+    assert len(spans) == sum(len(t.spans) for t in lanes.tasks.values())
     for tid, name in ((2, "A"), (3, "B")):
         assert [e["name"] for e in spans if e["tid"] == tid] == [
-            s.state for s in trace.tasks[name].spans
+            s.state for s in lanes.tasks[name].spans
         ]
     waits = [e for e in spans if e["name"] == "waiting"]
     assert waits and waits[0]["tid"] == 3 and waits[0]["dur"] > 0  # B waited for the lock
     counters = [e["args"]["balance"] for e in events if e["ph"] == "C"]
-    assert counters == [v for _t, v in trace.counters["balance"]]
+    assert counters == [v for _t, v in lanes.counters["balance"]]
     assert counters[-1] == result.outcome["final_balance"] == 400
     assert counters[0] == 1000  # the opening balance, at time zero (set up just before it)
     assert all(e["ts"] >= 0 for e in events if "ts" in e)
 
 
 def test_csv_round_trips_every_event() -> None:
-    _result, _trace, events = _run()
+    _result, _lanes, events = _run()
     text = export.events_csv(events)
     back = export.read_events_csv(text)
     assert back == sorted(events, key=lambda ev: ev.t_ns)
@@ -52,9 +52,9 @@ def test_csv_round_trips_every_event() -> None:
 
 
 def test_timeline_until_t_shows_the_balance_recorded_at_t() -> None:
-    _result, trace, events = _run("bank-race", lock=False, delay=0.05)
-    timeline = Timeline(events, events[0].t_ns)
-    samples = trace.counters["balance"]
+    _result, lanes, events = _run("bank-race", lock=False, delay=0.05)
+    timeline = History(events, events[0].t_ns)
+    samples = lanes.counters["balance"]
     assert [v for _t, v in samples][-1] == -100
     for t_ns, value in samples:
         assert timeline.until(t_ns).counters["balance"][-1][1] == value
@@ -131,7 +131,7 @@ def test_ab_view_has_both_traces_on_one_axis(qtbot, window) -> None:
     assert a is not None and b is not None
     assert a.params["lock"] is False and b.params["lock"] is True
     assert a.outcome["final_balance"] == -100 and b.outcome["final_balance"] == 400
-    ta, tb = (view._trace for view in dialog.timelines)
+    ta, tb = (view._lanes for view in dialog.timelines)
     assert ta is not None and tb is not None and set(ta.tasks) == set(tb.tasks) == {"A", "B"}
     assert dialog.timelines[0].visible_range() == dialog.timelines[1].visible_range()
     dialog.timelines[0]._move_cursor(0.05)  # the cursor is on both
@@ -150,7 +150,7 @@ def test_ab_compares_threads_with_asyncio_for_downloads(qtbot, window) -> None:
     qtbot.waitUntil(lambda: dialog.finished_both, timeout=30_000)
     modes = [{t["mode"] for t in r.tasks} for r in dialog.results if r is not None]
     assert modes == [{"threads"}, {"asyncio"}]
-    assert all(len(view._trace.tasks) == 4 for view in dialog.timelines)
+    assert all(len(view._lanes.tasks) == 4 for view in dialog.timelines)
     dialog.close()
 
 
@@ -181,13 +181,13 @@ def test_a_stepped_gif_shows_every_step_however_short_the_run(qtbot, tmp_path: P
 
     scenario = get("bank-race")
     schedule = ["A", "A", "B", "B", "A", "B", "A", "B"]
-    result, _trace, events = scenario.execute({"delay": 0.0}, schedule=schedule)
+    result, _lanes, events = scenario.execute({"delay": 0.0}, schedule=schedule)
     steps = sorted({ev.t_ns for ev in events if ev.kind == "go"})
     assert len(steps) >= len(schedule)
     path = tmp_path / "steps.gif"
     frames = gif.write_gif_headless(scenario, result, events, path, 0.1)
     assert frames == len(steps) + 1  # at the gate, then each step done (the last: the end)
-    times = gif.step_times(Timeline(events, events[0].t_ns))
+    times = gif.step_times(History(events, events[0].t_ns))
     for before, after in itertools.pairwise(times):  # one step between two frames
         assert sum(before < t <= after for t in steps) == 1
     with Image.open(path) as image:
@@ -203,7 +203,7 @@ def test_a_gif_of_very_many_steps_keeps_the_first_the_last_and_the_end() -> None
     events = [Event(0, "", "phase", ("start", "threads", "threads"))]
     events += [Event(1000 * (i + 1), "A", "go", "line") for i in range(400)]
     events.append(Event(500_000, "A", "end", ("succeeded", None)))
-    times, delay_ms = gif.frame_times(Timeline(events, 0), 1.0)
+    times, delay_ms = gif.frame_times(History(events, 0), 1.0)
     assert len(times) == gif.MAX_FRAMES and delay_ms == gif.STEP_MS
     assert times[0] == 999 and times[-1] == 500_000 and times == sorted(set(times))
 
@@ -213,15 +213,15 @@ def test_each_gif_frame_has_the_legend_of_the_states_drawn_in_it(qtbot) -> None:
     from threadtruth_gui.ui.widgets.timeline import TimelineView
 
     scenario = get("deadlock")  # running, sleeping, waiting, failed, done: a legend that grows
-    result, trace, events = scenario.execute({"delay": 0.05})
-    had = {span.state for track in trace.tasks.values() for span in track.spans}
-    timeline = Timeline(events, events[0].t_ns)
+    result, lanes, events = scenario.execute({"delay": 0.05})
+    had = {span.state for track in lanes.tasks.values() for span in track.spans}
+    timeline = History(events, events[0].t_ns)
     view = TimelineView()
     view.resize(*gif.SIZE)
     grab, legends = view.grab, []
 
     def grab_and_note():  # type: ignore[no-untyped-def]
-        drawn = {span.state for track in view._trace.tasks.values() for span in track.spans}
+        drawn = {span.state for track in view._lanes.tasks.values() for span in track.spans}
         legends.append((view.used_states(), drawn))
         return grab()
 

@@ -22,8 +22,8 @@ import pytest
 
 from threadtruth_gui.engine import export
 from threadtruth_gui.engine.events import Event
+from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.scenario import Scenario
-from threadtruth_gui.engine.trace import Trace
 from threadtruth_gui.scenarios import all_scenarios
 
 FAST: dict[str, dict[str, Any]] = {
@@ -96,23 +96,23 @@ def test_every_scenario_exports_a_trace_and_csv_that_read_right(
     scenario: Scenario, tmp_path: Path
 ) -> None:
     params = DOWNLOADS if scenario.id.startswith("downloads-") else FAST.get(scenario.id, {})
-    _result, trace, events = scenario.execute(params)
+    _result, lanes, events = scenario.execute(params)
     path = tmp_path / "run.json"
-    export.write_chrome_trace(str(path), trace, f"threadtruth: {scenario.id}")
+    export.write_chrome_trace(str(path), lanes, f"threadtruth: {scenario.id}")
     problems = trace_problems(path.read_text(encoding="utf-8"))
     assert not problems + csv_problems(export.events_csv(events))
 
 
 # -- each property on its own, forced, so that none depends on how a run happened to go ----
-def _trace(events: list[Event]) -> Trace:
-    trace = Trace(events[0].t_ns)
-    trace.feed(events)
-    return trace
+def _lanes(events: list[Event]) -> Lanes:
+    lanes = Lanes(events[0].t_ns)
+    lanes.feed(events)
+    return lanes
 
 
 def test_the_opening_value_of_a_counter_is_at_time_zero_not_before() -> None:
     t0 = 1_000_000
-    trace = _trace(
+    lanes = _lanes(
         [
             Event(t0 - 600_000, "", "counter", ("balance", 0)),
             Event(t0 - 500_000, "", "counter", ("balance", 1000)),  # set up before the run
@@ -122,17 +122,17 @@ def test_the_opening_value_of_a_counter_is_at_time_zero_not_before() -> None:
             Event(t0 + 9000, "A", "end", ("succeeded", None)),
         ]
     )
-    events = export.chrome_trace(trace)["traceEvents"]
+    events = export.chrome_trace(lanes)["traceEvents"]
     assert [(e["ts"], e["args"]["balance"]) for e in events if e["ph"] == "C"] == [
         (0, 1000),
         (5, 400),
     ]
-    assert not trace_problems(json.dumps(export.chrome_trace(trace), ensure_ascii=False))
+    assert not trace_problems(json.dumps(export.chrome_trace(lanes), ensure_ascii=False))
 
 
 def test_back_to_back_spans_do_not_overlap_as_perfetto_reads_them() -> None:
     # 0.702 µs + 0.299 µs read by Perfetto: 702 + 299 = 1001 ns, but 1.001 µs reads as 1000
-    trace = _trace(
+    lanes = _lanes(
         [
             Event(0, "", "phase", ("start", "threads", "threads")),
             Event(702, "A", "state", "running"),
@@ -141,7 +141,7 @@ def test_back_to_back_spans_do_not_overlap_as_perfetto_reads_them() -> None:
             Event(9000, "A", "end", ("succeeded", None)),
         ]
     )
-    assert not trace_problems(json.dumps(export.chrome_trace(trace), ensure_ascii=False))
+    assert not trace_problems(json.dumps(export.chrome_trace(lanes), ensure_ascii=False))
 
 
 def test_csv_rows_are_in_time_order_when_the_log_is_not() -> None:
@@ -157,7 +157,7 @@ def test_csv_rows_are_in_time_order_when_the_log_is_not() -> None:
 
 
 def test_names_are_utf8_in_the_file(tmp_path: Path) -> None:
-    trace = _trace(
+    lanes = _lanes(
         [
             Event(0, "", "phase", ("start", "threads", "threads")),
             Event(1, "A", "start", {"label": "withdraw", "amount": 600}),
@@ -165,7 +165,7 @@ def test_names_are_utf8_in_the_file(tmp_path: Path) -> None:
         ]
     )
     path = tmp_path / "t.json"
-    export.write_chrome_trace(str(path), trace, "threadtruth · test")
+    export.write_chrome_trace(str(path), lanes, "threadtruth · test")
     text = path.read_text(encoding="utf-8")
     assert "naïve · 東京" in text and "threadtruth · test" in text
     assert not trace_problems(text)

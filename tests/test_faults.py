@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from _cli import cli
 
-from threadtruth_gui.engine import files, runfile
+from threadtruth_gui.engine import files
 from threadtruth_gui.engine.files import MAX_NAME_BYTES, safe_name
+from threadtruth_gui.runs import runfile
 from threadtruth_gui.scenarios import get
 
 CJK = "文" * 90 + ".bin"  # 90 characters, 274 bytes of UTF-8: over the 255 a name may have
@@ -68,7 +69,7 @@ def test_a_long_cjk_name_saves_in_every_download_mode(
     scenario: str, server: str, tmp_path: Path
 ) -> None:
     url = f"{server}/files/{CJK}"
-    result, _trace = get(scenario).run({"urls": f"{url} {url}", "out": str(tmp_path)})
+    result, _lanes = get(scenario).run({"urls": f"{url} {url}", "out": str(tmp_path)})
     assert [t["status"] for t in result.tasks] == ["done", "done"], result.tasks
     saved = sorted(p.name for p in tmp_path.iterdir())
     assert len(saved) == 2 and all(len(n.encode()) <= MAX_NAME_BYTES for n in saved), saved
@@ -83,7 +84,7 @@ def test_a_failing_unlink_in_cleanup_does_not_hide_the_real_error(
 
     # only the download folder's os.unlink fails; the rest of os is the real one
     monkeypatch.setattr(files, "os", SimpleNamespace(**{**vars(os), "unlink": unlink}))
-    result, _trace = get("downloads-threads").run(
+    result, _lanes = get("downloads-threads").run(
         {"urls": f"{server}/files/missing.bin", "out": str(tmp_path)}
     )
     error = result.tasks[0]["error"]
@@ -151,7 +152,7 @@ def test_nesting_is_counted_outside_strings_only() -> None:
 
 
 def test_a_saved_run_still_loads_under_the_limits(tmp_path: Path) -> None:
-    result, _trace, events = get("deadlock").execute({"delay": 0.05})
+    result, _lanes, events = get("deadlock").execute({"delay": 0.05})
     path = runfile.save(tmp_path / "d.ttrun", runfile.to_json(result, events, 0, False))
     assert runfile.load(path).result.outcome == result.outcome
 

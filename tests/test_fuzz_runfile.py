@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from threadtruth_gui.engine import runfile
+from threadtruth_gui.runs import runfile
 
 SEED = 12
 MUTATIONS = 1000

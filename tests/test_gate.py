@@ -42,11 +42,11 @@ def test_a_stepped_thread_blocked_on_a_held_lock_does_not_advance() -> None:
         with_line = inspect.getsourcelines(bank_race.withdraw_with_lock)[1] + 1
         assert gate.step("A").result == "stepped"  # A takes the lock
         assert gate.step("B").result == "blocked"  # B runs into it
-        trace = run.trace()
-        assert trace.tasks["B"].line == with_line
+        lanes = run.lanes()
+        assert lanes.tasks["B"].line == with_line
         for _ in range(3):  # more steps for B change nothing while A holds the lock
             assert gate.step("B").result == "blocked"
-        assert run.trace().tasks["B"].line == with_line
+        assert run.lanes().tasks["B"].line == with_line
     finally:
         gate.release()
         assert run.join(10)

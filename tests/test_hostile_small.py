@@ -19,7 +19,7 @@ from threadtruth_gui import cli as cli_module
 from threadtruth_gui.engine import export
 from threadtruth_gui.engine.atomic import write_atomic
 from threadtruth_gui.engine.clip import KEEP, clip
-from threadtruth_gui.engine.many import run_many
+from threadtruth_gui.runs.many import run_many
 from threadtruth_gui.scenarios import all_scenarios, get
 
 HUGE = 100_000

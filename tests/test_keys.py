@@ -16,7 +16,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 
 from threadtruth_gui.engine.events import Event, Kind, State
-from threadtruth_gui.engine.trace import Trace
+from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.scenarios import all_scenarios
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.main_window import MainWindow
@@ -189,23 +189,23 @@ def _home(c: Ctx) -> None:
     c.qtbot.waitUntil(lambda: c.win.timeline.visible_range()[1] > 0.001, timeout=2000)
 
 
-def _grouped_trace() -> Trace:
+def _grouped_lanes() -> Lanes:
     """Twenty downloads in one mode: a group the timeline can fold."""
-    trace = Trace(t0_ns=0)
+    lanes = Lanes(t0_ns=0)
     for i in range(1, 21):
         info = {"label": f"file-{i}.bin", "unit": "file", "mode": "threads"}
-        trace.feed(
+        lanes.feed(
             [
                 Event(0, f"T{i}", Kind.START, info),
                 Event(0, f"T{i}", Kind.STATE, State.CONNECTING),
                 Event(300_000_000, f"T{i}", Kind.END, ("done", None)),
             ]
         )
-    return trace
+    return lanes
 
 
 def _fold(c: Ctx) -> None:
-    c.win.timeline.set_trace(_grouped_trace(), {})
+    c.win.timeline.set_lanes(_grouped_lanes(), {})
     c.win.timeline.refresh(force=True)
 
     def folded() -> bool:

@@ -62,8 +62,8 @@ def test_every_lane_shows_its_name_in_legible_text(
 
     tl._paint_lane_label = spy  # type: ignore[method-assign]
     tl.grab()
-    assert tl._trace is not None
-    lanes = list(tl._trace.tasks)
+    assert tl._lanes is not None
+    lanes = list(tl._lanes.tasks)
     assert len(lanes) >= 2
     assert sorted(chips) == sorted(lanes), f"lanes named: {sorted(chips)} of {lanes}"
     least = theme.body_font(14).pointSizeF()  # the axis's, the smallest text on screen

@@ -72,11 +72,11 @@ def test_a_prediction_question_hides_the_last_runs_answer(qtbot, small: MainWind
     small.set_params({"delay": 0.0})
     with qtbot.waitSignal(small.bridge.finished, timeout=RUN_MS):
         small.start_run()
-    assert small.timeline._trace is not None and small.narration.lines
+    assert small.timeline._lanes is not None and small.narration.lines
     small.predict_action.setChecked(True)
     small.start_run()  # the question, before the run
     assert small.prediction.isVisible() and not small.verdict.isVisible()
-    assert small.timeline._trace is None  # no lanes, no final balance on the track
+    assert small.timeline._lanes is None  # no lanes, no final balance on the track
     assert small.narration.lines == []
     assert small.balance.value() == 1000  # the start, not the last run's end
     assert {card.status.text() for card in small.cards.values()} == {"ready"}

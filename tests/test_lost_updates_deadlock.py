@@ -49,7 +49,7 @@ def test_in_place_add_is_measured_not_assumed() -> None:
 
 def test_opposite_lock_orders_deadlock_and_the_run_still_ends_cleanly() -> None:
     before = set(threading.enumerate())
-    result, trace = get("deadlock").run({"variant": "opposite order", "delay": 0.2})
+    result, lanes = get("deadlock").run({"variant": "opposite order", "delay": 0.2})
     out = result.outcome
     assert out["deadlocked"] is True
     assert sorted((e["task"], e["holds"], e["waits_for"]) for e in out["cycle"]) == [
@@ -61,7 +61,7 @@ def test_opposite_lock_orders_deadlock_and_the_run_still_ends_cleanly() -> None:
     assert sorted(status.values()) == ["failed", "succeeded"]  # the victim, and the other
     assert status[out["victim"]] == "failed"
     assert set(threading.enumerate()) == before
-    assert any(n.what == "deadlock" for t in trace.tasks.values() for n in t.notes)
+    assert any(n.what == "deadlock" for t in lanes.tasks.values() for n in t.notes)
 
 
 def test_one_lock_order_never_deadlocks() -> None:
@@ -71,10 +71,10 @@ def test_one_lock_order_never_deadlocks() -> None:
 
 
 def test_timeout_and_back_off_gets_both_through() -> None:
-    result, trace = get("deadlock").run({"variant": "timeout and back off", "delay": 0.1})
+    result, lanes = get("deadlock").run({"variant": "timeout and back off", "delay": 0.1})
     assert result.outcome["deadlocked"] is False
     assert [t["status"] for t in result.tasks] == ["succeeded", "succeeded"]
-    backoffs = [n for t in trace.tasks.values() for n in t.notes if n.what == "backed off"]
+    backoffs = [n for t in lanes.tasks.values() for n in t.notes if n.what == "backed off"]
     assert len(backoffs) >= 1  # both held one lock and timed out on the other at least once
 
 
@@ -126,7 +126,7 @@ def test_the_compare_dialog_runs_lost_updates_in_a_child_process_too(window, qtb
 
     from PySide6.QtCore import QTimer
 
-    from threadtruth_gui.engine.child import ProcessRun
+    from threadtruth_gui.runs.child import ProcessRun
     from threadtruth_gui.ui.compare_dialog import CompareDialog
 
     params = {"variant": "with lock", "threads": 4, "times": 1_000_000}

@@ -8,7 +8,7 @@ import threading
 import pytest
 from _cli import cli
 
-from threadtruth_gui.engine.many import run_many
+from threadtruth_gui.runs.many import run_many
 from threadtruth_gui.scenarios import get
 
 
@@ -70,8 +70,8 @@ def test_cli_many_json() -> None:
 def test_many_tells_a_lost_update_from_a_correct_run_at_the_same_balance() -> None:
     """A lost update that ends at $400 (both paid) and a correct $400 (B denied) are two
     outcomes, not one bar: the tally is by balance and by what happened."""
-    from threadtruth_gui.engine.many import ManyResult, Outcome, outcome_of
-    from threadtruth_gui.engine.runner import RunResult
+    from threadtruth_gui.engine.result import RunResult
+    from threadtruth_gui.runs.many import ManyResult, Outcome, outcome_of
 
     scenario = get("bank-race")
 

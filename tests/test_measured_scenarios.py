@@ -26,12 +26,12 @@ def test_threads_take_turns_on_cpu_work_and_processes_do_not() -> None:
     scenario = get("gil-cpu")
     params = scenario.resolve({"workers": 2, "limit": 120_000})
     plan = scenario.plan(params)
-    for spec in plan.all_tasks():  # each worker measures itself, in its thread or process
+    for spec in plan.tasks:  # each worker measures itself, in its thread or process
         spec.target, spec.args = measured, (spec.target, *spec.args)
     run = Run(plan)
     run.start()
     assert run.join(120)
-    result, trace = scenario.finish(run, params)
+    result, lanes = scenario.finish(run, params)
     out = result.outcome
     assert out["gil"] is True  # this machine's CPython has a GIL
     assert [t["status"] for t in result.tasks] == ["done"] * 6
@@ -52,20 +52,20 @@ def test_threads_take_turns_on_cpu_work_and_processes_do_not() -> None:
     # start-up of the spawned processes is reported apart from their work
     assert out["processes_s"] >= out["processes_work_s"]
     # the threads' lanes show the turns: spans where a thread waited for the GIL
-    waits = [s for n in ("T1", "T2") for s in trace.tasks[n].spans if s.state == "gil"]
+    waits = [s for n in ("T1", "T2") for s in lanes.tasks[n].spans if s.state == "gil"]
     assert len(waits) >= 10
     # the processes' lanes: a start-up span, then the work, timed in the child
-    states = [s.state for s in trace.tasks["P1"].spans]
+    states = [s.state for s in lanes.tasks["P1"].spans]
     assert states[0] == "starting" and "running" in states and states[-1] == "done"
 
 
 def test_time_sleep_in_a_coroutine_stalls_the_loop_by_the_whole_call() -> None:
-    result, trace = get("blocking-in-async").run(
+    result, lanes = get("blocking-in-async").run(
         {"variant": "time.sleep (blocks)", "block": 0.5, "beats": 3}
     )
     stall = result.outcome["loop_stall_s"]
     assert 0.4 < stall < 1.0
-    late = [s for n in "ABC" for s in trace.tasks[n].spans if s.state == "stalled"]
+    late = [s for n in "ABC" for s in lanes.tasks[n].spans if s.state == "stalled"]
     assert len(late) == 3  # every heartbeat was held up once, by the same call
     assert result.verdict is not None and not result.verdict.good
 

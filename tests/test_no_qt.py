@@ -1,4 +1,4 @@
-"""The engine and the scenarios never import Qt: checked with PySide6 made unimportable."""
+"""The engine, the scenarios and the run services never import Qt: checked with PySide6 made unimportable."""
 
 from __future__ import annotations
 
@@ -30,8 +30,9 @@ def test_engine_and_scenarios_import_without_qt() -> None:
         """
 import importlib, pkgutil
 import threadtruth_gui.engine as engine, threadtruth_gui.scenarios as scenarios
+import threadtruth_gui.runs as runs
 names = []
-for pkg in (engine, scenarios):
+for pkg in (engine, scenarios, runs):
     for info in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
         importlib.import_module(info.name)
         names.append(info.name)

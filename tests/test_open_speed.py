@@ -17,11 +17,12 @@ from typing import Any
 import pytest
 from _bigrun import big_run, write_big_run
 
-from threadtruth_gui.engine import runfile
-from threadtruth_gui.engine import trace as trace_module
+from threadtruth_gui.engine import history as history_module
 from threadtruth_gui.engine.events import Event, Kind
+from threadtruth_gui.engine.history import MARK_EVERY, History
+from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.narrate import narration, story
-from threadtruth_gui.engine.trace import MARK_EVERY, Timeline, Trace
+from threadtruth_gui.runs import runfile
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
@@ -35,20 +36,20 @@ def _cpu(work: Callable[[], Any], tries: int = 3) -> float:
     return best
 
 
-def _counter_trace(samples: int) -> Trace:
-    trace = Trace(0)
-    trace.feed(Event(i * 10, "A", Kind.COUNTER, ("balance", i)) for i in range(samples))
-    return trace
+def _counter_lanes(samples: int) -> Lanes:
+    lanes = Lanes(0)
+    lanes.feed(Event(i * 10, "A", Kind.COUNTER, ("balance", i)) for i in range(samples))
+    return lanes
 
 
 def test_counter_lookups_grow_with_the_series_not_its_square() -> None:
     """One lookup per sample, on 2,000 and on 8,000 samples: 4x the lookups. A scan per
     lookup (the old counter_at) makes that 16x the work, a bisection about 4.5x; the bound,
     8x, is 2x from both."""
-    small, big = _counter_trace(2_000), _counter_trace(8_000)
+    small, big = _counter_lanes(2_000), _counter_lanes(8_000)
 
-    def ask(trace: Trace, n: int) -> Callable[[], None]:
-        return lambda: [trace.counter_at("balance", i * 10 + 5) for i in range(n)] and None
+    def ask(lanes: Lanes, n: int) -> Callable[[], None]:
+        return lambda: [lanes.counter_at("balance", i * 10 + 5) for i in range(n)] and None
 
     ratio = _cpu(ask(big, 8_000)) / _cpu(ask(small, 2_000))
     assert ratio < 8, f"4x the lookups cost {ratio:.1f}x the CPU time: not linear"
@@ -58,33 +59,33 @@ def test_counter_at_says_what_a_scan_says_even_out_of_order() -> None:
     """The value before the first sample dated after the moment, as the scan found it,
     also when threads' samples arrive a little out of order."""
     rng = random.Random(12)
-    trace = Trace(0)
+    lanes = Lanes(0)
     times = [i * 10 + rng.randrange(-25, 25) for i in range(300)]
-    trace.feed(Event(t, "A", Kind.COUNTER, ("n", i)) for i, t in enumerate(times))
+    lanes.feed(Event(t, "A", Kind.COUNTER, ("n", i)) for i, t in enumerate(times))
 
     def scan(t_ns: int) -> float | None:
         value = None
-        for t, v in trace.counters["n"]:
+        for t, v in lanes.counters["n"]:
             if t > t_ns:
                 break
             value = v
         return value
 
     for t_ns in range(-50, 3_100, 7):
-        assert trace.counter_at("n", t_ns) == scan(t_ns)
-    assert trace.counter_at("missing", 10) is None
+        assert lanes.counter_at("n", t_ns) == scan(t_ns)
+    assert lanes.counter_at("missing", 10) is None
 
 
-def _state(trace: Trace) -> dict[str, Any]:
+def _state(lanes: Lanes) -> dict[str, Any]:
     return {
-        "t0": trace.t0_ns,
-        "end": trace.end_ns,
-        "events": trace.event_count,
-        "tasks": list(trace.tasks.items()),  # in the order first seen, every field
-        "counters": trace.counters,
-        "phases": trace.phases,
-        "holders": trace._holders,
-        "occupancy": trace.occupancy,
+        "t0": lanes.t0_ns,
+        "end": lanes.end_ns,
+        "events": lanes.event_count,
+        "tasks": list(lanes.tasks.items()),  # in the order first seen, every field
+        "counters": lanes.counters,
+        "phases": lanes.phases,
+        "holders": lanes._holders,
+        "occupancy": lanes.occupancy,
     }
 
 
@@ -95,13 +96,13 @@ def test_the_cursor_shows_the_same_trace_as_a_fold_from_the_start(
     """A saved point every 3 events (so that every kind of event falls on each side of
     one): the trace `until` rebuilds equals a fold of the run up to that moment, at every
     event's moment and between, and so do the task cards' stories."""
-    monkeypatch.setattr(trace_module, "MARK_EVERY", 3)
-    monkeypatch.setattr(trace_module, "MARK_PER_TASK", 0)
+    monkeypatch.setattr(history_module, "MARK_EVERY", 3)
+    monkeypatch.setattr(history_module, "MARK_PER_TASK", 0)
     saved = runfile.load(SNAPSHOTS / f"{name}.ttrun")
-    timeline = Timeline(saved.events, 0)
+    timeline = History(saved.events, 0)
     assert len(timeline._marks) >= len(saved.events) // 3 - 1
     for t_ns in sorted({*timeline.times, *(t + 1 for t in timeline.times), 0}):
-        fold = Trace(0)
+        fold = Lanes(0)
         fold.feed(timeline.events[: sum(1 for t in timeline.times if t <= t_ns)])
         fold.advance(t_ns)
         cursor = timeline.until(t_ns)
@@ -118,16 +119,16 @@ def test_a_cursor_move_folds_at_most_one_stretch_of_events(
     """Counted, not timed: wherever the cursor goes in a run of 100,000 events, `until`
     folds fewer than MARK_EVERY of them (the old one folded every event before it)."""
     saved = runfile.parse(big_run(100_000))
-    timeline = Timeline(saved.events, 0)
+    timeline = History(saved.events, 0)
     fed: list[int] = []
-    feed = Trace.feed
+    feed = Lanes.feed
 
-    def counted(self: Trace, events: Any) -> None:
+    def counted(self: Lanes, events: Any) -> None:
         events = list(events)
         fed.append(len(events))
         feed(self, events)
 
-    monkeypatch.setattr(Trace, "feed", counted)
+    monkeypatch.setattr(Lanes, "feed", counted)
     span = timeline.end_ns - timeline.start_ns
     for i in range(21):
         fed.clear()
@@ -138,10 +139,10 @@ def test_a_cursor_move_folds_at_most_one_stretch_of_events(
 def test_a_long_story_is_told_as_before_up_to_its_limit() -> None:
     """The merged stories are in time order, the same lines with or without a limit, and a
     withdrawal still says the balance it left."""
-    trace = runfile.parse(big_run(5_000)).trace()
-    told = narration(trace)
+    lanes = runfile.parse(big_run(5_000)).lanes()
+    told = narration(lanes)
     assert [t.t_ns for t in told] == sorted(t.t_ns for t in told)
-    assert narration(trace, max_lines=100) == told[:100]
+    assert narration(lanes, max_lines=100) == told[:100]
     assert told[0].text == "read balance $1,000"
     assert next(t.text for t in told if t.text.startswith("withdrew")) == "withdrew $600 → $400"
 

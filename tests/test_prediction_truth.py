@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from threadtruth_gui.engine.runner import RunResult
+from threadtruth_gui.engine.result import RunResult
 from threadtruth_gui.scenarios import get
 from threadtruth_gui.scenarios._bank import predicted
 
@@ -54,10 +54,10 @@ def test_the_window_says_which_way_it_ended(make_window) -> None:  # type: ignor
 
 def test_a_failed_bank_task_names_itself_and_its_error() -> None:
     # before: "Failed: B — a thread raised an exception", with no error
-    from threadtruth_gui.engine.trace import Trace
+    from threadtruth_gui.engine.lanes import Lanes
 
     failed = _bank_result(400, {"A": "succeeded", "B": "failed"})
     failed.tasks[1]["error"] = "ValueError: bad amount"
-    verdict = get("bank-race").verdict(failed, Trace(0))
+    verdict = get("bank-race").verdict(failed, Lanes(0))
     assert (verdict.good, verdict.headline) == (False, "Failed: B")
     assert verdict.detail == "B: ValueError: bad amount"

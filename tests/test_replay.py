@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from _cli import cli
 
-from threadtruth_gui.engine import runfile
 from threadtruth_gui.engine.events import Event, Kind
+from threadtruth_gui.runs import runfile
 from threadtruth_gui.scenarios import bank_race, get
 
 ABAB = ["A", "B"] * 4
@@ -22,7 +22,7 @@ FREE_TRIES = 200
 
 
 def _saved(tmp_path: Path, params: dict, schedule: list[str] | None = None) -> tuple[Path, dict]:
-    result, _trace, events = get("bank-race").execute(params, schedule=schedule)
+    result, _lanes, events = get("bank-race").execute(params, schedule=schedule)
     data = runfile.to_json(result, events, 0, schedule is not None)
     return runfile.save(tmp_path / "run.ttrun", data), data
 
@@ -66,7 +66,7 @@ def test_a_free_overdraft_run_replays_to_the_same_overdraft_100_times_out_of_100
 ) -> None:
     scenario = get("bank-race")
     for _ in range(FREE_TRIES):
-        result, _trace, events = scenario.execute({"lock": False, "delay": 0})
+        result, _lanes, events = scenario.execute({"lock": False, "delay": 0})
         if result.outcome["final_balance"] == -100 and _raced_line_by_line(events):
             break
     else:
@@ -95,7 +95,7 @@ def test_instruction_steps_split_the_deduction_and_lose_an_update() -> None:
     # both check $1000, both reach `account.balance -= amount`; A reads and computes
     # ($1000 - 600) but has not written when B runs its whole line; then A writes $400
     schedule = ABAB + ["A:op"] * 4 + ["B", "A"]
-    result, _trace = get("bank-race").run({"lock": False, "delay": 0}, schedule=schedule)
+    result, _lanes = get("bank-race").run({"lock": False, "delay": 0}, schedule=schedule)
     assert [t["status"] for t in result.tasks] == ["succeeded", "succeeded"]
     assert result.outcome["final_balance"] == 400
     assert result.verdict is not None and result.verdict.headline == "Lost update: $400"
@@ -219,7 +219,7 @@ def test_a_run_stepped_by_instructions_replays_the_same_lost_update(tmp_path: Pa
 def test_a_free_asyncio_run_saved_opens_again(scenario_id: str) -> None:
     # a free run's schedule is read from LINE events, coroutines' too: "line" steps
     scenario = get(scenario_id)
-    result, _trace, events = scenario.execute(scenario.resolve({}))
+    result, _lanes, events = scenario.execute(scenario.resolve({}))
     saved = runfile.parse(runfile.to_json(result, events, 0, False))
     assert not saved.stepped
     assert saved.schedule and {unit for _task, unit in saved.schedule} == {"line"}

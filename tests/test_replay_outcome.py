@@ -8,12 +8,12 @@ from pathlib import Path
 
 from _cli import cli
 
-from threadtruth_gui.engine import runfile
+from threadtruth_gui.runs import runfile
 from threadtruth_gui.scenarios import get
 
 
 def _saved(scenario: str, params: dict, tmp_path: Path) -> runfile.SavedRun:
-    result, _trace, events = get(scenario).execute(params)
+    result, _lanes, events = get(scenario).execute(params)
     data = runfile.to_json(result, events, 0, False)
     return runfile.load(runfile.save(tmp_path / "run.ttrun", data))
 
@@ -65,12 +65,12 @@ def test_only_measured_fields_are_left_out() -> None:
 def test_who_backed_off_is_part_of_the_outcome_a_replay_must_reproduce() -> None:
     # before: the outcome did not record who gave up a timed wait, so a replay in which A
     # backed off instead of B was "the same outcome" while its verdict named the other thread
-    from threadtruth_gui.engine.runfile import differences
+    from threadtruth_gui.runs.runfile import differences
     from threadtruth_gui.scenarios import get
 
     # both take their first lock within the 0.3 s delay and wait 0.2 s for the other's:
     # one times out at least once (a thread would have to start 0.3 s late to avoid it)
-    result, _trace = get("deadlock").run({"variant": "timeout and back off", "delay": 0.3})
+    result, _lanes = get("deadlock").run({"variant": "timeout and back off", "delay": 0.3})
     backed = result.outcome["backed_off"]
     assert set(backed) == {"A", "B"} and sum(backed.values()) >= 1
     assert result.verdict is not None

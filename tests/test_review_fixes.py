@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from threadtruth_gui.engine import runfile
 from threadtruth_gui.engine.gate import StepGate
 from threadtruth_gui.engine.runner import Run
+from threadtruth_gui.runs import runfile
 from threadtruth_gui.scenarios import get, thread_cost
 
 
@@ -59,7 +59,7 @@ def test_units_that_do_not_fit_the_task_are_refused() -> None:
 
 
 def _saved_data(scenario: str, params: dict) -> dict:
-    result, _trace, events = get(scenario).execute(params)
+    result, _lanes, events = get(scenario).execute(params)
     return runfile.to_json(result, events, 0, False)
 
 

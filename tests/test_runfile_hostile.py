@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from _cli import cli
 
-from threadtruth_gui.engine import runcheck, runfile
+from threadtruth_gui.runs import runcheck, runfile
 
 HERE = Path(__file__).parent
 SEEDS = HERE / "runs_fuzz_seeds"
@@ -217,11 +217,11 @@ def test_the_window_leaves_the_screen_as_it_was_on_a_refused_file(
     window: Any, tmp_path: Path
 ) -> None:
     assert window.open_run(str(SEEDS / "deadlock.ttrun"))
-    shown = (window.opened, window.scenario, window.timeline._trace, window.params())
+    shown = (window.opened, window.scenario, window.timeline._lanes, window.params())
     data = _seed("bank-race")
     _line_dict(data)
     assert not window.open_run(str(_write(tmp_path, data)))
-    assert (window.opened, window.scenario, window.timeline._trace, window.params()) == shown
+    assert (window.opened, window.scenario, window.timeline._lanes, window.params()) == shown
     message = window.statusBar().currentMessage()
     assert "bad.ttrun" in message and "\n" not in message
     window.set_cursor(0.0)  # the run still on screen is still there to explore

@@ -342,7 +342,7 @@ def test_gil_cpu_leaves_no_process_behind() -> None:
 
     me = psutil.Process()
     before = set(me.children(recursive=True))
-    get("gil-cpu").execute({"limit": 10_000}, trace_lines=False)
+    get("gil-cpu").execute({"limit": 10_000}, watch_lines=False)
     left = [p for p in me.children(recursive=True) if p not in before and p.is_running()]
     left = [p for p in left if p.status() != psutil.STATUS_ZOMBIE]
     assert not left, [" ".join(p.cmdline()) for p in left]

@@ -153,13 +153,20 @@ def _spin() -> None:
 def test_a_thread_that_ignores_reset_is_stopped_soon_after_and_the_window_never_waits(
     qtbot,
 ) -> None:  # type: ignore[no-untyped-def]
-    from threadtruth_gui.engine.runner import Plan, Run, TaskSpec
+    from threadtruth_gui.engine.plan import Phase, Plan, TaskSpec
+    from threadtruth_gui.engine.runner import Run
     from threadtruth_gui.ui.bridge import STOP_GRACE_S, RunBridge
 
     bridge = RunBridge()
     failures: list[str] = []
     bridge.failed.connect(failures.append)
-    run = Run(Plan([TaskSpec("A", _spin, trace=False)], outcome=lambda _s: {}, code=[]))
+    run = Run(
+        Plan(
+            [Phase("threads", [TaskSpec("A", _spin, watch_lines=False)])],
+            outcome=lambda _s: {},
+            code=[],
+        )
+    )
     bridge.run = run
     run.start()
     qtbot.waitUntil(lambda: "A" in run.context.threads, timeout=5_000)
@@ -179,7 +186,7 @@ def test_a_child_run_that_ignores_reset_is_killed_soon_after_and_leaves_no_folde
 ) -> None:  # type: ignore[no-untyped-def]
     import tempfile
 
-    from threadtruth_gui.engine.child import ProcessRun
+    from threadtruth_gui.runs.child import ProcessRun
     from threadtruth_gui.scenarios import get
     from threadtruth_gui.ui.bridge import STOP_GRACE_S, RunBridge
 
@@ -208,7 +215,8 @@ def test_interrupt_raises_only_in_a_lane_still_in_its_task(monkeypatch) -> None:
     # but not yet recorded its end was hit on its way out (its "succeeded" became
     # "cancelled"; later on, the exception could land in _end or in threading's clean-up).
     from threadtruth_gui.engine import runner as runner_module
-    from threadtruth_gui.engine.runner import Plan, Run, TaskSpec
+    from threadtruth_gui.engine.plan import Phase, Plan, TaskSpec
+    from threadtruth_gui.engine.runner import Run
 
     leaving, go_on = threading.Event(), threading.Event()
     status_of = runner_module._status_of
@@ -221,8 +229,11 @@ def test_interrupt_raises_only_in_a_lane_still_in_its_task(monkeypatch) -> None:
         return status_of(returned)
 
     monkeypatch.setattr(runner_module, "_status_of", held)
-    tasks = [TaskSpec("A", _spin, trace=False), TaskSpec("B", lambda: "B done", trace=False)]
-    run = Run(Plan(tasks, outcome=lambda _s: {}, code=[]))
+    tasks = [
+        TaskSpec("A", _spin, watch_lines=False),
+        TaskSpec("B", lambda: "B done", watch_lines=False),
+    ]
+    run = Run(Plan([Phase("threads", tasks)], outcome=lambda _s: {}, code=[]))
     run.start()
     assert leaving.wait(10)
     run.cancel()

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from threadtruth_gui.engine.events import Kind
 from threadtruth_gui.engine.gate import StepGate
+from threadtruth_gui.engine.linewatch import frame_locals
 from threadtruth_gui.engine.narrate import narration
 from threadtruth_gui.engine.runner import Run
-from threadtruth_gui.engine.tracing import frame_locals
 from threadtruth_gui.scenarios import get
 
 
@@ -23,27 +23,27 @@ def test_a_stopped_thread_shows_its_own_copy_of_the_balance() -> None:
     run, gate = _stepped_bank_race()
     try:
         assert gate.wait_ready(["A", "B"])
-        trace = run.trace()
+        lanes = run.lanes()
         # stopped before its first line: nothing read yet, only its argument
-        assert trace.tasks["A"].locals == (("amount", "$600"),)
+        assert lanes.tasks["A"].locals == (("amount", "$600"),)
         assert gate.step("A").result == "stepped"
         assert gate.step("B").result == "stepped"
-        trace = run.trace()
-        assert trace.tasks["A"].locals == (("balance", "$1,000"), ("amount", "$600"))
-        assert trace.tasks["B"].locals == (("balance", "$1,000"), ("amount", "$500"))
-        told = [(t.task, t.text) for t in narration(trace)]
+        lanes = run.lanes()
+        assert lanes.tasks["A"].locals == (("balance", "$1,000"), ("amount", "$600"))
+        assert lanes.tasks["B"].locals == (("balance", "$1,000"), ("amount", "$500"))
+        told = [(t.task, t.text) for t in narration(lanes)]
         assert told == [("A", "read balance $1,000"), ("B", "read balance $1,000")]
     finally:
         gate.release()
         assert run.join(10)
-    trace = run.trace()
-    assert trace.tasks["A"].locals == () and trace.tasks["B"].locals == ()  # ended
+    lanes = run.lanes()
+    assert lanes.tasks["A"].locals == () and lanes.tasks["B"].locals == ()  # ended
 
 
 def test_the_five_key_race_is_told_in_the_true_order() -> None:
-    result, trace = get("bank-race").run({"lock": False, "delay": 0}, schedule=["A", "B"])
+    result, lanes = get("bank-race").run({"lock": False, "delay": 0}, schedule=["A", "B"])
     assert result.outcome["final_balance"] == -100
-    told = [(t.task, t.text) for t in narration(trace)]
+    told = [(t.task, t.text) for t in narration(lanes)]
     assert told[:2] == [("A", "read balance $1,000"), ("B", "read balance $1,000")]
     first_withdrawal = next(i for i, (_task, text) in enumerate(told) if "withdrew" in text)
     assert first_withdrawal > 1
@@ -52,15 +52,15 @@ def test_the_five_key_race_is_told_in_the_true_order() -> None:
 
 
 def test_a_free_run_records_no_locals() -> None:
-    _result, _trace, events = get("bank-race").execute({"delay": 0})
+    _result, _lanes, events = get("bank-race").execute({"delay": 0})
     assert not [ev for ev in events if ev.kind == Kind.LOCALS]
     assert [ev for ev in events if ev.kind == Kind.LINE]  # it was line-traced all the same
 
 
 def test_a_read_that_sees_nothing_new_is_not_told_again() -> None:
-    _result, trace = get("bank-deposit").run({"lock": True, "delay": 0})
+    _result, lanes = get("bank-deposit").run({"lock": True, "delay": 0})
     for name in "AB":
-        texts = [line.text for line in narration(trace) if line.task == name]
+        texts = [line.text for line in narration(lanes) if line.task == name]
         # each reads the balance, writes it, and reads back its own write (`report`):
         # the first read is told, the read of what it wrote itself is not (B may wait for
         # the lock before its read, so the read need not be its first line)
@@ -107,17 +107,17 @@ def test_a_held_deadlock_stands_until_broken_then_breaks_the_usual_way() -> None
         assert watch.held
         time.sleep(0.3)  # many looks of the monitor later: still standing
         assert watch.held and not run.finished
-        trace = run.trace()
-        assert [t.state for t in trace.tasks.values()] == [State.WAITING, State.WAITING]
+        lanes = run.lanes()
+        assert [t.state for t in lanes.tasks.values()] == [State.WAITING, State.WAITING]
         watch.break_now()
         assert run.join(10)
     finally:
         run.stop()
-    result, trace = scenario.finish(run, params)
+    result, lanes = scenario.finish(run, params)
     status = {t["name"]: t["status"] for t in result.tasks}
     assert status[result.outcome["victim"]] == "failed"
     assert sorted(status.values()) == ["failed", "succeeded"]
     assert result.verdict is not None and result.verdict.headline == "Deadlock"
-    told = [t.text for t in narration(trace)]
+    told = [t.text for t in narration(lanes)]
     assert any(t.endswith("neither can go on") for t in told)
     assert "the app ends its wait: the deadlock is broken" in told

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QToolTip
 from pytestqt.qtbot import QtBot
 
 from threadtruth_gui.engine.events import Event, Kind, State
-from threadtruth_gui.engine.trace import Span, Trace
+from threadtruth_gui.engine.lanes import Lanes, Span
 from threadtruth_gui.scenarios import get
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.widgets.timeline import _AGG as AGG
@@ -33,27 +33,27 @@ def _money(value: float) -> str:
 
 
 @pytest.fixture(scope="module")
-def race_trace() -> Trace:
+def race_lanes() -> Lanes:
     """A real bank-race run with the lock: B waits ~0.1 s for A."""
-    _, trace = get("bank-race").run({"lock": True, "delay": 0.1})
-    return trace
+    _, lanes = get("bank-race").run({"lock": True, "delay": 0.1})
+    return lanes
 
 
 @pytest.fixture
-def view(qtbot: QtBot, race_trace: Trace) -> Iterator[TimelineView]:
+def view(qtbot: QtBot, race_lanes: Lanes) -> Iterator[TimelineView]:
     widget = TimelineView()
     qtbot.addWidget(widget)
     widget.resize(W, H)
-    colors = {name: theme.task_color(i) for i, name in enumerate(race_trace.tasks)}
-    widget.set_trace(race_trace, colors)
+    colors = {name: theme.task_color(i) for i, name in enumerate(race_lanes.tasks)}
+    widget.set_lanes(race_lanes, colors)
     widget.set_counter("balance", "Balance", _money)
     widget.show()
     qtbot.waitExposed(widget)
     yield widget
 
 
-def _span(trace: Trace, task: str, state: str) -> Span:
-    return next(s for s in trace.tasks[task].spans if s.state == state)
+def _span(lanes: Lanes, task: str, state: str) -> Span:
+    return next(s for s in lanes.tasks[task].spans if s.state == state)
 
 
 def _x_of(view: TimelineView, t_s: float) -> float:
@@ -63,10 +63,10 @@ def _x_of(view: TimelineView, t_s: float) -> float:
     return g.left + (t_s - lo) / (hi - lo) * (g.right - g.left)
 
 
-def _point_in(view: TimelineView, trace: Trace, task: str, t_s: float) -> QPoint:
+def _point_in(view: TimelineView, lanes: Lanes, task: str, t_s: float) -> QPoint:
     """Widget coordinates of the middle of `task`'s lane at time `t_s`."""
     g = view._geo()
-    row = list(trace.tasks).index(task)
+    row = list(lanes.tasks).index(task)
     return QPoint(round(_x_of(view, t_s)), round(g.lanes_top + (row + 0.5) * g.lane_h))
 
 
@@ -125,12 +125,12 @@ def _wheel(view: TimelineView, x: float, steps: int, ctrl: bool) -> QWheelEvent:
     return event
 
 
-def _feed(trace: Trace, t_s: float, task: str, kind: str, data: object) -> None:
-    trace.feed([Event(trace.t0_ns + int(t_s * 1e9), task, kind, data)])
+def _feed(lanes: Lanes, t_s: float, task: str, kind: str, data: object) -> None:
+    lanes.feed([Event(lanes.t0_ns + int(t_s * 1e9), task, kind, data)])
 
 
-def test_fit_shows_the_whole_run(view: TimelineView, race_trace: Trace) -> None:
-    duration = race_trace.seconds(race_trace.end_ns)
+def test_fit_shows_the_whole_run(view: TimelineView, race_lanes: Lanes) -> None:
+    duration = race_lanes.seconds(race_lanes.end_ns)
     lo, hi = view.visible_range()
     assert lo <= 0 < duration <= hi
     assert hi < duration * 1.5  # a finished run fills the width, not a fixed minimum
@@ -140,14 +140,14 @@ def test_fit_shows_the_whole_run(view: TimelineView, race_trace: Trace) -> None:
     assert view.visible_range() == pytest.approx((lo, hi))
 
 
-def test_spans_are_drawn_where_the_trace_says(view: TimelineView, race_trace: Trace) -> None:
-    waiting = _span(race_trace, "B", State.WAITING)
+def test_spans_are_drawn_where_the_trace_says(view: TimelineView, race_lanes: Lanes) -> None:
+    waiting = _span(race_lanes, "B", State.WAITING)
     assert waiting.end_ns is not None
-    start, end = race_trace.seconds(waiting.start_ns), race_trace.seconds(waiting.end_ns)
+    start, end = race_lanes.seconds(waiting.start_ns), race_lanes.seconds(waiting.end_ns)
     t = start + 0.8 * (end - start)  # right of the span's text label
     image = view.grab().toImage()
-    in_b = _point_in(view, race_trace, "B", t)
-    in_a = _point_in(view, race_trace, "A", t)
+    in_b = _point_in(view, race_lanes, "B", t)
+    in_a = _point_in(view, race_lanes, "A", t)
     assert _share_near(image, in_b, _state_colors(State.WAITING)) > 0.8
     ink = _state_colors(State.WAITING)[1:]
     assert 0.05 < _share_near(image, in_b, ink) < 0.6  # the diagonal pattern is drawn over it
@@ -162,7 +162,7 @@ def test_spans_are_drawn_where_the_trace_says(view: TimelineView, race_trace: Tr
 
 
 def test_ctrl_wheel_zooms_around_the_mouse_and_plain_wheel_is_left_alone(
-    view: TimelineView, race_trace: Trace
+    view: TimelineView, race_lanes: Lanes
 ) -> None:
     lo, hi = view.visible_range()
     event = _wheel(view, W / 2, 2, ctrl=False)
@@ -179,11 +179,11 @@ def test_ctrl_wheel_zooms_around_the_mouse_and_plain_wheel_is_left_alone(
 
 
 def test_drag_pans_and_click_emits_the_lane(
-    qtbot: QtBot, view: TimelineView, race_trace: Trace
+    qtbot: QtBot, view: TimelineView, race_lanes: Lanes
 ) -> None:
     lo, hi = view.visible_range()
     g = view._geo()
-    start = _point_in(view, race_trace, "A", 0.05)
+    start = _point_in(view, race_lanes, "A", 0.05)
     with qtbot.assertNotEmitted(view.laneClicked):
         qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=start)
         qtbot.mouseMove(view, start + QPoint(100, 0))
@@ -196,12 +196,12 @@ def test_drag_pans_and_click_emits_the_lane(
 
     with qtbot.waitSignal(view.laneClicked, timeout=1000) as blocker:
         qtbot.mouseClick(
-            view, Qt.MouseButton.LeftButton, pos=_point_in(view, race_trace, "B", 0.05)
+            view, Qt.MouseButton.LeftButton, pos=_point_in(view, race_lanes, "B", 0.05)
         )
     assert blocker.args == ["B"]
     with qtbot.waitSignal(view.laneClicked, timeout=1000) as blocker:
         qtbot.mouseClick(
-            view, Qt.MouseButton.LeftButton, pos=_point_in(view, race_trace, "A", 0.05)
+            view, Qt.MouseButton.LeftButton, pos=_point_in(view, race_lanes, "A", 0.05)
         )
     assert blocker.args == ["A"]
     assert view.visible_range() == (new_lo, new_hi)  # a click does not move the view
@@ -209,11 +209,11 @@ def test_drag_pans_and_click_emits_the_lane(
         qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=QPoint(W // 2, H - 60))
 
 
-def test_tooltip_names_task_state_and_times(view: TimelineView, race_trace: Trace) -> None:
+def test_tooltip_names_task_state_and_times(view: TimelineView, race_lanes: Lanes) -> None:
     g = view._geo()
     # halfway between the left edge and the first sample (the account's opening balance is
     # recorded a moment before t0, by an amount that depends on how busy the machine is)
-    first_s = race_trace.seconds(race_trace.counters["balance"][0][0])
+    first_s = race_lanes.seconds(race_lanes.counters["balance"][0][0])
     middle = (g.counter_top + g.axis_top) / 2  # of the counter track
     before = QPointF(_x_of(view, (view.visible_range()[0] + first_s) / 2), middle)
     assert view._tooltip_at(before) is None  # no balance before its first sample
@@ -221,50 +221,50 @@ def test_tooltip_names_task_state_and_times(view: TimelineView, race_trace: Trac
     # B asks for the lock while A holds it and has not written yet: forced by the step gate.
     # (In a free run a busy machine could start B's thread so late that the middle of its
     # wait fell after A's write: the balance there was $400, not $1,000.)
-    _, trace = get("bank-race").run({"lock": True, "delay": 0.1}, schedule=["A", "B"])
-    view.set_trace(trace, {name: theme.task_color(i) for i, name in enumerate(trace.tasks)})
-    waiting = _span(trace, "B", State.WAITING)
+    _, lanes = get("bank-race").run({"lock": True, "delay": 0.1}, schedule=["A", "B"])
+    view.set_lanes(lanes, {name: theme.task_color(i) for i, name in enumerate(lanes.tasks)})
+    waiting = _span(lanes, "B", State.WAITING)
     assert waiting.end_ns is not None
-    start, end = trace.seconds(waiting.start_ns), trace.seconds(waiting.end_ns)
-    pos = _point_in(view, trace, "B", (start + end) / 2)
+    start, end = lanes.seconds(waiting.start_ns), lanes.seconds(waiting.end_ns)
+    pos = _point_in(view, lanes, "B", (start + end) / 2)
     QApplication.sendEvent(view, QHelpEvent(QEvent.Type.ToolTip, pos, view.mapToGlobal(pos)))
     text = QToolTip.text()
     assert text.startswith("B — waiting for lock 'account' held by A\n")
     assert f"{start:.3f} s → {end:.3f} s ({end - start:.3f} s)" in text
 
     g = view._geo()
-    written = next(t for t, value in trace.counters["balance"] if value != 1000)
+    written = next(t for t, value in lanes.counters["balance"] if value != 1000)
     assert waiting.start_ns < written  # what the schedule forced
-    t_s = (start + trace.seconds(written)) / 2  # B waiting, A not written yet
+    t_s = (start + lanes.seconds(written)) / 2  # B waiting, A not written yet
     over_counter = QPointF(_x_of(view, t_s), (g.counter_top + g.axis_top) / 2)
     assert view._tooltip_at(over_counter) == f"Balance: $1,000 at {t_s:.3f} s"
 
 
 def test_refresh_follows_a_live_run_until_the_user_zooms(qtbot: QtBot) -> None:
-    trace = Trace(t0_ns=1_000_000)
+    lanes = Lanes(t0_ns=1_000_000)
     view = TimelineView()
     qtbot.addWidget(view)
     view.resize(W, H)
-    _feed(trace, 0.0, "A", Kind.START, {"action": "withdraw", "amount": 600})
-    _feed(trace, 0.0, "A", Kind.STATE, State.RUNNING)
-    view.set_trace(trace, {"A": QColor("#0072B2")})
+    _feed(lanes, 0.0, "A", Kind.START, {"action": "withdraw", "amount": 600})
+    _feed(lanes, 0.0, "A", Kind.STATE, State.RUNNING)
+    view.set_lanes(lanes, {"A": QColor("#0072B2")})
     lo, hi = view.visible_range()
     assert lo <= 0 and 0.5 <= hi < 1.0  # a fresh live run shows at least the minimum
 
-    _feed(trace, 2.0, "A", Kind.STATE, State.SLEEPING)
+    _feed(lanes, 2.0, "A", Kind.STATE, State.SLEEPING)
     view.refresh()
     assert 2.0 <= view.visible_range()[1] < 2.5
 
     _wheel(view, W / 2, 1, ctrl=True)
     zoomed = view.visible_range()
-    _feed(trace, 4.0, "A", Kind.STATE, State.RUNNING)
+    _feed(lanes, 4.0, "A", Kind.STATE, State.RUNNING)
     view.refresh()
     assert view.visible_range() == zoomed  # the user is looking at something: stay there
 
     view.setFocus()
     qtbot.keyClick(view, Qt.Key.Key_Home)
     assert 4.0 <= view.visible_range()[1] < 5.0
-    _feed(trace, 6.0, "A", Kind.STATE, State.SLEEPING)
+    _feed(lanes, 6.0, "A", Kind.STATE, State.SLEEPING)
     view.refresh()
     assert 6.0 <= view.visible_range()[1] < 7.5
     assert view.grab().width() > 0  # an open span (end_ns None) paints without error
@@ -274,16 +274,16 @@ def test_zoomed_out_view_batches_one_draw_per_state(
     qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """100k sub-pixel spans: a row of pixels zoomed out; zoomed in, one drawRects per state."""
-    trace = Trace(t0_ns=0)
+    lanes = Lanes(t0_ns=0)
     states = [State.RUNNING, State.SLEEPING, State.WAITING]
-    trace.feed(
+    lanes.feed(
         Event(i * 10_000, "A", Kind.STATE, states[i % 3]) for i in range(100_000)
     )  # a span every 10 µs for 1 s
-    trace.feed([Event(1_000_000_000, "A", Kind.END, ("succeeded", None))])
+    lanes.feed([Event(1_000_000_000, "A", Kind.END, ("succeeded", None))])
     view = TimelineView()
     qtbot.addWidget(view)
     view.resize(W, H)
-    view.set_trace(trace, {})
+    view.set_lanes(lanes, {})
     calls: list[int] = []
     original = QPainter.drawRects
 
@@ -306,23 +306,23 @@ def test_zoomed_out_view_batches_one_draw_per_state(
     assert sum(calls) <= 2 * (W + 10)  # each rect at most once as fill and once as pattern
 
 
-def _overdraft_trace() -> Trace:
+def _overdraft_lanes() -> Lanes:
     """Balance 1000, then 400 at 0.3 s, then -100 at 0.6 s; the run ends at 1 s."""
-    trace = Trace(t0_ns=0)
-    _feed(trace, 0.0, "A", Kind.START, {"action": "withdraw", "amount": 600})
-    _feed(trace, 0.0, "A", Kind.STATE, State.RUNNING)
+    lanes = Lanes(t0_ns=0)
+    _feed(lanes, 0.0, "A", Kind.START, {"action": "withdraw", "amount": 600})
+    _feed(lanes, 0.0, "A", Kind.STATE, State.RUNNING)
     for t, value in ((0.0, 1000), (0.3, 400), (0.6, -100)):
-        _feed(trace, t, "A", Kind.COUNTER, ("balance", value))
-    _feed(trace, 1.0, "A", Kind.END, ("succeeded", None))
-    return trace
+        _feed(lanes, t, "A", Kind.COUNTER, ("balance", value))
+    _feed(lanes, 1.0, "A", Kind.END, ("succeeded", None))
+    return lanes
 
 
 def test_counter_track_goes_red_below_zero(qtbot: QtBot) -> None:
-    trace = _overdraft_trace()
+    lanes = _overdraft_lanes()
     view = TimelineView()
     qtbot.addWidget(view)
     view.resize(W, H)
-    view.set_trace(trace, {})
+    view.set_lanes(lanes, {})
     view.set_counter("balance", "Balance", _money)
     image = view.grab().toImage()
     g = view._geo()
@@ -346,13 +346,13 @@ def test_counter_track_goes_red_below_zero(qtbot: QtBot) -> None:
 def test_many_counter_samples_cost_about_one_line_per_pixel(
     qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    trace = Trace(t0_ns=0)
-    trace.feed(Event(i * 3_000, "A", Kind.COUNTER, ("count", i)) for i in range(300_000))
-    trace.feed([Event(0, "A", Kind.STATE, State.RUNNING)])
+    lanes = Lanes(t0_ns=0)
+    lanes.feed(Event(i * 3_000, "A", Kind.COUNTER, ("count", i)) for i in range(300_000))
+    lanes.feed([Event(0, "A", Kind.STATE, State.RUNNING)])
     view = TimelineView()
     qtbot.addWidget(view)
     view.resize(W, H)
-    view.set_trace(trace, {})
+    view.set_lanes(lanes, {})
     view.set_counter("count", "Count", str)
     lines: list[int] = []
     original = QPainter.drawLines
@@ -370,14 +370,14 @@ def test_many_counter_samples_cost_about_one_line_per_pixel(
     assert int(tip.split()[1]) == pytest.approx(150_000, abs=5)  # a sample every 3 µs
 
 
-def test_clearing_and_size_hint(qtbot: QtBot, race_trace: Trace) -> None:
+def test_clearing_and_size_hint(qtbot: QtBot, race_lanes: Lanes) -> None:
     view = TimelineView()
     qtbot.addWidget(view)
     empty = view.sizeHint().height()
-    three = Trace(t0_ns=0)
+    three = Lanes(t0_ns=0)
     for name in "ABC":
         _feed(three, 0.0, name, Kind.START, {})
-    view.set_trace(three, {})
+    view.set_lanes(three, {})
     assert view.sizeHint().height() > empty
     view.set_counter("balance", "Balance", _money)
     assert view.sizeHint().height() >= empty + 60
@@ -385,7 +385,7 @@ def test_clearing_and_size_hint(qtbot: QtBot, race_trace: Trace) -> None:
     assert view.minimumSizeHint().height() < view.sizeHint().height()
     view.resize(W, view.minimumSizeHint().height())
     assert min(row.h for row in view._geo().rows) >= view._fm.height() * 0.6 - 0.5
-    view.set_trace(None, {})
+    view.set_lanes(None, {})
     view.resize(W, H)
     assert view.grab().width() > 0  # "No run yet" and an empty counter track paint fine
     assert view.visible_range()[1] >= 0.5
@@ -402,16 +402,16 @@ def test_renders_to_a_png(view: TimelineView, tmp_path: Path) -> None:
 _RECEIVING = theme.STATE_STYLES[State.RECEIVING].color
 
 
-def _new_view(qtbot: QtBot, trace: Trace, w: int = W, h: int = H) -> TimelineView:
+def _new_view(qtbot: QtBot, lanes: Lanes, w: int = W, h: int = H) -> TimelineView:
     view = TimelineView()
     qtbot.addWidget(view)
     view.resize(w, h)
-    view.set_trace(trace, {})
+    view.set_lanes(lanes, {})
     return view
 
 
 def _download(
-    trace: Trace,
+    lanes: Lanes,
     name: str,
     mode: str | None,
     start: float,
@@ -432,7 +432,7 @@ def _download(
     if end is not None:
         status = ("failed", error) if error else ("done", None)
         events.append(Event(round(end * 1e9), name, Kind.END, status))
-    trace.feed(events)
+    lanes.feed(events)
 
 
 def _rows(view: TimelineView, kind: int) -> list[Any]:
@@ -484,11 +484,11 @@ def test_bank_race_has_no_groups_or_phase_strip(view: TimelineView) -> None:
 
 
 def test_open_download_fills_by_received_share(qtbot: QtBot, drawn: dict[str, list[Any]]) -> None:
-    trace = Trace(t0_ns=0)
-    _download(trace, "A", None, 0.0, 0.1, None, received=(16384, 65536))
-    _download(trace, "B", None, 0.0, 0.1, None, received=(49152, 65536))
-    trace.advance(1_000_000_000)  # live: both downloads still receiving at 1 s
-    view = _new_view(qtbot, trace)
+    lanes = Lanes(t0_ns=0)
+    _download(lanes, "A", None, 0.0, 0.1, None, received=(16384, 65536))
+    _download(lanes, "B", None, 0.0, 0.1, None, received=(49152, 65536))
+    lanes.advance(1_000_000_000)  # live: both downloads still receiving at 1 s
+    view = _new_view(qtbot, lanes)
     image = view.grab().toImage()
     g = view._geo()
     pale = _pale(_RECEIVING)
@@ -503,11 +503,11 @@ def test_open_download_fills_by_received_share(qtbot: QtBot, drawn: dict[str, li
         assert _close(image.pixelColor(round(x), round(top + 7)), pale)
     texts = [t for _, t in drawn["texts"]]
     assert "receiving 25%" in texts and "receiving 75%" in texts
-    tip = view._tooltip_at(QPointF(_point_in(view, trace, "A", 0.5)))
+    tip = view._tooltip_at(QPointF(_point_in(view, lanes, "A", 0.5)))
     assert tip is not None and "16 KiB of 64 KiB (25%)" in tip
 
     # Done: the receiving span is closed and simply full, without a percentage.
-    trace.feed([Event(1_000_000_000, "A", Kind.END, ("done", None))])
+    lanes.feed([Event(1_000_000_000, "A", Kind.END, ("done", None))])
     drawn["texts"].clear()
     view.refresh()
     image = view.grab().toImage()
@@ -516,39 +516,39 @@ def test_open_download_fills_by_received_share(qtbot: QtBot, drawn: dict[str, li
     assert "receiving 25%" not in [t for _, t in drawn["texts"]]
 
 
-def _three_modes(n: int) -> Trace:
+def _three_modes(n: int) -> Lanes:
     """sequential, threads and asyncio groups of `n` finished downloads, as compare runs."""
-    trace = Trace(t0_ns=0)
+    lanes = Lanes(t0_ns=0)
     t = 0.0
     for mode in ("sequential", "threads", "asyncio"):
         start = t
-        trace.feed([Event(round(t * 1e9), "", Kind.PHASE, ("start", mode, mode))])
+        lanes.feed([Event(round(t * 1e9), "", Kind.PHASE, ("start", mode, mode))])
         for i in range(1, n + 1):
             name = f"{mode[0].upper()}{i}"
             if mode == "sequential":
-                _download(trace, name, mode, t, t + 0.05, t + 0.1)
+                _download(lanes, name, mode, t, t + 0.05, t + 0.1)
                 t += 0.1
             else:
-                _download(trace, name, mode, start, start + 0.05, start + 0.1 + 0.001 * i)
+                _download(lanes, name, mode, start, start + 0.05, start + 0.1 + 0.001 * i)
         t = max(t, start + 0.1 + 0.001 * n)
-        trace.feed([Event(round(t * 1e9), "", Kind.PHASE, ("end", mode, mode))])
-    return trace
+        lanes.feed([Event(round(t * 1e9), "", Kind.PHASE, ("end", mode, mode))])
+    return lanes
 
 
 @pytest.fixture(scope="module")
-def compare_trace() -> Trace:
+def compare_lanes() -> Lanes:
     """A real downloads-compare run: 5 files three ways, file 3 is a 404, file 5 resets."""
-    result, trace = get("downloads-compare").run(
+    result, lanes = get("downloads-compare").run(
         {"n": 5, "size": 16, "latency": 0.05, "rate": 256.0, "fail": "404:3,reset:5"}
     )
     assert result.error is None
-    return trace
+    return lanes
 
 
 def test_compare_reads_as_three_groups_on_one_axis(
-    qtbot: QtBot, compare_trace: Trace, drawn: dict[str, list[Any]]
+    qtbot: QtBot, compare_lanes: Lanes, drawn: dict[str, list[Any]]
 ) -> None:
-    view = _new_view(qtbot, compare_trace, W, 900)  # room for every lane
+    view = _new_view(qtbot, compare_lanes, W, 900)  # room for every lane
     view.grab()
     g = view._geo()
     assert [group.title for group in g.groups] == ["sequential", "threads", "asyncio"]
@@ -573,16 +573,16 @@ def test_compare_reads_as_three_groups_on_one_axis(
     assert any(text.startswith("sequential · ") for _, text in phase_texts)
     for rect, text in phase_texts:
         label = text.split(" · ")[0]
-        start, end = compare_trace.phases[label]
+        start, end = compare_lanes.phases[label]
         assert end is not None
-        x0 = _x_of(view, compare_trace.seconds(start)) - 1
-        x1 = _x_of(view, compare_trace.seconds(end)) + 1
+        x0 = _x_of(view, compare_lanes.seconds(start)) - 1
+        x1 = _x_of(view, compare_lanes.seconds(end)) + 1
         assert x0 <= rect.center().x() <= x1 or x0 <= rect.left() <= x0 + 6
 
 
 def test_groups_fold_when_lanes_do_not_fit(qtbot: QtBot) -> None:
-    trace = _three_modes(5)
-    view = _new_view(qtbot, trace, W, 900)
+    lanes = _three_modes(5)
+    view = _new_view(qtbot, lanes, W, 900)
     assert not _rows(view, AGG)
     view.resize(W, H)  # 15 lanes do not fit in 330 px: each group becomes one row
     assert [row.kind for row in view._geo().rows] == [HEADER, AGG] * 3
@@ -595,10 +595,10 @@ def test_groups_fold_when_lanes_do_not_fit(qtbot: QtBot) -> None:
 def test_a_group_of_more_than_twelve_starts_folded(
     qtbot: QtBot, n: int, folded: bool, mode: str | None
 ) -> None:
-    trace = Trace(t0_ns=0)
+    lanes = Lanes(t0_ns=0)
     for i in range(1, n + 1):
-        _download(trace, f"T{i}", mode, 0.0, 0.1, 0.3)
-    view = _new_view(qtbot, trace, W, 800)  # 13 lanes would fit: the count alone decides
+        _download(lanes, f"T{i}", mode, 0.0, 0.1, 0.3)
+    view = _new_view(qtbot, lanes, W, 800)  # 13 lanes would fit: the count alone decides
     assert bool(_rows(view, AGG)) == folded
     assert len(_rows(view, LANE)) == (0 if folded else n)
     # Without a mode there is one group, with a header only once it can fold.
@@ -606,10 +606,10 @@ def test_a_group_of_more_than_twelve_starts_folded(
 
 
 def test_click_on_a_header_unfolds_and_folds(qtbot: QtBot) -> None:
-    trace = Trace(t0_ns=0)
+    lanes = Lanes(t0_ns=0)
     for i in range(1, 21):
-        _download(trace, f"T{i}", "threads", 0.0, 0.1, 0.3)
-    view = _new_view(qtbot, trace, W, 950)
+        _download(lanes, f"T{i}", "threads", 0.0, 0.1, 0.3)
+    view = _new_view(qtbot, lanes, W, 950)
     view.show()
     qtbot.waitExposed(view)
     (header,) = _rows(view, HEADER)
@@ -617,10 +617,10 @@ def test_click_on_a_header_unfolds_and_folds(qtbot: QtBot) -> None:
     assert view._geo().groups[0].condensed
     with qtbot.assertNotEmitted(view.laneClicked):
         qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=at_header)
-    lanes = _rows(view, LANE)
-    assert [row.name for row in lanes] == [f"T{i}" for i in range(1, 21)]
+    rows = _rows(view, LANE)
+    assert [row.name for row in rows] == [f"T{i}" for i in range(1, 21)]
     assert not _rows(view, AGG)
-    lane = lanes[6]
+    lane = rows[6]
     with qtbot.waitSignal(view.laneClicked, timeout=1000) as blocker:
         qtbot.mouseClick(
             view,
@@ -645,15 +645,15 @@ def test_click_on_a_header_unfolds_and_folds(qtbot: QtBot) -> None:
 
 
 def test_stacked_strip_shows_the_share_of_tasks_in_each_state(qtbot: QtBot) -> None:
-    trace = Trace(t0_ns=0)
+    lanes = Lanes(t0_ns=0)
     for i in range(20):  # at 0.5 s: 5 done, 10 receiving, 5 waiting for the first byte
         if i < 5:
-            _download(trace, f"T{i}", "threads", 0.1, 0.2, 0.3)
+            _download(lanes, f"T{i}", "threads", 0.1, 0.2, 0.3)
         elif i < 15:
-            _download(trace, f"T{i}", "threads", 0.1, 0.2, 0.9)
+            _download(lanes, f"T{i}", "threads", 0.1, 0.2, 0.9)
         else:
-            _download(trace, f"T{i}", "threads", 0.1, 0.8, 0.9)
-    view = _new_view(qtbot, trace, W, H)
+            _download(lanes, f"T{i}", "threads", 0.1, 0.8, 0.9)
+    view = _new_view(qtbot, lanes, W, H)
     (agg,) = _rows(view, AGG)
     image = view.grab().toImage()
     top = _screen_top(view, agg) + 3
@@ -672,8 +672,8 @@ def test_stacked_strip_shows_the_share_of_tasks_in_each_state(qtbot: QtBot) -> N
     )
 
 
-def test_failures_stay_visible_when_folded(qtbot: QtBot, compare_trace: Trace) -> None:
-    view = _new_view(qtbot, compare_trace, W, H)
+def test_failures_stay_visible_when_folded(qtbot: QtBot, compare_lanes: Lanes) -> None:
+    view = _new_view(qtbot, compare_lanes, W, H)
     g = view._geo()
     aggs = _rows(view, AGG)
     assert len(aggs) == 3  # 15 lanes do not fit in 330 px
@@ -682,12 +682,12 @@ def test_failures_stay_visible_when_folded(qtbot: QtBot, compare_trace: Trace) -
     for agg in aggs:
         group = g.groups[agg.group]
         top, bottom = _screen_top(view, agg) + 3, _screen_top(view, agg) + agg.h - 3
-        failed = [n for n in group.names if compare_trace.tasks[n].status == "failed"]
+        failed = [n for n in group.names if compare_lanes.tasks[n].status == "failed"]
         assert len(failed) == 2
         marks = []
         for name in failed:
-            track = compare_trace.tasks[name]
-            x = _x_of(view, compare_trace.seconds(track.spans[-1].start_ns))
+            track = compare_lanes.tasks[name]
+            x = _x_of(view, compare_lanes.seconds(track.spans[-1].start_ns))
             marks.append(x)
             assert max(_column_share(image, x + dx, top, bottom, bad) for dx in (-1, 0, 1)) > 0.8
             tip = view._tooltip_at(QPointF(x, (top + bottom) / 2))
@@ -698,20 +698,20 @@ def test_failures_stay_visible_when_folded(qtbot: QtBot, compare_trace: Trace) -
                 assert _column_share(image, x, top, bottom, bad) == 0, x
 
 
-def _thousand() -> Trace:
-    trace = Trace(t0_ns=0)
+def _thousand() -> Lanes:
+    lanes = Lanes(t0_ns=0)
     for i in range(1000):
         t = i * 0.002
         error = f"connection reset after {i % 64} KiB" if i % 97 == 13 else None
-        _download(trace, f"T{i + 1}", "threads", t, t + 0.3, t + 0.6, error)
-    return trace
+        _download(lanes, f"T{i + 1}", "threads", t, t + 0.3, t + 0.6, error)
+    return lanes
 
 
 def test_a_thousand_lanes_fold_and_paint_in_few_calls(
     qtbot: QtBot, drawn: dict[str, list[Any]]
 ) -> None:
-    trace = _thousand()
-    view = _new_view(qtbot, trace, W, H)
+    lanes = _thousand()
+    view = _new_view(qtbot, lanes, W, H)
     view.show()
     qtbot.waitExposed(view)
     (agg,) = _rows(view, AGG)
@@ -743,8 +743,8 @@ def test_a_thousand_lanes_fold_and_paint_in_few_calls(
 
 
 def test_thin_lanes_scroll_and_the_tooltip_names_the_task(qtbot: QtBot) -> None:
-    trace = _thousand()
-    view = _new_view(qtbot, trace, W, H)
+    lanes = _thousand()
+    view = _new_view(qtbot, lanes, W, H)
     (header,) = _rows(view, HEADER)
     qtbot.mouseClick(
         view,
@@ -774,7 +774,7 @@ def test_thin_lanes_scroll_and_the_tooltip_names_the_task(qtbot: QtBot) -> None:
 def test_dense_lanes_are_drawn_as_pixel_rows_in_their_real_states(qtbot: QtBot) -> None:
     """Level of detail: a lane with thousands of spans becomes one row of pixels, sampled
     from the spans, not one rectangle per span; its states' colours are where they were."""
-    trace = Trace(0)
+    lanes = Lanes(0)
     events = [Event(0, "A", Kind.START, {}), Event(0, "B", Kind.START, {})]
     # A: running for the first half, then alternating running/waiting every 1 ms
     for k in range(4000):
@@ -786,11 +786,11 @@ def test_dense_lanes_are_drawn_as_pixel_rows_in_their_real_states(qtbot: QtBot) 
     events.append(Event(9_000_000_000, "A", Kind.END, ("done", None)))
     events.append(Event(9_000_000_000, "B", Kind.END, ("done", None)))
     events.sort(key=lambda ev: ev.t_ns)
-    trace.feed(events)
+    lanes.feed(events)
     view = TimelineView()
     qtbot.addWidget(view)
     view.resize(1400, 400)
-    view.set_trace(trace, {"A": theme.task_color(0), "B": theme.task_color(1)})
+    view.set_lanes(lanes, {"A": theme.task_color(0), "B": theme.task_color(1)})
     image = view.grab().toImage()
     assert view.lanes_rastered == 2
     assert view.rects_drawn < 20  # the two lanes' end caps, not 7000 spans
@@ -816,15 +816,15 @@ def test_counter_labels_its_last_value_when_samples_share_a_pixel(
     # final count twice. Before: the level of detail jumped to the repeated final sample,
     # saw the same value just before it, and never labelled it: the track ended at
     # "1,607,982" beside a verdict of 1,613,564 counted.
-    trace = Trace(t0_ns=0)
+    lanes = Lanes(t0_ns=0)
     samples = [(0.0, 0), (0.5, 400), (0.9, 300), (0.900001, 250), (0.900002, 250)]
-    trace.feed(Event(round(t * 1e9), "A", Kind.COUNTER, ("count", v)) for t, v in samples)
-    trace.feed([Event(0, "A", Kind.STATE, State.RUNNING)])
-    _feed(trace, 1.0, "A", Kind.END, ("succeeded", None))
+    lanes.feed(Event(round(t * 1e9), "A", Kind.COUNTER, ("count", v)) for t, v in samples)
+    lanes.feed([Event(0, "A", Kind.STATE, State.RUNNING)])
+    _feed(lanes, 1.0, "A", Kind.END, ("succeeded", None))
     view = TimelineView()
     qtbot.addWidget(view)
     view.resize(W, H)
-    view.set_trace(trace, {})
+    view.set_lanes(lanes, {})
     view.set_counter("count", "Count", lambda v: f"n={v:g}")
     texts: list[str] = []
     original = QPainter.drawText

@@ -10,24 +10,24 @@ import pytest
 from threadtruth_gui.engine import context
 from threadtruth_gui.engine.context import RunContext, TaskContext, enter_task, gap_state, tick
 from threadtruth_gui.engine.events import Kind, Recorder, State
+from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.runner import Run
-from threadtruth_gui.engine.trace import Trace
 from threadtruth_gui.scenarios import blocking_in_async, get
 
 FAST_DOWNLOADS = {"n": 3, "size": 16, "latency": 0.05, "rate": 0.0, "timeout": 2.0}
 
 
-def _states(trace: Trace, task: str) -> list[str]:
-    return [span.state for span in trace.tasks[task].spans]
+def _states(lanes: Lanes, task: str) -> list[str]:
+    return [span.state for span in lanes.tasks[task].spans]
 
 
 @pytest.mark.parametrize("variant", blocking_in_async.VARIANTS)
 def test_an_awaiting_coroutine_is_drawn_awaiting_not_running(variant: str) -> None:
-    _, trace = get("blocking-in-async").run({"variant": variant, "block": 0.3, "beats": 2})
+    _, lanes = get("blocking-in-async").run({"variant": variant, "block": 0.3, "beats": 2})
     # the slow coroutine awaits asyncio.sleep(0.2) first, in every variant
-    assert State.AWAITING in _states(trace, "X")
+    assert State.AWAITING in _states(lanes, "X")
     for beat in ("A", "B"):  # between beats a heartbeat awaits asyncio.sleep
-        states = _states(trace, beat)
+        states = _states(lanes, beat)
         assert State.AWAITING in states and State.SLEEPING not in states
 
 
@@ -86,10 +86,10 @@ def test_a_lone_thread_queued_by_the_os_is_not_drawn_waiting_for_the_gil(
 
 
 def test_lost_updates_never_draws_two_threads_running_at_once() -> None:
-    _, trace = get("lost-updates").run({"threads": 4, "times": 200_000})
+    _, lanes = get("lost-updates").run({"threads": 4, "times": 200_000})
     running = [
         (span.start_ns, span.end_ns, name)
-        for name, track in trace.tasks.items()
+        for name, track in lanes.tasks.items()
         for span in track.spans
         if span.state == State.RUNNING
     ]
@@ -99,7 +99,7 @@ def test_lost_updates_never_draws_two_threads_running_at_once() -> None:
                 assert a_end is not None and b_end is not None
                 assert a_end <= b_start or b_end <= a_start, f"{a} and {b} both running"
     # where nothing more was measured, a thread is drawn runnable, taking turns
-    assert any(State.TURNS in _states(trace, name) for name in trace.tasks)
+    assert any(State.TURNS in _states(lanes, name) for name in lanes.tasks)
 
 
 def test_the_verdict_and_the_status_bar_show_one_duration() -> None:
@@ -119,15 +119,15 @@ def test_download_threads_count_the_threads_that_ran_the_downloads() -> None:
 
 
 def test_a_state_after_a_tasks_end_changes_nothing() -> None:
-    trace = Trace(0)
-    trace.feed(
+    lanes = Lanes(0)
+    lanes.feed(
         [
             _ev(10, Kind.STATE, State.RUNNING),
             _ev(20, Kind.END, ("done", None)),
             _ev(15, Kind.STATE, State.TURNS),  # a sampler's word, late
         ]
     )
-    assert _states(trace, "A") == [State.RUNNING, State.DONE]
+    assert _states(lanes, "A") == [State.RUNNING, State.DONE]
 
 
 def _ev(t: int, kind: str, data: Any) -> Any:

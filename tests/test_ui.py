@@ -54,10 +54,10 @@ def test_run_without_lock_overdraws_and_every_view_shows_it(qtbot, window: MainW
     run_and_wait(qtbot, window)
     assert window.verdict.headline() == "Overdraft: -$100"
     assert window.balance.value() == -100
-    trace = window.bridge.trace
-    assert list(trace.tasks) == ["A", "B"]
-    assert [t.state for t in trace.tasks.values()] == [State.DONE, State.DONE]
-    assert any(s.state == State.SLEEPING for s in trace.tasks["A"].spans)
+    lanes = window.bridge.lanes
+    assert list(lanes.tasks) == ["A", "B"]
+    assert [t.state for t in lanes.tasks.values()] == [State.DONE, State.DONE]
+    assert any(s.state == State.SLEEPING for s in lanes.tasks["A"].spans)
     assert window.timeline.visible_range()[1] >= 0.2
     story_a = window.cards["A"].story_text()
     assert story_a[:2] == ["read balance $1,000", "checked $1,000 ≥ $600 → yes"]
@@ -81,7 +81,7 @@ def test_flip_lock_with_L_and_rerun_with_space(qtbot, window: MainWindow) -> Non
     assert window.balance.value() == 400
     assert window.cards["B"].story_text()[-1] == "denied: balance $400"
     assert window.cards["B"].status.text() == "✘ denied"
-    waits = [s for s in window.bridge.trace.tasks["B"].spans if s.state == State.WAITING]
+    waits = [s for s in window.bridge.lanes.tasks["B"].spans if s.state == State.WAITING]
     assert len(waits) == 1 and "held by A" in waits[0].detail
 
 
@@ -115,7 +115,7 @@ def test_reset_mid_run_stops_every_thread(qtbot, window: MainWindow) -> None:
         lambda: lane_threads() == ["threadtruth-A", "threadtruth-B"], timeout=RUN_TIMEOUT_MS
     )
     qtbot.waitUntil(
-        lambda: window.bridge.trace is not None and "B" in window.bridge.trace.tasks,
+        lambda: window.bridge.lanes is not None and "B" in window.bridge.lanes.tasks,
         timeout=RUN_TIMEOUT_MS,
     )
     t0 = time.perf_counter()
@@ -215,7 +215,7 @@ def test_switching_scenario_restores_its_demo_defaults(qtbot, window: MainWindow
 def test_a_failing_verdict_is_shown_and_the_window_recovers(qtbot, window: MainWindow) -> None:
     scenario = window.scenario
 
-    def broken(result, trace):
+    def broken(result, lanes):
         raise ZeroDivisionError("verdict bug")
 
     window.scenario = dataclasses.replace(scenario, verdict=broken)

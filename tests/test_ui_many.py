@@ -6,7 +6,7 @@ import threading
 
 from PySide6.QtCore import Qt
 
-from threadtruth_gui.engine.many import Outcome
+from threadtruth_gui.runs.many import Outcome
 from threadtruth_gui.ui.main_window import MainWindow
 
 

@@ -29,7 +29,7 @@ def test_bytecode_steps_split_the_deduction_and_the_view_follows(qtbot, window) 
         _step_and_wait(qtbot, window, Qt.Key.Key_1, "A")
         _step_and_wait(qtbot, window, Qt.Key.Key_2, "B")
     deduct = inspect.getsourcelines(bank_race.withdraw)[1] + 7
-    assert window.bridge.trace.tasks["A"].line == deduct
+    assert window.bridge.lanes.tasks["A"].line == deduct
     qtbot.keyClick(window, Qt.Key.Key_B)  # bytecode on: 1 now runs one instruction
     assert window.bytecode.isVisible()
     names = []
@@ -130,16 +130,16 @@ def test_the_cursor_at_t_shows_the_balance_recorded_at_t(qtbot, window) -> None:
     window.set_params({"lock": False, "delay": 0.2})
     with qtbot.waitSignal(window.bridge.finished, timeout=10_000):
         window.start_run()
-    trace = window.bridge.trace
-    series = trace.counters["balance"]
+    lanes = window.bridge.lanes
+    series = lanes.counters["balance"]
     assert [v for _t, v in series][-1] == -100
-    first_write_s = trace.seconds(series[1][0])
+    first_write_s = lanes.seconds(series[1][0])
     window.timeline.setFocus()
     window.set_cursor(first_write_s / 2)  # both are in their processing delay
     assert window.balance.value() == 1000
     assert set(window.code.markers()) == {"A", "B"}  # both stand on their sleep line
     assert {c.status.text() for c in window.cards.values()} == {"sleeping"}
-    window.set_cursor(trace.seconds(series[1][0]))  # the first deduction
+    window.set_cursor(lanes.seconds(series[1][0]))  # the first deduction
     assert window.balance.value() in (400, 500)
     window.set_cursor(None)  # back to the end
     assert window.balance.value() == -100
@@ -154,6 +154,6 @@ def test_playback_moves_the_cursor_to_the_end(qtbot, window) -> None:
     window.toggle_playback()
     assert window.playback.playing
     qtbot.waitUntil(lambda: not window.playback.playing, timeout=5000)
-    end = window.bridge.trace.seconds(window.bridge.trace.end_ns)
+    end = window.bridge.lanes.seconds(window.bridge.lanes.end_ns)
     assert window.timeline.cursor_s == pytest.approx(end, abs=0.02)
     assert window.balance.value() == 400

@@ -73,11 +73,11 @@ def _deadlocked_lanes_grow(qtbot, window: MainWindow) -> float:
     qtbot.waitUntil(lambda: window.figures.graph.isVisible(), timeout=RUN_TIMEOUT_MS)
 
     def waited() -> float:
-        trace = window.bridge.trace
-        assert trace is not None
-        spans = [track.spans[-1] for track in trace.tasks.values()]
+        lanes = window.bridge.lanes
+        assert lanes is not None
+        spans = [track.spans[-1] for track in lanes.tasks.values()]
         assert [s.state for s in spans] == [State.WAITING, State.WAITING]
-        return min(trace.end_ns - s.start_ns for s in spans) / 1e9
+        return min(lanes.end_ns - s.start_ns for s in spans) / 1e9
 
     first = waited()
     qtbot.waitUntil(lambda: waited() > first + 0.3, timeout=RUN_TIMEOUT_MS)  # still stuck

@@ -31,12 +31,12 @@ def test_every_state_has_its_own_style() -> None:
 def test_the_legend_lists_exactly_the_states_the_trace_uses(
     qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _, trace = get("bank-race").run({"lock": True, "delay": 0.05})
-    used = {span.state for track in trace.tasks.values() for span in track.spans}
+    _, lanes = get("bank-race").run({"lock": True, "delay": 0.05})
+    used = {span.state for track in lanes.tasks.values() for span in track.spans}
     view = TimelineView()
     qtbot.addWidget(view)
     view.resize(3000, 330)  # wide enough for every label: nothing is left out for room
-    view.set_trace(trace, {name: theme.task_color(i) for i, name in enumerate(trace.tasks)})
+    view.set_lanes(lanes, {name: theme.task_color(i) for i, name in enumerate(lanes.tasks)})
     texts: list[str] = []
     draw_text = QPainter.drawText
 
@@ -59,8 +59,8 @@ def test_the_legend_shows_the_stall_while_the_loop_is_blocked(qtbot: QtBot, wind
     stalled = theme.STATE_STYLES[State.STALLED].label
     # while X still blocks the loop (it has not ended), the lanes and legend say so
     qtbot.waitUntil(lambda: State.STALLED in window.timeline.used_states(), timeout=RUN_TIMEOUT_MS)
-    assert window.bridge.trace is not None
-    assert window.bridge.trace.tasks["X"].status is None, f"'{stalled}' came only after"
+    assert window.bridge.lanes is not None
+    assert window.bridge.lanes.tasks["X"].status is None, f"'{stalled}' came only after"
     qtbot.waitUntil(lambda: window.bridge.result is not None, timeout=RUN_TIMEOUT_MS)
 
 

@@ -14,8 +14,9 @@ import psutil
 from threadtruth_gui.engine import measure
 from threadtruth_gui.engine.events import Kind, Recorder
 from threadtruth_gui.engine.interp import python_label
-from threadtruth_gui.engine.runner import Phase, Plan, RunResult, TaskSpec
-from threadtruth_gui.engine.trace import Trace
+from threadtruth_gui.engine.lanes import Lanes
+from threadtruth_gui.engine.plan import Phase, Plan, TaskSpec
+from threadtruth_gui.engine.result import RunResult
 from threadtruth_gui.scenarios import _gil_verdict, get
 
 FAST_GIL = {"workers": 2, "limit": 10_000}
@@ -68,7 +69,7 @@ def test_a_dead_worker_process_fails_the_gil_verdict_and_says_why(monkeypatch) -
     # "processes ×N ... ran on 2 cores at once"
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", _DyingPool)
     scenario = get("gil-cpu")
-    result, _trace = scenario.run(FAST_GIL)
+    result, _lanes = scenario.run(FAST_GIL)
     statuses = {t["name"]: t["status"] for t in result.tasks}
     assert statuses["P1"] == statuses["P2"] == "failed"
     assert result.verdict is not None and not result.verdict.good
@@ -88,7 +89,7 @@ def test_gil_verdict_claims_follow_from_its_numbers() -> None:
     # a core), the processes got 1.0 core, 1.4× that, and the clock agrees (×1.39)
     out = _gil_outcome(1.18, 1.39, processes_work_s=1.2)
     cpu = {"S1": 0.7, "S2": 0.7, "T1": 0.85, "T2": 0.85, "P1": 0.6, "P2": 0.6}
-    v = verdict(_result("gil-cpu", out, _gil_tasks(cpu)), Trace(0))
+    v = verdict(_result("gil-cpu", out, _gil_tasks(cpu)), Lanes(0))
     assert "no faster than one" not in v.detail  # ×1.18 is more than one run's noise
     assert "×1.18 faster than one thread by the clock, not from running at once" in v.detail
     assert "2 threads kept 1.0 core busy:" in v.detail  # the threads: (0.85+0.85)/1.6949
@@ -103,20 +104,20 @@ def test_gil_verdict_claims_follow_from_its_numbers() -> None:
     # never "did not run at once" beside a near-×2 clock
     out = _gil_outcome(1.02, 1.93, processes_work_s=1.52, one_thread_s=3.86)
     cpu = {"S1": 0.93, "S2": 0.92, "T1": 0.95, "T2": 0.95, "P1": 0.71, "P2": 0.70}
-    v = verdict(_result("gil-cpu", out, _gil_tasks(cpu)), Trace(0))
+    v = verdict(_result("gil-cpu", out, _gil_tasks(cpu)), Lanes(0))
     assert "did not run at once" not in v.detail
     assert "they ran at once" in v.detail and v.good
 
     # the clock says faster, the cores do not: said as unclear, not as either
     out = _gil_outcome(1.0, 1.3, processes_work_s=1.5)
     cpu = {"S1": 0.7, "S2": 0.7, "T1": 0.95, "T2": 0.95, "P1": 0.4, "P2": 0.4}
-    v = verdict(_result("gil-cpu", out, _gil_tasks(cpu)), Trace(0))
+    v = verdict(_result("gil-cpu", out, _gil_tasks(cpu)), Lanes(0))
     assert "not clearly at once, though the clock gave ×1.30" in v.detail and not v.good
 
     # within the noise: "no faster", said with its bound; processes on two cores at once
     out = _gil_outcome(1.05, 1.8, processes_work_s=1.0)
     cpu = {"S1": 1.0, "S2": 1.0, "T1": 0.9, "T2": 0.9, "P1": 0.95, "P2": 0.95}
-    v = verdict(_result("gil-cpu", out, _gil_tasks(cpu)), Trace(0))
+    v = verdict(_result("gil-cpu", out, _gil_tasks(cpu)), Lanes(0))
     assert "no faster than one (×1.05, within the ±15% a run varies)" in v.detail
     assert "2 processes kept 1.9 cores busy at once (of 2)" in v.detail
     assert v.good
@@ -127,7 +128,7 @@ def test_a_gil_run_saved_without_cpu_times_says_not_recorded() -> None:
     del out["python"]
     tasks = [{k: v for k, v in t.items() if k != "cpu_s"} for t in _gil_tasks(dict.fromkeys(
         ("S1", "S2", "T1", "T2", "P1", "P2"), 1.0))]
-    v = get("gil-cpu").verdict(_result("gil-cpu", out, tasks), Trace(0))
+    v = get("gil-cpu").verdict(_result("gil-cpu", out, tasks), Lanes(0))
     assert "CPU time was not recorded" in v.detail
     assert "a Python this run did not record" in v.detail
     assert not v.good  # nothing measured shows the processes ran at once
@@ -135,7 +136,7 @@ def test_a_gil_run_saved_without_cpu_times_says_not_recorded() -> None:
 
 def test_gil_run_names_its_python_and_measures_the_threads_one_core_at_a_time() -> None:
     scenario = get("gil-cpu")
-    result, _trace = scenario.run(FAST_GIL)
+    result, _lanes = scenario.run(FAST_GIL)
     assert result.verdict is not None
     assert f"Measured on {python_label()}" in result.verdict.detail
     assert scenario.figures is not None
@@ -152,17 +153,17 @@ def test_gil_run_names_its_python_and_measures_the_threads_one_core_at_a_time() 
 # -- deadlock ------------------------------------------------------------------------------
 
 
-def _backoff_notes(trace: Trace) -> int:
-    return sum(n.what == "backed off" for t in trace.tasks.values() for n in t.notes)
+def _backoff_notes(lanes: Lanes) -> int:
+    return sum(n.what == "backed off" for t in lanes.tasks.values() for n in t.notes)
 
 
 def test_no_back_off_is_not_told_as_a_wait_that_gave_up() -> None:
     # A runs to its end before B starts (forced by the step gate): nothing timed out.
     # before: "a wait with a timeout gave up and released its first lock (0 back-offs)"
-    result, trace = get("deadlock").run(
+    result, lanes = get("deadlock").run(
         {"variant": "timeout and back off", "delay": 0}, schedule=["A"] * 12
     )
-    assert _backoff_notes(trace) == 0
+    assert _backoff_notes(lanes) == 0
     assert result.verdict is not None
     assert "gave up" not in result.verdict.detail
     assert "(0 back-offs)" in result.verdict.detail
@@ -172,10 +173,10 @@ def test_no_back_off_is_not_told_as_a_wait_that_gave_up() -> None:
 def test_the_back_offs_told_are_the_back_offs_counted() -> None:
     # each holds one lock before either asks for the other (forced by the step gate):
     # at least one timed wait runs out
-    result, trace = get("deadlock").run(
+    result, lanes = get("deadlock").run(
         {"variant": "timeout and back off", "delay": 0}, schedule=["A", "B"] * 4
     )
-    count = _backoff_notes(trace)
+    count = _backoff_notes(lanes)
     assert count >= 1
     assert result.verdict is not None
     assert f"({count} back-off{'s' if count != 1 else ''})" in result.verdict.detail
@@ -205,17 +206,17 @@ def _cost(ts: float, cs: float, memory: bool = True) -> dict[str, Any]:
 def test_thread_cost_verdict_is_computed_from_its_figures() -> None:
     verdict = get("thread-cost").verdict
     tasks = [{"name": "T1", "status": "succeeded"}]
-    v = verdict(_result("thread-cost", _cost(400.0, 20.0), tasks), Trace(0))
+    v = verdict(_result("thread-cost", _cost(400.0, 20.0), tasks), Lanes(0))
     assert v.good and "starting a thread took 20× as long as a coroutine" in v.detail
     assert "9.0 KiB of memory, more than a coroutine's 1.5 KiB" in v.detail
     assert "on CPython 3.11.7 a thread is an OS thread" in v.detail
     # before: "starting a thread took 0× as long as a coroutine" and a thread/coroutine
     # explanation of a result that did not happen
-    v = verdict(_result("thread-cost", _cost(20.0, 40.0), tasks), Trace(0))
+    v = verdict(_result("thread-cost", _cost(20.0, 40.0), tasks), Lanes(0))
     assert not v.good and "thread took 0× as long" not in v.detail
     assert "starting a coroutine took 2.0× as long as a thread" in v.detail
     assert "(measured on CPython 3.11.7)" in v.detail
-    v = verdict(_result("thread-cost", _cost(21.0, 20.0, memory=False), tasks), Trace(0))
+    v = verdict(_result("thread-cost", _cost(21.0, 20.0, memory=False), tasks), Lanes(0))
     assert "about as long to start (within 15%)" in v.detail
     assert "memory was not measured" in v.detail
 
@@ -236,11 +237,11 @@ def test_memory_the_os_does_not_give_is_not_measured_never_0(monkeypatch) -> Non
     monkeypatch.setattr(psutil.Process, "memory_info", refuse)
     assert measure.rss_bytes() is None
     scenario = get("thread-cost")
-    result, trace = scenario.run({"tasks": 10})
+    result, lanes = scenario.run({"tasks": 10})
     for side in ("threads", "coroutines"):
         assert result.outcome[side]["rss_growth_kib"] is None
         assert result.outcome[side]["rss_per_task_kib"] is None
-    assert "memory" not in trace.counters  # no track of zeros
+    assert "memory" not in lanes.counters  # no track of zeros
     assert scenario.figures is not None
     shown = scenario.figures(result)
     assert ("memory per thread: the system did not say", "not measured") in shown
@@ -259,13 +260,13 @@ def test_transfers_panel_counts_verified_only_for_verified_files(qtbot) -> None:
 
     names = ("T1", "T2", "T3")
     phase = Phase("threads", [TaskSpec(n, nothing, info={"mode": "threads"}) for n in names])
-    plan = Plan(tasks=[], outcome=lambda _s: {}, code=[], phases=[phase])
+    plan = Plan([phase], outcome=lambda _s: {}, code=[])
     recorder = Recorder()
     for name in names:
         recorder.record(name, Kind.START, {"mode": "threads"})
         recorder.record(name, Kind.END, ("done", None))
-    trace = Trace(recorder.t0_ns)
-    trace.feed(recorder.events())
+    lanes = Lanes(recorder.t0_ns)
+    lanes.feed(recorder.events())
     # T1 from the demo server (its checksum matched), T2 and T3 from pasted URLs: saved,
     # with no checksum to check them against
     tasks = [
@@ -288,7 +289,7 @@ def test_transfers_panel_counts_verified_only_for_verified_files(qtbot) -> None:
     panel = TransfersPanel()
     qtbot.addWidget(panel)
     panel.setup(plan, {})
-    panel.finish(_result("downloads-threads", outcome, tasks), trace)
+    panel.finish(_result("downloads-threads", outcome, tasks), lanes)
     table = panel.table
     assert table.item(_DONE, 0).text() == "3"
     assert table.item(_VERIFIED, 0).text() == "1"
@@ -303,12 +304,12 @@ def test_all_verified_files_leave_no_unverified_note(qtbot) -> None:
     from threadtruth_gui.ui.panels.transfers import _VERIFIED, TransfersPanel
 
     phase = Phase("threads", [TaskSpec("T1", print, info={"mode": "threads"})])
-    plan = Plan(tasks=[], outcome=lambda _s: {}, code=[], phases=[phase])
+    plan = Plan([phase], outcome=lambda _s: {}, code=[])
     panel = TransfersPanel()
     qtbot.addWidget(panel)
     panel.setup(plan, {})
     task = {"name": "T1", "mode": "threads", "status": "done", "verified": True}
-    panel.finish(_result("downloads-threads", {"modes": {}}, [task]), Trace(0))
+    panel.finish(_result("downloads-threads", {"modes": {}}, [task]), Lanes(0))
     assert panel.table.item(_VERIFIED, 0).text() == "1"
     assert panel.unverified.isHidden()
 
@@ -324,9 +325,9 @@ def test_a_cancelled_task_is_not_said_to_be_reset() -> None:
     recorder = Recorder()
     recorder.record("A", Kind.START, {})
     recorder.record("A", Kind.END, ("cancelled", None))
-    trace = Trace(recorder.t0_ns)
-    trace.feed(recorder.events())
-    texts = [line.text for line in story(trace.tasks["A"])]
+    lanes = Lanes(recorder.t0_ns)
+    lanes.feed(recorder.events())
+    texts = [line.text for line in story(lanes.tasks["A"])]
     assert texts == ["stopped: the run was cancelled"]
 
 
@@ -349,7 +350,7 @@ def test_gil_effect_is_read_from_cpu_time_not_from_the_clock() -> None:
 def test_gil_effect_on_a_real_run_with_the_gil() -> None:
     # with the GIL one thread runs Python at a time: the threads' CPU time over the phase's
     # wall time cannot reach 1.25 (that needs a second core busy a quarter of the time)
-    result, _trace = get("gil-cpu").run(FAST_GIL)
+    result, _lanes = get("gil-cpu").run(FAST_GIL)
     effect = get("gil-cpu").effect
     assert effect is not None
     assert effect(result).shown, effect(result)

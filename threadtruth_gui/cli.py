@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 from threadtruth_gui.engine.clip import KEEP as CLIP_KEEP
 from threadtruth_gui.engine.clip import clip, quoted
 from threadtruth_gui.engine.files import short_path
-from threadtruth_gui.engine.runner import RunResult
+from threadtruth_gui.engine.result import RunResult
 from threadtruth_gui.engine.scenario import Param, Scenario
 
 EXIT_USAGE = 2
@@ -239,12 +239,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if gif_to is not None:
         _check_display()
     try:
-        result, _trace, events = scenario.execute(params, schedule=schedule)
+        result, _lanes, events = scenario.execute(params, schedule=schedule)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    _write_exports(scenario, result, _trace, events, trace_to, csv_to, gif_to, args.speed)
+    _write_exports(scenario, result, _lanes, events, trace_to, csv_to, gif_to, args.speed)
     if save_to is not None:
-        from threadtruth_gui.engine import runfile
+        from threadtruth_gui.runs import runfile
 
         try:
             runfile.save(save_to, runfile.to_json(result, events, 0, schedule is not None))
@@ -260,7 +260,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _write_exports(
     scenario: Scenario,
     result: RunResult,
-    trace: Any,
+    lanes: Any,
     events: list[Any],
     trace_to: Path | None,
     csv_to: Path | None,
@@ -273,7 +273,7 @@ def _write_exports(
     try:
         if trace_to is not None:
             target = trace_to
-            export.write_chrome_trace(str(trace_to), trace, f"threadtruth: {scenario.id}")
+            export.write_chrome_trace(str(trace_to), lanes, f"threadtruth: {scenario.id}")
         if csv_to is not None:
             target = csv_to
             export.write_events_csv(str(csv_to), events)
@@ -293,7 +293,7 @@ def _check_save_path(text: str) -> Path:
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
-    from threadtruth_gui.engine import runfile
+    from threadtruth_gui.runs import runfile
 
     if not 1 <= args.times <= 1000:
         raise UsageError(f"--times must be between 1 and 1000, not {clip(args.times)}")
@@ -389,7 +389,7 @@ def _cmd_shot(args: argparse.Namespace) -> int:
 
 
 def _cmd_many(args: argparse.Namespace) -> int:
-    from threadtruth_gui.engine.many import MAX_RUNS, MIN_RUNS, run_many
+    from threadtruth_gui.runs.many import MAX_RUNS, MIN_RUNS, run_many
 
     scenario, params = _scenario_and_params(args)
     if not MIN_RUNS <= args.runs <= MAX_RUNS:

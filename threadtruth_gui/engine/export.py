@@ -24,23 +24,23 @@ from typing import Any
 
 from threadtruth_gui.engine.atomic import write_atomic
 from threadtruth_gui.engine.events import Event, Kind
+from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.narrate import task_caption
-from threadtruth_gui.engine.trace import Trace
 
 PID = 1  # the run; tasks are tids PID + 1, PID + 2, ... (never the pid itself)
 
 
-def _us(trace: Trace, t_ns: int) -> int:
+def _us(lanes: Lanes, t_ns: int) -> int:
     """Whole microseconds since time zero, never before it."""
-    return max(0, (t_ns - trace.t0_ns) // 1000)
+    return max(0, (t_ns - lanes.t0_ns) // 1000)
 
 
-def chrome_trace(trace: Trace, title: str = "threadtruth run") -> dict[str, Any]:
+def chrome_trace(lanes: Lanes, title: str = "threadtruth run") -> dict[str, Any]:
     """The trace as a Chrome Trace Event Format object (JSON-ready)."""
     events: list[dict[str, Any]] = [
         {"name": "process_name", "ph": "M", "pid": PID, "args": {"name": title}}
     ]
-    for index, (name, track) in enumerate(trace.tasks.items(), start=1):
+    for index, (name, track) in enumerate(lanes.tasks.items(), start=1):
         tid = PID + index
         caption = task_caption(track.info)
         label = f"{name} · {caption}" if caption else name
@@ -58,9 +58,9 @@ def chrome_trace(trace: Trace, title: str = "threadtruth run") -> dict[str, Any]
         )
         free = 0  # where this tid's next span may begin: spans follow each other
         for span in track.spans:
-            end_ns = span.end_ns if span.end_ns is not None else trace.end_ns
-            start = max(free, _us(trace, span.start_ns))
-            free = max(start, _us(trace, end_ns))
+            end_ns = span.end_ns if span.end_ns is not None else lanes.end_ns
+            start = max(free, _us(lanes, span.start_ns))
+            free = max(start, _us(lanes, end_ns))
             event: dict[str, Any] = {
                 "name": span.state,
                 "cat": "state",
@@ -80,19 +80,19 @@ def chrome_trace(trace: Trace, title: str = "threadtruth run") -> dict[str, Any]
                     "cat": "note",
                     "ph": "i",
                     "s": "t",
-                    "ts": _us(trace, note.t_ns),
+                    "ts": _us(lanes, note.t_ns),
                     "pid": PID,
                     "tid": tid,
                     "args": _jsonable(note.data),
                 }
             )
-    for counter, series in trace.counters.items():
-        for t_ns, value in _from_zero(trace, series):
+    for counter, series in lanes.counters.items():
+        for t_ns, value in _from_zero(lanes, series):
             events.append(
                 {
                     "name": counter,
                     "ph": "C",
-                    "ts": _us(trace, t_ns),
+                    "ts": _us(lanes, t_ns),
                     "pid": PID,
                     "args": {counter: value},
                 }
@@ -100,20 +100,20 @@ def chrome_trace(trace: Trace, title: str = "threadtruth run") -> dict[str, Any]
     return {"traceEvents": events, "displayTimeUnit": "ms"}
 
 
-def _from_zero(trace: Trace, series: list[tuple[int, float]]) -> list[tuple[int, float]]:
+def _from_zero(lanes: Lanes, series: list[tuple[int, float]]) -> list[tuple[int, float]]:
     """A counter's samples from time zero on: of those set before it (the opening value,
     set up before the first task starts), the last is the value at zero."""
-    before = [sample for sample in series if sample[0] < trace.t0_ns]
-    return before[-1:] + [sample for sample in series if sample[0] >= trace.t0_ns]
+    before = [sample for sample in series if sample[0] < lanes.t0_ns]
+    return before[-1:] + [sample for sample in series if sample[0] >= lanes.t0_ns]
 
 
 def _jsonable(data: Any) -> Any:
     return json.loads(json.dumps(data, default=str))
 
 
-def write_chrome_trace(path: str, trace: Trace, title: str) -> None:
+def write_chrome_trace(path: str, lanes: Lanes, title: str) -> None:
     """Written whole or not at all (a full disk leaves no 0-byte file): see engine/atomic.py."""
-    write_atomic(path, json.dumps(chrome_trace(trace, title), ensure_ascii=False))
+    write_atomic(path, json.dumps(chrome_trace(lanes, title), ensure_ascii=False))
 
 
 # -- CSV --------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from operator import attrgetter, le
 from typing import Any
 
 from threadtruth_gui.engine.events import State
-from threadtruth_gui.engine.trace import Note, Span, TaskTrack, Trace
+from threadtruth_gui.engine.lanes import Lane, Lanes, Note, Span
 
 
 def money(value: float) -> str:
@@ -150,7 +150,7 @@ def _tell(note: Note) -> Line:
     return line
 
 
-def story(track: TaskTrack) -> list[Line]:
+def story(track: Lane) -> list[Line]:
     """What one task did, in time order: its notes, lock waits, and how it ended."""
     if track.base is not None:
         return _story_from_base(track, *track.base)
@@ -187,7 +187,7 @@ class _Whole:
     spans: list[int]
 
 
-def _story_from_base(track: TaskTrack, whole: TaskTrack, notes: int, spans: int) -> list[Line]:
+def _story_from_base(track: Lane, whole: Lane, notes: int, spans: int) -> list[Line]:
     """The story of a track a Timeline rebuilt for its cursor, from the whole run's track:
     its first `notes` notes and `spans` spans are the whole track's, unchanged, so their
     lines are a slice of the whole story's; only what follows is told here (a cursor move
@@ -211,7 +211,7 @@ def _story_from_base(track: TaskTrack, whole: TaskTrack, notes: int, spans: int)
     return lines
 
 
-def _span_lines(track: TaskTrack, told: list[int]) -> list[Line]:
+def _span_lines(track: Lane, told: list[int]) -> list[Line]:
     """The lines of the spans at indexes `told`: lock waits, failures, cancellations."""
     lines = []
     spans = track.spans
@@ -262,36 +262,36 @@ NARRATED_MAX_TASKS = 20  # runs of more tasks are told by the timeline, not in s
 
 
 def narration(
-    trace: Trace, max_tasks: int = NARRATED_MAX_TASKS, max_lines: int | None = None
+    lanes: Lanes, max_tasks: int = NARRATED_MAX_TASKS, max_lines: int | None = None
 ) -> list[Told]:
     """Every task's story merged in time order, for the narration panel (its first
     `max_lines` lines, when given). A write to a counter says the new value ("A withdrew
     $600 → $400"). Runs of more than `max_tasks` get none (a thousand downloads are told by
     the timeline, not in sentences)."""
-    if len(trace.tasks) > max_tasks:
+    if len(lanes.tasks) > max_tasks:
         return []
-    counter = next(iter(trace.counters), None)
-    stories = [zip(repeat(name), story(track)) for name, track in trace.tasks.items()]
+    counter = next(iter(lanes.counters), None)
+    stories = [zip(repeat(name), story(track)) for name, track in lanes.tasks.items()]
     merged = merge(*stories, key=_line_t)  # stable, as a sort would; lazy, up to max_lines
     told = []
     for name, line in merged if max_lines is None else islice(merged, max_lines):
         text = line.text
         if counter and line.text.startswith(("withdrew", "wrote", "deposited")):
-            value = trace.counter_at(counter, line.t_ns)
+            value = lanes.counter_at(counter, line.t_ns)
             if value is not None and not line.text.startswith("wrote"):
                 text = f"{text} → {money(value)}"
         told.append(Told(line.t_ns, name, text, line.tone))
     return told
 
 
-def untold(trace: Trace, max_tasks: int = NARRATED_MAX_TASKS) -> str:
+def untold(lanes: Lanes, max_tasks: int = NARRATED_MAX_TASKS) -> str:
     """What the narration panel says while `narration(trace)` has no line: why, truly."""
-    tasks = len(trace.tasks)
+    tasks = len(lanes.tasks)
     if tasks > max_tasks:
         return (
             f"Told in sentences for runs of up to {max_tasks} tasks; this run has "
             f"{tasks:,}: the timeline tells it."
         )
-    if tasks and all(track.status for track in trace.tasks.values()):
+    if tasks and all(track.status for track in lanes.tasks.values()):
         return "These tasks report no story lines: the timeline tells this run."
     return "Nothing to tell yet: each line appears here as a task reports what it did."

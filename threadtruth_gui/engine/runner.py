@@ -16,8 +16,6 @@ import threading
 import time
 import traceback
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
 from time import perf_counter_ns
 from typing import Any, Protocol
 
@@ -30,170 +28,14 @@ from threadtruth_gui.engine.context import (
 )
 from threadtruth_gui.engine.events import Kind, Recorder, State
 from threadtruth_gui.engine.gate import stepped
+from threadtruth_gui.engine.lanes import Lanes
+from threadtruth_gui.engine.linewatch import LineWatcher, code_objects
 from threadtruth_gui.engine.measure import peak, rss_bytes, thread_count
-from threadtruth_gui.engine.trace import Trace
-from threadtruth_gui.engine.tracing import LineTracer, code_objects
+from threadtruth_gui.engine.plan import STATUSES, Phase, PhaseStats, Plan, TaskSpec
+from threadtruth_gui.engine.result import RunResult
 
-#: what a worker may return (or put under "status" in a returned dict) to say how it ended
-STATUSES = ("succeeded", "done", "denied", "failed", "cancelled")
-MODES = ("threads", "sequential", "asyncio", "processes")
 _POLL_S = 0.01  # how often the driver samples threads and memory while a phase runs
 _UNWIND_S = 2.0  # how long a cancelled asyncio phase may take to finish its coroutines
-
-
-@dataclass
-class TaskSpec:
-    """One lane: `target(*args)` (a function, or a coroutine function in asyncio mode)."""
-
-    name: str
-    target: Callable[..., Any]
-    args: tuple[Any, ...] = ()
-    info: dict[str, Any] = field(default_factory=dict)  # shown on the card, e.g. amount
-    state: str = State.RUNNING  # the state it starts in (downloads: connecting)
-    # Line tracing slows every Python call in a traced thread (the interpreter leaves its
-    # fast paths), so scenarios with many lanes trace only the few the code pane can show.
-    trace: bool = True
-    # a coroutine: show the time it spends suspended at an await as "awaiting"
-    observe: bool = False
-
-
-@dataclass
-class Phase:
-    """Tasks run together in one mode. In asyncio mode `shared()` (if given) is entered once
-    for the phase and its value passed as each target's first argument: one ClientSession.
-
-    `own_loop`: run the coroutines on a private loop in a worker thread even in the window
-    (a scenario that blocks its loop on purpose must not block the window's).
-    In processes mode each target runs in a process of a `ProcessPoolExecutor` (spawned, as
-    forking a process that has threads is unsafe); it must be a module-level function, and
-    is timed in the child: the lane shows the start of the process, then the work.
-    """
-
-    mode: str
-    tasks: list[TaskSpec]
-    label: str = ""
-    shared: Callable[[], AbstractAsyncContextManager[Any]] | None = None
-    own_loop: bool = False
-    # threads mode: every thread waits until all have started, then all go at once.
-    # Starting a thread while others run Python costs the driver a GIL hand-off (~5 ms
-    # each, measured 10-20 ms per start): a few ms of work each would hardly overlap
-    start_together: bool = False
-
-    def __post_init__(self) -> None:
-        if self.mode not in MODES:
-            raise ValueError(f"unknown mode {self.mode!r}")
-        self.label = self.label or self.mode
-
-
-@dataclass
-class PhaseStats:
-    label: str
-    mode: str
-    start_ns: int = 0
-    end_ns: int = 0
-    # threads in the whole process as the OS counts them (the window's and driver's too)
-    peak_threads: int = 0
-    base_threads: int = 0
-    # how many threads ran this phase's tasks: 1 for one after another (the driver) or for
-    # coroutines (their loop's thread), one per task for threads; 0 for processes
-    task_threads: int = 0
-    base_rss: int | None = None  # None: the OS did not say (shown as "not measured")
-    peak_rss: int | None = None
-    # processes mode: from the first worker's start of work to the last one's end, as the
-    # workers timed it (the processes' start-up excluded)
-    work_start_ns: int = 0
-    work_end_ns: int = 0
-
-    @property
-    def work_s(self) -> float:
-        return max(0, self.work_end_ns - self.work_start_ns) / 1e9
-
-    @property
-    def total_s(self) -> float:
-        return (self.end_ns - self.start_ns) / 1e9
-
-    @property
-    def rss_growth(self) -> int | None:
-        if self.peak_rss is None or self.base_rss is None:
-            return None
-        return max(0, self.peak_rss - self.base_rss)
-
-
-@dataclass
-class Plan:
-    """What a scenario hands the runner for one run."""
-
-    tasks: list[TaskSpec]
-    outcome: Callable[[dict[str, PhaseStats]], dict[str, Any]]  # read after the run
-    code: list[Callable[..., Any]]  # the functions shown in the code pane, and traced
-    counters: dict[str, float] = field(default_factory=dict)  # starting values
-    phases: list[Phase] | None = None  # default: one threads phase with `tasks`
-    setup: Callable[[], None] | None = None  # on the driver thread, before the first phase
-    cleanup: Callable[[], None] | None = None  # always, after the last phase
-    # on the driver thread as soon as it sees a cancel, while tasks may still be blocked
-    # (e.g. stop the demo server, so that reads waiting on it return at once)
-    on_cancel: Callable[[], None] | None = None
-    # on the driver thread every few ms while a phase runs (sample a shared counter, look
-    # for a deadlock); it may record events through the RunContext's recorder
-    monitor: Callable[[RunContext], None] | None = None
-    # step mode: which of a stopped thread's own variables its card shows, each in its
-    # format ({"balance": money}; None: repr); None: every local of a small plain type
-    show_locals: dict[str, Callable[[Any], str] | None] | None = None
-    # how the shown code spells a counter, for the cards: {"balance": "account.balance"}
-    counter_names: dict[str, str] = field(default_factory=dict)
-    # its threads never block, so they hold the GIL nearly all the time: the window runs
-    # it in a child process (as it does big runs), else each call the window makes into
-    # Qt waits its turn for the GIL and one frame took 1-2 s (a Reset waited for it)
-    busy_threads: bool = False
-
-    def all_phases(self) -> list[Phase]:
-        return self.phases if self.phases is not None else [Phase("threads", self.tasks)]
-
-    def all_tasks(self) -> list[TaskSpec]:
-        return [spec for phase in self.all_phases() for spec in phase.tasks]
-
-
-@dataclass
-class Verdict:
-    good: bool
-    headline: str  # "Overdraft: -$100"
-    detail: str  # "both threads checked $1000 before either withdrew"
-
-
-@dataclass
-class RunResult:
-    scenario: str
-    params: dict[str, Any]
-    outcome: dict[str, Any]
-    tasks: list[dict[str, Any]]
-    duration_s: float
-    events: int
-    verdict: Verdict | None
-    cancelled: bool
-    error: str | None = None  # the run itself failed (e.g. the server did not start)
-    schedule: list[dict[str, str]] | None = None  # the steps given, when it was stepped
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "scenario": self.scenario,
-            "params": self.params,
-            "outcome": self.outcome,
-            "tasks": self.tasks,
-            "duration_s": round(self.duration_s, 6),
-            "events": self.events,
-            "cancelled": self.cancelled,
-        }
-        if self.error is not None:
-            out["error"] = self.error
-        if self.schedule is not None:
-            out["schedule"] = self.schedule
-        if self.verdict is not None:
-            out["verdict"] = {
-                "good": self.verdict.good,
-                "headline": self.verdict.headline,
-                "detail": self.verdict.detail,
-            }
-        return out
 
 
 class RunHandle(Protocol):
@@ -211,7 +53,7 @@ class RunHandle(Protocol):
     @property
     def cancelled(self) -> bool: ...
     def result(self, scenario: str, params: dict[str, Any]) -> RunResult: ...
-    def trace(self) -> Trace: ...
+    def lanes(self) -> Lanes: ...
 
 
 class Run:
@@ -225,13 +67,13 @@ class Run:
         self,
         plan: Plan,
         *,
-        trace_lines: bool = True,
+        watch_lines: bool = True,
         loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         self.plan = plan
         self.recorder = Recorder()
         self.context = RunContext(self.recorder, show_locals=plan.show_locals)
-        self._tracer = LineTracer(code_objects(plan.code)) if trace_lines else None
+        self._watcher = LineWatcher(code_objects(plan.code)) if watch_lines else None
         self._loop = loop
         self._driver: threading.Thread | None = None
         # set by the driver as its very last step. Thread.join/is_alive are not enough: on
@@ -319,7 +161,7 @@ class Run:
 
     # -- the driver ----------------------------------------------------------------------------
     def _drive(self) -> None:
-        phases = self.plan.all_phases()
+        phases = self.plan.phases
         try:
             if self.plan.setup is not None and not self.cancelled:
                 self.plan.setup()
@@ -330,7 +172,7 @@ class Run:
         except Exception as exc:  # setup failed: shown as the run's error, never lost
             self.error = _describe(exc)
         finally:
-            for spec in self.plan.all_tasks():  # tasks that never started
+            for spec in self.plan.tasks:  # tasks that never started
                 if spec.name not in self._results:
                     status = "cancelled" if self.cancelled else "failed"
                     self._end(TaskContext(self.context, spec.name), status, self.error)
@@ -462,10 +304,10 @@ class Run:
         loop, own_thread = (None if phase.own_loop else self._loop), None
         if loop is None:
             loop = asyncio.new_event_loop()
-            traced = all(spec.trace for spec in phase.tasks)  # one loop thread: all or none
+            watched = all(spec.watch_lines for spec in phase.tasks)  # one loop thread: all or none
             own_thread = threading.Thread(
                 target=self._loop_thread,
-                args=(loop, traced),
+                args=(loop, watched),
                 name="threadtruth-loop",
                 daemon=True,
             )
@@ -493,13 +335,13 @@ class Run:
                 own_thread.join()
                 loop.close()
 
-    def _loop_thread(self, loop: asyncio.AbstractEventLoop, traced: bool) -> None:
+    def _loop_thread(self, loop: asyncio.AbstractEventLoop, watched: bool) -> None:
         asyncio.set_event_loop(loop)
-        tracer = self._tracer if traced else None
-        if tracer is not None:
+        watcher = self._watcher if watched else None
+        if watcher is not None:
             # our own loop thread runs only scenario coroutines: safe to trace; the GUI's
             # loop is never traced (it would slow every Qt callback)
-            tracer.install()
+            watcher.install()
         loop.run_forever()
         # let cancelled tasks and closed transports finish before the loop closes
         pending = asyncio.all_tasks(loop)
@@ -510,8 +352,8 @@ class Run:
         loop.run_until_complete(loop.shutdown_asyncgens())
         # asyncio.to_thread's worker threads end here too, not at interpreter exit
         loop.run_until_complete(loop.shutdown_default_executor())
-        if tracer is not None:
-            tracer.uninstall()
+        if watcher is not None:
+            watcher.uninstall()
 
     async def _async_phase(self, phase: Phase, unwound: threading.Event) -> None:
         try:
@@ -548,9 +390,9 @@ class Run:
             while go is not None and not go.wait(_POLL_S):  # start_together: all at once
                 if self.cancelled:
                     raise RunCancelled
-            tracer = self._tracer if spec.trace else None
-            if tracer is not None:
-                tracer.install()
+            watcher = self._watcher if spec.watch_lines else None
+            if watcher is not None:
+                watcher.install()
             if lane:
                 with self._lock:
                     self._in_task[spec.name] = threading.current_thread()
@@ -559,8 +401,8 @@ class Run:
             finally:
                 with self._lock:  # from here interrupt() leaves this lane alone; one it
                     self._in_task.pop(spec.name, None)  # raised already lands below,
-                if tracer is not None:  # at the next call, still inside this try
-                    tracer.uninstall()
+                if watcher is not None:  # at the next call, still inside this try
+                    watcher.uninstall()
                 # for samplers of who ran: this thread's clock can't be read once it ended
                 self.context.cpu_at_end[spec.name] = time.thread_time_ns()
             status, extra = _status_of(returned)
@@ -580,7 +422,7 @@ class Run:
         status, error, extra = "succeeded", None, dict[str, Any]()
         try:
             awaitable: Awaitable[Any] = spec.target(*prefix, *spec.args)
-            gate = self.context.gate if spec.trace else None
+            gate = self.context.gate if spec.watch_lines else None
             if (gate is not None or spec.observe) and asyncio.iscoroutine(awaitable):
                 awaitable = stepped(awaitable, gate, ctx, spec.observe)  # one step per resume
             status, extra = _status_of(await awaitable)
@@ -627,11 +469,9 @@ class Run:
         if not self.finished:
             raise RuntimeError("the run has not finished")
         tasks = []
-        modes = {spec.name: phase.mode for phase in self.plan.all_phases() for spec in phase.tasks}
-        for spec in self.plan.all_tasks():
-            entry: dict[str, Any] = {"name": spec.name, **spec.info}
-            if self.plan.phases is not None:
-                entry["mode"] = modes[spec.name]
+        modes = {spec.name: phase.mode for phase in self.plan.phases for spec in phase.tasks}
+        for spec in self.plan.tasks:
+            entry: dict[str, Any] = {"name": spec.name, **spec.info, "mode": modes[spec.name]}
             entry.update(self._results.get(spec.name, {"status": "failed"}))
             tasks.append(entry)
         return RunResult(
@@ -657,10 +497,10 @@ class Run:
             return (self._t_end - self._t_start) / 1e9
         return (max(st.end_ns for st in stats) - min(st.start_ns for st in stats)) / 1e9
 
-    def trace(self) -> Trace:
-        trace = Trace(self.recorder.t0_ns)
-        trace.feed(self.recorder.events())
-        return trace
+    def lanes(self) -> Lanes:
+        lanes = Lanes(self.recorder.t0_ns)
+        lanes.feed(self.recorder.events())
+        return lanes
 
 
 def _timed(target: Callable[..., Any], args: tuple[Any, ...]) -> tuple[int, int, Any]:

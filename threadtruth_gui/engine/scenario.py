@@ -11,9 +11,11 @@ from typing import Any
 from threadtruth_gui.engine.clip import clip, quoted
 from threadtruth_gui.engine.events import Event
 from threadtruth_gui.engine.gate import StepGate, parse_step, run_schedule
+from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.narrate import money
-from threadtruth_gui.engine.runner import Plan, Run, RunHandle, RunResult, Verdict
-from threadtruth_gui.engine.trace import Trace
+from threadtruth_gui.engine.plan import Plan
+from threadtruth_gui.engine.result import RunResult, Verdict
+from threadtruth_gui.engine.runner import Run, RunHandle
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,7 @@ class Scenario:
     summary: str  # two short lines for the scenario list
     description: str  # what runs, and where it departs from the reference text
     plan: Callable[[dict[str, Any]], Plan]
-    verdict: Callable[[RunResult, Trace], Verdict]
+    verdict: Callable[[RunResult, Lanes], Verdict]
     params: tuple[Param, ...] = ()
     order: int = 100
     tags: tuple[str, ...] = field(default_factory=tuple)
@@ -193,59 +195,59 @@ class Scenario:
         self,
         params: Mapping[str, Any] | None = None,
         *,
-        trace_lines: bool = True,
+        watch_lines: bool = True,
         loop: asyncio.AbstractEventLoop | None = None,
     ) -> Run:
-        run = Run(self.plan(self.resolve(params)), trace_lines=trace_lines, loop=loop)
+        run = Run(self.plan(self.resolve(params)), watch_lines=watch_lines, loop=loop)
         run.start()
         return run
 
     def finish(
-        self, run: RunHandle, params: Mapping[str, Any], trace: Trace | None = None
-    ) -> tuple[RunResult, Trace]:
+        self, run: RunHandle, params: Mapping[str, Any], lanes: Lanes | None = None
+    ) -> tuple[RunResult, Lanes]:
         """The result and trace of a finished run, with its verdict (none if cancelled).
 
         `trace` is one the caller has kept up to date (the GUI); otherwise one is built.
         """
         result = run.result(self.id, dict(params))
-        if trace is None:
-            trace = run.trace()
+        if lanes is None:
+            lanes = run.lanes()
         if not result.cancelled:
-            result.verdict = self.verdict(result, trace)
-        return result, trace
+            result.verdict = self.verdict(result, lanes)
+        return result, lanes
 
     def run(
         self,
         params: Mapping[str, Any] | None = None,
         *,
-        trace_lines: bool = True,
+        watch_lines: bool = True,
         schedule: list[str] | None = None,
-    ) -> tuple[RunResult, Trace]:
+    ) -> tuple[RunResult, Lanes]:
         """Run to the end on this thread's behalf (blocking): the CLI and tests use it.
 
         With `schedule` (task names, "A" for a line of A, "A:op" for one instruction, "A:await"
         for a coroutine's run to its next await) the tasks run one step at a time, in that
         order, as a lecturer stepping them would; then freely to the end.
         """
-        result, trace, _events = self.execute(params, trace_lines=trace_lines, schedule=schedule)
-        return result, trace
+        result, lanes, _events = self.execute(params, watch_lines=watch_lines, schedule=schedule)
+        return result, lanes
 
     def execute(
         self,
         params: Mapping[str, Any] | None = None,
         *,
-        trace_lines: bool = True,
+        watch_lines: bool = True,
         schedule: list[str] | None = None,
-    ) -> tuple[RunResult, Trace, list[Event]]:
+    ) -> tuple[RunResult, Lanes, list[Event]]:
         """`run`, also returning every event the run recorded."""
         resolved = self.resolve(params)
         plan = self.plan(resolved)
-        names = [spec.name for spec in plan.all_tasks()]
+        names = [spec.name for spec in plan.tasks]
         steps = None
         if schedule is not None:
             coroutines = {
                 spec.name
-                for phase in plan.all_phases()
+                for phase in plan.phases
                 if phase.mode == "asyncio"
                 for spec in phase.tasks
             }
@@ -255,7 +257,7 @@ class Scenario:
                 raise ValueError(
                     f"--schedule: no task {quoted(unknown[0])} (tasks: {', '.join(names)})"
                 )
-        run = Run(plan, trace_lines=trace_lines or steps is not None)
+        run = Run(plan, watch_lines=watch_lines or steps is not None)
         gate = None
         if steps is not None:
             gate = run.context.gate = StepGate(run.context.cancelled)
@@ -271,10 +273,10 @@ class Scenario:
         except BaseException:
             run.stop()
             raise
-        result, trace = self.finish(run, resolved)
+        result, lanes = self.finish(run, resolved)
         if gate is not None:
             result.schedule = [step.to_json() for step in gate.steps]
-        return result, trace, run.recorder.events()
+        return result, lanes, run.recorder.events()
 
 
 _WAKE_S = 0.1  # how often a waiting main thread wakes to run signal handlers

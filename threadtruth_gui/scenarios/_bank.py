@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from threadtruth_gui.engine.context import ObservedAsyncLock, ObservedLock, counter, read
+from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.narrate import money
-from threadtruth_gui.engine.runner import RunResult, Verdict
+from threadtruth_gui.engine.result import RunResult, Verdict
 from threadtruth_gui.engine.scenario import Param
-from threadtruth_gui.engine.trace import Trace
 
 LOCK = Param("lock", "Lock", "bool", False, key="L")
 DELAY = Param(
@@ -66,11 +66,11 @@ SHOW_LOCALS: dict[str, Callable[[Any], str] | None] = {"balance": money, "amount
 COUNTER_NAMES = {"balance": "account.balance"}
 
 
-def waited_for_lock(trace: Trace) -> list[str]:
+def waited_for_lock(lanes: Lanes) -> list[str]:
     """Tasks that had to wait for a lock at some point of the run."""
     return [
         name
-        for name, track in trace.tasks.items()
+        for name, track in lanes.tasks.items()
         if any(span.state == "waiting" for span in track.spans)
     ]
 

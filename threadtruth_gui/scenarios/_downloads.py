@@ -14,12 +14,13 @@ from typing import Any
 from threadtruth_gui.engine.demo_server import DemoServer, ServerConfig, file_name, parse_faults
 from threadtruth_gui.engine.events import State
 from threadtruth_gui.engine.files import DownloadFolder, check_folder, check_url, name_from_url
-from threadtruth_gui.engine.runner import Phase, PhaseStats, Plan, RunResult, TaskSpec, Verdict
+from threadtruth_gui.engine.lanes import Lanes
+from threadtruth_gui.engine.plan import Phase, PhaseStats, Plan, TaskSpec
+from threadtruth_gui.engine.result import RunResult, Verdict
 from threadtruth_gui.engine.scenario import Param
-from threadtruth_gui.engine.trace import Trace
 
 MODE_LETTER = {"sequential": "S", "threads": "T", "asyncio": "A"}
-TRACED_LANES = 3  # line markers for the first few downloads only: tracing costs speed
+WATCHED_LANES = 3  # line markers for the first few downloads only: tracing costs speed
 
 
 def _check_faults(text: str) -> str:
@@ -210,7 +211,7 @@ def make_plan(params: dict[str, Any], modes: tuple[str, ...]) -> Plan:
                 (job,),
                 {"label": _label(params, job.number), "mode": mode, "unit": "file"},
                 state=State.CONNECTING,
-                trace=count <= TRACED_LANES if mode == "asyncio" else job.number <= TRACED_LANES,
+                watch_lines=(count if mode == "asyncio" else job.number) <= WATCHED_LANES,
             )
             for job in jobs
         ]
@@ -260,10 +261,9 @@ def make_plan(params: dict[str, Any], modes: tuple[str, ...]) -> Plan:
     if "asyncio" in modes:
         shown += [download_async, client_session]
     return Plan(
-        tasks=[],
+        phases,
         outcome=outcome,
         code=shown,
-        phases=phases,
         setup=setup,
         cleanup=cleanup,
         on_cancel=source.stop,
@@ -276,7 +276,7 @@ def _label(params: dict[str, Any], number: int) -> str:
     return file_name(number)
 
 
-def verdict(result: RunResult, trace: Trace) -> Verdict:
+def verdict(result: RunResult, lanes: Lanes) -> Verdict:
     if result.error:
         return Verdict(False, "The run failed", result.error)
     modes = result.outcome["modes"]

@@ -8,7 +8,7 @@ own in `Scenario(effect=...)`.
 from __future__ import annotations
 
 from threadtruth_gui.engine.narrate import money
-from threadtruth_gui.engine.runner import RunResult
+from threadtruth_gui.engine.result import RunResult
 from threadtruth_gui.engine.scenario import Effect
 from threadtruth_gui.scenarios import _gil_verdict
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from threadtruth_gui.engine.runner import RunResult, Verdict
+from threadtruth_gui.engine.result import RunResult, Verdict
 
 AT_ONCE = 1.25  # cores busy on average: from here on, workers ran at the same time
 NOISE = 0.15  # ±15%: what one run's wall time varies by on a busy machine

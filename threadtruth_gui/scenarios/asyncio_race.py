@@ -11,10 +11,11 @@ import asyncio
 from typing import Any
 
 from threadtruth_gui.engine.context import report
+from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.narrate import money
-from threadtruth_gui.engine.runner import Phase, Plan, RunResult, TaskSpec, Verdict
+from threadtruth_gui.engine.plan import Phase, Plan, TaskSpec
+from threadtruth_gui.engine.result import RunResult, Verdict
 from threadtruth_gui.engine.scenario import Param, Scenario
-from threadtruth_gui.engine.trace import Trace
 from threadtruth_gui.scenarios import _effects, bank_race
 from threadtruth_gui.scenarios._bank import LOCK, Account, classify, predicted
 
@@ -63,7 +64,7 @@ def _plan(params: dict[str, Any]) -> Plan:
         for name, amount in bank_race.AMOUNTS.items()
     ]
     return Plan(
-        tasks=tasks,
+        [Phase("asyncio", tasks, label="one event loop")],
         outcome=lambda _stats: {
             "initial_balance": bank_race.START,
             "final_balance": account.balance,
@@ -71,12 +72,11 @@ def _plan(params: dict[str, Any]) -> Plan:
         },
         code=[withdraw_with_lock, withdraw] if params["lock"] else [withdraw],
         counters={"balance": bank_race.START},
-        phases=[Phase("asyncio", tasks, label="one event loop")],
     )
 
 
-def _verdict(result: RunResult, trace: Trace) -> Verdict:
-    verdict = bank_race.overdraft_verdict(result, trace)
+def _verdict(result: RunResult, lanes: Lanes) -> Verdict:
+    verdict = bank_race.overdraft_verdict(result, lanes)
     effect = _effects.overdraft(result)
     if result.outcome["final_balance"] < 0:
         verdict.detail = (

@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from threadtruth_gui.engine.context import report, sleep
+from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.narrate import money
-from threadtruth_gui.engine.runner import Plan, RunResult, TaskSpec, Verdict
+from threadtruth_gui.engine.plan import Phase, Plan, TaskSpec
+from threadtruth_gui.engine.result import RunResult, Verdict
 from threadtruth_gui.engine.scenario import Param, Scenario
-from threadtruth_gui.engine.trace import Trace
 from threadtruth_gui.scenarios import _effects
 from threadtruth_gui.scenarios._bank import (
     BALANCE,
@@ -117,7 +118,7 @@ def _plan(params: dict[str, Any]) -> Plan:
         ),
     ]
     return Plan(
-        tasks=tasks,
+        [Phase("threads", tasks)],
         outcome=lambda _stats: {
             "initial_balance": opening,
             "final_balance": account.balance,
@@ -136,7 +137,7 @@ def _plan(params: dict[str, Any]) -> Plan:
     )
 
 
-def _verdict(result: RunResult, trace: Trace) -> Verdict:
+def _verdict(result: RunResult, lanes: Lanes) -> Verdict:
     """Read from the run's own record: the opening balance, the amounts, who was denied."""
     o = outcome_of(result, done="counted")
     final, start = o.final, o.start
@@ -151,7 +152,7 @@ def _verdict(result: RunResult, trace: Trace) -> Verdict:
             "each update read the other's result",
         )
     if o.serial:
-        note = trace.first_note("B", "denied")
+        note = lanes.first_note("B", "denied")
         seen = note.data.get("balance") if note is not None else None
         saw = f"saw {money(seen)}" if isinstance(seen, int) else "saw too little"
         return Verdict(

@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from threadtruth_gui.engine.context import report, sleep
+from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.narrate import money
-from threadtruth_gui.engine.runner import Plan, RunResult, TaskSpec, Verdict
+from threadtruth_gui.engine.plan import Phase, Plan, TaskSpec
+from threadtruth_gui.engine.result import RunResult, Verdict
 from threadtruth_gui.engine.scenario import Param, Scenario
-from threadtruth_gui.engine.trace import Trace
 from threadtruth_gui.scenarios import _effects
 from threadtruth_gui.scenarios._bank import (
     BALANCE,
@@ -85,7 +86,7 @@ def _plan(params: dict[str, Any]) -> Plan:
         for name, amount in amounts_of(params).items()
     ]
     return Plan(
-        tasks=tasks,
+        [Phase("threads", tasks)],
         outcome=lambda _stats: {
             "initial_balance": opening,
             "final_balance": account.balance,
@@ -121,13 +122,13 @@ def _paid_text(outcome: Outcome) -> str:
     )
 
 
-def _seen(trace: Trace, name: str, what: str) -> int | None:
-    note = trace.first_note(name, what)
+def _seen(lanes: Lanes, name: str, what: str) -> int | None:
+    note = lanes.first_note(name, what)
     value = note.data.get("balance") if note is not None else None
     return value if isinstance(value, int) else None
 
 
-def overdraft_verdict(result: RunResult, trace: Trace) -> Verdict:
+def overdraft_verdict(result: RunResult, lanes: Lanes) -> Verdict:
     """What a run of withdrawals did, against what the ATMs one at a time would give: shared
     with asyncio-race, which has the same account. Everything is read from the run's record
     (the opening balance, each task's amount and status, its notes), none from constants."""
@@ -140,8 +141,8 @@ def overdraft_verdict(result: RunResult, trace: Trace) -> Verdict:
         paid = list(o.paid)
         total = sum(m.amount for m in o.moves if m.name in paid)
         # the read itself (recorded where it happens); a check is told a line after it
-        reads = [trace.first_note(n, "read") or trace.first_note(n, "checked") for n in paid]
-        pays = [note.t_ns for n in names if (note := trace.first_note(n, "withdrew"))]
+        reads = [lanes.first_note(n, "read") or lanes.first_note(n, "checked") for n in paid]
+        pays = [note.t_ns for n in names if (note := lanes.first_note(n, "withdrew"))]
         if o.lost and len(paid) == 2 == len(names):
             why = "both were paid, and one deduction overwrote the other"
         elif o.lost:
@@ -178,18 +179,18 @@ def overdraft_verdict(result: RunResult, trace: Trace) -> Verdict:
             f"Correct: {money(final)}",
             f"{money(start)} - {amounts}: every withdrawal was paid and counted",
         )
-    waited = set(waited_for_lock(trace))
+    waited = set(waited_for_lock(lanes))
     denied = []
     for name in o.denied:
-        seen = _seen(trace, name, "denied")
+        seen = _seen(lanes, name, "denied")
         saw = f"saw {money(seen)}" if seen is not None else "saw too little"
         wait = "waited for the lock, then " if name in waited else ""
         denied.append(f"{name} {wait}{saw} and was denied")
     if waited & set(o.denied):
         return Verdict(True, f"Correct: {money(final)}", f"{_paid_text(o)}; {_and(denied)}")
     if not result.params.get("lock", True):
-        paid_at = [note.t_ns for n in o.paid if (note := trace.first_note(n, "withdrew"))]
-        checks = [note.t_ns for n in o.denied if (note := trace.first_note(n, "checked"))]
+        paid_at = [note.t_ns for n in o.paid if (note := lanes.first_note(n, "withdrew"))]
+        checks = [note.t_ns for n in o.denied if (note := lanes.first_note(n, "checked"))]
         if paid_at and checks and max(paid_at) < min(checks):
             before = f"{_and(list(o.paid))} finished before {_and(list(o.denied))} checked"
         else:

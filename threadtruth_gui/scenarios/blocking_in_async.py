@@ -13,9 +13,10 @@ from typing import Any
 
 from threadtruth_gui.engine.context import RunContext, current, report
 from threadtruth_gui.engine.events import Kind, State
-from threadtruth_gui.engine.runner import Phase, Plan, RunResult, TaskSpec, Verdict
+from threadtruth_gui.engine.lanes import Lanes
+from threadtruth_gui.engine.plan import Phase, Plan, TaskSpec
+from threadtruth_gui.engine.result import RunResult, Verdict
 from threadtruth_gui.engine.scenario import Effect, Param, Scenario
-from threadtruth_gui.engine.trace import Trace
 
 VARIANTS = ("time.sleep (blocks)", "asyncio.to_thread", "await asyncio.sleep")
 VARIANT = Param(
@@ -147,12 +148,11 @@ def _plan(params: dict[str, Any]) -> Plan:
         }
 
     return Plan(
-        tasks=tasks,
+        [Phase("asyncio", tasks, label="one event loop", own_loop=True)],
         outcome=outcome,
         code=[heartbeat, slow],
         monitor=clock.watch,
         # a private loop in a worker thread: blocking it must not freeze the window
-        phases=[Phase("asyncio", tasks, label="one event loop", own_loop=True)],
     )
 
 
@@ -174,11 +174,11 @@ def _effect(result: RunResult) -> Effect:
     return Effect("the loop kept beating", kept, "" if kept else why)
 
 
-def _woke_late(trace: Trace, at_least_s: float) -> int:
+def _woke_late(lanes: Lanes, at_least_s: float) -> int:
     """How many heartbeats woke at least this late at some beat (their "woke late" notes)."""
     return sum(
         1
-        for track in trace.tasks.values()
+        for track in lanes.tasks.values()
         if any(
             n.what == "woke late" and n.data.get("late_ms", 0) >= at_least_s * 1000
             for n in track.notes
@@ -186,14 +186,14 @@ def _woke_late(trace: Trace, at_least_s: float) -> int:
     )
 
 
-def _verdict(result: RunResult, trace: Trace) -> Verdict:
+def _verdict(result: RunResult, lanes: Lanes) -> Verdict:
     out = result.outcome
     stall = out["loop_stall_s"]
     effect = _effect(result)
     if out["variant"] == VARIANTS[0]:
         if not effect.shown:
             return Verdict(True, "The loop did not freeze this time", effect.why_not)
-        late = _woke_late(trace, stall / 2)
+        late = _woke_late(lanes, stall / 2)
         beats = sum(1 for t in result.tasks if t["name"] != "X")  # X: the slow call
         return Verdict(
             stall < _LATE_S,

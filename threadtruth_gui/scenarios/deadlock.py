@@ -12,9 +12,10 @@ from typing import Any
 from threadtruth_gui.engine.context import ObservedLock, report, sleep
 from threadtruth_gui.engine.deadlock import DeadlockWatch, describe
 from threadtruth_gui.engine.events import Kind
-from threadtruth_gui.engine.runner import Plan, RunResult, TaskSpec, Verdict
+from threadtruth_gui.engine.lanes import Lanes
+from threadtruth_gui.engine.plan import Phase, Plan, TaskSpec
+from threadtruth_gui.engine.result import RunResult, Verdict
 from threadtruth_gui.engine.scenario import Param, Scenario
-from threadtruth_gui.engine.trace import Trace
 from threadtruth_gui.scenarios import _effects
 
 VARIANTS = ("opposite order", "same order", "timeout and back off")
@@ -95,13 +96,13 @@ def _plan(params: dict[str, Any]) -> Plan:
             }
         return out
 
-    return Plan(tasks=tasks, outcome=outcome, code=[target], monitor=watch)
+    return Plan([Phase("threads", tasks)], outcome=outcome, code=[target], monitor=watch)
 
 
-def backoffs(trace: Trace) -> dict[str, int]:
+def backoffs(lanes: Lanes) -> dict[str, int]:
     """How many times each thread backed off (gave up a timed wait and let go), counted
     from the notes its own code recorded."""
-    counts = {name: sum(n.what == "backed off" for n in t.notes) for name, t in trace.tasks.items()}
+    counts = {name: sum(n.what == "backed off" for n in t.notes) for name, t in lanes.tasks.items()}
     return {name: k for name, k in counts.items() if k}
 
 
@@ -109,17 +110,17 @@ def _times(k: int) -> str:
     return "once" if k == 1 else f"{k} times"
 
 
-def took_first(trace: Trace) -> str:
+def took_first(lanes: Lanes) -> str:
     """Who held both locks first, and whether the other had taken one by then, from the
     "took" notes in time order."""
     took = sorted(
-        (n.t_ns, name) for name, t in trace.tasks.items() for n in t.notes if n.what == "took"
+        (n.t_ns, name) for name, t in lanes.tasks.items() for n in t.notes if n.what == "took"
     )
     held: dict[str, int] = {}
     for t_ns, name in took:
         held[name] = held.get(name, 0) + 1
         if held[name] == 2:
-            others = [o for o in trace.tasks if o != name]
+            others = [o for o in lanes.tasks if o != name]
             early = [o for o in others if any(n == o and t < t_ns for t, n in took)]
             if early:
                 return f"{name} took both locks first"
@@ -127,7 +128,7 @@ def took_first(trace: Trace) -> str:
     return "no thread took both locks"
 
 
-def _verdict(result: RunResult, trace: Trace) -> Verdict:
+def _verdict(result: RunResult, lanes: Lanes) -> Verdict:
     out = result.outcome
     if out["deadlocked"]:
         return Verdict(
@@ -144,19 +145,19 @@ def _verdict(result: RunResult, trace: Trace) -> Verdict:
             "; ".join(f"{t['name']}: {t.get('error') or 'failed'}" for t in failed),
         )
     if out["variant"] == VARIANTS[1]:
-        waited = [n for n, t in trace.tasks.items() if any(s.state == "waiting" for s in t.spans)]
+        waited = [n for n, t in lanes.tasks.items() if any(s.state == "waiting" for s in t.spans)]
         who = f"{' and '.join(waited)} waited for L1" if waited else "nobody had to wait"
         return Verdict(
             True, "No deadlock", f"both take L1 first: whoever has it gets L2 too ({who})"
         )
     if out["variant"] == VARIANTS[2]:
-        counts = backoffs(trace)
+        counts = backoffs(lanes)
         total = sum(counts.values())
         if not total:
             return Verdict(
                 True,
                 "No deadlock",
-                f"no timed wait ran out (0 back-offs): {took_first(trace)}",
+                f"no timed wait ran out (0 back-offs): {took_first(lanes)}",
             )
         who = " and ".join(f"{name} {_times(k)}" for name, k in counts.items())
         return Verdict(
@@ -165,7 +166,7 @@ def _verdict(result: RunResult, trace: Trace) -> Verdict:
             f"a wait with a timeout gave up, and its thread let go of its first lock and "
             f"tried again: {who} ({total} back-off{'s' if total != 1 else ''})",
         )
-    return Verdict(True, "No deadlock this time", took_first(trace))
+    return Verdict(True, "No deadlock this time", took_first(lanes))
 
 
 def _figures(result: RunResult) -> list[tuple[str, str]]:

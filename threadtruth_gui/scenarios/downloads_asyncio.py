@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from threadtruth_gui.engine.runner import Plan
+from threadtruth_gui.engine.plan import Plan
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.scenarios import _downloads, _effects
 

@@ -23,9 +23,10 @@ from typing import Any
 
 from threadtruth_gui.engine.context import tick
 from threadtruth_gui.engine.interp import gil_enabled, python_label
-from threadtruth_gui.engine.runner import Phase, PhaseStats, Plan, RunResult, TaskSpec, Verdict
+from threadtruth_gui.engine.lanes import Lanes
+from threadtruth_gui.engine.plan import Phase, PhaseStats, Plan, TaskSpec
+from threadtruth_gui.engine.result import RunResult, Verdict
 from threadtruth_gui.engine.scenario import Param, Scenario
-from threadtruth_gui.engine.trace import Trace
 from threadtruth_gui.scenarios import _effects, _gil_verdict
 
 WORKERS = Param("workers", "Workers", "int", 2, 2, 8, 1, help="N: threads, then processes")
@@ -93,7 +94,7 @@ def _plan(params: dict[str, Any]) -> Plan:
                 counted,
                 (limit,),
                 {"label": f"primes below {limit:,}", "mode": labels[key]},
-                trace=False,
+                watch_lines=False,
             )
             for i in range(n)
         ]
@@ -154,10 +155,9 @@ def _plan(params: dict[str, Any]) -> Plan:
         }
 
     return Plan(
-        tasks=[spec for phase in phases for spec in phase.tasks],
+        phases,
         outcome=outcome,
         code=[count_primes],
-        phases=phases,
         setup=setup,
         cleanup=cleanup,
     )
@@ -189,19 +189,19 @@ def _round(value: float | None) -> float | None:
     return round(value, 4) if value is not None else None
 
 
-def gil_turns(trace: Trace, prefix: str = "T") -> int:
+def gil_turns(lanes: Lanes, prefix: str = "T") -> int:
     """How many times a thread of the threads phase waited for the GIL."""
     return sum(
         1
-        for name, track in trace.tasks.items()
+        for name, track in lanes.tasks.items()
         if name.startswith(prefix)
         for span in track.spans
         if span.state == "gil"
     )
 
 
-def _verdict(result: RunResult, trace: Trace) -> Verdict:
-    return _gil_verdict.verdict(result, gil_turns(trace))
+def _verdict(result: RunResult, lanes: Lanes) -> Verdict:
+    return _gil_verdict.verdict(result, gil_turns(lanes))
 
 
 SCENARIO = Scenario(

@@ -21,9 +21,10 @@ from typing import Any
 from threadtruth_gui.engine.context import RunContext, run_queue_wait_ns
 from threadtruth_gui.engine.events import Kind, State
 from threadtruth_gui.engine.interp import gil_enabled, python_label
-from threadtruth_gui.engine.runner import Phase, Plan, RunResult, TaskSpec, Verdict
+from threadtruth_gui.engine.lanes import Lanes
+from threadtruth_gui.engine.plan import Phase, Plan, TaskSpec
+from threadtruth_gui.engine.result import RunResult, Verdict
 from threadtruth_gui.engine.scenario import Effect, Param, Scenario
-from threadtruth_gui.engine.trace import Trace
 
 VARIANTS = ("read, call, write", "+= alone", "with lock")
 VARIANT = Param(
@@ -188,7 +189,7 @@ def _plan(params: dict[str, Any]) -> Plan:
             (name, shared, times, *extra),
             {"label": f"+1, {times:,} times"},
             state=start_as,
-            trace=False,
+            watch_lines=False,
         )
         for name in names
     ]
@@ -216,10 +217,9 @@ def _plan(params: dict[str, Any]) -> Plan:
         }
 
     return Plan(
-        tasks=[],
         # all at once: else each start waits for the GIL the started ones hold, and
         # threads of a few ms of work each hardly overlap (measured: 0 lost in 1 run of 4)
-        phases=[Phase("threads", tasks, start_together=True)],
+        [Phase("threads", tasks, start_together=True)],
         outcome=outcome,
         code=[target, log] if target is add_read_call_write else [target],
         counters={"count": 0},
@@ -263,7 +263,7 @@ def _why_none_lost(result: RunResult) -> str:
     )
 
 
-def _verdict(result: RunResult, trace: Trace) -> Verdict:
+def _verdict(result: RunResult, lanes: Lanes) -> Verdict:
     out = result.outcome
     lost, expected, actual = out["lost"], out["expected"], out["actual"]
     counted = f"{actual:,} of {expected:,} additions counted"

@@ -17,10 +17,11 @@ from typing import Any
 from threadtruth_gui.engine.context import RunContext, current
 from threadtruth_gui.engine.events import Kind, State
 from threadtruth_gui.engine.interp import python_label
+from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.measure import rss_bytes
-from threadtruth_gui.engine.runner import Phase, PhaseStats, Plan, RunResult, TaskSpec, Verdict
+from threadtruth_gui.engine.plan import Phase, PhaseStats, Plan, TaskSpec
+from threadtruth_gui.engine.result import RunResult, Verdict
 from threadtruth_gui.engine.scenario import Param, Scenario
-from threadtruth_gui.engine.trace import Trace
 from threadtruth_gui.scenarios import _effects
 
 if sys.platform != "win32":
@@ -104,7 +105,7 @@ def _plan(params: dict[str, Any]) -> Plan:
                     idle_coroutine,
                     (rooms["coroutines"],),
                     {"mode": "coroutines"},
-                    trace=False,
+                    watch_lines=False,
                 )
                 for i in range(1, n + 1)
             ],
@@ -115,7 +116,11 @@ def _plan(params: dict[str, Any]) -> Plan:
             "threads",
             [
                 TaskSpec(
-                    f"T{i}", idle_thread, (rooms["threads"],), {"mode": "threads"}, trace=False
+                    f"T{i}",
+                    idle_thread,
+                    (rooms["threads"],),
+                    {"mode": "threads"},
+                    watch_lines=False,
                 )
                 for i in range(1, n + 1)
             ],
@@ -150,10 +155,9 @@ def _plan(params: dict[str, Any]) -> Plan:
         return out
 
     return Plan(
-        tasks=[spec for phase in phases for spec in phase.tasks],
+        phases,
         outcome=outcome,
         code=[idle_thread, idle_coroutine],
-        phases=phases,
         monitor=sample,
         # the memory track starts at 0 growth only where memory can be read at all
         counters={"memory": 0.0} if rss_bytes() is not None else {},
@@ -221,7 +225,7 @@ def _check(params: dict[str, Any]) -> None:
         )
 
 
-def _verdict(result: RunResult, trace: Trace) -> Verdict:
+def _verdict(result: RunResult, lanes: Lanes) -> Verdict:
     out = result.outcome
     failed = [task for task in result.tasks if task.get("status") == "failed"]
     if result.error:

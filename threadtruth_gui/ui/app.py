@@ -18,8 +18,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QApplication
 
-from threadtruth_gui.engine import child
-from threadtruth_gui.engine.runner import RunResult
+from threadtruth_gui.engine.result import RunResult
+from threadtruth_gui.runs import child
 from threadtruth_gui.ui import shutdown, theme
 from threadtruth_gui.ui.main_window import MainWindow
 

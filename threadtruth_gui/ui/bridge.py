@@ -14,13 +14,15 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QTimer, Signal, Slot
 
-from threadtruth_gui.engine.child import ProcessRun
 from threadtruth_gui.engine.deadlock import DeadlockWatch
 from threadtruth_gui.engine.events import Event, Kind
 from threadtruth_gui.engine.gate import StepGate
-from threadtruth_gui.engine.runner import Phase, Plan, Run, RunResult
+from threadtruth_gui.engine.lanes import Lanes
+from threadtruth_gui.engine.plan import Phase, Plan
+from threadtruth_gui.engine.result import RunResult
+from threadtruth_gui.engine.runner import Run
 from threadtruth_gui.engine.scenario import Scenario
-from threadtruth_gui.engine.trace import Trace
+from threadtruth_gui.runs.child import ProcessRun
 
 FRAME_MS = 16
 # Runs with more tasks than this run in a child process: a thousand busy threads in the
@@ -73,7 +75,7 @@ def _on_window_loop(run: ProcessRun | Stoppable) -> bool:
     return (
         isinstance(run, Run)
         and run.loop is not None
-        and any(ph.mode == "asyncio" and not ph.own_loop for ph in run.plan.all_phases())
+        and any(ph.mode == "asyncio" and not ph.own_loop for ph in run.plan.phases)
         and asyncio.current_task(run.loop) is None
     )
 
@@ -118,7 +120,7 @@ class RunBridge(QObject):
         self.scenario: Scenario | None = None
         self.params: dict[str, Any] = {}
         self.run: Run | ProcessRun | None = None
-        self.trace: Trace | None = None
+        self.lanes: Lanes | None = None
         self.result: RunResult | None = None
         self.last_batch: list[Event] = []
         self.in_child = False  # whether this run is in a child process
@@ -171,7 +173,7 @@ class RunBridge(QObject):
             return
         if self.run is not started:  # reset meanwhile (a signal's close, mid start): gone
             return
-        self.trace = Trace(started.recorder.t0_ns)
+        self.lanes = Lanes(started.recorder.t0_ns)
         self._cursor = 0
         self._timer.start()
         self.started.emit()
@@ -195,7 +197,7 @@ class RunBridge(QObject):
         run = self.run
         if run is None:
             return ""
-        phases = run.plan.all_phases()
+        phases = run.plan.phases
         index = next((i for i, ph in enumerate(phases) if ph.label == label), 0)
         window_loop = isinstance(run, Run) and run.loop is not None
         return describe_phase(phases[index], len(phases), index, self.in_child, window_loop)
@@ -206,7 +208,7 @@ class RunBridge(QObject):
         one still going after STOP_GRACE_S is stopped by force. Never waits on a thread."""
         self._timer.stop()
         run, self.run = self.run, None
-        self.trace = None
+        self.lanes = None
         self.result = None
         self.last_batch = []
         if run is not None:
@@ -264,26 +266,26 @@ class RunBridge(QObject):
 
     @Slot()
     def _drain(self) -> None:
-        run, trace = self.run, self.trace
-        if run is None or trace is None:
+        run, lanes = self.run, self.lanes
+        if run is None or lanes is None:
             self._timer.stop()
             return
         ended = run.finished  # read first: every event of an ended run is then in the log
         batch = run.recorder.since(self._cursor)
         if batch:
             self._cursor += len(batch)
-            trace.feed(batch)
+            lanes.feed(batch)
             for ev in batch:
                 if ev.kind == Kind.PHASE and ev.data[0] == "start":
                     self.phaseStarted.emit(self.phase_text(ev.data[1]))
         self.last_batch = batch
         if not ended:
-            trace.advance(perf_counter_ns())  # sleeping lanes keep growing between events
+            lanes.advance(perf_counter_ns())  # sleeping lanes keep growing between events
         self.updated.emit()
         if ended and self.scenario is not None:
             self._timer.stop()
             try:
-                self.result, _ = self.scenario.finish(run, self.params, trace)
+                self.result, _ = self.scenario.finish(run, self.params, lanes)
             except Exception as exc:  # a broken verdict must not leave the window "running"
                 self.run = None
                 self.failed.emit(f"Could not sum up the run: {type(exc).__name__}: {exc}")
@@ -295,7 +297,7 @@ def in_child_process(plan: Plan, stepping: bool = False) -> bool:
     """Whether a run started from the window goes to a child process: more tasks than
     IN_PROCESS_MAX_TASKS, or threads that never block (`Plan.busy_threads`), would take
     the GIL the window needs; a stepped run stays (its gate is in this process)."""
-    big = len(plan.all_tasks()) > IN_PROCESS_MAX_TASKS
+    big = len(plan.tasks) > IN_PROCESS_MAX_TASKS
     return (big or plan.busy_threads) and not stepping
 
 

@@ -13,11 +13,12 @@ from PySide6.QtCore import QTimer, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QDialog, QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from threadtruth_gui.engine.child import ProcessRun
+from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.narrate import money
-from threadtruth_gui.engine.runner import Run, RunResult
+from threadtruth_gui.engine.result import RunResult
+from threadtruth_gui.engine.runner import Run
 from threadtruth_gui.engine.scenario import Param, Scenario
-from threadtruth_gui.engine.trace import Trace
+from threadtruth_gui.runs.child import ProcessRun
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.bridge import bridge_of, in_child_process
 from threadtruth_gui.ui.widgets.timeline import TimelineView
@@ -70,7 +71,7 @@ class CompareDialog(QDialog):
         self.setWindowTitle(f"A/B: {scenario.title}")
         self.setFont(theme.body_font())
         self.results: list[RunResult | None] = [None, None]
-        self.traces: list[Trace | None] = [None, None]
+        self.lanes_ab: list[Lanes | None] = [None, None]
         self.heads: list[QLabel] = []
         self.timelines: list[TimelineView] = []
         self._colors: dict[str, Any] = {}
@@ -132,10 +133,10 @@ class CompareDialog(QDialog):
         self._timer.stop()
         index = self._index
         scenario, params, label = self.sides[index]
-        result, trace = scenario.finish(run, scenario.resolve(params))
+        result, lanes = scenario.finish(run, scenario.resolve(params))
         self._run = None
-        self.results[index], self.traces[index] = result, trace
-        self.timelines[index].set_trace(trace, self._colors)
+        self.results[index], self.lanes_ab[index] = result, lanes
+        self.timelines[index].set_lanes(lanes, self._colors)
         verdict = result.verdict.headline if result.verdict else "no verdict"
         sign = "✔" if result.verdict and result.verdict.good else "✘"
         self.heads[index].setText(f"{'AB'[index]}: {label}  —  {sign} {verdict}")
@@ -150,7 +151,7 @@ class CompareDialog(QDialog):
         )
 
     def _same_axis(self) -> None:
-        ends = [t.seconds(t.end_ns) for t in self.traces if t is not None]
+        ends = [t.seconds(t.end_ns) for t in self.lanes_ab if t is not None]
         end = max(ends) if ends else 1.0
         for view in self.timelines:
             view.set_range(-end * 0.02, end * 1.05)
@@ -167,10 +168,10 @@ class CompareDialog(QDialog):
             view.set_cursor(t_s)
         if t_s is not None:
             parts = []
-            for name, trace in zip("AB", self.traces, strict=True):
-                counter = next(iter(trace.counters), None) if trace else None
-                if trace is not None and counter:
-                    value = trace.counter_at(counter, trace.t0_ns + round(t_s * 1e9))
+            for name, lanes in zip("AB", self.lanes_ab, strict=True):
+                counter = next(iter(lanes.counters), None) if lanes else None
+                if lanes is not None and counter:
+                    value = lanes.counter_at(counter, lanes.t0_ns + round(t_s * 1e9))
                     if value is not None:
                         shown = money(value) if counter == "balance" else f"{value:,.0f}"
                         parts.append(f"{name}: {counter} {shown}")

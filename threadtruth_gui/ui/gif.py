@@ -20,9 +20,9 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
 from threadtruth_gui.engine.events import Event, Kind
-from threadtruth_gui.engine.runner import RunResult
+from threadtruth_gui.engine.history import History
+from threadtruth_gui.engine.result import RunResult
 from threadtruth_gui.engine.scenario import Scenario
-from threadtruth_gui.engine.trace import Timeline
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.widgets.timeline import TimelineView
 
@@ -35,7 +35,7 @@ SIZE = (1280, 420)
 STEP_MS = 500  # a stepped run: each step is on screen this long at 1x
 
 
-def frame_times(timeline: Timeline, speed: float) -> tuple[list[int], int]:
+def frame_times(timeline: History, speed: float) -> tuple[list[int], int]:
     """The moments to draw (ns) and the delay between frames (ms) for `speed`."""
     steps = step_times(timeline)
     if steps:
@@ -47,7 +47,7 @@ def frame_times(timeline: Timeline, speed: float) -> tuple[list[int], int]:
     return times, max(20, round(clip_s * 1000 / (count - 1)))
 
 
-def step_times(timeline: Timeline) -> list[int]:
+def step_times(timeline: History) -> list[int]:
     """A stepped run's frames: all at the gate before the first step, the moment before each
     next step (the step done), and the end. [] for a run that was not stepped. More steps
     than MAX_FRAMES: evenly chosen ones, and the end."""
@@ -62,14 +62,14 @@ def step_times(timeline: Timeline) -> list[int]:
 
 
 def render(
-    view: TimelineView, timeline: Timeline, colors: dict[str, Any], speed: float
+    view: TimelineView, timeline: History, colors: dict[str, Any], speed: float
 ) -> tuple[list[QImage], int]:
     times, delay_ms = frame_times(timeline, speed)
     end_s = (timeline.end_ns - timeline.start_ns) / 1e9
     images = []
     for t_ns in times:
-        trace = timeline.until(t_ns)
-        view.set_trace(trace, colors)
+        lanes = timeline.until(t_ns)
+        view.set_lanes(lanes, colors)
         view.set_range(-end_s * 0.02, end_s * 1.04)
         view.set_cursor((t_ns - timeline.start_ns) / 1e9)
         images.append(view.grab().toImage())
@@ -107,9 +107,9 @@ def write_gif_headless(
     view.resize(*SIZE)
     counter = next(iter(plan.counters), None)
     view.set_counter(counter, (counter or "").capitalize(), scenario.counter_format)
-    timeline = Timeline(events, events[0].t_ns if events else 0)
+    timeline = History(events, events[0].t_ns if events else 0)
     colors = theme.plan_colors(plan)
-    view.set_trace(timeline.until(timeline.end_ns), colors)
+    view.set_lanes(timeline.until(timeline.end_ns), colors)
     view.resize(SIZE[0], min(SIZE[1], view.sizeHint().height()))
     images, delay_ms = render(view, timeline, colors, speed)
     return save(images, path, delay_ms)

@@ -37,12 +37,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from threadtruth_gui.engine import export, runfile
+from threadtruth_gui.engine import export
 from threadtruth_gui.engine.events import State
+from threadtruth_gui.engine.history import History
+from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.narrate import money, story
-from threadtruth_gui.engine.runner import Plan, RunResult
+from threadtruth_gui.engine.plan import Plan
+from threadtruth_gui.engine.result import RunResult
 from threadtruth_gui.engine.scenario import Scenario
-from threadtruth_gui.engine.trace import Timeline, Trace
+from threadtruth_gui.runs import runfile
 from threadtruth_gui.scenarios import all_scenarios, get
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.bridge import RunBridge
@@ -79,11 +82,11 @@ def _code_spans(text: str) -> str:
 
 def _steppable(plan: Plan) -> bool:
     """Step mode fits a few traced threads or coroutines (one number key each)."""
-    phases = plan.all_phases()
-    tasks = plan.all_tasks()
+    phases = plan.phases
+    tasks = plan.tasks
     return (
         len(tasks) <= 9
-        and all(spec.trace for spec in tasks)
+        and all(spec.watch_lines for spec in tasks)
         and all(phase.mode in ("threads", "asyncio") for phase in phases)
     )
 
@@ -117,7 +120,7 @@ class MainWindow(QMainWindow):
         self._choices: list[tuple[Any, str]] = []
         self._pending_start: tuple[Plan, dict[str, Any], bool] | None = None
         self._lanes_fitted = -1  # the timeline height the split was last fitted to
-        self._timeline_data: Timeline | None = None  # the shown run's events, by time
+        self._timeline_data: History | None = None  # the shown run's events, by time
         self.replayer = Replayer(self)
         self.replayer.progress.connect(lambda text: self._status(text))
         self._build()
@@ -513,7 +516,7 @@ class MainWindow(QMainWindow):
         """No run on the timeline or in the narration (the panels are set up apart)."""
         self._showing_result = False
         self._forget_cursor()
-        self.timeline.set_trace(None, self.colors)
+        self.timeline.set_lanes(None, self.colors)
         self.narration.set_lines([], 0, "The story of the run appears here as it happens.")
 
     def _setup_views(self, plan: Plan) -> None:
@@ -601,8 +604,8 @@ class MainWindow(QMainWindow):
         unit = self._unit_for(name)
         result = gate.grant(name, unit)
         self._focus_task = name
-        trace = self.bridge.trace
-        track = trace.tasks.get(name) if trace is not None else None
+        lanes = self.bridge.lanes
+        track = lanes.tasks.get(name) if lanes is not None else None
         if result == "blocked" and track is not None and track.waiting_for is not None:
             lock, holder = track.waiting_for
             self._status(
@@ -620,7 +623,7 @@ class MainWindow(QMainWindow):
     def _unit_for(self, name: str) -> str:
         run = self.bridge.run
         if run is not None:
-            for phase in run.plan.all_phases():
+            for phase in run.plan.phases:
                 if phase.mode == "asyncio" and any(s.name == name for s in phase.tasks):
                     return "await"
         return "op" if self.bytecode_action.isChecked() else "line"
@@ -629,10 +632,10 @@ class MainWindow(QMainWindow):
         """Follow the focused thread (the last stepped; else the first) in the bytecode view."""
         if not self.bytecode_action.isChecked():
             return
-        trace = self.bridge.trace
+        lanes = self.bridge.lanes
         names = list(self.colors)
         name = self._focus_task or (names[0] if names else None)
-        track = trace.tasks.get(name) if trace is not None and name is not None else None
+        track = lanes.tasks.get(name) if lanes is not None and name is not None else None
         if track is None or name is None:
             return
         if track.state in State.FINAL:
@@ -806,7 +809,7 @@ class MainWindow(QMainWindow):
         self._showing_result = False
         self._forget_cursor()
         self.verdict.show_idle("Running… watch the code markers and the lanes.")
-        self.timeline.set_trace(self.bridge.trace, self.colors)
+        self.timeline.set_lanes(self.bridge.lanes, self.colors)
         if self._replaying is not None:
             steps = len(self._replaying.schedule)
             self.verdict.show_idle(f"Replaying the recorded interleaving: {steps} steps.")
@@ -829,8 +832,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_updated(self) -> None:
-        trace = self.bridge.trace
-        if trace is None:
+        lanes = self.bridge.lanes
+        if lanes is None:
             return
         self.timeline.refresh()
         if not self.bridge.last_batch and self.bridge.result is None:
@@ -841,21 +844,21 @@ class MainWindow(QMainWindow):
             self._fit_split()
         live = {
             name: track.line
-            for name, track in trace.tasks.items()
+            for name, track in lanes.tasks.items()
             if track.state not in State.FINAL and track.line is not None
         }
         self.code.set_markers(live if len(live) <= _MAX_CODE_MARKERS else {}, self.colors)
-        self.panel.update_from(trace)
+        self.panel.update_from(lanes)
         self._show_bytecode()
-        self._narrate(trace)
+        self._narrate(lanes)
         held = "Deadlocked: neither thread can ever go on. D breaks it."
         if self.bridge.held_deadlock() is not None and self.verdict.idle_text() not in ("", held):
             # the banner must not say "Running…" over threads that can never go on
             self.verdict.show_idle(held)
 
-    def _narrate(self, trace: Trace, force: bool = False) -> None:
+    def _narrate(self, lanes: Lanes, force: bool = False) -> None:
         """The narration, at most 4 times a second while a run goes (it is rebuilt whole)."""
-        self.narration.show_trace(trace, force)
+        self.narration.show_lanes(lanes, force)
 
     @Slot(float)
     def _narration_clicked(self, t_s: float) -> None:
@@ -865,11 +868,11 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_finished(self, result: RunResult) -> None:
         self._on_updated()
-        if self.bridge.trace is not None:
-            self._narrate(self.bridge.trace, force=True)
+        if self.bridge.lanes is not None:
+            self._narrate(self.bridge.lanes, force=True)
         self.timeline.refresh(force=True)  # the last frame is never skipped
-        if self.bridge.trace is not None:
-            self.panel.finish(result, self.bridge.trace)
+        if self.bridge.lanes is not None:
+            self.panel.finish(result, self.bridge.lanes)
         self._showing_result = True
         self.opened = None
         replayed, self._replaying = self._replaying, None
@@ -940,24 +943,24 @@ class MainWindow(QMainWindow):
             self.show_error(text)
 
     # -- the time cursor ------------------------------------------------------------------
-    def _shown_run(self) -> tuple[list[Any], RunResult, Trace] | None:
+    def _shown_run(self) -> tuple[list[Any], RunResult, Lanes] | None:
         """The finished (or opened) run on screen: its events, result and full trace."""
-        run, result, trace = self.bridge.run, self.bridge.result, self.bridge.trace
-        if run is not None and result is not None and trace is not None:
-            return run.recorder.events(), result, trace
+        run, result, lanes = self.bridge.run, self.bridge.result, self.bridge.lanes
+        if run is not None and result is not None and lanes is not None:
+            return run.recorder.events(), result, lanes
         if self.opened is not None and not self.bridge.running:
-            return self.opened.events, self.opened.result, self.opened.trace()
+            return self.opened.events, self.opened.result, self.opened.lanes()
         return None
 
-    def _timeline_now(self) -> Timeline | None:
+    def _timeline_now(self) -> History | None:
         if self._timeline_data is None:
             shown = self._shown_run()
             if shown is None or not shown[0]:
                 return None
-            events, _result, trace = shown
+            events, _result, lanes = shown
             opened = self.opened
-            made = opened.timeline() if opened is not None and trace is opened.trace() else None
-            timeline = self._timeline_data = made or Timeline(events, trace.t0_ns)
+            made = opened.timeline() if opened is not None and lanes is opened.lanes() else None
+            timeline = self._timeline_data = made or History(events, lanes.t0_ns)
             for track in timeline.until(timeline.end_ns).tasks.values():
                 story(track)  # each note's line, worked out once, not at a cursor move
         return self._timeline_data
@@ -988,11 +991,11 @@ class MainWindow(QMainWindow):
             self.code.set_markers({}, self.colors)
             self._show_bytecode()
             return
-        trace = timeline.until(timeline.start_ns + round(t_s * 1e9))
-        self.panel.update_from(trace)
+        lanes = timeline.until(timeline.start_ns + round(t_s * 1e9))
+        self.panel.update_from(lanes)
         live = {
             name: track.line
-            for name, track in trace.tasks.items()
+            for name, track in lanes.tasks.items()
             if track.state not in State.FINAL and track.line is not None
         }
         self.code.set_markers(live if len(live) <= _MAX_CODE_MARKERS else {}, self.colors)
@@ -1048,7 +1051,7 @@ class MainWindow(QMainWindow):
         return True
 
     def _write_export(
-        self, kind: str, path: str, shown: tuple[list[Any], RunResult, Trace] | None
+        self, kind: str, path: str, shown: tuple[list[Any], RunResult, Lanes] | None
     ) -> str:
         if kind in ("window-png", "timeline-png"):
             widget = self if kind == "window-png" else self.timeline
@@ -1069,23 +1072,23 @@ class MainWindow(QMainWindow):
                 raise OSError(f"could not write {path}")
             return "the timeline (SVG)"
         assert shown is not None
-        events, result, trace = shown
+        events, result, lanes = shown
         if kind == "trace":
-            export.write_chrome_trace(path, trace, f"threadtruth: {result.scenario}")
-            return f"a Chrome trace of {len(trace.tasks):,} tasks"
+            export.write_chrome_trace(path, lanes, f"threadtruth: {result.scenario}")
+            return f"a Chrome trace of {len(lanes.tasks):,} tasks"
         if kind == "csv":
             export.write_events_csv(path, events)
             return f"{len(events)} events"
-        return self._write_gif(path, events, trace)
+        return self._write_gif(path, events, lanes)
 
-    def _write_gif(self, path: str, events: list[Any], trace: Trace) -> str:
+    def _write_gif(self, path: str, events: list[Any], lanes: Lanes) -> str:
         from threadtruth_gui.ui import gif
 
-        timeline = self._timeline_now() or Timeline(events, trace.t0_ns)
+        timeline = self._timeline_now() or History(events, lanes.t0_ns)
         view = TimelineView()
         view.resize(gif.SIZE[0], 100)
         view.set_counter(*self.timeline.counter_setup())
-        view.set_trace(timeline.until(timeline.end_ns), self.colors)
+        view.set_lanes(timeline.until(timeline.end_ns), self.colors)
         view.resize(gif.SIZE[0], min(gif.SIZE[1], view.sizeHint().height()))
         speed = self.playback.speed_factor()
         self._status(f"Drawing the GIF at {speed:g}×…")
@@ -1165,7 +1168,7 @@ class MainWindow(QMainWindow):
     def _open_run(self, path: str) -> bool:
         try:
             saved = runfile.load(path)
-            trace = saved.trace()
+            lanes = saved.lanes()
         except runfile.RunFileError as exc:
             self.show_error(str(exc))  # nothing on screen has changed
             return False
@@ -1177,12 +1180,12 @@ class MainWindow(QMainWindow):
         dropped = [k for k in ("urls", "out") if saved.params.get(k)]
         self.set_params({**saved.params, **dict.fromkeys(dropped, "")})
         self._setup_views(saved.scenario.plan(saved.params))
-        self.timeline.set_trace(trace, self.colors)
+        self.timeline.set_lanes(lanes, self.colors)
         self.timeline.refresh(force=True)
         self._fit_split()
-        self.panel.update_from(trace)
-        self.panel.finish(saved.result, trace)
-        self._narrate(trace, force=True)
+        self.panel.update_from(lanes)
+        self.panel.finish(saved.result, lanes)
+        self._narrate(lanes, force=True)
         if saved.result.verdict is not None:
             self.verdict.show_verdict(saved.result.verdict)  # the status bar says it is saved
         else:
@@ -1225,7 +1228,7 @@ class MainWindow(QMainWindow):
         if gate is None:
             self._replaying = None
             return False
-        names = [spec.name for spec in plan.all_tasks()]
+        names = [spec.name for spec in plan.tasks]
         self.replayer.start(gate, names, saved.schedule, PACE_MS)
         return True
 
@@ -1244,9 +1247,9 @@ class MainWindow(QMainWindow):
         self.code.rehighlight()
         self.narration.set_cursor(self.narration.cursor_ns)
         self.timeline.update()
-        trace = self.bridge.trace
-        if trace is not None:
-            self.panel.update_from(trace)
+        lanes = self.bridge.lanes
+        if lanes is not None:
+            self.panel.update_from(lanes)
         self.update()
 
     def set_chrome(self, visible: bool) -> None:

@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from threadtruth_gui.engine.many import (
+from threadtruth_gui.engine.narrate import money
+from threadtruth_gui.engine.scenario import Scenario
+from threadtruth_gui.runs.many import (
     DEFAULT_RUNS,
     MAX_RUNS,
     MIN_RUNS,
@@ -33,8 +35,6 @@ from threadtruth_gui.engine.many import (
     run_many,
     sorted_outcomes,
 )
-from threadtruth_gui.engine.narrate import money
-from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.bridge import bridge_of
 

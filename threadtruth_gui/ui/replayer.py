@@ -11,10 +11,10 @@ from time import monotonic
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from threadtruth_gui.engine import runfile
 from threadtruth_gui.engine.events import Event
 from threadtruth_gui.engine.gate import SETTLE_TIMEOUT_S, StepGate
-from threadtruth_gui.engine.runner import RunResult
+from threadtruth_gui.engine.result import RunResult
+from threadtruth_gui.runs import runfile
 
 PACE_MS = 250
 

@@ -16,7 +16,7 @@ from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
 from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 
 from threadtruth_gui.engine.events import State
-from threadtruth_gui.engine.runner import Plan
+from threadtruth_gui.engine.plan import Plan
 
 #: Okabe-Ito, in the order tasks are given them (A, B, C, ...)
 TASK_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
@@ -245,11 +245,11 @@ def task_color(index: int) -> QColor:
 
 def plan_colors(plan: Plan) -> dict[str, QColor]:
     """A colour per task; with several phases, one per phase (a comparison of modes)."""
-    if plan.phases is not None and len(plan.phases) > 1:
+    if len(plan.phases) > 1:
         return {
             spec.name: task_color(i) for i, phase in enumerate(plan.phases) for spec in phase.tasks
         }
-    return {spec.name: task_color(i) for i, spec in enumerate(plan.all_tasks())}
+    return {spec.name: task_color(i) for i, spec in enumerate(plan.tasks)}
 
 
 #: the fonts shipped in threadtruth_gui/resources/fonts (DejaVu 2.37, see its LICENSE), so

@@ -6,9 +6,10 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
+from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.narrate import money, story, task_caption
-from threadtruth_gui.engine.runner import Plan, RunResult
-from threadtruth_gui.engine.trace import Trace
+from threadtruth_gui.engine.plan import Plan
+from threadtruth_gui.engine.result import RunResult
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.panels import bring_into_view
 from threadtruth_gui.ui.widgets.balance_bar import BalanceBar
@@ -20,7 +21,7 @@ _TYPICAL_LINE = "• checked $1,000 ≥ $600 → yes"
 def _amounts(plan: Plan) -> list[float]:
     return [
         float(spec.info["amount"])
-        for spec in plan.all_tasks()
+        for spec in plan.tasks
         if isinstance(spec.info.get("amount"), int | float)
     ]
 
@@ -29,8 +30,8 @@ def balance_range(plan: Plan, start: float) -> tuple[float, float]:
     """The bar's span for this plan: from the lowest balance the run can reach (every
     withdrawal paid) to the highest (every deposit counted), 0 and the start always in
     it, with a margin of a quarter of it each side; never empty (an opening balance of 0)."""
-    out = sum(float(s.info["amount"]) for s in plan.all_tasks() if _is(s.info, "withdraw"))
-    into = sum(float(s.info["amount"]) for s in plan.all_tasks() if _is(s.info, "deposit"))
+    out = sum(float(s.info["amount"]) for s in plan.tasks if _is(s.info, "withdraw"))
+    into = sum(float(s.info["amount"]) for s in plan.tasks if _is(s.info, "deposit"))
     lo, hi = min(0.0, start - out), max(0.0, start, start + into)
     pad = 0.25 * max(hi - lo, 1.0)
     return lo - pad, hi + pad
@@ -109,7 +110,7 @@ class AccountPanel(QWidget):
             if amounts and start is not None
             else _TYPICAL_LINE
         )
-        for spec in plan.all_tasks():
+        for spec in plan.tasks:
             card = TaskCard(spec.name, task_caption(spec.info), colors[spec.name])
             card.clicked.connect(self.task_clicked)
             self.cards[spec.name] = card
@@ -123,10 +124,10 @@ class AccountPanel(QWidget):
         else:
             self.balance.clear()
 
-    def update_from(self, trace: Trace) -> None:
-        series = trace.counters.get(self._counter or "")
+    def update_from(self, lanes: Lanes) -> None:
+        series = lanes.counters.get(self._counter or "")
         shared = (self._counter_name, money(series[-1][1])) if series else None
-        for name, track in trace.tasks.items():
+        for name, track in lanes.tasks.items():
             card = self.cards.get(name)
             if card is not None:
                 hidden = card.locals.isHidden()
@@ -137,8 +138,8 @@ class AccountPanel(QWidget):
         if series:
             self.balance.set_value(series[-1][1])
 
-    def finish(self, result: RunResult, trace: Trace) -> None:
-        self.update_from(trace)
+    def finish(self, result: RunResult, lanes: Lanes) -> None:
+        self.update_from(lanes)
         # the recorded series can end a few microseconds out of order between threads;
         # the outcome is the account's own final value
         final = result.outcome.get(f"final_{self._counter}")

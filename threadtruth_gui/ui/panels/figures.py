@@ -14,8 +14,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from threadtruth_gui.engine.runner import Plan, RunResult
-from threadtruth_gui.engine.trace import Trace
+from threadtruth_gui.engine.lanes import Lanes
+from threadtruth_gui.engine.plan import Plan
+from threadtruth_gui.engine.result import RunResult
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.panels import bring_into_view
 from threadtruth_gui.ui.widgets.waitfor import WaitForGraph
@@ -74,17 +75,17 @@ class FiguresPanel(QWidget):
         self._show([])
         self.graph.show_cycle([], colors)
         self.live.setText(
-            f"{len(plan.all_tasks()):,} tasks. Press Space to run; the figures "
+            f"{len(plan.tasks):,} tasks. Press Space to run; the figures "
             "come from the run itself."
         )
 
-    def update_from(self, trace: Trace) -> None:
+    def update_from(self, lanes: Lanes) -> None:
         self.live.show()
-        states = Counter(track.state for track in trace.tasks.values() if track.state)
+        states = Counter(track.state for track in lanes.tasks.values() if track.state)
         parts = [f"{count} {state}" for state, count in states.most_common()]
         self.live.setText("Now: " + ", ".join(parts) if parts else "Starting…")
         held, broken = None, False
-        for track in trace.tasks.values():
+        for track in lanes.tasks.values():
             for note in track.notes:
                 if note.what == "deadlock" and not self.graph.cycle:
                     self.graph.show_cycle(list(note.data.get("cycle", [])), self._colors)
@@ -92,13 +93,13 @@ class FiguresPanel(QWidget):
                 if note.what == "deadlock" and not note.data.get("victim"):
                     held = note
                 broken = broken or note.what == "deadlock broken"
-        if held is not None and not broken and not any(t.status for t in trace.tasks.values()):
+        if held is not None and not broken and not any(t.status for t in lanes.tasks.values()):
             self.live.setText(
                 f"Deadlocked: {held.data.get('text', '')}. Neither can ever go on. D breaks it."
             )
 
-    def finish(self, result: RunResult, trace: Trace) -> None:
-        self.update_from(trace)
+    def finish(self, result: RunResult, lanes: Lanes) -> None:
+        self.update_from(lanes)
         self.live.hide()  # how the tasks ended is the verdict's to say, with the figures
         if self.figures is not None:
             self._show(self.figures(result)[:_MAX_ROWS])

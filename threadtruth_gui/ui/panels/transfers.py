@@ -18,8 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 from threadtruth_gui.engine.events import State
-from threadtruth_gui.engine.runner import Plan, RunResult
-from threadtruth_gui.engine.trace import Trace
+from threadtruth_gui.engine.lanes import Lanes
+from threadtruth_gui.engine.plan import Plan
+from threadtruth_gui.engine.result import RunResult
 from threadtruth_gui.ui import theme
 
 # one row per measure, one column per mode: three modes fit a narrow panel at 15 pt
@@ -131,12 +132,12 @@ class TransfersPanel(QWidget):
 
     def setup(self, plan: Plan, colors: dict[str, QColor]) -> None:
         self.stats_box.show()  # a new run: its live progress
-        self._modes = [phase.label for phase in plan.all_phases()]
-        self._task_count = len(plan.all_tasks())
+        self._modes = [phase.label for phase in plan.phases]
+        self._task_count = len(plan.tasks)
         self._samples.clear()
         self.received.setText("0 B")
         self.rate.setText("0 B/s")
-        self.counts.setText(f"0 / {len(plan.all_tasks())} done")
+        self.counts.setText(f"0 / {len(plan.tasks)} done")
         self.failed.setText("")
         self.unverified.setText("")
         self.unverified.hide()
@@ -154,11 +155,11 @@ class TransfersPanel(QWidget):
         if item is not None:
             item.setText(text)
 
-    def update_from(self, trace: Trace) -> None:
+    def update_from(self, lanes: Lanes) -> None:
         total = done = failed = 0
         per_mode: dict[str, list[int]] = {mode: [0, 0] for mode in self._modes}
         errors: list[str] = []
-        for name, track in trace.tasks.items():
+        for name, track in lanes.tasks.items():
             total += track.received
             counts = per_mode.setdefault(str(track.info.get("mode", "")), [0, 0])
             if track.state == State.DONE:
@@ -168,8 +169,8 @@ class TransfersPanel(QWidget):
                 failed += 1
                 counts[1] += 1
                 errors.append(f"{name}: {track.error}")
-        self._samples.append((trace.end_ns, total))
-        while len(self._samples) > 2 and trace.end_ns - self._samples[0][0] > _RATE_WINDOW_NS:
+        self._samples.append((lanes.end_ns, total))
+        while len(self._samples) > 2 and lanes.end_ns - self._samples[0][0] > _RATE_WINDOW_NS:
             self._samples.popleft()
         (t0, b0), (t1, b1) = self._samples[0], self._samples[-1]
         rate = (b1 - b0) / ((t1 - t0) / 1e9) if t1 > t0 else 0.0
@@ -187,9 +188,9 @@ class TransfersPanel(QWidget):
                 f"{failed} failed: " + "; ".join(shown) + (f"; +{more} more" if more else "")
             )
 
-    def finish(self, result: RunResult, trace: Trace) -> None:
+    def finish(self, result: RunResult, lanes: Lanes) -> None:
         self.stats_box.hide()
-        self.update_from(trace)
+        self.update_from(lanes)
         self.rate.setText("—")
         modes = result.outcome.get("modes", {})
         for col, mode in enumerate(self._modes):

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.narrate import Told, narration, untold
-from threadtruth_gui.engine.trace import Trace
 from threadtruth_gui.ui import theme
 
 _TONES = {"good": theme.GOOD, "bad": theme.BAD, "wait": theme.WAIT}
@@ -69,16 +69,16 @@ class NarrationPanel(QListWidget):
         self._current: int | None = None  # the line marked at the cursor
         self.itemClicked.connect(self._clicked)
         self._told_at = 0.0
-        self._due: Trace | None = None  # a live trace not yet told (too soon after the last)
+        self._due: Lanes | None = None  # a live trace not yet told (too soon after the last)
         self._later = QTimer(self)
         self._later.setSingleShot(True)
         self._later.timeout.connect(self._tell_due)
         self.setToolTip("What happened, in order. Click a line to see that moment everywhere.")
 
-    def show_trace(self, trace: Trace, force: bool = False) -> None:
+    def show_lanes(self, lanes: Lanes, force: bool = False) -> None:
         """Tell `trace` (a live run's, while it grows): at most every REFRESH_S; one that
         comes too soon is told when that time is up, so the last step is never left out."""
-        self._due = trace
+        self._due = lanes
         wait = REFRESH_S - (perf_counter() - self._told_at)
         if force or wait <= 0:
             self._tell_due()
@@ -87,10 +87,10 @@ class NarrationPanel(QListWidget):
 
     def _tell_due(self) -> None:
         self._later.stop()
-        trace, self._due = self._due, None
-        if trace is not None:
+        lanes, self._due = self._due, None
+        if lanes is not None:
             self._told_at = perf_counter()
-            self._fill(narration(trace, max_lines=MAX_SHOWN + 1), trace.t0_ns, untold(trace))
+            self._fill(narration(lanes, max_lines=MAX_SHOWN + 1), lanes.t0_ns, untold(lanes))
 
     def set_lines(self, lines: list[Told], t0_ns: int, empty: str = "") -> None:
         """Show these lines (`empty`: what to say when there are none); a story still due

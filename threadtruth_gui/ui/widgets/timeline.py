@@ -32,8 +32,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 
 from threadtruth_gui.engine.events import State
+from threadtruth_gui.engine.lanes import NO_GROUP, Lane, Lanes, Occupancy, Span
 from threadtruth_gui.engine.narrate import task_caption
-from threadtruth_gui.engine.trace import NO_GROUP, Occupancy, Span, TaskTrack, Trace
 from threadtruth_gui.ui import theme
 
 _MIN_LIVE_S = 0.5  # while live, never show less: the first frames would rescale wildly
@@ -197,7 +197,7 @@ class TimelineView(QWidget):
         self._styles = {s: _style_brushes(st) for s, st in theme.STATE_STYLES.items()}
         self._pale = {s: QBrush(_pale(st.color)) for s, st in theme.STATE_STYLES.items()}
         self._fail_brush = QBrush(theme.STATE_STYLES[State.FAILED].color)
-        self._trace: Trace | None = None
+        self._lanes: Lanes | None = None
         self._colors: dict[str, QColor] = {}
         self._counter: str | None = None
         self._counter_label = ""
@@ -240,21 +240,21 @@ class TimelineView(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
     # -- public API ------------------------------------------------------------------------
-    def set_trace(self, trace: Trace | None, colors: dict[str, QColor]) -> None:
-        self._trace, self._colors = trace, dict(colors)
+    def set_lanes(self, lanes: Lanes | None, colors: dict[str, QColor]) -> None:
+        self._lanes, self._colors = lanes, dict(colors)
         self._legend_used = (None, {}, set())
         self._crange, self._time_cache = (0, 0.0, 0.0), {}
         self._span_starts, self._heat_cache = {}, {}
         self._rasters = {}
-        self._lane_count = len(trace.tasks) if trace else 0
+        self._lane_count = len(lanes.tasks) if lanes else 0
         self._expanded, self._scroll = {}, 0.0
         self._reset_caches()
         self.updateGeometry()
         self.fit()
 
     def refresh(self, force: bool = False) -> None:
-        if self._trace and len(self._trace.tasks) != self._lane_count:
-            self._lane_count = len(self._trace.tasks)  # tasks appear as they START
+        if self._lanes and len(self._lanes.tasks) != self._lane_count:
+            self._lane_count = len(self._lanes.tasks)  # tasks appear as they START
             self.updateGeometry()
         # Level of detail in time: a paint that costs more than a sliver of a frame (a
         # thousand live lanes) is repeated less often, so the GUI thread stays responsive;
@@ -283,7 +283,7 @@ class TimelineView(QWidget):
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
-        if event.type() == QEvent.Type.FontChange and hasattr(self, "_trace"):  # text scale
+        if event.type() == QEvent.Type.FontChange and hasattr(self, "_lanes"):  # text scale
             self._font = QFont(self.font())
             self._bold = QFont(self._font)
             self._bold.setBold(True)
@@ -303,8 +303,8 @@ class TimelineView(QWidget):
         self.update()
 
     def _move_cursor(self, t_s: float | None) -> None:
-        if t_s is not None and self._trace is not None:
-            end = self._trace.seconds(self._trace.end_ns)
+        if t_s is not None and self._lanes is not None:
+            end = self._lanes.seconds(self._lanes.end_ns)
             t_s = min(max(t_s, 0.0), max(end, 0.0))
         self.set_cursor(t_s)
         self.cursorMoved.emit(t_s)
@@ -327,18 +327,18 @@ class TimelineView(QWidget):
         self._name_fonts = {}
         self._counter_cache = None
 
-    def _lanes(self) -> list[tuple[str, TaskTrack]]:
-        return list(self._trace.tasks.items()) if self._trace else []
+    def _lane_list(self) -> list[tuple[str, Lane]]:
+        return list(self._lanes.tasks.items()) if self._lanes else []
 
     def _group_specs(self) -> list[tuple[str | None, list[str]]]:
         """Task names by `info["mode"]`, groups in order of first appearance."""
-        trace = self._trace
-        if trace is None:
+        lanes = self._lanes
+        if lanes is None:
             return []
-        key = (id(trace), len(trace.tasks))
+        key = (id(lanes), len(lanes.tasks))
         if self._group_cache is None or self._group_cache[0] != key:
             groups: dict[str | None, list[str]] = {}
-            for name, track in trace.tasks.items():
+            for name, track in lanes.tasks.items():
                 mode = track.info.get("mode")
                 groups.setdefault(None if mode is None else str(mode), []).append(name)
             self._group_cache = (key, list(groups.items()))
@@ -428,7 +428,7 @@ class TimelineView(QWidget):
 
     def _gutter_w(self) -> float:
         seen, widest = self._label_w
-        lanes = self._lanes()
+        lanes = self._lane_list()
         for name, track in lanes[seen:]:  # tasks are only ever added: measure the new ones
             chip = self._fm_bold.horizontalAdvance(name) + 16 + _PAD
             widest = max(widest, chip + self._fm.horizontalAdvance(task_caption(track.info)))
@@ -437,12 +437,12 @@ class TimelineView(QWidget):
         return min(max(w, widest) + 3 * _PAD, max(140.0, self.width() * 0.42))
 
     def _geo(self) -> _Geo:
-        trace = self._trace
+        lanes = self._lanes
         key = (
             self.width(),
             self.height(),
-            id(trace),
-            len(trace.tasks) if trace else 0,
+            id(lanes),
+            len(lanes.tasks) if lanes else 0,
             len(self.used_states()),  # a new state may give the legend another row
         )
         if self._geo_cache is None or self._geo_cache[0] != key:
@@ -534,7 +534,7 @@ class TimelineView(QWidget):
         )
 
     def _fit_range(self) -> tuple[float, float]:
-        tr = self._trace
+        tr = self._lanes
         end = tr.seconds(tr.end_ns) if tr else 0.0
         live = tr is None or not tr.tasks or any(t.status is None for t in tr.tasks.values())
         end = max(end, _MIN_LIVE_S if live else 1e-3)
@@ -549,9 +549,9 @@ class TimelineView(QWidget):
     def _t(self, x: float, g: _Geo) -> float:
         return self._lo + (x - g.left) / (g.right - g.left) * (self._hi - self._lo)
 
-    def _span_px(self, trace: Trace, span: Span, g: _Geo) -> tuple[float, float]:
-        end = trace.end_ns if span.end_ns is None else span.end_ns
-        x0, x1 = self._x(trace.seconds(span.start_ns), g), self._x(trace.seconds(end), g)
+    def _span_px(self, lanes: Lanes, span: Span, g: _Geo) -> tuple[float, float]:
+        end = lanes.end_ns if span.end_ns is None else span.end_ns
+        x0, x1 = self._x(lanes.seconds(span.start_ns), g), self._x(lanes.seconds(end), g)
         return x0, x0 + _FINAL_W if span.state in State.FINAL else max(x1, x0 + 1.0)
 
     def _set_range(self, lo: float, hi: float) -> None:
@@ -592,7 +592,7 @@ class TimelineView(QWidget):
             times.extend(time_of(item) for item in items[len(times) :])
         return times
 
-    def _starts(self, name: str, track: TaskTrack) -> list[int]:
+    def _starts(self, name: str, track: Lane) -> list[int]:
         # Called for every task of a folded group each frame: no key formatting here.
         times = self._span_starts.get(name)
         if times is None:
@@ -607,10 +607,10 @@ class TimelineView(QWidget):
 
     def _summaries(self) -> list[_Summary]:
         """Per group: its tasks' current states and its failures, once per batch of events."""
-        trace = self._trace
-        if trace is None:
+        lanes = self._lanes
+        if lanes is None:
             return []
-        key = (id(trace), trace.event_count, len(trace.tasks))
+        key = (id(lanes), lanes.event_count, len(lanes.tasks))
         if self._summary_cache is None or self._summary_cache[0] != key:
             out = []
             for _, names in self._group_specs():
@@ -618,7 +618,7 @@ class TimelineView(QWidget):
                 fails: list[tuple[int, str, str]] = []
                 end: int | None = None
                 for name in names:
-                    track = trace.tasks[name]
+                    track = lanes.tasks[name]
                     state = track.state or ""
                     counts[state] = counts.get(state, 0) + 1
                     if state in State.FINAL:
@@ -634,10 +634,10 @@ class TimelineView(QWidget):
         return self._summary_cache[1]
 
     def _unit(self, group: _Group) -> str:
-        trace = self._trace
-        if trace is None or not group.names:
+        lanes = self._lanes
+        if lanes is None or not group.names:
             return "task"
-        return str(trace.tasks[group.names[0]].info.get("unit", "task"))  # downloads: "file"
+        return str(lanes.tasks[group.names[0]].info.get("unit", "task"))  # downloads: "file"
 
     def _summary_parts(self, counts: dict[str, int]) -> list[tuple[str, int]]:
         """(state, count) in reading order: done, receiving, ..., failed, not started."""
@@ -666,19 +666,19 @@ class TimelineView(QWidget):
         self._paint_legend(p)
         self._paint_gutter(p, g, rows)
         self._paint_axis(p, g)
-        if self._trace is None:
+        if self._lanes is None:
             p.setPen(theme.MUTED)
             rect = QRectF(g.left, g.lanes_top, g.right - g.left, g.counter_top - g.lanes_top)
             p.drawText(rect, _CENTER, "No run yet")
         else:
-            self._paint_phases(p, g, self._trace)
-            self._paint_spans(p, g, self._trace, rows)
+            self._paint_phases(p, g, self._lanes)
+            self._paint_spans(p, g, self._lanes, rows)
         self._paint_headers(p, g, rows)
         if g.scroll_max > 0:
             self._paint_scrollbar(p, g)
         if self._counter:
             self._paint_counter(p, g, self._counter)
-        if self.cursor_s is not None and self._trace is not None:
+        if self.cursor_s is not None and self._lanes is not None:
             self._paint_cursor(p, g, self.cursor_s)
         p.end()
 
@@ -700,14 +700,14 @@ class TimelineView(QWidget):
     def used_states(self) -> list[str]:
         """The states this trace's spans use, in the legend's order; kept up to date as
         spans arrive (spans are only ever appended, and a span's state never changes)."""
-        trace = self._trace
-        if trace is None:
+        lanes = self._lanes
+        if lanes is None:
             return []
         key, seen, used = self._legend_used
-        if key != id(trace):
+        if key != id(lanes):
             seen, used = {}, set()
-            self._legend_used = (id(trace), seen, used)
-        for name, track in trace.tasks.items():
+            self._legend_used = (id(lanes), seen, used)
+        for name, track in lanes.tasks.items():
             start = seen.get(name, 0)
             if len(track.spans) > start:
                 used.update(span.state for span in track.spans[start:])
@@ -747,15 +747,15 @@ class TimelineView(QWidget):
         """Lane chips and captions, aggregate row labels: left of the plot."""
         p.save()
         p.setClipRect(QRectF(0, g.lanes_top, self.width(), g.counter_top - g.lanes_top))
-        trace = self._trace
+        lanes = self._lanes
         # Thin lanes: a name every few lanes, none sticking out of its group.
         fh = self._fm.height()
         every = max(1, math.ceil((fh + 2) / g.lane_h))
         first = math.ceil(max(0.0, fh / 2 - g.lane_h / 2) / g.lane_h)
         for row, top in rows:
             group = g.groups[row.group]
-            if row.kind == _LANE and trace is not None:
-                track = trace.tasks[row.name]
+            if row.kind == _LANE and lanes is not None:
+                track = lanes.tasks[row.name]
                 if row.h >= self._name_font(0.0)[1] + 4:  # a chip fits, maybe a smaller one
                     self._paint_lane_label(p, g, top, row, track)
                 elif (
@@ -782,7 +782,7 @@ class TimelineView(QWidget):
         p.restore()
 
     def _paint_lane_label(
-        self, p: QPainter, g: _Geo, top: float, row: _Row, track: TaskTrack
+        self, p: QPainter, g: _Geo, top: float, row: _Row, track: Lane
     ) -> None:
         name, lane_h = row.name, row.h
         if row.index % 2:  # zebra bands let the eye follow a lane across a wide screen
@@ -915,21 +915,21 @@ class TimelineView(QWidget):
         p.drawLines(grid)
         p.setFont(self._font)
 
-    def _paint_phases(self, p: QPainter, g: _Geo, trace: Trace) -> None:
+    def _paint_phases(self, p: QPainter, g: _Geo, lanes: Lanes) -> None:
         """Faint bands named after the run's phases above the lanes, dashed lines between."""
-        if not trace.phases or g.lanes_top <= g.phases_top:
+        if not lanes.phases or g.lanes_top <= g.phases_top:
             return
         top, h = g.phases_top, g.lanes_top - g.phases_top
         p.save()
         p.setClipRect(QRectF(g.left, top, g.right - g.left + _PAD, g.counter_top - top))
         lines: dict[int, QLineF] = {}  # one line where one phase ends and the next starts
-        phases = sorted(trace.phases.items(), key=lambda item: item[1][0])
+        phases = sorted(lanes.phases.items(), key=lambda item: item[1][0])
         placed = g.left  # right end of the last label drawn
         p.setFont(self._bold)
         p.setPen(theme.MUTED)
         for k, (label, (start, end)) in enumerate(phases):
-            stop = trace.end_ns if end is None else end
-            x0, x1 = self._x(trace.seconds(start), g), self._x(trace.seconds(stop), g)
+            stop = lanes.end_ns if end is None else end
+            x0, x1 = self._x(lanes.seconds(start), g), self._x(lanes.seconds(stop), g)
             if x1 < g.left or x0 > g.right:
                 continue
             p.fillRect(QRectF(x0, top + 3, max(x1 - x0, 1.0), h - 6), _PHASE_BAND)
@@ -939,7 +939,7 @@ class TimelineView(QWidget):
             # Centred in its band; a band too narrow lends the room up to the next phase.
             after = g.right + _PAD
             if k + 1 < len(phases):
-                after = self._x(trace.seconds(phases[k + 1][1][0]), g)
+                after = self._x(lanes.seconds(phases[k + 1][1][0]), g)
             so_far = "" if end is not None else " so far"
             for text in (f"{label} · {(stop - start) / 1e9:.2f} s{so_far}", label):
                 w = self._fm_bold.horizontalAdvance(text)
@@ -958,30 +958,30 @@ class TimelineView(QWidget):
         p.restore()
 
     def _paint_spans(
-        self, p: QPainter, g: _Geo, trace: Trace, rows: list[tuple[_Row, float]]
+        self, p: QPainter, g: _Geo, lanes: Lanes, rows: list[tuple[_Row, float]]
     ) -> None:
         # Inlined ns -> px arithmetic: this loop runs per pixel column per lane at 60 Hz.
         px_per_ns = (g.right - g.left) / ((self._hi - self._lo) * 1e9)
-        origin = trace.t0_ns + self._lo * 1e9  # the ns at x = g.left
-        hi_ns = trace.t0_ns + self._hi * 1e9
+        origin = lanes.t0_ns + self._lo * 1e9  # the ns at x = g.left
+        hi_ns = lanes.t0_ns + self._hi * 1e9
         fills: _Rects = {}
         pale: _Rects = {}  # drawn first: what is still to come
         fail_marks: list[QRectF] = []
         rasters: list[tuple[float, float, float, float, bytes]] = []  # dense lanes, as pixels
         spans_in_view = 0
         labels: list[tuple[float, float, float, tuple[str, ...]]] = []  # x0, x1, mid y, texts
-        left, limit, end_ns = g.left, g.right + _FINAL_W + 2, trace.end_ns
+        left, limit, end_ns = g.left, g.right + _FINAL_W + 2, lanes.end_ns
         inset = 5.0 if g.text_lanes else (1.0 if g.lane_h >= 8 else 0.0)
         summaries: list[_Summary] = []
         for row, top in rows:
             if row.kind == _AGG:
                 summaries = summaries or self._summaries()
-                self._heat(g, trace, row, top, summaries[row.group].end_ns, fills, pale)
-                self._fail_marks(g, trace, summaries[row.group], top, row.h, fail_marks)
+                self._heat(g, lanes, row, top, summaries[row.group].end_ns, fills, pale)
+                self._fail_marks(g, lanes, summaries[row.group], top, row.h, fail_marks)
                 continue
             if row.kind != _LANE:
                 continue
-            track = trace.tasks[row.name]
+            track = lanes.tasks[row.name]
             mid = top + row.h / 2
             spans, starts, covered = track.spans, self._starts(row.name, track), left - 2
             i = max(0, bisect_right(starts, origin) - 1)
@@ -991,7 +991,7 @@ class TimelineView(QWidget):
             spans_in_view += min(in_view, int(g.right - g.left))
             dense = in_view * _RASTER_PX > g.right - g.left
             if dense and self._raster_lane(
-                row.name, track, trace, px_per_ns, origin, g, top, row.h, inset, rasters
+                row.name, track, lanes, px_per_ns, origin, g, top, row.h, inset, rasters
             ):
                 if spans[-1].state not in State.FINAL:
                     continue
@@ -1080,14 +1080,14 @@ class TimelineView(QWidget):
                 p.drawText(box, _CENTER, text)
         p.restore()
 
-    def _raster_codes(self, name: str, track: TaskTrack, trace: Trace) -> tuple[int, bytearray]:
+    def _raster_codes(self, name: str, track: Lane, lanes: Lanes) -> tuple[int, bytearray]:
         """The lane as one byte per time cell (the state's index + 1; 0: nothing), for the
         whole run at _RASTER_CELLS cells; rebuilt only when the lane has changed."""
-        end_ns = trace.end_ns
+        end_ns = lanes.end_ns
         cached = self._rasters.get(name)
         if cached is not None and cached[0] == len(track.spans) and cached[1] == end_ns:
             return cached[2], cached[3]
-        t0 = trace.t0_ns
+        t0 = lanes.t0_ns
         cell_ns = max(1, (end_ns - t0) // _RASTER_CELLS + 1)
         n = (end_ns - t0) // cell_ns + 2
         codes = bytearray(n)
@@ -1105,8 +1105,8 @@ class TimelineView(QWidget):
     def _raster_lane(
         self,
         name: str,
-        track: TaskTrack,
-        trace: Trace,
+        track: Lane,
+        lanes: Lanes,
         px_per_ns: float,
         origin: float,
         g: _Geo,
@@ -1118,12 +1118,12 @@ class TimelineView(QWidget):
         """Sample the lane's cells at one per pixel column (x, width, top, height, the row
         of codes) for `_draw_rasters`; False when zoomed in past the cells (then the spans
         in view are few enough to draw as rectangles)."""
-        cell_ns, codes = self._raster_codes(name, track, trace)
+        cell_ns, codes = self._raster_codes(name, track, lanes)
         width = int(g.right - g.left)
         cells_per_px = 1.0 / (px_per_ns * cell_ns)
         if cells_per_px < 1.0 or width <= 0:
             return False
-        c0 = (origin - trace.t0_ns) / cell_ns
+        c0 = (origin - lanes.t0_ns) / cell_ns
         stride = max(1, round(cells_per_px))
         first = max(0, math.ceil(c0))
         x0 = g.left + (first - c0) / cells_per_px
@@ -1169,7 +1169,7 @@ class TimelineView(QWidget):
     def _heat(
         self,
         g: _Geo,
-        trace: Trace,
+        lanes: Lanes,
         row: _Row,
         top: float,
         group_end: int | None,
@@ -1179,14 +1179,14 @@ class TimelineView(QWidget):
         """Add a folded group's strip to the fills; a finished group's strip is kept until
         the view changes, as nothing in it can change any more (only one group of a
         comparison runs at a time)."""
-        now = group_end if group_end is not None else (trace.event_count, trace.end_ns)
+        now = group_end if group_end is not None else (lanes.event_count, lanes.end_ns)
         names = len(g.groups[row.group].names)
-        key = (id(trace), self._lo, self._hi, g.left, g.right, top, row.h, names, now)
+        key = (id(lanes), self._lo, self._hi, g.left, g.right, top, row.h, names, now)
         cached = self._heat_cache.get(row.group)
         if cached is None or cached[0] != key:
             active: _Rects = {}
             over: _Rects = {}
-            self._heat_rects(g, trace, row, top, group_end, active, over)
+            self._heat_rects(g, lanes, row, top, group_end, active, over)
             cached = self._heat_cache[row.group] = (key, active, over)
         for source, target in ((cached[1], fills), (cached[2], pale)):
             for state, rects in source.items():
@@ -1195,7 +1195,7 @@ class TimelineView(QWidget):
     def _heat_rects(
         self,
         g: _Geo,
-        trace: Trace,
+        lanes: Lanes,
         row: _Row,
         top: float,
         group_end: int | None,
@@ -1212,22 +1212,22 @@ class TimelineView(QWidget):
         gives the stacks. The cost is spans (or columns) per task, never spans x columns.
         """
         key = g.groups[row.group].key
-        occupancy = trace.occupancy.get(NO_GROUP if key is None else key)
+        occupancy = lanes.occupancy.get(NO_GROUP if key is None else key)
         if occupancy is not None:
-            self._occupancy_rects(g, trace, row, top, group_end, occupancy, fills, pale)
+            self._occupancy_rects(g, lanes, row, top, group_end, occupancy, fills, pale)
             return
         names = g.groups[row.group].names
         ncol = max(1, math.ceil(g.right - g.left))
         px_per_ns = (g.right - g.left) / ((self._hi - self._lo) * 1e9)
-        origin = trace.t0_ns + self._lo * 1e9
+        origin = lanes.t0_ns + self._lo * 1e9
         ns_per_px = 1.0 / px_per_ns
-        end_ns, final_states = trace.end_ns, State.FINAL
+        end_ns, final_states = lanes.end_ns, State.FINAL
         # Where final states stop counting: the group's end, or "now" while it runs.
         over_ns = end_ns if group_end is None else group_end
         over = min(ncol, max(0, math.ceil((over_ns - origin) * px_per_ns + 0.5)))
         delta: dict[str, dict[int, int]] = {}
         for name in names:
-            track = trace.tasks[name]
+            track = lanes.tasks[name]
             spans = track.spans
             if not spans:
                 continue
@@ -1280,7 +1280,7 @@ class TimelineView(QWidget):
     def _occupancy_rects(
         self,
         g: _Geo,
-        trace: Trace,
+        lanes: Lanes,
         row: _Row,
         top: float,
         group_end: int | None,
@@ -1297,8 +1297,8 @@ class TimelineView(QWidget):
         names = len(g.groups[row.group].names)
         ncol = max(1, math.ceil(g.right - g.left))
         px_per_ns = (g.right - g.left) / ((self._hi - self._lo) * 1e9)
-        origin = trace.t0_ns + self._lo * 1e9
-        over_ns = trace.end_ns if group_end is None else group_end
+        origin = lanes.t0_ns + self._lo * 1e9
+        over_ns = lanes.end_ns if group_end is None else group_end
         over = min(ncol, max(0, math.ceil((over_ns - origin) * px_per_ns + 0.5)))
         bottom, h = top + row.h - 3, row.h - 6
         scale, ceiling = h / max(names, 1), bottom - h
@@ -1333,19 +1333,19 @@ class TimelineView(QWidget):
     def _fail_marks(
         self,
         g: _Geo,
-        trace: Trace,
+        lanes: Lanes,
         summary: _Summary,
         top: float,
         h: float,
         marks: list[QRectF],
     ) -> None:
         """A red mark at every failure of a folded group: one task in 500 must not vanish."""
-        lo = trace.t0_ns + int(self._lo * 1e9)
-        hi = trace.t0_ns + int(self._hi * 1e9)
+        lo = lanes.t0_ns + int(self._lo * 1e9)
+        hi = lanes.t0_ns + int(self._hi * 1e9)
         i, j = bisect_left(summary.fail_ns, lo), bisect_right(summary.fail_ns, hi)
         seen: set[int] = set()
         for t in summary.fail_ns[i:j]:
-            x = round(self._x(trace.seconds(t), g))
+            x = round(self._x(lanes.seconds(t), g))
             if x not in seen:
                 seen.add(x)
                 marks.append(QRectF(x - _FAIL_W / 2, top + 2, _FAIL_W, h - 4))
@@ -1379,9 +1379,9 @@ class TimelineView(QWidget):
             QRectF(_PAD, top, g.left - 2 * _PAD, bottom - top), _VCENTER, self._counter_label
         )
         p.setFont(self._font)
-        trace = self._trace
-        series = trace.counters.get(name, []) if trace else []
-        if not trace or not series:
+        lanes = self._lanes
+        series = lanes.counters.get(name, []) if lanes else []
+        if not lanes or not series:
             return
         vmin, vmax = self._counter_extent(series)
         fh = self._fm.height()
@@ -1399,7 +1399,7 @@ class TimelineView(QWidget):
         # what to draw depends on the run, the range and the geometry, not the cursor: a
         # cursor move over a million-sample counter reuses it (it cost ~10 ms a move)
         key = (
-            id(trace), name, len(series), trace.end_ns, self._lo, self._hi,
+            id(lanes), name, len(series), lanes.end_ns, self._lo, self._hi,
             g.left, g.right, y_top, y_bot, vmin, vmax, fh, self._counter_fmt,
         )  # fmt: skip
         cached = self._counter_cache
@@ -1424,23 +1424,23 @@ class TimelineView(QWidget):
         fh: float,
     ) -> tuple[_CounterLines, _CounterLabels]:
         """The counter's steps (keyed by "below zero") and its value labels, as drawn."""
-        trace = self._trace
-        assert trace is not None
+        lanes = self._lanes
+        assert lanes is not None
         px_per_ns = (g.right - g.left) / ((self._hi - self._lo) * 1e9)
-        origin = trace.t0_ns + self._lo * 1e9  # the ns at x = g.left
+        origin = lanes.t0_ns + self._lo * 1e9  # the ns at x = g.left
         times = self._times(f"counter:{name}", series, _sample_t)
         i = max(0, bisect_right(times, origin) - 1)
         lines: dict[bool, list[QLineF]] = {False: [], True: []}  # keyed by "below zero"
         changes: list[tuple[float, float]] = []  # x, value: where a new value starts
         drawn: float | None = None  # the value drawn last (level of detail skips samples)
-        while i < len(series) and times[i] <= trace.t0_ns + self._hi * 1e9:
+        while i < len(series) and times[i] <= lanes.t0_ns + self._hi * 1e9:
             v, x0 = series[i][1], g.left + (times[i] - origin) * px_per_ns
             j = i + 1
             if j < len(series) and (times[j] - origin) * px_per_ns + g.left < x0 + 1:
                 # Level of detail: a million increments must not cost a million lines; go
                 # to the last sample inside this pixel column (extremes in between are lost).
                 j = max(j, bisect_left(times, int(origin + (x0 + 1 - g.left) / px_per_ns), j) - 1)
-            x1 = g.left + ((times[j] if j < len(series) else trace.end_ns) - origin) * px_per_ns
+            x1 = g.left + ((times[j] if j < len(series) else lanes.end_ns) - origin) * px_per_ns
             lines[v < 0].append(QLineF(x0, y(v), x1, y(v)))
             if j < len(series):
                 lines[False].append(QLineF(x1, y(v), x1, y(series[j][1])))
@@ -1542,7 +1542,7 @@ class TimelineView(QWidget):
                     self._move_cursor(self._t(x, g))  # a click on a span: that moment
             else:  # a group's header or its aggregate row
                 self._toggle([row.group])
-        elif not self._dragging and x >= g.left and self._trace is not None:
+        elif not self._dragging and x >= g.left and self._lanes is not None:
             self._move_cursor(self._t(x, g))  # the axis or the counter track: that moment
         self._press_x, self._dragging = None, False
         self.unsetCursor()
@@ -1553,7 +1553,7 @@ class TimelineView(QWidget):
 
     def step_cursor(self, direction: int, big: bool = False) -> None:
         """←/→ (the window's keys): move the time cursor a 100th (big: a 10th) of the view."""
-        if self._trace is None:
+        if self._lanes is None:
             return
         step = (self._hi - self._lo) / (10 if big else 100)
         now = self.cursor_s if self.cursor_s is not None else 0.0
@@ -1606,15 +1606,15 @@ class TimelineView(QWidget):
             return True
         return super().event(event)
 
-    def _lane_at(self, y: float) -> tuple[str, TaskTrack] | None:
+    def _lane_at(self, y: float) -> tuple[str, Lane] | None:
         row = self._row_at(y)
-        if row is None or row.kind != _LANE or self._trace is None:
+        if row is None or row.kind != _LANE or self._lanes is None:
             return None
-        return row.name, self._trace.tasks[row.name]
+        return row.name, self._lanes.tasks[row.name]
 
     def _tooltip_at(self, pos: QPointF) -> str | None:
-        trace, g = self._trace, self._geo()
-        if trace is None:
+        lanes, g = self._lanes, self._geo()
+        if lanes is None:
             return None
         row = self._row_at(pos.y())
         if row is not None and row.kind == _HEADER:
@@ -1626,24 +1626,24 @@ class TimelineView(QWidget):
             return f"{self._header_text(group, summary)}\nClick or press E to {act}"
         if not g.left <= pos.x() <= g.right:
             return None
-        t_ns = trace.t0_ns + int(self._t(pos.x(), g) * 1e9)
+        t_ns = lanes.t0_ns + int(self._t(pos.x(), g) * 1e9)
         if self._counter and g.counter_top <= pos.y() < g.axis_top:
-            series = trace.counters.get(self._counter, [])
+            series = lanes.counters.get(self._counter, [])
             i = bisect_right(self._times(f"counter:{self._counter}", series, _sample_t), t_ns) - 1
             if i < 0:
                 return None
             value = self._counter_fmt(series[i][1])
-            return f"{self._counter_label}: {value} at {trace.seconds(t_ns):.3f} s"
+            return f"{self._counter_label}: {value} at {lanes.seconds(t_ns):.3f} s"
         if row is not None and row.kind == _AGG:
-            return self._describe_group(trace, g, row, pos.x(), t_ns)
+            return self._describe_group(lanes, g, row, pos.x(), t_ns)
         lane = self._lane_at(pos.y())
         if lane is None:
             return None
         i = bisect_right(self._starts(*lane), t_ns)
         for span in reversed(lane[1].spans[max(0, i - 2) : i + 1]):  # the newest span wins
-            x0, x1 = self._span_px(trace, span, g)
+            x0, x1 = self._span_px(lanes, span, g)
             if x0 - 1 <= pos.x() <= x1 + 1:
-                text = self._describe(trace, lane[0], span)
+                text = self._describe(lanes, lane[0], span)
                 caption = task_caption(lane[1].info)
                 return text if g.text_lanes or not caption else f"{text}\n{caption}"
         if not g.text_lanes:  # no chip to read: still say whose lane this is
@@ -1651,45 +1651,45 @@ class TimelineView(QWidget):
             return f"{lane[0]} — {caption}" if caption else lane[0]
         return None
 
-    def _describe(self, trace: Trace, name: str, span: Span) -> str:
+    def _describe(self, lanes: Lanes, name: str, span: Span) -> str:
         text = span.detail or self._style(span.state)[0].label
         if span.state == State.FAILED and span.detail:
             text = f"failed: {span.detail}"
         head = f"{name} — {text}"
-        start = trace.seconds(span.start_ns)
+        start = lanes.seconds(span.start_ns)
         if span.state in State.FINAL:
             return f"{head}\nat {start:.3f} s"
         if span.end_ns is None and span.state == State.RECEIVING:
-            track = trace.tasks[name]
+            track = lanes.tasks[name]
             got = f"{track.received / 1024:,.0f} KiB"
             if track.total:
                 got += f" of {track.total / 1024:,.0f} KiB ({track.received / track.total:.0%})"
             head = f"{head} {got}"
-        end = trace.seconds(trace.end_ns if span.end_ns is None else span.end_ns)
+        end = lanes.seconds(lanes.end_ns if span.end_ns is None else span.end_ns)
         so_far = " so far" if span.end_ns is None else ""
         return f"{head}\n{start:.3f} s → {end:.3f} s ({end - start:.3f} s{so_far})"
 
-    def _describe_group(self, trace: Trace, g: _Geo, row: _Row, x: float, t_ns: int) -> str:
+    def _describe_group(self, lanes: Lanes, g: _Geo, row: _Row, x: float, t_ns: int) -> str:
         """An aggregate row: the failures under the mouse, else the group's states then."""
         group = g.groups[row.group]
         summary = self._summaries()[row.group]
-        lo = trace.t0_ns + int(self._t(x - _FAIL_HIT_PX, g) * 1e9)
-        hi = trace.t0_ns + int(self._t(x + _FAIL_HIT_PX, g) * 1e9)
+        lo = lanes.t0_ns + int(self._t(x - _FAIL_HIT_PX, g) * 1e9)
+        hi = lanes.t0_ns + int(self._t(x + _FAIL_HIT_PX, g) * 1e9)
         near = summary.fails[bisect_left(summary.fail_ns, lo) : bisect_right(summary.fail_ns, hi)]
         if len(near) == 1:
             t, name, error = near[0]
-            return f"{name} — failed: {error}\nat {trace.seconds(t):.3f} s"
+            return f"{name} — failed: {error}\nat {lanes.seconds(t):.3f} s"
         if near:
             lines = [
-                f"{name} — failed: {error} at {trace.seconds(t):.3f} s" for t, name, error in near
+                f"{name} — failed: {error} at {lanes.seconds(t):.3f} s" for t, name, error in near
             ]
             more = f"\n… and {len(lines) - 8} more" if len(lines) > 8 else ""
             return "\n".join(lines[:8]) + more
         counts: dict[str, int] = {}
         for name in group.names:
-            track = trace.tasks[name]
+            track = lanes.tasks[name]
             i = bisect_right(self._starts(name, track), t_ns) - 1
             state = track.spans[i].state if i >= 0 else ""
             counts[state] = counts.get(state, 0) + 1
         parts = ", ".join(f"{n} {self._state_text(s)}" for s, n in self._summary_parts(counts))
-        return f"{self._header_title(group)} at {trace.seconds(t_ns):.3f} s: {parts}"
+        return f"{self._header_title(group)} at {lanes.seconds(t_ns):.3f} s: {parts}"

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetricsF, QResizeEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
-from threadtruth_gui.engine.runner import Verdict
+from threadtruth_gui.engine.result import Verdict
 from threadtruth_gui.ui import theme
 
 

@@ -27,12 +27,14 @@ from operator import le
 from pathlib import Path
 from typing import Any
 
-from threadtruth_gui.engine import runcheck
 from threadtruth_gui.engine.events import Event, Kind
 from threadtruth_gui.engine.files import short_path
-from threadtruth_gui.engine.runner import Plan, RunResult, Verdict
+from threadtruth_gui.engine.history import History
+from threadtruth_gui.engine.lanes import Lanes
+from threadtruth_gui.engine.plan import Plan
+from threadtruth_gui.engine.result import RunResult, Verdict
 from threadtruth_gui.engine.scenario import Scenario
-from threadtruth_gui.engine.trace import Timeline, Trace
+from threadtruth_gui.runs import runcheck
 
 FORMAT = "threadtruth-run"
 VERSION = 1
@@ -56,29 +58,29 @@ class SavedRun:
     schedule: list[tuple[str, str]]  # (task, unit) in the order they ran
     stepped: bool  # the schedule is exact (a gate was on), not read from a free run
     events: list[Event]
-    _trace: Trace | None = field(default=None, repr=False, compare=False)
-    _timeline: Timeline | None = field(default=None, repr=False, compare=False)
+    _lanes: Lanes | None = field(default=None, repr=False, compare=False)
+    _timeline: History | None = field(default=None, repr=False, compare=False)
 
-    def trace(self) -> Trace:
+    def lanes(self) -> Lanes:
         """The events folded once (the window asks again at every cursor move). Events in
         time order (a run we saved has them so, nearly always) are folded as the time
         cursor's Timeline folds them, marks and all, and its whole trace is this one: the
         first cursor move then folds nothing (it folded a 1M-event run again, 4.8 s)."""
-        if self._trace is None:
+        if self._lanes is None:
             times = [ev.t_ns for ev in self.events]
             if all(map(le, times, islice(times, 1, None))):
-                timeline = Timeline(self.events, 0, in_order=True)
+                timeline = History(self.events, 0, in_order=True)
                 timeline.t0_ns = timeline.whole.t0_ns  # as the window makes one: Timeline(
-                self._trace, self._timeline = timeline.whole, timeline  # events, trace.t0_ns)
+                self._lanes, self._timeline = timeline.whole, timeline  # events, trace.t0_ns)
             else:
-                trace = Trace(0)
-                trace.feed(self.events)
-                self._trace = trace
-        return self._trace
+                lanes = Lanes(0)
+                lanes.feed(self.events)
+                self._lanes = lanes
+        return self._lanes
 
-    def timeline(self) -> Timeline | None:
+    def timeline(self) -> History | None:
         """The cursor's Timeline, if `trace()` made one (see there)."""
-        self.trace()
+        self.lanes()
         return self._timeline
 
 
@@ -110,8 +112,8 @@ def schedule_of(events: Iterable[Event], gated: bool) -> list[tuple[str, str]]:
 
 def replayable(plan: Plan, stepped: bool) -> str | None:
     """Why a run of `plan` cannot be replayed, or None when it can."""
-    for phase in plan.all_phases():
-        if any(not spec.trace for spec in phase.tasks):
+    for phase in plan.phases:
+        if any(not spec.watch_lines for spec in phase.tasks):
             return "some of its tasks are not traced (a run of many tasks)"
         if phase.mode == "asyncio" and not stepped:
             return "a free asyncio run records no await order; step it to make it replayable"
@@ -301,13 +303,13 @@ def parse(data: Any, name: str = "the file") -> SavedRun:
     ]
     saved = SavedRun(scenario, params, result, schedule, stepped, events)
     try:
-        trace = saved.trace()  # every event must fold into a trace, or the file is refused
+        lanes = saved.lanes()  # every event must fold into a trace, or the file is refused
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise RunFileError(
             f"{name}: the events are damaged ({type(exc).__name__}: {runcheck.quote(str(exc))})"
         ) from None
     try:  # what the window will show of it must work, before anything on screen changes
-        scenario.verdict(result, trace)
+        scenario.verdict(result, lanes)
         if scenario.figures is not None:
             scenario.figures(result)
     except Exception as exc:
@@ -386,7 +388,7 @@ def differences(recorded: dict[str, Any], replayed: dict[str, Any]) -> list[str]
 @dataclass
 class Replay:
     result: RunResult
-    trace: Trace
+    lanes: Lanes
     same_outcome: bool
     same_schedule: bool
 
@@ -418,10 +420,10 @@ def replay(saved: SavedRun) -> Replay:
         raise RunFileError(f"this {saved.scenario.id} run cannot be replayed: {why}")
     params = replay_params(saved)
     steps = [f"{task}:{unit}" for task, unit in saved.schedule]
-    result, trace, events = saved.scenario.execute(params, schedule=steps)
+    result, lanes, events = saved.scenario.execute(params, schedule=steps)
     return Replay(
         result=result,
-        trace=trace,
+        lanes=lanes,
         same_outcome=not differences(saved.result.outcome, result.outcome),
         same_schedule=schedule_of(events, gated=True) == saved.schedule,
     )

@@ -69,7 +69,7 @@ def _unwinding(frame: FrameType) -> bool:
     return frame.f_code.co_code[frame.f_lasti] == _PUSH_EXC_INFO
 
 
-class LineTracer:
+class LineWatcher:
     """Records a LINE event each time a traced task reaches a new line of scenario code."""
 
     def __init__(self, codes: frozenset[CodeType]) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from threadtruth_gui.engine.clip import clip
 from threadtruth_gui.engine.narrate import money
-from threadtruth_gui.engine.runner import RunResult
+from threadtruth_gui.engine.result import RunResult
 from threadtruth_gui.engine.scenario import Scenario
 
 MIN_RUNS, MAX_RUNS, DEFAULT_RUNS = 10, 1000, 200
@@ -140,7 +140,7 @@ def run_many(
         if cancelled is not None and cancelled.is_set():
             result.cancelled = True
             break
-        run = scenario.start(resolved, trace_lines=False)
+        run = scenario.start(resolved, watch_lines=False)
         while not run.join(0.05):
             if cancelled is not None and cancelled.is_set():
                 run.stop()

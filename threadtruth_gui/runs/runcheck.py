@@ -19,7 +19,7 @@ from typing import Any
 
 from threadtruth_gui.engine.events import Kind, State
 from threadtruth_gui.engine.gate import UNITS
-from threadtruth_gui.engine.runner import Plan
+from threadtruth_gui.engine.plan import Plan
 from threadtruth_gui.engine.scenario import Scenario
 
 # Any number a run records (money, bytes, MiB, seconds, counts) is far below this; larger
@@ -281,8 +281,8 @@ def schedule(items: Any, plan: Plan, stepped: bool) -> list[tuple[str, str]]:
     """The schedule's steps, each a task of the plan and a unit that fits it."""
     if type(items) is not list:
         raise Damaged("its 'schedule' is not a list")
-    coroutines = {s.name for p in plan.all_phases() if p.mode == "asyncio" for s in p.tasks}
-    names = {spec.name for spec in plan.all_tasks()}
+    coroutines = {s.name for p in plan.phases if p.mode == "asyncio" for s in p.tasks}
+    names = {spec.name for spec in plan.tasks}
     out = []
     for item in items:
         task = item.get("task") if type(item) is dict else None
@@ -375,7 +375,7 @@ def check(data: Any, scenario: Scenario) -> Checked:
     except (ValueError, TypeError, KeyError) as exc:
         raise Damaged(f"bad parameters: {quote(str(exc))}") from None
     result(data.get("result"))
-    names = {spec.name for spec in plan.all_tasks()} | {""}  # "": the run's own events
+    names = {spec.name for spec in plan.tasks} | {""}  # "": the run's own events
     events(data.get("events"), names)
     for key, value in data.items():  # what we do not read is bounded all the same (3.13's
         if key not in _READ and not plain(value):  # parser nests far deeper than 3.11's)

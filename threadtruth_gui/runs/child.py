@@ -28,8 +28,9 @@ from time import perf_counter_ns
 from typing import IO, Any
 
 from threadtruth_gui.engine.events import Event, Recorder
-from threadtruth_gui.engine.runner import Plan, RunResult
-from threadtruth_gui.engine.trace import Trace
+from threadtruth_gui.engine.lanes import Lanes
+from threadtruth_gui.engine.plan import Plan
+from threadtruth_gui.engine.result import RunResult
 
 _FRAME = struct.Struct(">I")
 _FLUSH_S = 0.02  # the child sends what it recorded this often
@@ -140,7 +141,7 @@ class ProcessRun:
             [
                 sys.executable,
                 "-m",
-                "threadtruth_gui.engine.child",
+                "threadtruth_gui.runs.child",
                 self.scenario_id,
                 json.dumps(self.params),
             ],
@@ -265,7 +266,7 @@ class ProcessRun:
                 "tasks",
                 [
                     {"name": s.name, "status": "cancelled" if self._cancelled else "failed"}
-                    for s in self.plan.all_tasks()
+                    for s in self.plan.tasks
                 ],
             ),
             duration_s=got.get("duration_s", 0.0),
@@ -275,10 +276,10 @@ class ProcessRun:
             error=got.get("error", self.error),
         )
 
-    def trace(self) -> Trace:
-        trace = Trace(self.recorder.t0_ns)
-        trace.feed(self.recorder.events())
-        return trace
+    def lanes(self) -> Lanes:
+        lanes = Lanes(self.recorder.t0_ns)
+        lanes.feed(self.recorder.events())
+        return lanes
 
 
 if __name__ == "__main__":
