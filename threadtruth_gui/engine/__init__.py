@@ -1,1 +1,1 @@
-"""The engine: records, traces and runs scenario code. Pure Python; it never imports Qt."""
+"""The engine: runs scenario code, records its events, folds them into lanes. No Qt here."""

@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 
 class Kind:
-    """Event kinds. Plain strings so a trace file stays readable."""
+    """Event kinds. Plain strings so a run file stays readable."""
 
     START = "start"  # data: dict of task info (label, amount, ...)
     LINE = "line"  # data: line number in the scenario file

@@ -1,7 +1,7 @@
-"""Line tracing scoped to scenario code.
+"""Line watching: LINE events of scenario code only, from `sys.settrace` hooks.
 
-`LineTracer.install()` is called by each worker thread for itself (`sys.settrace` is
-per thread), so the GUI thread and Qt's callbacks are never traced. The global trace
+`LineWatcher.install()` is called by each worker thread for itself (`sys.settrace` is
+per thread), so the GUI thread and Qt's callbacks are never watched. The global trace
 function declines every frame whose code object is not one of the scenario's own
 functions, so library calls made by the scenario cost one cheap check and no line events.
 """
@@ -70,13 +70,13 @@ def _unwinding(frame: FrameType) -> bool:
 
 
 class LineWatcher:
-    """Records a LINE event each time a traced task reaches a new line of scenario code."""
+    """Records a LINE event each time a watched task reaches a new line of scenario code."""
 
     def __init__(self, codes: frozenset[CodeType]) -> None:
         self.codes = codes
 
     def install(self) -> None:
-        """Trace the calling thread: a worker thread, or an event loop running many tasks.
+        """Watch the calling thread: a worker thread, or an event loop running many tasks.
         Each line event is recorded for the task whose context is current when it runs
         (the worker's own, or the running coroutine's)."""
         codes = self.codes

@@ -339,8 +339,8 @@ class Run:
         asyncio.set_event_loop(loop)
         watcher = self._watcher if watched else None
         if watcher is not None:
-            # our own loop thread runs only scenario coroutines: safe to trace; the GUI's
-            # loop is never traced (it would slow every Qt callback)
+            # our own loop thread runs only scenario coroutines: safe to watch; the GUI's
+            # loop is never watched (it would slow every Qt callback)
             watcher.install()
         loop.run_forever()
         # let cancelled tasks and closed transports finish before the loop closes

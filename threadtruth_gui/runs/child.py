@@ -118,7 +118,7 @@ def stop_all(timeout: float = STOP_GRACE_S) -> None:
 
 class ProcessRun:
     """The parent's handle on a child-process run: the same surface as `Run` that the
-    bridge uses (start, cancel, join, stop, finished, recorder, result, trace)."""
+    bridge uses (start, cancel, join, stop, finished, recorder, result, lanes)."""
 
     def __init__(self, scenario_id: str, params: dict[str, Any], plan: Plan) -> None:
         self.scenario_id = scenario_id

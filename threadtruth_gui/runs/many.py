@@ -1,6 +1,6 @@
 """Run a scenario many times with real OS scheduling and count the outcomes.
 
-Every run is a full, real run (threads started afresh, no line tracing so that tracing
+Every run is a full, real run (threads started afresh, no line watching so that watching
 does not change the timing), and every outcome is counted, however rare.
 
 Two tallies: `counts`, by the outcome field (the final balance), and `outcomes`, by what

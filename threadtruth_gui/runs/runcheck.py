@@ -3,7 +3,7 @@ untrusted input (it may be damaged, or made to crash the window).
 
 `check(data, name)` looks at every part once, in linear time: the types; the ranges
 (numbers finite and bounded, timestamps within a span a run can have); every event's data
-in the shape its kind's producer writes and the trace, timeline, panels and narration read;
+in the shape its kind's producer writes and the lanes, timeline, panels and narration read;
 the schedule's steps; and the parameters, with the same checks a run's settings get (each
 value's, and the scenario's across them). What is wrong is said in one line, naming the
 file and quoting at most ~200 characters of the value. Nesting depth and size are checked

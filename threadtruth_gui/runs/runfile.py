@@ -1,6 +1,6 @@
 """Saved runs (`.ttrun`): versioned JSON with a run's parameters, schedule, result and events.
 
-A run's *schedule* is the order in which its traced tasks ran their steps:
+A run's *schedule* is the order in which its watched tasks ran their steps:
 - a stepped run (a gate was on): the GO events, each recorded as a task passed the gate,
   under the gate's lock, so their order is exact; after Run to end, the lines run freely;
 - a free run: the LINE events in the order the tasks reached their lines. A thread switch
@@ -64,14 +64,14 @@ class SavedRun:
     def lanes(self) -> Lanes:
         """The events folded once (the window asks again at every cursor move). Events in
         time order (a run we saved has them so, nearly always) are folded as the time
-        cursor's Timeline folds them, marks and all, and its whole trace is this one: the
+        cursor's History folds them, marks and all, and its whole lanes are these: the
         first cursor move then folds nothing (it folded a 1M-event run again, 4.8 s)."""
         if self._lanes is None:
             times = [ev.t_ns for ev in self.events]
             if all(map(le, times, islice(times, 1, None))):
                 timeline = History(self.events, 0, in_order=True)
-                timeline.t0_ns = timeline.whole.t0_ns  # as the window makes one: Timeline(
-                self._lanes, self._timeline = timeline.whole, timeline  # events, trace.t0_ns)
+                timeline.t0_ns = timeline.whole.t0_ns  # as the window makes one: History(
+                self._lanes, self._timeline = timeline.whole, timeline  # events, lanes.t0_ns)
             else:
                 lanes = Lanes(0)
                 lanes.feed(self.events)
@@ -79,7 +79,7 @@ class SavedRun:
         return self._lanes
 
     def timeline(self) -> History | None:
-        """The cursor's Timeline, if `trace()` made one (see there)."""
+        """The cursor's History, if `lanes()` made one (see there)."""
         self.lanes()
         return self._timeline
 
@@ -114,7 +114,7 @@ def replayable(plan: Plan, stepped: bool) -> str | None:
     """Why a run of `plan` cannot be replayed, or None when it can."""
     for phase in plan.phases:
         if any(not spec.watch_lines for spec in phase.tasks):
-            return "some of its tasks are not traced (a run of many tasks)"
+            return "some of its tasks have no line events (a run of many tasks)"
         if phase.mode == "asyncio" and not stepped:
             return "a free asyncio run records no await order; step it to make it replayable"
         if phase.mode == "sequential":
@@ -303,7 +303,7 @@ def parse(data: Any, name: str = "the file") -> SavedRun:
     ]
     saved = SavedRun(scenario, params, result, schedule, stepped, events)
     try:
-        lanes = saved.lanes()  # every event must fold into a trace, or the file is refused
+        lanes = saved.lanes()  # every event must fold into lanes, or the file is refused
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise RunFileError(
             f"{name}: the events are damaged ({type(exc).__name__}: {runcheck.quote(str(exc))})"
