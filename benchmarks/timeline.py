@@ -32,7 +32,7 @@ from PySide6.QtWidgets import QApplication
 from threadtruth_gui.engine.events import Event, Kind, State
 from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.ui import theme
-from threadtruth_gui.ui.widgets.timeline import TimelineView
+from threadtruth_gui.ui.timeline import TimelineView
 
 LANES = 1000
 EVENTS_PER_LANE = 1000

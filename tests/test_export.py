@@ -210,7 +210,7 @@ def test_a_gif_of_very_many_steps_keeps_the_first_the_last_and_the_end() -> None
 
 def test_each_gif_frame_has_the_legend_of_the_states_drawn_in_it(qtbot) -> None:
     from threadtruth_gui.ui import gif, theme
-    from threadtruth_gui.ui.widgets.timeline import TimelineView
+    from threadtruth_gui.ui.timeline import TimelineView
 
     scenario = get("deadlock")  # running, sleeping, waiting, failed, done: a legend that grows
     result, lanes, events = scenario.execute({"delay": 0.05})

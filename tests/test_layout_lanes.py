@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.main_window import MainWindow
+from threadtruth_gui.ui.timeline import decor
 
 RUN_MS = 20_000
 FOUR = {"amounts": "600,500,300,200", "delay": 0.0}
@@ -48,19 +49,24 @@ def _run(qtbot, win: MainWindow, scenario: str, params: dict[str, Any]) -> None:
     ],
 )
 def test_every_lane_shows_its_name_in_legible_text(
-    qtbot, lecture: MainWindow, scenario: str, params: dict[str, Any], scale: float
+    qtbot,
+    monkeypatch: pytest.MonkeyPatch,
+    lecture: MainWindow,
+    scenario: str,
+    params: dict[str, Any],
+    scale: float,
 ) -> None:
     win, tl = lecture, lecture.timeline
     win.presenter.set_scale(max(theme.font_scale, scale))  # the lecture preset's or bigger
     _run(qtbot, win, scenario, params)
     chips: dict[str, float] = {}  # lane -> the height of the lane its name chip is drawn in
-    paint = tl._paint_lane_label
+    paint = decor.paint_lane_label
 
-    def spy(p, g, top, row, track):  # type: ignore[no-untyped-def]
+    def spy(f, top, row, track):  # type: ignore[no-untyped-def]
         chips[row.name] = row.h
-        paint(p, g, top, row, track)
+        paint(f, top, row, track)
 
-    tl._paint_lane_label = spy  # type: ignore[method-assign]
+    monkeypatch.setattr(decor, "paint_lane_label", spy)
     tl.grab()
     assert tl._lanes is not None
     lanes = list(tl._lanes.tasks)

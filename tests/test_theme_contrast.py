@@ -84,9 +84,9 @@ def test_strings_and_comments_do_not_look_like_plain_code() -> None:
 def test_span_labels_on_the_timeline_are_legible_in_every_theme() -> None:
     # the timeline writes a state's name in dark ink on a light box over the span, the
     # same in every theme; the box is 225/255 white over the darkest state colour
-    from threadtruth_gui.ui.widgets import timeline
+    from threadtruth_gui.ui.timeline import frame as timeline
 
-    box = timeline._TEXT_BOX
+    box = timeline.TEXT_BOX
     a = box.alphaF()
     for style in theme.STATE_STYLES.values():
         under = style.color
@@ -95,7 +95,7 @@ def test_span_labels_on_the_timeline_are_legible_in_every_theme() -> None:
             a * box.greenF() + (1 - a) * under.greenF(),
             a * box.blueF() + (1 - a) * under.blueF(),
         )
-        assert contrast(timeline._INK, mixed) >= 7.0, style.label
+        assert contrast(timeline.INK, mixed) >= 7.0, style.label
 
 
 # -- rendered: the real window, grabbed offscreen -----------------------------------------

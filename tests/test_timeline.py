@@ -20,10 +20,9 @@ from threadtruth_gui.engine.events import Event, Kind, State
 from threadtruth_gui.engine.lanes import Lanes, Span
 from threadtruth_gui.scenarios import get
 from threadtruth_gui.ui import theme
-from threadtruth_gui.ui.widgets.timeline import _AGG as AGG
-from threadtruth_gui.ui.widgets.timeline import _HEADER as HEADER
-from threadtruth_gui.ui.widgets.timeline import _LANE as LANE
-from threadtruth_gui.ui.widgets.timeline import TimelineView, _pale
+from threadtruth_gui.ui.timeline import TimelineView
+from threadtruth_gui.ui.timeline.frame import pale as _pale
+from threadtruth_gui.ui.timeline.layout import AGG, HEADER, LANE
 
 W, H = 1400, 330
 

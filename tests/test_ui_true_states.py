@@ -16,7 +16,7 @@ from threadtruth_gui.engine.events import State
 from threadtruth_gui.scenarios import get
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.panels.transfers import _ROWS, _THREADS
-from threadtruth_gui.ui.widgets.timeline import TimelineView
+from threadtruth_gui.ui.timeline import TimelineView
 
 RUN_TIMEOUT_MS = 60_000
 

@@ -21,7 +21,7 @@ from threadtruth_gui.engine.scenario import Param, Scenario
 from threadtruth_gui.runs.child import ProcessRun
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.bridge import bridge_of, in_child_process
-from threadtruth_gui.ui.widgets.timeline import TimelineView
+from threadtruth_gui.ui.timeline import TimelineView
 
 _POLL_MS = 30
 

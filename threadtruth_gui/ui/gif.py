@@ -24,7 +24,7 @@ from threadtruth_gui.engine.history import History
 from threadtruth_gui.engine.result import RunResult
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.ui import theme
-from threadtruth_gui.ui.widgets.timeline import TimelineView
+from threadtruth_gui.ui.timeline import TimelineView
 
 MIN_FRAME_S = 0.05  # 20 frames a second at most (viewers slow down faster GIFs)
 MAX_FRAMES = 150

@@ -55,6 +55,7 @@ from threadtruth_gui.ui.panels.transfers import TransfersPanel
 from threadtruth_gui.ui.params import ParamBar
 from threadtruth_gui.ui.presenter import Presenter
 from threadtruth_gui.ui.replayer import PACE_MS, Replayer, replay_message
+from threadtruth_gui.ui.timeline import TimelineView
 from threadtruth_gui.ui.widgets.balance_bar import BalanceBar
 from threadtruth_gui.ui.widgets.bytecode_view import BytecodeView
 from threadtruth_gui.ui.widgets.code_pane import CodePane
@@ -63,7 +64,6 @@ from threadtruth_gui.ui.widgets.playback import PlaybackBar
 from threadtruth_gui.ui.widgets.prediction import PredictionPanel
 from threadtruth_gui.ui.widgets.scenario_list import ScenarioList
 from threadtruth_gui.ui.widgets.task_card import TaskCard
-from threadtruth_gui.ui.widgets.timeline import TimelineView
 from threadtruth_gui.ui.widgets.verdict import VerdictBanner
 
 if TYPE_CHECKING:  # imported when first opened: less to load at startup
