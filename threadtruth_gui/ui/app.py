@@ -12,12 +12,15 @@ import qasync
 from PySide6.QtCore import (
     QMessageLogContext,
     QSettings,
+    QSize,
     QTimer,
     QtMsgType,
     qInstallMessageHandler,
 )
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from threadtruth_gui import assets
 from threadtruth_gui.engine.result import RunResult
 from threadtruth_gui.runs import child
 from threadtruth_gui.ui import shutdown, theme
@@ -36,6 +39,14 @@ def _qt_messages(kind: QtMsgType, context: QMessageLogContext, message: str) -> 
     print(message, file=sys.stderr)
 
 
+def _icon() -> QIcon:
+    """The app's icon at each of its drawn sizes (Qt picks the nearest, not a blurred scale)."""
+    icon = QIcon()
+    for size in assets.ICON_SIZES:
+        icon.addFile(str(assets.icon_png(size)), QSize(size, size))
+    return icon
+
+
 def application() -> QApplication:
     qInstallMessageHandler(_qt_messages)
     app = QApplication.instance()
@@ -43,6 +54,8 @@ def application() -> QApplication:
         app = QApplication(sys.argv[:1])
     app.setApplicationName("threadtruth")
     app.setOrganizationName("threadtruth")
+    app.setWindowIcon(_icon())  # every window's, and the taskbar's
+    app.setDesktopFileName("threadtruth")  # Wayland shows resources/threadtruth.desktop's icon
     theme.register_fonts()  # the shipped DejaVu fonts, the same on every machine
     app.setFont(theme.body_font())
     return app

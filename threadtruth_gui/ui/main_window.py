@@ -49,6 +49,7 @@ from threadtruth_gui.runs import runfile
 from threadtruth_gui.scenarios import all_scenarios, get
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.bridge import RunBridge
+from threadtruth_gui.ui.examples_menu import add_examples_menu
 from threadtruth_gui.ui.panels.account import AccountPanel
 from threadtruth_gui.ui.panels.figures import FiguresPanel
 from threadtruth_gui.ui.panels.transfers import TransfersPanel
@@ -402,6 +403,7 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, f=slot: f())
             menu.addAction(action)
             self.addAction(action)  # the shortcut works with the menu bar hidden too
+        add_examples_menu(menu, self.open_run)
         self.run_menu = self.menuBar().addMenu("&Run")
         self.run_menu.setFont(theme.body_font())
         self.menuBar().setFont(theme.body_font())

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
 from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 
+from threadtruth_gui import assets
 from threadtruth_gui.engine.events import State
 from threadtruth_gui.engine.plan import Plan
 
@@ -252,7 +252,7 @@ def plan_colors(plan: Plan) -> dict[str, QColor]:
     return {spec.name: task_color(i) for i, spec in enumerate(plan.tasks)}
 
 
-#: the fonts shipped in threadtruth_gui/resources/fonts (DejaVu 2.37, see its LICENSE), so
+#: the fonts shipped in resources/fonts (DejaVu 2.37, see its LICENSE), so
 #: that text looks, wraps and is cut the same on every machine and in the golden snapshots
 BODY_FAMILY = "DejaVu Sans"
 CODE_FAMILY = "DejaVu Sans Mono"
@@ -276,10 +276,10 @@ def register_fonts() -> None:
     if _fonts_registered:
         return
     _fonts_registered = True
-    folder = resources.files("threadtruth_gui") / "resources" / "fonts"
+    folder = assets.fonts()
     for name in FONT_FILES:
         file = folder / name
-        if isinstance(file, Path):  # installed as files (a wheel, or an editable install)
+        if isinstance(file, Path):  # files on disk (a checkout, a wheel, an editable install)
             added = QFontDatabase.addApplicationFont(str(file))
         else:  # imported from a zip: from the bytes
             added = QFontDatabase.addApplicationFontFromData(QByteArray(file.read_bytes()))

@@ -1,0 +1,1 @@
+"""The app's non-code files, installed as threadtruth_gui.resources (see assets.py)."""
