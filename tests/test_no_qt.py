@@ -1,4 +1,4 @@
-"""The engine, the scenarios and the run services never import Qt: checked with PySide6 made unimportable."""
+"""The engine, the scenarios and the run services never import Qt (checked with PySide6 blocked)."""
 
 from __future__ import annotations
 
