@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -167,6 +168,19 @@ def test_layers_import_only_downwards() -> None:
 
 def test_no_import_cycles_but_the_allowed_ones() -> None:
     assert unallowed_cycles(project_graph()) == []
+
+
+@pytest.mark.parametrize("package", ["engine", "scenarios", "runs", "ui"])
+def test_each_package_names_its_public_surface(package: str) -> None:
+    module = importlib.import_module(f"{PACKAGE}.{package}")
+    names = module.__all__
+    assert names == sorted(names) and len(names) == len(set(names))
+    where = getattr(module, "_WHERE", None)
+    assert where is None or sorted(where) == names  # the lazy table says the same
+    for name in names:
+        value = getattr(module, name)
+        assert getattr(value, "__module__", module.__name__).startswith(module.__name__)
+    assert not hasattr(module, "no_such_name")
 
 
 # -- the checker can fail: fake graphs ---------------------------------------------------------

@@ -97,6 +97,11 @@ def current() -> TaskContext | None:
     return _current.get()
 
 
+def leave_task() -> None:
+    """This thread (or coroutine) runs no task of a run from here on."""
+    _current.set(None)
+
+
 def enter_task(ctx: TaskContext) -> None:
     """Bind the calling thread (or asyncio task context) to `ctx`."""
     _current.set(ctx)
