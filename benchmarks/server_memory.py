@@ -11,47 +11,34 @@ Goals: every file done and verified, and the server's peak RSS <= 300 MB.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import tempfile
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
+import psutil
+
+from threadtruth_gui.engine.measure import peak_rss_bytes
 from threadtruth_gui.engine.runner import Run
 from threadtruth_gui.scenarios import get
 
 N, SIZE_KIB = 1000, 10 * 1024
 GOAL_MB = 300.0
-SERVER_MODULE = b"threadtruth_gui.engine.demo_server"
+SERVER_MODULE = "threadtruth_gui.engine.demo_server"
 
 
 def _servers() -> list[int]:
     """Our demo server children (by their command line)."""
     pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for child in psutil.Process().children():
         try:
-            cmd = (entry / "cmdline").read_bytes()
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
+            if SERVER_MODULE in " ".join(child.cmdline()):
+                pids.append(child.pid)
+        except psutil.Error:
             continue
-        if ppid == os.getpid() and SERVER_MODULE in cmd:
-            pids.append(int(entry.name))
     return pids
-
-
-def _peak_kib(pid: int) -> int | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return None
 
 
 class Watcher:
@@ -65,7 +52,7 @@ class Watcher:
     def _watch(self) -> None:
         while not self._stop.wait(0.1):
             for pid in _servers():
-                self.peak_kib = max(self.peak_kib, _peak_kib(pid) or 0)
+                self.peak_kib = max(self.peak_kib, (peak_rss_bytes(pid) or 0) // 1024)
 
     def __enter__(self) -> Watcher:
         self._thread.start()

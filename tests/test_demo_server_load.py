@@ -22,6 +22,7 @@ from threadtruth_gui.engine.demo_server import (
     file_bytes,
     file_name,
 )
+from threadtruth_gui.engine.measure import peak_rss_bytes
 from threadtruth_gui.engine.runner import Run
 from threadtruth_gui.scenarios import get
 
@@ -196,11 +197,6 @@ def test_500_files_of_10_mib_all_download_and_verify(
     assert list(tmp_path.iterdir()) == []  # the run's folder and its 5 GiB are gone
 
 
-def _peak_rss_kib(pid: int) -> int:
-    status = Path(f"/proc/{pid}/status").read_text()
-    return int(next(ln for ln in status.splitlines() if ln.startswith("VmHWM:")).split()[1])
-
-
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
 def test_slow_clients_of_big_files_cost_the_server_little_memory() -> None:
     """Before: 8 slow clients of 256 MiB files took the server to 2.1 GB (each response
@@ -220,7 +216,9 @@ def test_slow_clients_of_big_files_cost_the_server_little_memory() -> None:
                 time.sleep(0.1)
             assert got > 0
             assert server.pid is not None
-            peak_mb = _peak_rss_kib(server.pid) / 1024
+            peak = peak_rss_bytes(server.pid)
+            assert peak is not None
+            peak_mb = peak / 2**20
         finally:
             for sock in socks:
                 sock.close()

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from threadtruth_gui.engine.events import KINDS as EVENT_KINDS
 from threadtruth_gui.runs import runfile
 
 SEED = 12
@@ -59,8 +60,7 @@ HOSTILE: list[Any] = [
     {"balance": "x", "amount": []},
     [[[]]],
 ]
-KINDS = ["line", "op", "go", "state", "lock", "counter", "note", "end", "progress", "phase"]
-KINDS += ["start", "locals", "boom"]
+KINDS = [*sorted(EVENT_KINDS), "boom"]
 RAW_NUMBERS = ["NaN", "Infinity", "-Infinity", "1e999", "9" * 5000, "1" + "0" * 400]
 
 

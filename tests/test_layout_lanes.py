@@ -155,13 +155,13 @@ def test_a_wrong_prediction_of_a_serial_run_leaves_both_cards_whole(
 def test_a_headline_that_fits_no_size_takes_the_smallest_not_the_biggest(qtbot) -> None:  # type: ignore[no-untyped-def]
     # the review's case: a short headline in a narrow banner fell back to 22 pt (by its
     # length) and wrapped to 3 lines where 18 pt took 2
-    from threadtruth_gui.ui.widgets.verdict import VerdictBanner, _pt
+    from threadtruth_gui.ui.widgets.verdict import VerdictBanner, scaled_pt
 
     banner = VerdictBanner()
     qtbot.addWidget(banner)
     banner.resize(243, 200)
     banner.show()
     headline = "✔ Nothing lost (this time)"
-    assert banner._headline_pt(headline) == _pt(18)
+    assert banner.headline_pt(headline) == scaled_pt(18)
     banner.resize(900, 200)
-    assert banner._headline_pt(headline) == _pt(22)
+    assert banner.headline_pt(headline) == scaled_pt(22)

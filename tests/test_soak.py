@@ -8,15 +8,16 @@ process must not grow: threads, open file descriptors and memory stay flat.
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 from pathlib import Path
 from time import perf_counter
 
+import psutil
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from threadtruth_gui.engine.measure import rss_bytes
 from threadtruth_gui.scenarios import all_scenarios
 
 CYCLES = 200
@@ -29,12 +30,13 @@ QUIET_S = 10.0  # how long the stopping runs of the last cycles may take to end,
 
 
 def _fds() -> int:
-    return len(os.listdir("/proc/self/fd"))
+    return int(psutil.Process().num_fds())
 
 
 def _rss() -> int:
-    statm = Path("/proc/self/statm").read_text().split()
-    return int(statm[1]) * os.sysconf("SC_PAGE_SIZE")
+    rss = rss_bytes()
+    assert rss is not None
+    return rss
 
 
 def _queued_s() -> float:

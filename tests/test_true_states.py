@@ -80,7 +80,7 @@ def test_a_lone_thread_queued_by_the_os_is_not_drawn_waiting_for_the_gil(
             pass  # a gap of 1 ms > the 0.3 ms threshold
         tick()
     finally:
-        context._current.set(None)
+        context.leave_task()
     states = [ev.data for ev in recorder.events() if ev.kind == Kind.STATE]
     assert states[0][0] == State.DESCHEDULED and State.GIL not in [s[0] for s in states[:1]]
 

@@ -14,12 +14,9 @@ from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from threadtruth_gui.engine.events import Kind, Recorder, State
-
-if TYPE_CHECKING:
-    from threadtruth_gui.engine.gate import StepGate
 
 
 class RunCancelled(Exception):
@@ -37,12 +34,30 @@ class TaskFailed(Exception):
         self.fields = fields
 
 
+class Lockish(Protocol):
+    def locked(self) -> bool: ...
+
+
+class Gate(Protocol):
+    """What a run's tasks ask of the step gate (engine/gate.py's `StepGate`), declared here
+    so that the context, which the gate needs, does not import the gate back."""
+
+    free: bool  # everyone runs without stopping
+    running_unit: dict[str, str]  # the unit of the step each task is running
+
+    def before_line(self, ctx: TaskContext) -> None: ...
+    def before_op(self, ctx: TaskContext) -> None: ...
+    def try_go(self, ctx: TaskContext) -> bool: ...
+    def set_blocked(self, task: str, blocked: bool, lock: Lockish | None = None) -> None: ...
+    def task_ended(self, task: str) -> None: ...
+
+
 @dataclass
 class RunContext:
     recorder: Recorder
     cancelled: threading.Event = field(default_factory=threading.Event)
     received: dict[str, int] = field(default_factory=dict)  # bytes so far, per task
-    gate: StepGate | None = None  # when set, traced tasks run one line per step given
+    gate: Gate | None = None  # when set, traced tasks run one line per step given
     ticks: dict[str, int] = field(default_factory=dict)  # last `tick()` per task
     states: dict[str, str] = field(default_factory=dict)  # the last state recorded per task
     # step mode: the locals a stopped thread shows ({name: format}; None: every small one)
@@ -80,6 +95,11 @@ _current: ContextVar[TaskContext | None] = ContextVar("threadtruth_task", defaul
 
 def current() -> TaskContext | None:
     return _current.get()
+
+
+def leave_task() -> None:
+    """This thread (or coroutine) runs no task of a run from here on."""
+    _current.set(None)
 
 
 def enter_task(ctx: TaskContext) -> None:

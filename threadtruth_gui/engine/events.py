@@ -24,6 +24,12 @@ class Kind:
     LOCALS = "locals"
 
 
+# every kind above: what a run file or an events CSV may name
+KINDS: frozenset[str] = frozenset(
+    v for k, v in vars(Kind).items() if not k.startswith("_") and isinstance(v, str)
+)
+
+
 class State:
     """What a task is doing; each becomes a colour on the timeline."""
 

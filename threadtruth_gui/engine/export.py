@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from threadtruth_gui.engine.atomic import write_atomic
-from threadtruth_gui.engine.events import Event, Kind
+from threadtruth_gui.engine.events import KINDS, Event
 from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.narrate import task_caption
 
@@ -141,10 +141,9 @@ def read_events_csv(text: str) -> list[Event]:
     rows = list(csv.reader(io.StringIO(text)))
     if not rows or tuple(rows[0]) != CSV_HEADER:
         raise ValueError("not a threadtruth events CSV (the header is missing)")
-    kinds = {v for k, v in vars(Kind).items() if not k.startswith("_") and isinstance(v, str)}
     events = []
     for number, row in enumerate(rows[1:], start=2):
-        if len(row) != 4 or row[2] not in kinds:
+        if len(row) != 4 or row[2] not in KINDS:
             raise ValueError(f"line {number} is not an event")
         try:
             data = json.loads(row[3])

@@ -26,20 +26,16 @@ from collections import deque
 from collections.abc import Coroutine, Generator
 from dataclasses import dataclass, field
 from time import monotonic
-from typing import Any, Protocol
+from typing import Any
 
 from threadtruth_gui.engine.clip import quoted
-from threadtruth_gui.engine.context import RunCancelled, TaskContext
+from threadtruth_gui.engine.context import Gate, Lockish, RunCancelled, TaskContext
 from threadtruth_gui.engine.events import Kind, State
 
 _SLICE_S = 0.05  # how often a parked thread looks at the cancel flag
 _ASYNC_POLL_S = 0.01  # how often a parked coroutine looks at the gate
 SETTLE_TIMEOUT_S = 10.0  # a step that takes longer than this is reported, not waited for
 UNITS = ("line", "op", "await")
-
-
-class _Lockish(Protocol):
-    def locked(self) -> bool: ...
 
 
 @dataclass
@@ -76,7 +72,7 @@ class StepGate:
         # the unit of the step a task is running now: where it stops next (default: line)
         self.running_unit: dict[str, str] = {}
         self._skip_op: set[str] = set()
-        self._blocked_on: dict[str, _Lockish] = {}
+        self._blocked_on: dict[str, Lockish] = {}
         self.parked: set[str] = set()
         self.blocked: set[str] = set()
         self.ended: set[str] = set()
@@ -136,7 +132,7 @@ class StepGate:
         self._cond.notify_all()
 
     # -- called by coroutines (from `stepped`) ------------------------------------------------
-    def _try_go(self, ctx: TaskContext) -> bool:
+    def try_go(self, ctx: TaskContext) -> bool:
         """Non-blocking: take a step if one is granted (or the gate is open); else park."""
         task = ctx.task
         with self._cond:
@@ -149,7 +145,7 @@ class StepGate:
             return False
 
     # -- called by the scenario's locks ----------------------------------------------------------
-    def set_blocked(self, task: str, blocked: bool, lock: _Lockish | None = None) -> None:
+    def set_blocked(self, task: str, blocked: bool, lock: Lockish | None = None) -> None:
         with self._cond:
             if blocked:
                 self.blocked.add(task)
@@ -276,7 +272,7 @@ class stepped:  # used like a function: `await stepped(coro, gate, ctx)`
     def __init__(
         self,
         coro: Coroutine[Any, Any, Any],
-        gate: StepGate | None,
+        gate: Gate | None,
         ctx: TaskContext,
         observe: bool = False,
     ) -> None:
@@ -290,7 +286,7 @@ class stepped:  # used like a function: `await stepped(coro, gate, ctx)`
         try:
             while True:
                 paused = False
-                while gate is not None and not gate._try_go(ctx):  # park on the loop
+                while gate is not None and not gate.try_go(ctx):  # park on the loop
                     if not paused:
                         paused = True
                         ctx.record(Kind.STATE, State.PAUSED)

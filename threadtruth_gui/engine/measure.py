@@ -53,3 +53,21 @@ def peak(seen: int | None, now: int | None) -> int | None:
     if seen is None:
         return now
     return seen if now is None else max(seen, now)
+
+
+def peak_rss_bytes(pid: int) -> int | None:
+    """Another process's peak resident memory (its high-water mark), or None where the OS
+    does not say. psutil gives the peak on Windows only; on Linux it is /proc's VmHWM."""
+    import psutil
+
+    try:
+        peak_wset = getattr(psutil.Process(pid).memory_info(), "peak_wset", None)
+        if peak_wset:
+            return int(peak_wset)
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (psutil.Error, OSError, ValueError):
+        pass
+    return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from threadtruth_gui.engine.clip import clip, quoted
@@ -151,10 +151,8 @@ class Scenario:
     verdict: Callable[[RunResult, Lanes], Verdict]
     params: tuple[Param, ...] = ()
     order: int = 100
-    tags: tuple[str, ...] = field(default_factory=tuple)
     check: Callable[[dict[str, Any]], None] | None = None  # across params; raise ValueError
     checks_machine: bool = False  # `check` is of this machine's limits: not run on opening
-    panel: str = "account"  # the window's panel: "account" (balance, cards) or "transfers"
     # the prediction pause: (question, [(outcome value, label)]) for these params; the
     # answer is checked against outcome[predict_key]
     predict: Callable[[dict[str, Any]], tuple[str, list[tuple[Any, str]]]] | None = None
@@ -163,7 +161,7 @@ class Scenario:
     # value alone can name two outcomes (bank: $400 with B denied, or both paid and one
     # withdrawal lost), so a scenario with classify() checks its own record
     predicted: Callable[[Any, RunResult], bool] | None = None
-    # "figures" panel: the measured results as (label, value text) for the big read-out
+    # the measured results as (label, value text), for the big read-out
     figures: Callable[[RunResult], list[tuple[str, str]]] | None = None
     counter_format: Callable[[float], str] = money  # the counter track's values
     compare_with: str = ""  # A/B compare against this scenario when there is no toggle

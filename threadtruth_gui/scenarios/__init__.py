@@ -11,6 +11,8 @@ from functools import cache
 
 from threadtruth_gui.engine.scenario import Scenario
 
+__all__ = ["all_scenarios", "get"]
+
 
 @cache
 def all_scenarios() -> tuple[Scenario, ...]:

@@ -1,4 +1,5 @@
-"""One download as a lane: safe path, the shown download code, readable errors, checksum.
+"""Where the files come from, and one download as a lane: safe path, the shown download code,
+readable errors, checksum.
 
 Imported when a download scenario is first planned, so that requests and aiohttp are not
 loaded at startup.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,10 +19,46 @@ import aiohttp
 import requests
 
 from threadtruth_gui.engine.context import RunCancelled, TaskFailed, current
+from threadtruth_gui.engine.demo_server import DemoServer, ServerConfig, parse_faults
 from threadtruth_gui.engine.files import DownloadFolder, name_from_url
 from threadtruth_gui.scenarios._download_limits import Guard, Limits, Stopped
-from threadtruth_gui.scenarios._downloads import Source
 from threadtruth_gui.scenarios._fetch import download, download_async
+
+
+@dataclass
+class Source:
+    """Where the files come from: the demo server (started by the run) or pasted URLs."""
+
+    params: dict[str, Any]
+    urls: list[str] = field(default_factory=list)
+    server: DemoServer | None = None
+
+    def __post_init__(self) -> None:
+        if not self.params["urls"]:
+            self.server = DemoServer(
+                ServerConfig(
+                    count=self.params["n"],
+                    size=self.params["size"] * 1024,
+                    latency=self.params["latency"],
+                    rate=self.params["rate"] * 1024,
+                    faults=parse_faults(self.params["fail"]),
+                )
+            )
+
+    @property
+    def count(self) -> int:
+        return len(self.params["urls"].split()) if self.params["urls"] else self.params["n"]
+
+    def start(self) -> None:
+        if self.server is not None:
+            self.server.start()
+            self.urls = self.server.file_urls()
+        else:
+            self.urls = self.params["urls"].split()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
 
 
 @dataclass

@@ -8,10 +8,9 @@ the server sends, and removes partial files on failure and cancel.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from threadtruth_gui.engine.demo_server import DemoServer, ServerConfig, file_name, parse_faults
+from threadtruth_gui.engine.demo_server import file_name, parse_faults
 from threadtruth_gui.engine.events import State
 from threadtruth_gui.engine.files import DownloadFolder, check_folder, check_url, name_from_url
 from threadtruth_gui.engine.lanes import Lanes
@@ -147,46 +146,10 @@ def check_params(params: dict[str, Any]) -> None:
             raise ValueError(f"--fail names file {number}, but there are only {params['n']}")
 
 
-@dataclass
-class Source:
-    """Where the files come from: the demo server (started by the run) or pasted URLs."""
-
-    params: dict[str, Any]
-    urls: list[str] = field(default_factory=list)
-    server: DemoServer | None = None
-
-    def __post_init__(self) -> None:
-        if not self.params["urls"]:
-            self.server = DemoServer(
-                ServerConfig(
-                    count=self.params["n"],
-                    size=self.params["size"] * 1024,
-                    latency=self.params["latency"],
-                    rate=self.params["rate"] * 1024,
-                    faults=parse_faults(self.params["fail"]),
-                )
-            )
-
-    @property
-    def count(self) -> int:
-        return len(self.params["urls"].split()) if self.params["urls"] else self.params["n"]
-
-    def start(self) -> None:
-        if self.server is not None:
-            self.server.start()
-            self.urls = self.server.file_urls()
-        else:
-            self.urls = self.params["urls"].split()
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.stop()
-
-
 def make_plan(params: dict[str, Any], modes: tuple[str, ...]) -> Plan:
     # requests and aiohttp load here, when a download scenario is first opened, not at
     # startup (they cost ~0.4 s: benchmarks/startup.py)
-    from threadtruth_gui.scenarios._download_jobs import Job, fetch, fetch_async
+    from threadtruth_gui.scenarios._download_jobs import Job, Source, fetch, fetch_async
     from threadtruth_gui.scenarios._download_limits import MIB, Limits
     from threadtruth_gui.scenarios._fetch import client_session, download, download_async
 

@@ -243,7 +243,6 @@ SCENARIO = Scenario(
     verdict=_verdict,
     params=(VARIANT, BLOCK, BEATS),
     order=41,
-    panel="figures",
     figures=_figures,
     effect=_effect,
 )

@@ -199,7 +199,6 @@ SCENARIO = Scenario(
     verdict=_verdict,
     params=(VARIANT, DELAY),
     order=26,
-    panel="figures",
     figures=_figures,
     effect=_effects.deadlock,
 )

@@ -31,6 +31,5 @@ SCENARIO = Scenario(
     order=32,
     compare_with="downloads-threads",
     check=_downloads.check_params,
-    panel="transfers",
     effect=_effects.downloads,
 )

@@ -28,6 +28,5 @@ SCENARIO = Scenario(
     params=_downloads.PARAMS,
     order=33,
     check=_downloads.check_params,
-    panel="transfers",
     effect=_effects.downloads,
 )

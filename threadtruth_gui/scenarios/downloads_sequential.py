@@ -29,6 +29,5 @@ SCENARIO = Scenario(
     order=30,
     compare_with="downloads-threads",
     check=_downloads.check_params,
-    panel="transfers",
     effect=_effects.downloads,
 )

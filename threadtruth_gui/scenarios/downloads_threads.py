@@ -31,6 +31,5 @@ SCENARIO = Scenario(
     order=31,
     compare_with="downloads-asyncio",
     check=_downloads.check_params,
-    panel="transfers",
     effect=_effects.downloads,
 )

@@ -225,7 +225,6 @@ SCENARIO = Scenario(
     verdict=_verdict,
     params=(WORKERS, WORK, SWITCH),
     order=40,
-    panel="figures",
     figures=_gil_verdict.figures,
     effect=_effects.gil,
 )

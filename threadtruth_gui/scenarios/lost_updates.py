@@ -327,7 +327,6 @@ SCENARIO = Scenario(
     verdict=_verdict,
     params=(VARIANT, THREADS, TIMES),
     order=21,
-    panel="figures",
     figures=_figures,
     counter_format=lambda v: f"{v:,.0f}",
     effect=_effect,

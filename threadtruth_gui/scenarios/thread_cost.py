@@ -314,7 +314,6 @@ SCENARIO = Scenario(
     verdict=_verdict,
     params=(TASKS,),
     order=42,
-    panel="figures",
     figures=_figures,
     check=_check,
     checks_machine=True,

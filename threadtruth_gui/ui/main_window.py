@@ -50,6 +50,7 @@ from threadtruth_gui.scenarios import all_scenarios, get
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.bridge import RunBridge
 from threadtruth_gui.ui.examples_menu import add_examples_menu
+from threadtruth_gui.ui.panels import panel_for
 from threadtruth_gui.ui.panels.account import AccountPanel
 from threadtruth_gui.ui.panels.figures import FiguresPanel
 from threadtruth_gui.ui.panels.transfers import TransfersPanel
@@ -455,7 +456,7 @@ class MainWindow(QMainWindow):
         self.description.setText(_code_spans(scenario.description))
         self.param_bar.build(scenario)
         panels = {"transfers": self.transfers, "figures": self.figures}
-        shown = panels.get(scenario.panel, self.account)
+        shown = panels.get(panel_for(scenario), self.account)
         # a stack is as wide as its widest page, hidden ones too: only the shown page counts
         for page in (self.account, self.transfers, self.figures):
             policy = QSizePolicy.Policy.Preferred if page is shown else QSizePolicy.Policy.Ignored
@@ -650,7 +651,7 @@ class MainWindow(QMainWindow):
     def open_many_runs(self) -> None:
         if self.scenario is None:
             return
-        if self.scenario.panel != "account":
+        if panel_for(self.scenario) != "account":
             self._status("Many runs count the outcomes of a bank scenario: open one.", 4000)
             return
         planned = self._plan_for_params()
@@ -889,7 +890,7 @@ class MainWindow(QMainWindow):
             self.show_error(f"The run failed: {result.error}")
             return
         failed = [t for t in result.tasks if t["status"] == "failed"]
-        if failed and self.scenario is not None and self.scenario.panel == "account":
+        if failed and self.scenario is not None and panel_for(self.scenario) == "account":
             for task in failed:
                 self.show_error(f"Thread {task['name']} failed: {task.get('error', '')}")
             return

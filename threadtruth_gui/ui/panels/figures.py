@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
@@ -26,8 +26,6 @@ _MAX_ROWS = 8
 
 
 class FiguresPanel(QWidget):
-    task_clicked = Signal(str)  # the panel interface; figures have no per-task cards
-
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.figures: Figures | None = None
@@ -75,8 +73,7 @@ class FiguresPanel(QWidget):
         self._show([])
         self.graph.show_cycle([], colors)
         self.live.setText(
-            f"{len(plan.tasks):,} tasks. Press Space to run; the figures "
-            "come from the run itself."
+            f"{len(plan.tasks):,} tasks. Press Space to run; the figures come from the run itself."
         )
 
     def update_from(self, lanes: Lanes) -> None:

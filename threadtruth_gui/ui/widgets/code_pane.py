@@ -8,12 +8,12 @@ band of the task's colour.
 from __future__ import annotations
 
 import inspect
-import keyword
 import math
-import re
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from typing import Any
 
+from pygments.lexers.python import PythonLexer
+from pygments.token import Token
 from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QColor,
@@ -24,6 +24,7 @@ from PySide6.QtGui import (
     QSyntaxHighlighter,
     QTextCharFormat,
     QTextCursor,
+    QTextDocument,
     QTextFormat,
     QTextOption,
 )
@@ -34,31 +35,70 @@ from threadtruth_gui.ui import theme
 _CHIP_W = 30
 
 
+def _role_of(token: Any) -> str | None:  # a pygments token type (a tuple of names)
+    """The theme role a pygments token is coloured with; None: the text's own colour."""
+    if token in Token.Comment:
+        return "code_comment"
+    if token in Token.Literal.String:
+        return "code_string"
+    if token in Token.Literal.Number:
+        return "code_number"
+    if token in Token.Keyword or token in Token.Operator.Word:  # `and`, `in`, `not` too
+        return "code_keyword"
+    return None
+
+
+def python_spans(source: str) -> list[list[tuple[int, int, str]]]:
+    """Per line of `source`: (start, length, theme role) of each coloured token, as
+    pygments' Python lexer reads the whole text (so a `#` in a string is the string's, and
+    a string over several lines is one string)."""
+    lines: list[list[tuple[int, int, str]]] = [[]]
+    column = 0
+    lexer = PythonLexer(stripnl=False, ensurenl=False)
+    for token, text in lexer.get_tokens(source):
+        role = _role_of(token)
+        for i, piece in enumerate(text.split("\n")):
+            if i:
+                lines.append([])
+                column = 0
+            if role is not None and piece:
+                lines[-1].append((column, len(piece), role))
+            column += len(piece)
+    return lines
+
+
 class _PythonHighlighter(QSyntaxHighlighter):
     """Keywords, strings, comments and numbers: enough colour to read code at a distance.
 
-    Colours come from the theme's roles when a block is highlighted, so a theme switch
-    followed by `rehighlight` recolours everything; keywords are bold and comments italic,
-    so the kinds differ by more than hue.
+    The whole text is lexed once (by pygments) per change, and each block takes its line's
+    spans. Colours come from the theme's roles when a block is highlighted, so a theme
+    switch followed by `rehighlight` recolours everything; keywords are bold and comments
+    italic, so the kinds differ by more than hue.
     """
 
-    _RULES: ClassVar[list[tuple[re.Pattern[str], str]]] = [
-        (re.compile(r"\b(" + "|".join(keyword.kwlist) + r")\b"), "code_keyword"),
-        (re.compile(r"\b\d+(\.\d+)?\b"), "code_number"),
-        (re.compile(r"(\"[^\"]*\"|'[^']*')"), "code_string"),
-        (re.compile(r"#.*$"), "code_comment"),
-    ]
+    def __init__(self, document: QTextDocument) -> None:
+        super().__init__(document)
+        self._lexed: tuple[str, list[list[tuple[int, int, str]]]] = ("", [[]])
 
     def highlightBlock(self, text: str) -> None:
-        for pattern, role in self._RULES:
-            fmt = QTextCharFormat()
-            fmt.setForeground(theme.fg(role))  # the theme's colour now (it may have switched)
-            if role == "code_keyword":
-                fmt.setFontWeight(QFont.Weight.Bold)
-            elif role == "code_comment":
-                fmt.setFontItalic(True)
-            for match in pattern.finditer(text):
-                self.setFormat(match.start(), match.end() - match.start(), fmt)
+        source = self.document().toPlainText()
+        if source != self._lexed[0]:
+            self._lexed = (source, python_spans(source))
+        spans = self._lexed[1]
+        number = self.currentBlock().blockNumber()
+        if not 0 <= number < len(spans):
+            return
+        formats: dict[str, QTextCharFormat] = {}
+        for start, length, role in spans[number]:
+            fmt = formats.get(role)
+            if fmt is None:
+                fmt = formats[role] = QTextCharFormat()
+                fmt.setForeground(theme.fg(role))  # the theme's colour now (it may have switched)
+                if role == "code_keyword":
+                    fmt.setFontWeight(QFont.Weight.Bold)
+                elif role == "code_comment":
+                    fmt.setFontItalic(True)
+            self.setFormat(start, length, fmt)
 
 
 class _Gutter(QWidget):

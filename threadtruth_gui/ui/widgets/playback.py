@@ -16,7 +16,6 @@ _TICK_MS = 16
 
 class PlaybackBar(QWidget):
     moved = Signal(float)  # the cursor, in seconds of the run
-    stopped = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,7 +77,6 @@ class PlaybackBar(QWidget):
         if self.playing:
             self._timer.stop()
             self.play_button.setText("▶ Play  (K)")
-            self.stopped.emit()
 
     @Slot()
     def _tick(self) -> None:

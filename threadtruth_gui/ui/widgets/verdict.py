@@ -33,7 +33,7 @@ class VerdictBanner(QLabel):
         self.verdict, self.note, self._idle = None, "", text
         self._style(theme.PANEL.name(), theme.GRID.name())
         self.setText(
-            f"<span style='font-size:{_pt(15)}pt; color:{theme.MUTED.name()}'>{text}</span>"
+            f"<span style='font-size:{scaled_pt(15)}pt; color:{theme.MUTED.name()}'>{text}</span>"
         )
 
     def show_verdict(self, verdict: Verdict, note: str = "") -> None:
@@ -46,34 +46,34 @@ class VerdictBanner(QLabel):
         self._shown_width = self.width()
         headline = f"{symbol} {verdict.headline}"
         self.setText(
-            f"<span style='font-size:{self._headline_pt(headline)}pt;"
+            f"<span style='font-size:{self.headline_pt(headline)}pt;"
             f" font-weight:bold; color:{fg.name()}'>"
             f"{_no_break_minus(headline)}</span><br>"
-            f"<span style='font-size:{_pt(15)}pt; color:{theme.TEXT.name()}'>"
+            f"<span style='font-size:{scaled_pt(15)}pt; color:{theme.TEXT.name()}'>"
             f"{verdict.detail}</span>"
             + (
-                f"<br><span style='font-size:{_pt(15)}pt; font-weight:bold;"
+                f"<br><span style='font-size:{scaled_pt(15)}pt; font-weight:bold;"
                 f" color:{theme.TEXT.name()}'>{note}</span>"
                 if note
                 else ""
             )
         )
 
-    def _headline_pt(self, headline: str) -> int:
+    def headline_pt(self, headline: str) -> int:
         """The headline's size: 22, 20 or 18 pt (times the text scale), the biggest at
         which it fits on one line; else 18 pt, in as few lines as it can. (Before,
         "✔ Correct this time: $400" took 22 pt and two lines in a lecture's column, and
         pushed card B off screen.)"""
         room = self.contentsRect().width() - 8
         if room <= 0:  # not laid out yet: by its length
-            return _pt(22 if len(headline) <= 26 else 18)
+            return scaled_pt(22 if len(headline) <= 26 else 18)
         font = QFont(self.font())
         font.setBold(True)
         for points in (22, 20, 18):
-            font.setPointSize(_pt(points))
+            font.setPointSize(scaled_pt(points))
             if QFontMetricsF(font).horizontalAdvance(headline) <= room:
-                return _pt(points)
-        return _pt(18)  # it wraps at any size: in as few lines as it can
+                return scaled_pt(points)
+        return scaled_pt(18)  # it wraps at any size: in as few lines as it can
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -95,7 +95,8 @@ class VerdictBanner(QLabel):
         return self.verdict.headline if self.verdict else ""
 
 
-def _pt(points: float) -> int:
+def scaled_pt(points: float) -> int:
+    """`points` at the text scale in force (the lecture preset enlarges it)."""
     return round(points * theme.font_scale)
 
 
