@@ -7,26 +7,23 @@ import re
 import sys
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QSettings, Qt, QTimer, Slot
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QColor,
     QGuiApplication,
     QKeySequence,
-    QPainter,
     QResizeEvent,
 )
 from PySide6.QtWidgets import (
-    QApplication,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QMenuBar,
     QScrollArea,
     QSizePolicy,
@@ -37,11 +34,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from threadtruth_gui.engine import export
 from threadtruth_gui.engine.events import State
-from threadtruth_gui.engine.history import History
 from threadtruth_gui.engine.lanes import Lanes
-from threadtruth_gui.engine.narrate import money, story
+from threadtruth_gui.engine.narrate import money
 from threadtruth_gui.engine.plan import Plan
 from threadtruth_gui.engine.result import RunResult
 from threadtruth_gui.engine.scenario import Scenario
@@ -54,7 +49,6 @@ from threadtruth_gui.ui.panels.figures import FiguresPanel
 from threadtruth_gui.ui.panels.transfers import TransfersPanel
 from threadtruth_gui.ui.params import ParamBar
 from threadtruth_gui.ui.presenter import Presenter
-from threadtruth_gui.ui.replayer import PACE_MS, Replayer, replay_message
 from threadtruth_gui.ui.widgets.balance_bar import BalanceBar
 from threadtruth_gui.ui.widgets.bytecode_view import BytecodeView
 from threadtruth_gui.ui.widgets.code_pane import CodePane
@@ -65,6 +59,13 @@ from threadtruth_gui.ui.widgets.scenario_list import ScenarioList
 from threadtruth_gui.ui.widgets.task_card import TaskCard
 from threadtruth_gui.ui.widgets.timeline import TimelineView
 from threadtruth_gui.ui.widgets.verdict import VerdictBanner
+from threadtruth_gui.ui.window import (
+    CursorController,
+    ExportsController,
+    SavedRunsController,
+    ShownRun,
+)
+from threadtruth_gui.ui.window.shown import live_markers
 
 if TYPE_CHECKING:  # imported when first opened: less to load at startup
     from threadtruth_gui.ui.compare_dialog import CompareDialog
@@ -72,7 +73,6 @@ if TYPE_CHECKING:  # imported when first opened: less to load at startup
 
 PREFERRED_SIZE = (1600, 1000)
 CHROME_SCALE = 1.15  # the settings rows grow with the text up to this much (17 pt)
-_MAX_CODE_MARKERS = 64  # beyond this many live tasks the code pane shows none (unreadable)
 
 
 def _code_spans(text: str) -> str:
@@ -92,6 +92,10 @@ def _steppable(plan: Plan) -> bool:
 
 
 class MainWindow(QMainWindow):
+    # made in _build; declared here for the controllers' protocols, checked before _build
+    scenario_list: ScenarioList
+    run_menu: QMenu
+
     def __init__(self, settings: QSettings | None = None) -> None:
         """`settings`: where presenter settings persist (None: defaults, nothing saved)."""
         super().__init__()
@@ -112,17 +116,29 @@ class MainWindow(QMainWindow):
         self._pending_note = ""
         self.many_dialog: ManyRunsDialog | None = None
         self.compare_dialog: CompareDialog | None = None
-        self.opened: runfile.SavedRun | None = None  # a run loaded from a .ttrun file
-        self._replaying: runfile.SavedRun | None = None
         self._focus_task: str | None = None  # the thread the bytecode view follows
         self._code: list[Any] = []  # the functions in the code pane
         self._prediction: tuple[Any, str] | None = None
         self._choices: list[tuple[Any, str]] = []
         self._pending_start: tuple[Plan, dict[str, Any], bool] | None = None
         self._lanes_fitted = -1  # the timeline height the split was last fitted to
-        self._timeline_data: History | None = None  # the shown run's events, by time
-        self.replayer = Replayer(self)
-        self.replayer.progress.connect(lambda text: self._status(text))
+        # the run on screen and what works on it: each controller says what to show by signals
+        self.shown = ShownRun(self.bridge)
+        self.time_cursor = CursorController(self, self.shown, self.bridge, self)
+        self.exports = ExportsController(self, self, self.shown)
+        self.saved_runs = SavedRunsController(self, self, self.shown, self.bridge)
+        self.replayer = self.saved_runs.replayer
+        for controller in (self.time_cursor, self.exports, self.saved_runs):
+            controller.status.connect(self._status)
+        for controller in (self.exports, self.saved_runs):
+            controller.error.connect(self.show_error)
+        self.time_cursor.atEnd.connect(self._show_bytecode)
+        self.set_cursor = self.time_cursor.set_cursor
+        self.toggle_playback = self.time_cursor.toggle_playback
+        self.export_file = self.exports.export_file
+        self.save_run = self.saved_runs.save_run
+        self.open_run = self.saved_runs.open_run
+        self.replay_run = self.saved_runs.replay_run
         self._build()
         self.scenario_list.select(all_scenarios()[0].id)
         self.presenter = Presenter(self, settings)
@@ -178,7 +194,7 @@ class MainWindow(QMainWindow):
             ("Time cursor back a big step", "Shift+Left", -1, True),
             ("Time cursor forward a big step", "Shift+Right", +1, True),
         ):
-            self._key(text, key, partial(self._step_cursor, direction, big))
+            self._key(text, key, partial(self.time_cursor.step, direction, big))
         self._key("Settings back to this scenario's defaults", "Shift+R", self.restore_defaults)
         # D: break a deadlock held on screen (View ▸ Hold a deadlock; on in the lecture preset)
         self._key("Break the deadlock now", "D", self.break_deadlock)
@@ -270,7 +286,7 @@ class MainWindow(QMainWindow):
         story_header.setFont(theme.body_font(theme.BODY_PT, bold=True))
         story_layout.addWidget(story_header)
         self.narration = NarrationPanel()
-        self.narration.timeClicked.connect(self._narration_clicked)
+        self.narration.timeClicked.connect(self.time_cursor.narration_clicked)
         story_layout.addWidget(self.narration, 1)
         self.below_code = QStackedWidget()
         self.below_code.addWidget(self.story_box)
@@ -436,6 +452,15 @@ class MainWindow(QMainWindow):
             return current
         return self.account
 
+    @property
+    def opened(self) -> runfile.SavedRun | None:
+        """A run loaded from a .ttrun file, on screen while nothing runs."""
+        return self.shown.opened
+
+    @opened.setter
+    def opened(self, saved: runfile.SavedRun | None) -> None:
+        self.shown.opened = saved
+
     # -- scenario and parameters ----------------------------------------------------------
     @Slot(str)
     def select(self, scenario_id: str) -> None:
@@ -506,20 +531,20 @@ class MainWindow(QMainWindow):
         planned = self._plan_for_params()
         if planned is None:
             self._showing_result = False
-            self._forget_cursor()
+            self.time_cursor.forget()
             return
-        self._setup_views(planned[0])
+        self.setup_views(planned[0])
         self.verdict.show_idle(self._ready_text())
         self._clear_run_views()
 
     def _clear_run_views(self) -> None:
         """No run on the timeline or in the narration (the panels are set up apart)."""
         self._showing_result = False
-        self._forget_cursor()
+        self.time_cursor.forget()
         self.timeline.set_lanes(None, self.colors)
         self.narration.set_lines([], 0, "The story of the run appears here as it happens.")
 
-    def _setup_views(self, plan: Plan) -> None:
+    def setup_views(self, plan: Plan) -> None:
         self._code = list(plan.code)
         self._focus_task = None
         self._lanes_fitted = -1
@@ -719,11 +744,10 @@ class MainWindow(QMainWindow):
             keys = self.prediction.keys_hint()
             self._status(f"Answer first: {keys} (Esc runs without predicting).", 4000)
             return
-        self.replayer.stop()
-        self._replaying = None
+        self.saved_runs.stop_replay()
         self.bridge.reset()
         self._pending_note = ""
-        self._setup_views(planned[0])
+        self.setup_views(planned[0])
         stepping = self.step_action.isChecked() and _steppable(planned[0])
         self._prediction = None
         if self.predict_action.isChecked() and self.scenario.predict is not None:
@@ -750,12 +774,6 @@ class MainWindow(QMainWindow):
 
     def _fit_timeline(self) -> None:
         self.timeline.fit()
-
-    def _step_cursor(self, direction: int, big: bool) -> None:
-        if self.bridge.running:
-            self._status("The time cursor works on a finished run.", 3000)
-            return
-        self.timeline.step_cursor(direction, big)
 
     @Slot()
     def restore_defaults(self) -> None:
@@ -794,8 +812,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def reset_run(self) -> None:
         was_running = self.bridge.running
-        self.replayer.stop()
-        self._replaying = None
+        self.saved_runs.stop_replay()
         self._pending_start = None
         self.prediction.hide()
         self.verdict.show()
@@ -807,11 +824,12 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_started(self) -> None:
         self._showing_result = False
-        self._forget_cursor()
+        self.time_cursor.forget()
         self.verdict.show_idle("Running… watch the code markers and the lanes.")
         self.timeline.set_lanes(self.bridge.lanes, self.colors)
-        if self._replaying is not None:
-            steps = len(self._replaying.schedule)
+        replaying = self.saved_runs.replaying
+        if replaying is not None:
+            steps = len(replaying.schedule)
             self.verdict.show_idle(f"Replaying the recorded interleaving: {steps} steps.")
             self._status("Replay: the threads wait for their recorded turns.")
             return
@@ -827,7 +845,7 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_phase(self, text: str) -> None:
         """A new phase (mode) began: the status bar names what runs now."""
-        if self.bridge.gate is None and self._replaying is None:
+        if self.bridge.gate is None and self.saved_runs.replaying is None:
             self._status(text)
 
     @Slot()
@@ -842,12 +860,7 @@ class MainWindow(QMainWindow):
         if wanted != self._lanes_fitted:  # new lanes, or a legend row: the timeline's room
             self._lanes_fitted = wanted
             self._fit_split()
-        live = {
-            name: track.line
-            for name, track in lanes.tasks.items()
-            if track.state not in State.FINAL and track.line is not None
-        }
-        self.code.set_markers(live if len(live) <= _MAX_CODE_MARKERS else {}, self.colors)
+        self.code.set_markers(live_markers(lanes), self.colors)
         self.panel.update_from(lanes)
         self._show_bytecode()
         self._narrate(lanes)
@@ -860,11 +873,6 @@ class MainWindow(QMainWindow):
         """The narration, at most 4 times a second while a run goes (it is rebuilt whole)."""
         self.narration.show_lanes(lanes, force)
 
-    @Slot(float)
-    def _narration_clicked(self, t_s: float) -> None:
-        if self._timeline_now() is not None and not self.bridge.running:
-            self.set_cursor(t_s)
-
     @Slot(object)
     def _on_finished(self, result: RunResult) -> None:
         self._on_updated()
@@ -875,13 +883,12 @@ class MainWindow(QMainWindow):
             self.panel.finish(result, self.bridge.lanes)
         self._showing_result = True
         self.opened = None
-        replayed, self._replaying = self._replaying, None
-        self.replayer.stop()
+        replayed = self.saved_runs.take_replay()
         if result.verdict is not None:
             self.verdict.show_verdict(result.verdict, self._prediction_note(result))
         self._prediction = None
         if replayed is not None:
-            self._say_replayed(replayed, result)
+            self.saved_runs.say_replayed(replayed, result)
             return
         if result.error:
             self.show_error(f"The run failed: {result.error}")
@@ -934,252 +941,8 @@ class MainWindow(QMainWindow):
             shown += f", {scenario.classify(result)[0]}"
         return f"Your prediction, {said}: wrong ✘ (it was {shown})"
 
-    def _say_replayed(self, replayed: runfile.SavedRun, result: RunResult) -> None:
-        run = self.bridge.run
-        same, text = replay_message(replayed, result, run.recorder.events() if run else [])
-        if same:
-            self._status(text)
-        else:
-            self.show_error(text)
-
-    # -- the time cursor ------------------------------------------------------------------
-    def _shown_run(self) -> tuple[list[Any], RunResult, Lanes] | None:
-        """The finished (or opened) run on screen: its events, result and full trace."""
-        run, result, lanes = self.bridge.run, self.bridge.result, self.bridge.lanes
-        if run is not None and result is not None and lanes is not None:
-            return run.recorder.events(), result, lanes
-        if self.opened is not None and not self.bridge.running:
-            return self.opened.events, self.opened.result, self.opened.lanes()
-        return None
-
-    def _timeline_now(self) -> History | None:
-        if self._timeline_data is None:
-            shown = self._shown_run()
-            if shown is None or not shown[0]:
-                return None
-            events, _result, lanes = shown
-            opened = self.opened
-            made = opened.timeline() if opened is not None and lanes is opened.lanes() else None
-            timeline = self._timeline_data = made or History(events, lanes.t0_ns)
-            for track in timeline.until(timeline.end_ns).tasks.values():
-                story(track)  # each note's line, worked out once, not at a cursor move
-        return self._timeline_data
-
-    def _forget_cursor(self) -> None:
-        self.narration.set_cursor(None)
-        self.playback.stop()
-        self._timeline_data = None
-        self.timeline.set_cursor(None)
-        self.playback.show_cursor(None, 0.0)
-
-    @Slot(object)
-    def set_cursor(self, t_s: float | None) -> None:
-        """Show every view as it was `t_s` seconds into the shown run (None: at its end)."""
-        timeline = self._timeline_now() if not self.bridge.running else None
-        shown = self._shown_run()
-        if timeline is None or shown is None:
-            self.timeline.set_cursor(None)
-            return
-        _events, result, full = shown
-        end_s = (timeline.end_ns - timeline.start_ns) / 1e9
-        self.playback.show_cursor(t_s, end_s)
-        self.timeline.set_cursor(t_s)
-        self.narration.set_cursor(None if t_s is None else timeline.start_ns + round(t_s * 1e9))
-        if t_s is None:
-            self.panel.update_from(full)
-            self.panel.finish(result, full)
-            self.code.set_markers({}, self.colors)
-            self._show_bytecode()
-            return
-        lanes = timeline.until(timeline.start_ns + round(t_s * 1e9))
-        self.panel.update_from(lanes)
-        live = {
-            name: track.line
-            for name, track in lanes.tasks.items()
-            if track.state not in State.FINAL and track.line is not None
-        }
-        self.code.set_markers(live if len(live) <= _MAX_CODE_MARKERS else {}, self.colors)
-
-    @Slot()
-    def toggle_playback(self) -> None:
-        """K: play the shown run back from the cursor (or the start) at the chosen speed."""
-        timeline = self._timeline_now() if not self.bridge.running else None
-        if timeline is None:
-            self._status("Playback needs a finished run: press Space first.", 3000)
-            return
-        end_s = (timeline.end_ns - timeline.start_ns) / 1e9
-        if self.timeline.cursor_s is None:
-            self.playback.show_cursor(0.0, end_s)
-        else:
-            self.playback.show_cursor(self.timeline.cursor_s, end_s)
-        self.playback.toggle()
-
-    # -- export ------------------------------------------------------------------------------
-    _EXPORTS: ClassVar[dict[str, tuple[str, str]]] = {
-        "window-png": (".png", "PNG image (*.png)"),
-        "timeline-png": (".png", "PNG image (*.png)"),
-        "timeline-svg": (".svg", "SVG image (*.svg)"),
-        "gif": (".gif", "Animated GIF (*.gif)"),
-        "trace": (".json", "Chrome trace (*.json)"),
-        "csv": (".csv", "CSV (*.csv)"),
-    }
-
-    def export_file(self, kind: str, path: str | None = None) -> bool:
-        """File ▸ Export: what is on screen, or the shown run, to `path` (asked if None)."""
-        suffix, pattern = self._EXPORTS[kind]
-        shown = self._shown_run()
-        if kind in ("gif", "trace", "csv") and shown is None:
-            self._status("Nothing to export yet: run the scenario first (Space).", 4000)
-            return False
-        if path is None:
-            name = f"{self.scenario.id if self.scenario else 'threadtruth'}{suffix}"
-            path, _ = QFileDialog.getSaveFileName(self, "Export", name, pattern)
-            if not path:
-                return False
-        if not path.lower().endswith(suffix):
-            path += suffix
-        folder = Path(path).parent
-        if not folder.is_dir():
-            self.show_error(f"Cannot export to {path}: folder {folder} does not exist.")
-            return False
-        try:
-            what = self._write_export(kind, path, shown)
-        except (OSError, ValueError) as exc:
-            self.show_error(f"Cannot export to {path}: {getattr(exc, 'strerror', None) or exc}")
-            return False
-        self._status(f"Exported {what} to {Path(path).name}.")
-        return True
-
-    def _write_export(
-        self, kind: str, path: str, shown: tuple[list[Any], RunResult, Lanes] | None
-    ) -> str:
-        if kind in ("window-png", "timeline-png"):
-            widget = self if kind == "window-png" else self.timeline
-            if not widget.grab().save(path, "PNG"):
-                raise OSError(f"could not write {path}")
-            return "the window" if kind == "window-png" else "the timeline"
-        if kind == "timeline-svg":
-            from PySide6.QtSvg import QSvgGenerator
-
-            generator = QSvgGenerator()
-            generator.setFileName(path)
-            generator.setSize(self.timeline.size())
-            generator.setViewBox(self.timeline.rect())
-            generator.setTitle("threadtruth timeline")
-            painter = QPainter(generator)
-            self.timeline.render(painter, QPoint(0, 0))
-            if not painter.end():
-                raise OSError(f"could not write {path}")
-            return "the timeline (SVG)"
-        assert shown is not None
-        events, result, lanes = shown
-        if kind == "trace":
-            export.write_chrome_trace(path, lanes, f"threadtruth: {result.scenario}")
-            return f"a Chrome trace of {len(lanes.tasks):,} tasks"
-        if kind == "csv":
-            export.write_events_csv(path, events)
-            return f"{len(events)} events"
-        return self._write_gif(path, events, lanes)
-
-    def _write_gif(self, path: str, events: list[Any], lanes: Lanes) -> str:
-        from threadtruth_gui.ui import gif
-
-        timeline = self._timeline_now() or History(events, lanes.t0_ns)
-        view = TimelineView()
-        view.resize(gif.SIZE[0], 100)
-        view.set_counter(*self.timeline.counter_setup())
-        view.set_lanes(timeline.until(timeline.end_ns), self.colors)
-        view.resize(gif.SIZE[0], min(gif.SIZE[1], view.sizeHint().height()))
-        speed = self.playback.speed_factor()
-        self._status(f"Drawing the GIF at {speed:g}×…")
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            images, delay_ms = gif.render(view, timeline, self.colors, speed)
-            frames = gif.save(images, path, delay_ms)
-        finally:
-            QApplication.restoreOverrideCursor()
-            view.deleteLater()
-        return f"a GIF of {frames} frames at {speed:g}×"
-
-    # -- saved runs -------------------------------------------------------------------------
-    def _current_saved(self) -> runfile.SavedRun | None:
-        """The run on screen as a SavedRun: the last finished run, or the opened file."""
-        run, result = self.bridge.run, self.bridge.result
-        if run is not None and result is not None:
-            stepped = self.bridge.gate is not None
-            events = run.recorder.events()
-            return runfile.parse(runfile.to_json(result, events, run.recorder.t0_ns, stepped))
-        return self.opened
-
-    def _run_on_screen(self, running: str, nothing: str) -> runfile.SavedRun | None:
-        """The finished or opened run on screen, or None after saying why not."""
-        if self.bridge.running:
-            self._status(running, 4000)
-            return None
-        try:
-            saved = self._current_saved()
-        except runfile.RunFileError as exc:
-            self.show_error(str(exc))
-            return None
-        if saved is None:
-            self._status(nothing, 4000)
-        return saved
-
-    def save_run(self, path: str | None = None) -> bool:
-        """File ▸ Save run: write the run on screen to a .ttrun file."""
-        saved = self._run_on_screen(
-            "The run is still going: save it when it has finished.",
-            "Nothing to save yet: run the scenario first (Space).",
-        )
-        if saved is None:
-            return False
-        if path is None:
-            suggested = f"{saved.scenario.id}.ttrun"
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Save run", suggested, "threadtruth runs (*.ttrun)"
-            )
-            if not path:
-                return False
-        if not path.endswith(runfile.SUFFIX):
-            path += runfile.SUFFIX
-        data = runfile.to_json(saved.result, saved.events, 0, saved.stepped)
-        try:
-            runfile.save(path, data)
-        except runfile.RunFileError as exc:
-            self.show_error(str(exc))
-            return False
-        self._status(
-            f"Saved {Path(path).name}: {len(saved.schedule)} steps, "
-            f"{len(saved.events)} events. Ctrl+O opens it, Ctrl+R replays it."
-        )
-        return True
-
-    def open_run(self, path: str | None = None) -> bool:
-        """File ▸ Open run: show a saved run's trace and verdict (nothing is re-run)."""
-        if path is None:
-            path, _ = QFileDialog.getOpenFileName(
-                self, "Open run", "", "threadtruth runs (*.ttrun);;All files (*)"
-            )
-            if not path:
-                return False
-        with runfile.no_gc():  # (a big run's objects, made in their millions: no cycles)
-            return self._open_run(path)
-
-    def _open_run(self, path: str) -> bool:
-        try:
-            saved = runfile.load(path)
-            lanes = saved.lanes()
-        except runfile.RunFileError as exc:
-            self.show_error(str(exc))  # nothing on screen has changed
-            return False
-        self.replayer.stop()
-        self._replaying = None
-        self.bridge.reset()
-        self.select(saved.scenario.id)
-        # the fields never take where a file saved nor what it fetched: Space would run them
-        dropped = [k for k in ("urls", "out") if saved.params.get(k)]
-        self.set_params({**saved.params, **dict.fromkeys(dropped, "")})
-        self._setup_views(saved.scenario.plan(saved.params))
+    def show_saved(self, saved: runfile.SavedRun, lanes: Lanes) -> None:
+        """An opened run, whole: its lanes, panel, story and verdict (nothing is re-run)."""
         self.timeline.set_lanes(lanes, self.colors)
         self.timeline.refresh(force=True)
         self._fit_split()
@@ -1191,46 +954,7 @@ class MainWindow(QMainWindow):
         else:
             self.verdict.show_idle("Opened a saved run (it had no verdict).")
         self._showing_result = True
-        self._forget_cursor()
-        self.opened = saved
-        fetched = " from the demo server (URLs in a file are never fetched)"
-        self._status(
-            f"Saved run {Path(path).name} ({len(saved.schedule)} steps): Ctrl+R replays it, "
-            f"Space runs afresh{fetched if 'urls' in dropped else ''}."
-        )
-        return True
-
-    def replay_run(self) -> bool:
-        """File ▸ Replay run: re-run the run on screen, giving its recorded steps in order."""
-        saved = self._run_on_screen(
-            "A run is going: Reset (R) first.",
-            "Nothing to replay: run the scenario or open a saved run first.",
-        )
-        if saved is None:
-            return False
-        why = runfile.replayable(saved.scenario.plan(saved.params), saved.stepped)
-        if why is not None:
-            self.show_error(f"This run cannot be replayed: {why}.")
-            return False
-        try:
-            params = runfile.replay_params(saved)
-        except runfile.RunFileError as exc:
-            self.show_error(f"This run cannot be replayed: {exc}.")
-            return False
-        self.select(saved.scenario.id)
-        self.set_params(params)
-        plan = saved.scenario.plan(params)
-        self.bridge.reset()
-        self._setup_views(plan)
-        self._replaying = saved
-        self.bridge.start(saved.scenario, params, plan, stepping=True)
-        gate = self.bridge.gate
-        if gate is None:
-            self._replaying = None
-            return False
-        names = [spec.name for spec in plan.tasks]
-        self.replayer.start(gate, names, saved.schedule, PACE_MS)
-        return True
+        self.time_cursor.forget()
 
     # -- presenter mode -------------------------------------------------------------------
     def restyle(self) -> None:
