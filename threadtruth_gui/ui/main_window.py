@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from threadtruth_gui.engine.events import State
 from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.narrate import money
 from threadtruth_gui.engine.plan import Plan
@@ -65,11 +64,9 @@ from threadtruth_gui.ui.window import (
     SavedRunsController,
     ShownRun,
 )
+from threadtruth_gui.ui.window.dialogs import DialogsController
 from threadtruth_gui.ui.window.shown import live_markers
-
-if TYPE_CHECKING:  # imported when first opened: less to load at startup
-    from threadtruth_gui.ui.compare_dialog import CompareDialog
-    from threadtruth_gui.ui.many_dialog import ManyRunsDialog
+from threadtruth_gui.ui.window.stepping import SteppingController, steppable
 
 PREFERRED_SIZE = (1600, 1000)
 CHROME_SCALE = 1.15  # the settings rows grow with the text up to this much (17 pt)
@@ -80,15 +77,9 @@ def _code_spans(text: str) -> str:
     return re.sub(r"`([^`]+)`", r"<tt>\1</tt>", html.escape(text, quote=False))
 
 
-def _steppable(plan: Plan) -> bool:
-    """Step mode fits a few traced threads or coroutines (one number key each)."""
-    phases = plan.phases
-    tasks = plan.tasks
-    return (
-        len(tasks) <= 9
-        and all(spec.watch_lines for spec in tasks)
-        and all(phase.mode in ("threads", "asyncio") for phase in phases)
-    )
+if TYPE_CHECKING:
+    from threadtruth_gui.ui.compare_dialog import CompareDialog
+    from threadtruth_gui.ui.many_dialog import ManyRunsDialog
 
 
 class MainWindow(QMainWindow):
@@ -114,10 +105,6 @@ class MainWindow(QMainWindow):
         self.colors: dict[str, QColor] = {}
         self._showing_result = False
         self._pending_note = ""
-        self.many_dialog: ManyRunsDialog | None = None
-        self.compare_dialog: CompareDialog | None = None
-        self._focus_task: str | None = None  # the thread the bytecode view follows
-        self._code: list[Any] = []  # the functions in the code pane
         self._prediction: tuple[Any, str] | None = None
         self._choices: list[tuple[Any, str]] = []
         self._pending_start: tuple[Plan, dict[str, Any], bool] | None = None
@@ -128,11 +115,23 @@ class MainWindow(QMainWindow):
         self.exports = ExportsController(self, self, self.shown)
         self.saved_runs = SavedRunsController(self, self, self.shown, self.bridge)
         self.replayer = self.saved_runs.replayer
-        for controller in (self.time_cursor, self.exports, self.saved_runs):
+        self.stepping = SteppingController(self, self.bridge, self.replayer, self)
+        self.dialogs = DialogsController(self, self)
+        self.open_many_runs = self.dialogs.open_many_runs
+        self.open_compare = self.dialogs.open_compare
+        for controller in (
+            self.time_cursor,
+            self.exports,
+            self.saved_runs,
+            self.stepping,
+            self.dialogs,
+        ):
             controller.status.connect(self._status)
         for controller in (self.exports, self.saved_runs):
             controller.error.connect(self.show_error)
+        self._show_bytecode = self.stepping.show_bytecode
         self.time_cursor.atEnd.connect(self._show_bytecode)
+        self.step_task = self.stepping.step_task
         self.set_cursor = self.time_cursor.set_cursor
         self.toggle_playback = self.time_cursor.toggle_playback
         self.export_file = self.exports.export_file
@@ -200,7 +199,8 @@ class MainWindow(QMainWindow):
         self._key("Break the deadlock now", "D", self.break_deadlock)
         self._build_menu()
         for number in range(1, 10):  # 1..9 step the first nine tasks
-            self._key(f"Step task {number}", str(number), partial(self.step_number, number))
+            step = partial(self.stepping.step_number, number)
+            self._key(f"Step task {number}", str(number), step)
         for action in (
             self.run_action,
             self.reset_action,
@@ -453,6 +453,18 @@ class MainWindow(QMainWindow):
         return self.account
 
     @property
+    def many_dialog(self) -> ManyRunsDialog | None:
+        return self.dialogs.many
+
+    @many_dialog.setter
+    def many_dialog(self, dialog: ManyRunsDialog | None) -> None:
+        self.dialogs.many = dialog
+
+    @property
+    def compare_dialog(self) -> CompareDialog | None:
+        return self.dialogs.compare
+
+    @property
     def opened(self) -> runfile.SavedRun | None:
         """A run loaded from a .ttrun file, on screen while nothing runs."""
         return self.shown.opened
@@ -516,7 +528,7 @@ class MainWindow(QMainWindow):
             self.opened = None
             self._show_ready()
 
-    def _plan_for_params(self) -> tuple[Plan, dict[str, Any]] | None:
+    def plan_for_params(self) -> tuple[Plan, dict[str, Any]] | None:
         """The plan for the current settings, or None after showing what is wrong."""
         assert self.scenario is not None
         try:
@@ -528,7 +540,7 @@ class MainWindow(QMainWindow):
 
     def _show_ready(self) -> None:
         """The scenario as it stands before a run: code, idle panel, empty timeline."""
-        planned = self._plan_for_params()
+        planned = self.plan_for_params()
         if planned is None:
             self._showing_result = False
             self.time_cursor.forget()
@@ -545,10 +557,8 @@ class MainWindow(QMainWindow):
         self.narration.set_lines([], 0, "The story of the run appears here as it happens.")
 
     def setup_views(self, plan: Plan) -> None:
-        self._code = list(plan.code)
-        self._focus_task = None
+        self.stepping.setup(plan)
         self._lanes_fitted = -1
-        self.bytecode.clear("Bytecode: step a thread to see its line as instructions.")
         self.code.show_functions(plan.code)
         self.colors = theme.plan_colors(plan)
         self.panel.setup(plan, self.colors)
@@ -607,120 +617,6 @@ class MainWindow(QMainWindow):
             return "Step mode: Space starts with every thread stopped before its first line."
         return "Press Space to run."
 
-    def step_number(self, number: int) -> None:
-        if self.prediction.isVisible():  # 1-3 answer the question
-            self.prediction.answer(number - 1)
-            return
-        names = list(self.colors)
-        if 1 <= number <= len(names):
-            self.step_task(names[number - 1])
-
-    @Slot(str)
-    def step_task(self, name: str) -> None:
-        """Let thread `name` run one line (step mode), or say why it cannot."""
-        gate = self.bridge.gate
-        if gate is None or gate.free or not self.bridge.running:
-            if self.step_action.isChecked() and not self.bridge.running:
-                self._status("Press Space to start the run; then step the threads.", 4000)
-            return
-        if self.replayer.active:
-            self._status("Replaying: Space runs to the end, R stops.", 3000)
-            return
-        unit = self._unit_for(name)
-        result = gate.grant(name, unit)
-        self._focus_task = name
-        lanes = self.bridge.lanes
-        track = lanes.tasks.get(name) if lanes is not None else None
-        if result == "blocked" and track is not None and track.waiting_for is not None:
-            lock, holder = track.waiting_for
-            self._status(
-                f"{name} is blocked: waiting for the lock '{lock}' held by {holder}. "
-                "It goes on by itself once the lock is free."
-            )
-        elif result == "blocked":
-            self._status(f"{name} is blocked and cannot run now.")
-        elif result == "ended":
-            self._status(f"{name} has finished.")
-        else:
-            what = {"op": "one instruction", "await": "to its next await"}.get(unit, "one line")
-            self._status(f"Stepped {name} {what}. Space runs everything to the end.")
-
-    def _unit_for(self, name: str) -> str:
-        run = self.bridge.run
-        if run is not None:
-            for phase in run.plan.phases:
-                if phase.mode == "asyncio" and any(s.name == name for s in phase.tasks):
-                    return "await"
-        return "op" if self.bytecode_action.isChecked() else "line"
-
-    def _show_bytecode(self) -> None:
-        """Follow the focused thread (the last stepped; else the first) in the bytecode view."""
-        if not self.bytecode_action.isChecked():
-            return
-        lanes = self.bridge.lanes
-        names = list(self.colors)
-        name = self._focus_task or (names[0] if names else None)
-        track = lanes.tasks.get(name) if lanes is not None and name is not None else None
-        if track is None or name is None:
-            return
-        if track.state in State.FINAL:
-            self.bytecode.clear(f"Thread {name} has finished.")
-        elif track.line is not None:
-            color = self.colors.get(name, theme.MUTED)
-            self.bytecode.show_line(name, color, self._code, track.line, track.offset)
-
-    @Slot()
-    def open_many_runs(self) -> None:
-        if self.scenario is None:
-            return
-        if self.scenario.panel != "account":
-            self._status("Many runs count the outcomes of a bank scenario: open one.", 4000)
-            return
-        planned = self._plan_for_params()
-        if planned is None:
-            return
-        if self.many_dialog is not None:
-            self.many_dialog.close()
-            self.many_dialog.deleteLater()
-        from threadtruth_gui.ui.many_dialog import ManyRunsDialog
-
-        params = dict(planned[1])
-        delay = next((p for p in self.scenario.params if p.name == "delay"), None)
-        if delay is not None and params.get("delay") == delay.default:
-            # hundreds of runs at the 1 s demo delay would take minutes; at 0 the race is
-            # still there (the lecturer's own delay, once changed, is used as set)
-            params["delay"] = 0.0
-        self.many_dialog = ManyRunsDialog(self.scenario, params, self)
-        self._open_dialog(self.many_dialog, 900, 560)
-
-    @Slot()
-    def open_compare(self) -> None:
-        """C: the current scenario in two variants, one above the other, on one time axis."""
-        if self.scenario is None:
-            return
-        planned = self._plan_for_params()
-        if planned is None:
-            return
-        if self.compare_dialog is not None:
-            self.compare_dialog.close()
-            self.compare_dialog.deleteLater()
-        from threadtruth_gui.ui.compare_dialog import CompareDialog
-
-        try:
-            self.compare_dialog = CompareDialog(self.scenario, planned[1], self)
-        except ValueError as exc:
-            self._status(f"Nothing to compare: {exc}.", 4000)
-            self.compare_dialog = None
-            return
-        self._open_dialog(self.compare_dialog, 1300, 820)
-
-    def _open_dialog(self, dialog: ManyRunsDialog | CompareDialog, w: int, h: int) -> None:
-        theme.apply(dialog)  # a window of its own: it does not inherit the palette
-        screen = self.screen().availableGeometry()  # a projector's 1280×720 holds it whole
-        dialog.resize(min(w, screen.width() - 40), min(h, screen.height() - 60))
-        dialog.show()
-        dialog.start()
-
     # -- running --------------------------------------------------------------------------
     @Slot()
     def start_run(self) -> None:
@@ -737,7 +633,7 @@ class MainWindow(QMainWindow):
                 return
             self._status("Already running: Reset (R) stops it.", 3000)
             return
-        planned = self._plan_for_params()
+        planned = self.plan_for_params()
         if planned is None:
             return  # bad settings: the message is shown and nothing changes
         if self.prediction.isVisible():
@@ -748,7 +644,7 @@ class MainWindow(QMainWindow):
         self.bridge.reset()
         self._pending_note = ""
         self.setup_views(planned[0])
-        stepping = self.step_action.isChecked() and _steppable(planned[0])
+        stepping = self.step_action.isChecked() and steppable(planned[0])
         self._prediction = None
         if self.predict_action.isChecked() and self.scenario.predict is not None:
             question, self._choices = self.scenario.predict(planned[1])
@@ -806,7 +702,7 @@ class MainWindow(QMainWindow):
         if pending is not None and self.scenario is not None:
             plan, params, _asked = pending
             # S may have been pressed while the class thought: the step mode of now
-            stepping = self.step_action.isChecked() and _steppable(plan)
+            stepping = self.step_action.isChecked() and steppable(plan)
             self.bridge.start(self.scenario, params, plan, stepping=stepping)
 
     @Slot()
@@ -962,11 +858,10 @@ class MainWindow(QMainWindow):
         self.balance.refit()  # (it paints with the theme's sizes, not a font of its own)
         self._fit_column()
         self._fit_menu_bar()
-        for dialog in (self.many_dialog, self.compare_dialog):
-            if dialog is not None:  # open dialogs switch theme with the window
-                theme.apply(dialog)
-                for child in dialog.findChildren(QWidget):  # what paints with theme colours
-                    child.update()
+        for dialog in self.dialogs.open():  # open dialogs switch theme with the window
+            theme.apply(dialog)
+            for child in dialog.findChildren(QWidget):  # what paints with theme colours
+                child.update()
         self.verdict.restyle()
         self.code.rehighlight()
         self.narration.set_cursor(self.narration.cursor_ns)
@@ -1022,10 +917,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.presenter.save_on_close()
-        if self.compare_dialog is not None:
-            self.compare_dialog.close()
-        if self.many_dialog is not None:
-            self.many_dialog.close()
+        self.dialogs.close_all()
         self.replayer.stop()
         self.bridge.shutdown()  # the reset run's threads joined, a child reaped: none left
         super().closeEvent(event)

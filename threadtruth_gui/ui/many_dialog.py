@@ -213,8 +213,15 @@ class ManyRunsDialog(QDialog):
         self._worker, self._stopped = worker, False
         worker.start()
 
+    def _current(self) -> bool:
+        """Whether a signal comes from this batch's worker: a cancelled batch's last signals
+        may still wait in the queue when the next batch starts."""
+        return self.sender() is self._worker
+
     @Slot(str, object, int)
     def _on_progress(self, name: str, counts: Counter[Outcome], done: int) -> None:
+        if not self._current():
+            return
         self.counts[name] = counts
         self._done = done
         self.progress.setValue(done)
@@ -222,10 +229,13 @@ class ManyRunsDialog(QDialog):
 
     @Slot(str)
     def _on_failed(self, text: str) -> None:
-        self._error = text
+        if self._current():
+            self._error = text
 
     @Slot(bool)
     def _on_done(self, cancelled: bool) -> None:
+        if not self._current():
+            return
         if self._worker is not None:
             self._worker.join()  # it has only its return left: `running` is False from here on
         self.start_button.setEnabled(True)
