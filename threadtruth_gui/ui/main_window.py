@@ -37,7 +37,6 @@ from PySide6.QtWidgets import (
 from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.narrate import money
 from threadtruth_gui.engine.plan import Plan
-from threadtruth_gui.engine.result import RunResult
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.runs import runfile
 from threadtruth_gui.scenarios import all_scenarios, get
@@ -65,8 +64,8 @@ from threadtruth_gui.ui.window import (
     ShownRun,
 )
 from threadtruth_gui.ui.window.dialogs import DialogsController
-from threadtruth_gui.ui.window.shown import live_markers
-from threadtruth_gui.ui.window.stepping import SteppingController, steppable
+from threadtruth_gui.ui.window.running import RunController
+from threadtruth_gui.ui.window.stepping import SteppingController
 
 PREFERRED_SIZE = (1600, 1000)
 CHROME_SCALE = 1.15  # the settings rows grow with the text up to this much (17 pt)
@@ -96,19 +95,8 @@ class MainWindow(QMainWindow):
         self.setFont(theme.body_font())
         self.resize(*self.first_size())
         self.bridge = RunBridge(self)
-        self.bridge.started.connect(self._on_started)
-        self.bridge.updated.connect(self._on_updated)
-        self.bridge.finished.connect(self._on_finished)
-        self.bridge.failed.connect(self._on_failed)
-        self.bridge.phaseStarted.connect(self._on_phase)
         self.scenario: Scenario | None = None
         self.colors: dict[str, QColor] = {}
-        self._showing_result = False
-        self._pending_note = ""
-        self._prediction: tuple[Any, str] | None = None
-        self._choices: list[tuple[Any, str]] = []
-        self._pending_start: tuple[Plan, dict[str, Any], bool] | None = None
-        self._lanes_fitted = -1  # the timeline height the split was last fitted to
         # the run on screen and what works on it: each controller says what to show by signals
         self.shown = ShownRun(self.bridge)
         self.time_cursor = CursorController(self, self.shown, self.bridge, self)
@@ -117,6 +105,10 @@ class MainWindow(QMainWindow):
         self.replayer = self.saved_runs.replayer
         self.stepping = SteppingController(self, self.bridge, self.replayer, self)
         self.dialogs = DialogsController(self, self)
+        parts = (self.time_cursor, self.stepping, self.saved_runs)
+        self.runs = RunController(self, self.bridge, self.shown, parts, self)
+        self.start_run = self.runs.start_run
+        self.reset_run = self.runs.reset_run
         self.open_many_runs = self.dialogs.open_many_runs
         self.open_compare = self.dialogs.open_compare
         for controller in (
@@ -125,9 +117,10 @@ class MainWindow(QMainWindow):
             self.saved_runs,
             self.stepping,
             self.dialogs,
+            self.runs,
         ):
             controller.status.connect(self._status)
-        for controller in (self.exports, self.saved_runs):
+        for controller in (self.exports, self.saved_runs, self.runs):
             controller.error.connect(self.show_error)
         self._show_bytecode = self.stepping.show_bytecode
         self.time_cursor.atEnd.connect(self._show_bytecode)
@@ -233,8 +226,8 @@ class MainWindow(QMainWindow):
         self.title.setWordWrap(True)
         self.verdict = VerdictBanner()
         self.prediction = PredictionPanel()
-        self.prediction.answered.connect(self._on_predicted)
-        self.prediction.cancelled.connect(self._on_prediction_skipped)
+        self.prediction.answered.connect(self.runs.on_predicted)
+        self.prediction.cancelled.connect(self.runs.on_prediction_skipped)
         self.description = QLabel()
         self.description.setTextFormat(Qt.TextFormat.RichText)
         self.description.setWordWrap(True)
@@ -343,7 +336,7 @@ class MainWindow(QMainWindow):
         """The menus (File, Run, View), in the header row beside the run controls."""
         return self._menu_bar
 
-    def _fit_split(self) -> None:
+    def fit_split(self) -> None:
         """The timeline gets the height its lanes need (at most half), the views above it
         the rest: at 1280×720 the balance, cards and code stay on screen."""
         total = sum(self.split.sizes())
@@ -357,7 +350,7 @@ class MainWindow(QMainWindow):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._fit_split()
+        self.fit_split()
 
     @staticmethod
     def first_size() -> tuple[int, int]:
@@ -497,7 +490,7 @@ class MainWindow(QMainWindow):
             page.setSizePolicy(policy, policy)
         self.panels.setCurrentWidget(shown)
         self.figures.figures = scenario.figures
-        self._show_ready()
+        self.show_ready()
 
     def params(self) -> dict[str, Any]:
         return self.param_bar.values()
@@ -511,22 +504,22 @@ class MainWindow(QMainWindow):
     @Slot()
     def on_param_changed(self) -> None:
         self.statusBar().clearMessage()  # "Finished in…" was about the run now cleared
-        if self._pending_start is not None:
+        if self.runs.pending_start is not None:
             # changed while the class is asked to predict: ask again, for the run that the
             # settings now make (the answer must start that run, not the one asked about)
             self.prediction.hide()
-            self._pending_start = None
+            self.runs.pending_start = None
             self.verdict.show()
-            self._show_ready()
+            self.show_ready()
             self.start_run()
             return
         if self.bridge.running:
-            self._pending_note = "Settings changed: they apply to the next run (Space)."
-            self._status(self._pending_note)
+            self.runs.pending_note = "Settings changed: they apply to the next run (Space)."
+            self._status(self.runs.pending_note)
         else:
             # the code pane must show the variant that the next Space runs, at once
             self.opened = None
-            self._show_ready()
+            self.show_ready()
 
     def plan_for_params(self) -> tuple[Plan, dict[str, Any]] | None:
         """The plan for the current settings, or None after showing what is wrong."""
@@ -538,27 +531,27 @@ class MainWindow(QMainWindow):
             self.show_error(str(exc).removeprefix("--"))
             return None
 
-    def _show_ready(self) -> None:
+    def show_ready(self) -> None:
         """The scenario as it stands before a run: code, idle panel, empty timeline."""
         planned = self.plan_for_params()
         if planned is None:
-            self._showing_result = False
+            self.runs.showing_result = False
             self.time_cursor.forget()
             return
         self.setup_views(planned[0])
         self.verdict.show_idle(self._ready_text())
-        self._clear_run_views()
+        self.clear_run_views()
 
-    def _clear_run_views(self) -> None:
+    def clear_run_views(self) -> None:
         """No run on the timeline or in the narration (the panels are set up apart)."""
-        self._showing_result = False
+        self.runs.showing_result = False
         self.time_cursor.forget()
         self.timeline.set_lanes(None, self.colors)
         self.narration.set_lines([], 0, "The story of the run appears here as it happens.")
 
     def setup_views(self, plan: Plan) -> None:
         self.stepping.setup(plan)
-        self._lanes_fitted = -1
+        self.runs.lanes_fitted = -1
         self.code.show_functions(plan.code)
         self.colors = theme.plan_colors(plan)
         self.panel.setup(plan, self.colors)
@@ -606,7 +599,8 @@ class MainWindow(QMainWindow):
         self.modes_label.setVisible(bool(on))
         self._show_below_code()
         self._show_bytecode()
-        if not self.bridge.running and not self._showing_result and self._pending_start is None:
+        runs = self.runs
+        if not self.bridge.running and not runs.showing_result and runs.pending_start is None:
             self.verdict.show_idle(self._ready_text())
 
     def _ready_text(self) -> str:
@@ -618,45 +612,6 @@ class MainWindow(QMainWindow):
         return "Press Space to run."
 
     # -- running --------------------------------------------------------------------------
-    @Slot()
-    def start_run(self) -> None:
-        if self.scenario is None:
-            return
-        if self.bridge.resetting:  # called from the loop a reset is turning: after it
-            QTimer.singleShot(0, self.start_run)
-            return
-        if self.bridge.running:
-            gate = self.bridge.gate
-            if gate is not None and not gate.free:
-                gate.release()
-                self._status("Running every thread to the end.")
-                return
-            self._status("Already running: Reset (R) stops it.", 3000)
-            return
-        planned = self.plan_for_params()
-        if planned is None:
-            return  # bad settings: the message is shown and nothing changes
-        if self.prediction.isVisible():
-            keys = self.prediction.keys_hint()
-            self._status(f"Answer first: {keys} (Esc runs without predicting).", 4000)
-            return
-        self.saved_runs.stop_replay()
-        self.bridge.reset()
-        self._pending_note = ""
-        self.setup_views(planned[0])
-        stepping = self.step_action.isChecked() and steppable(planned[0])
-        self._prediction = None
-        if self.predict_action.isChecked() and self.scenario.predict is not None:
-            question, self._choices = self.scenario.predict(planned[1])
-            self._pending_start = (planned[0], planned[1], stepping)
-            self._clear_run_views()  # nothing of the last run may give the answer away
-            self.verdict.hide()  # the question takes its place until it is answered
-            self.prediction.ask(question, [label for _value, label in self._choices])
-            keys = self.prediction.keys_hint()
-            self._status(f"Prediction: the class answers {keys}; then the run starts.")
-            return
-        self.bridge.start(self.scenario, planned[1], planned[0], stepping=stepping)
-
     @Slot()
     def escape(self) -> None:
         """Esc: cancel the prediction question; else the time cursor back to the end."""
@@ -686,124 +641,6 @@ class MainWindow(QMainWindow):
         else:
             self._status("No deadlock is held (View ▸ Hold a deadlock until D).", 4000)
 
-    @Slot(int)
-    def _on_predicted(self, index: int) -> None:
-        self._prediction = self._choices[index]
-        self._start_pending()
-
-    @Slot()
-    def _on_prediction_skipped(self) -> None:
-        self._prediction = None
-        self._start_pending()
-
-    def _start_pending(self) -> None:
-        self.verdict.show()
-        pending, self._pending_start = self._pending_start, None
-        if pending is not None and self.scenario is not None:
-            plan, params, _asked = pending
-            # S may have been pressed while the class thought: the step mode of now
-            stepping = self.step_action.isChecked() and steppable(plan)
-            self.bridge.start(self.scenario, params, plan, stepping=stepping)
-
-    @Slot()
-    def reset_run(self) -> None:
-        was_running = self.bridge.running
-        self.saved_runs.stop_replay()
-        self._pending_start = None
-        self.prediction.hide()
-        self.verdict.show()
-        self.bridge.reset()
-        if self.scenario is not None:
-            self._show_ready()
-        self._status("Stopped and reset." if was_running else "Reset.", 3000)
-
-    @Slot()
-    def _on_started(self) -> None:
-        self._showing_result = False
-        self.time_cursor.forget()
-        self.verdict.show_idle("Running… watch the code markers and the lanes.")
-        self.timeline.set_lanes(self.bridge.lanes, self.colors)
-        replaying = self.saved_runs.replaying
-        if replaying is not None:
-            steps = len(replaying.schedule)
-            self.verdict.show_idle(f"Replaying the recorded interleaving: {steps} steps.")
-            self._status("Replay: the threads wait for their recorded turns.")
-            return
-        if self.bridge.gate is not None:
-            numbers = ", ".join(f"{i} = {name}" for i, name in enumerate(self.colors, 1))
-            self.verdict.show_idle(
-                f"Step mode: {numbers} runs one line. Space: all to the end."
-            )
-            self._status("Every thread waits before its next line.")
-            return
-        self._status(self.bridge.phase_text())  # the first phase; _on_phase: the next ones
-
-    @Slot(str)
-    def _on_phase(self, text: str) -> None:
-        """A new phase (mode) began: the status bar names what runs now."""
-        if self.bridge.gate is None and self.saved_runs.replaying is None:
-            self._status(text)
-
-    @Slot()
-    def _on_updated(self) -> None:
-        lanes = self.bridge.lanes
-        if lanes is None:
-            return
-        self.timeline.refresh()
-        if not self.bridge.last_batch and self.bridge.result is None:
-            return  # nothing new but the clock: only the timeline moves
-        wanted = self.timeline.sizeHint().height()
-        if wanted != self._lanes_fitted:  # new lanes, or a legend row: the timeline's room
-            self._lanes_fitted = wanted
-            self._fit_split()
-        self.code.set_markers(live_markers(lanes), self.colors)
-        self.panel.update_from(lanes)
-        self._show_bytecode()
-        self._narrate(lanes)
-        held = "Deadlocked: neither thread can ever go on. D breaks it."
-        if self.bridge.held_deadlock() is not None and self.verdict.idle_text() not in ("", held):
-            # the banner must not say "Running…" over threads that can never go on
-            self.verdict.show_idle(held)
-
-    def _narrate(self, lanes: Lanes, force: bool = False) -> None:
-        """The narration, at most 4 times a second while a run goes (it is rebuilt whole)."""
-        self.narration.show_lanes(lanes, force)
-
-    @Slot(object)
-    def _on_finished(self, result: RunResult) -> None:
-        self._on_updated()
-        if self.bridge.lanes is not None:
-            self._narrate(self.bridge.lanes, force=True)
-        self.timeline.refresh(force=True)  # the last frame is never skipped
-        if self.bridge.lanes is not None:
-            self.panel.finish(result, self.bridge.lanes)
-        self._showing_result = True
-        self.opened = None
-        replayed = self.saved_runs.take_replay()
-        if result.verdict is not None:
-            self.verdict.show_verdict(result.verdict, self._prediction_note(result))
-        self._prediction = None
-        if replayed is not None:
-            self.saved_runs.say_replayed(replayed, result)
-            return
-        if result.error:
-            self.show_error(f"The run failed: {result.error}")
-            return
-        failed = [t for t in result.tasks if t["status"] == "failed"]
-        if failed and self.scenario is not None and self.scenario.panel == "account":
-            for task in failed:
-                self.show_error(f"Thread {task['name']} failed: {task.get('error', '')}")
-            return
-        self._status(
-            f"Finished in {result.duration_s:.2f} s · {result.events} events."
-            + (f"  {self._pending_note}" if self._pending_note else "")
-        )
-
-    @Slot(str)
-    def _on_failed(self, text: str) -> None:
-        self.verdict.show_idle("The run stopped with an error (see below). R resets.")
-        self.show_error(text)
-
     @Slot(str)
     def show_error(self, text: str) -> None:
         """The one place errors are shown: the status bar, in red, and on stderr."""
@@ -815,41 +652,19 @@ class MainWindow(QMainWindow):
         self.statusBar().setStyleSheet("")
         self.statusBar().showMessage(text, timeout_ms)
 
-    def _prediction_note(self, result: RunResult) -> str:
-        if self._prediction is None or self.scenario is None:
-            return ""
-        value, label = self._prediction
-        scenario = self.scenario
-        actual = result.outcome.get(scenario.predict_key)
-        right = actual == value if scenario.predicted is None else scenario.predicted(value, result)
-        value_text, _, how = label.partition(": ")  # "$400: A paid, B denied"
-        said = f"{value_text} ({how})" if how else label
-        if right:
-            return f"Your prediction, {said}: right ✔"
-        shown = money(actual) if isinstance(actual, (int, float)) else str(actual)
-        if actual != value:  # the value alone tells them apart: keep the note short
-            said = value_text
-            if result.verdict is not None and shown in result.verdict.headline:
-                # the headline just above says what it was (and the cards how): one line
-                # less, which card B needs at 1280x720 in the lecture preset
-                return f"Your prediction, {said}: wrong ✘"
-        if scenario.classify is not None:  # the same balance can end two ways: say which
-            shown += f", {scenario.classify(result)[0]}"
-        return f"Your prediction, {said}: wrong ✘ (it was {shown})"
-
     def show_saved(self, saved: runfile.SavedRun, lanes: Lanes) -> None:
         """An opened run, whole: its lanes, panel, story and verdict (nothing is re-run)."""
         self.timeline.set_lanes(lanes, self.colors)
         self.timeline.refresh(force=True)
-        self._fit_split()
+        self.fit_split()
         self.panel.update_from(lanes)
         self.panel.finish(saved.result, lanes)
-        self._narrate(lanes, force=True)
+        self.narration.show_lanes(lanes, True)
         if saved.result.verdict is not None:
             self.verdict.show_verdict(saved.result.verdict)  # the status bar says it is saved
         else:
             self.verdict.show_idle("Opened a saved run (it had no verdict).")
-        self._showing_result = True
+        self.runs.showing_result = True
         self.time_cursor.forget()
 
     # -- presenter mode -------------------------------------------------------------------
