@@ -9,7 +9,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Slot
+from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -19,18 +19,14 @@ from PySide6.QtGui import (
     QResizeEvent,
 )
 from PySide6.QtWidgets import (
-    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QMenu,
     QMenuBar,
-    QScrollArea,
     QSizePolicy,
     QSplitter,
-    QStackedWidget,
     QToolBar,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -48,24 +44,25 @@ from threadtruth_gui.ui.panels.transfers import TransfersPanel
 from threadtruth_gui.ui.params import ParamBar
 from threadtruth_gui.ui.presenter import Presenter
 from threadtruth_gui.ui.widgets.balance_bar import BalanceBar
-from threadtruth_gui.ui.widgets.bytecode_view import BytecodeView
-from threadtruth_gui.ui.widgets.code_pane import CodePane
-from threadtruth_gui.ui.widgets.narration import NarrationPanel
 from threadtruth_gui.ui.widgets.playback import PlaybackBar
-from threadtruth_gui.ui.widgets.prediction import PredictionPanel
 from threadtruth_gui.ui.widgets.scenario_list import ScenarioList
 from threadtruth_gui.ui.widgets.task_card import TaskCard
 from threadtruth_gui.ui.widgets.timeline import TimelineView
-from threadtruth_gui.ui.widgets.verdict import VerdictBanner
 from threadtruth_gui.ui.window import (
+    CodeColumn,
     CursorController,
+    DialogsController,
     ExportsController,
+    RunController,
     SavedRunsController,
     ShownRun,
+    StateColumn,
+    SteppingController,
 )
-from threadtruth_gui.ui.window.dialogs import DialogsController
-from threadtruth_gui.ui.window.running import RunController
-from threadtruth_gui.ui.window.stepping import SteppingController
+
+if TYPE_CHECKING:  # imported when first opened (ui/window/dialogs.py): less at startup
+    from threadtruth_gui.ui.compare_dialog import CompareDialog
+    from threadtruth_gui.ui.many_dialog import ManyRunsDialog
 
 PREFERRED_SIZE = (1600, 1000)
 CHROME_SCALE = 1.15  # the settings rows grow with the text up to this much (17 pt)
@@ -74,11 +71,6 @@ CHROME_SCALE = 1.15  # the settings rows grow with the text up to this much (17 
 def _code_spans(text: str) -> str:
     """A description as rich text: `code` in the code font, not with its backticks."""
     return re.sub(r"`([^`]+)`", r"<tt>\1</tt>", html.escape(text, quote=False))
-
-
-if TYPE_CHECKING:
-    from threadtruth_gui.ui.compare_dialog import CompareDialog
-    from threadtruth_gui.ui.many_dialog import ManyRunsDialog
 
 
 class MainWindow(QMainWindow):
@@ -221,75 +213,18 @@ class MainWindow(QMainWindow):
         self.scenario_list.setMinimumWidth(180)
         self.scenario_list.chosen.connect(self.select)
 
-        self.title = QLabel()
-        self.title.setFont(theme.body_font(theme.BODY_PT + 1, bold=True))
-        self.title.setWordWrap(True)
-        self.verdict = VerdictBanner()
-        self.prediction = PredictionPanel()
+        # what the run did, in a column of its own; the code above what happened
+        scroll = self.column_scroll = StateColumn()
+        self.title, self.description = scroll.title, scroll.description
+        self.verdict, self.prediction = scroll.verdict, scroll.prediction
         self.prediction.answered.connect(self.runs.on_predicted)
         self.prediction.cancelled.connect(self.runs.on_prediction_skipped)
-        self.description = QLabel()
-        self.description.setTextFormat(Qt.TextFormat.RichText)
-        self.description.setWordWrap(True)
-        theme.role(self.description, "muted")
-        self.account = AccountPanel()
-        self.transfers = TransfersPanel()
-        self.figures = FiguresPanel()
-        self.panels = QStackedWidget()
-        self.panels.addWidget(self.account)
-        self.panels.addWidget(self.transfers)
-        self.panels.addWidget(self.figures)
-        column = QWidget()
-        column_layout = QVBoxLayout(column)
-        column_layout.setContentsMargins(12, 4, 8, 2)
-        column_layout.setSpacing(4)
-        column_layout.addWidget(self.title)
-        column_layout.addWidget(self.prediction)
-        column_layout.addWidget(self.verdict)
-        column_layout.addWidget(self.panels, 1)
-        column_layout.addWidget(self.description)
-        scroll = QScrollArea()  # only the description may scroll out: the rest fits 720 px
-        self.column_scroll = scroll
-        scroll.setWidget(column)
-        column.installEventFilter(self)  # its layout changes: the column's width follows
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)  # set_chrome
-
-        self.code = CodePane()
-        code_only = QWidget()
-        code_layout = QVBoxLayout(code_only)
-        code_layout.setContentsMargins(4, 4, 4, 4)
-        code_header = QLabel("Code that runs")
-        code_header.setToolTip(
-            "The real source of the functions the tasks execute. Each task's marker is "
-            "on the line it last reached, as reported by sys.settrace line tracing."
-        )
-        code_header.setFont(theme.body_font(theme.BODY_PT, bold=True))
-        code_layout.addWidget(code_header)
-        code_layout.addWidget(self.code, 1)
-        # Below the code: what happened, or (B) the stepped line as bytecode in its place,
-        # so that bytecode mode never squeezes the code to a couple of lines.
-        self.bytecode = BytecodeView()
-        self.story_box = QWidget()
-        story_layout = QVBoxLayout(self.story_box)
-        story_layout.setContentsMargins(4, 0, 4, 4)
-        story_header = QLabel("What happened")
-        story_header.setFont(theme.body_font(theme.BODY_PT, bold=True))
-        story_layout.addWidget(story_header)
-        self.narration = NarrationPanel()
+        self.account, self.transfers = scroll.account, scroll.transfers
+        self.figures, self.panels = scroll.figures, scroll.panels
+        self.code_box = CodeColumn()
+        self.code, self.bytecode = self.code_box.code, self.code_box.bytecode
+        self.narration = self.code_box.narration
         self.narration.timeClicked.connect(self.time_cursor.narration_clicked)
-        story_layout.addWidget(self.narration, 1)
-        self.below_code = QStackedWidget()
-        self.below_code.addWidget(self.story_box)
-        self.below_code.addWidget(self.bytecode)
-        self.code_box = QSplitter(Qt.Orientation.Vertical)  # drag: more room for the code
-        self.code_box.addWidget(code_only)
-        self.code_box.addWidget(self.below_code)
-        self.code_box.setStretchFactor(0, 3)
-        self.code_box.setStretchFactor(1, 1)
-        self.code_box.setChildrenCollapsible(False)
 
         self.timeline = TimelineView()
         self.timeline.laneClicked.connect(self.step_task)
@@ -559,27 +494,7 @@ class MainWindow(QMainWindow):
         label = (counter or "").replace("_", " ").capitalize()
         fmt = self.scenario.counter_format if self.scenario is not None else money
         self.timeline.set_counter(counter, label, fmt)
-        self._fit_column()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.LayoutRequest and watched is self.column_scroll.widget():
-            QTimer.singleShot(0, self._fit_column)  # once the layout has its new minimum
-        return super().eventFilter(watched, event)
-
-    def _fit_column(self) -> None:
-        """The state column never narrower than what it shows needs: a scroll area asks for
-        nothing of its own, and the splitter would cut the verdict or a table."""
-        column = self.column_scroll.widget()
-        if column is not None:
-            bar = self.column_scroll.verticalScrollBar().sizeHint().width()
-            need = column.minimumSizeHint().width() + bar
-            if self.column_scroll.minimumWidth() != need:
-                self.column_scroll.setMinimumWidth(need)
-            # Too tall for the screen (a prediction's note, a long verdict): the cards give
-            # up story lines (the whole story stays in "What happened"), never the verdict.
-            short = column.sizeHint().height() > self.column_scroll.viewport().height()
-            if short and self.panels.currentWidget() is self.account and self.account.squeeze():
-                column.updateGeometry()
+        self.column_scroll.fit()
 
     def _relabel_step(self) -> None:
         # on or off is shown by the button's checked frame; the words stay short so the
@@ -671,7 +586,7 @@ class MainWindow(QMainWindow):
     def restyle(self) -> None:
         """After a theme or text-size change: what draws its own colours or sizes again."""
         self.balance.refit()  # (it paints with the theme's sizes, not a font of its own)
-        self._fit_column()
+        self.column_scroll.fit()
         self._fit_menu_bar()
         for dialog in self.dialogs.open():  # open dialogs switch theme with the window
             theme.apply(dialog)
@@ -714,18 +629,8 @@ class MainWindow(QMainWindow):
             self.columns.setSizes([0, round(width * 0.46), round(width * 0.54)])
 
     def _show_below_code(self) -> None:
-        """Under the code: the bytecode view when B is on; else the narration, which the
-        lecture preset leaves out."""
-        bytecode = self.bytecode_action.isChecked()
-        self.below_code.setCurrentWidget(self.bytecode if bytecode else self.story_box)
         lecture = hasattr(self, "presenter") and self.presenter.lecture
-        self.below_code.setVisible(bytecode or not lecture)
-        # the instructions get as much room as the code (a line's instructions, in full);
-        # the story a quarter
-        total = sum(self.code_box.sizes())
-        if total > 0:
-            share = 0.5 if bytecode else 0.25
-            self.code_box.setSizes([round(total * (1 - share)), round(total * share)])
+        self.code_box.show_below(self.bytecode_action.isChecked(), lecture)
 
     def show_status(self, text: str, timeout_ms: int = 3000) -> None:
         self._status(text, timeout_ms)
