@@ -14,7 +14,6 @@ from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QColor,
-    QGuiApplication,
     QKeySequence,
     QResizeEvent,
 )
@@ -26,7 +25,6 @@ from PySide6.QtWidgets import (
     QMenuBar,
     QSizePolicy,
     QSplitter,
-    QToolBar,
     QWidget,
 )
 
@@ -59,13 +57,18 @@ from threadtruth_gui.ui.window import (
     StateColumn,
     SteppingController,
 )
+from threadtruth_gui.ui.window.chrome import (
+    chrome_toolbar,
+    first_size,
+    fit_menu_bar,
+    mode_toggle,
+    window_key,
+)
 
 if TYPE_CHECKING:  # imported when first opened (ui/window/dialogs.py): less at startup
     from threadtruth_gui.ui.compare_dialog import CompareDialog
     from threadtruth_gui.ui.many_dialog import ManyRunsDialog
 
-PREFERRED_SIZE = (1600, 1000)
-CHROME_SCALE = 1.15  # the settings rows grow with the text up to this much (17 pt)
 
 
 def _code_spans(text: str) -> str:
@@ -85,7 +88,7 @@ class MainWindow(QMainWindow):
         theme.apply(self)  # the palette and the role style sheet of the current theme
         self.setWindowTitle("threadtruth — the truth about threads")
         self.setFont(theme.body_font())
-        self.resize(*self.first_size())
+        self.resize(*first_size())
         self.bridge = RunBridge(self)
         self.scenario: Scenario | None = None
         self.colors: dict[str, QColor] = {}
@@ -126,7 +129,7 @@ class MainWindow(QMainWindow):
         self._build()
         self.scenario_list.select(all_scenarios()[0].id)
         self.presenter = Presenter(self, settings)
-        self._fit_menu_bar()  # every menu is there now (the presenter adds View)
+        fit_menu_bar(self._menu_bar)  # every menu is there now (the presenter adds View)
         self.toolbar.setProperty("max_scale", 1.0)
         self._menu_bar.setProperty("max_scale", 1.0)
         self.presenter.load()
@@ -135,7 +138,7 @@ class MainWindow(QMainWindow):
     def _build(self) -> None:
         # The run controls share the menus' row, which saves a row of the 720 px a
         # projector has (a menu bar's corner widget was given 120 px less than the row has)
-        self.toolbar = self._toolbar("Controls", area=False)
+        self.toolbar = chrome_toolbar("Controls")
         self.toolbar.setFont(theme.body_font(theme.BODY_PT - 1))  # 14 pt: the row is full
         header = QWidget()
         row = QHBoxLayout(header)
@@ -149,43 +152,51 @@ class MainWindow(QMainWindow):
         self._menu_bar.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
         # Every key is the window's (an action added to the window), so it works with the
         # toolbar or menu bar hidden (lecture preset), in full screen, and whatever has focus.
-        self.run_action = self._key("▶ Run", "Space", self.start_run)
-        self.reset_action = self._key("⟲ Reset", "R", self.reset_run)
-        self.many_action = self._key("∑ Many (M)", "M", self.open_many_runs)
+        self.run_action = window_key(self, "▶ Run", "Space", self.start_run)
+        self.reset_action = window_key(self, "⟲ Reset", "R", self.reset_run)
+        self.many_action = window_key(self, "∑ Many (M)", "M", self.open_many_runs)
         self.many_action.setToolTip("Run this scenario many times and count the outcomes")
-        self.compare_action = self._key("A/B (C)", "C", self.open_compare)
+        self.compare_action = window_key(self, "A/B (C)", "C", self.open_compare)
         self.compare_action.setToolTip("Run two variants (lock off and on, …) on one time axis")
-        self.step_action = self._toggle(
+        relabel = self._relabel_step
+        self.step_action = mode_toggle(
+            self,
             "S",
             "Be the scheduler: the next run stops every thread before each line; press a "
             "thread's number (or click its lane or card) to run it one line; Space runs to the end",
+            relabel,
         )
-        self.bytecode_action = self._toggle(
+        self.bytecode_action = mode_toggle(
+            self,
             "B",
             "Bytecode: show the stepped thread's line as CPython instructions; in step mode "
             "a thread's number key then runs one instruction instead of one line",
+            relabel,
         )
-        self.predict_action = self._toggle(
-            "P", "Before each run, ask the class to predict the outcome"
+        self.predict_action = mode_toggle(
+            self, "P", "Before each run, ask the class to predict the outcome", relabel
         )
         self._relabel_step()
-        self._key("Cancel the question, or the time cursor back to the end", "Esc", self.escape)
-        self._key("Fold or unfold the download groups", "E", self._fold_key)
-        self._key("Fit the whole run on the timeline", "Home", self._fit_timeline)
-        for text, key, direction, big in (
-            ("Time cursor back", "Left", -1, False),
-            ("Time cursor forward", "Right", +1, False),
-            ("Time cursor back a big step", "Shift+Left", -1, True),
-            ("Time cursor forward a big step", "Shift+Right", +1, True),
-        ):
-            self._key(text, key, partial(self.time_cursor.step, direction, big))
-        self._key("Settings back to this scenario's defaults", "Shift+R", self.restore_defaults)
-        # D: break a deadlock held on screen (View ▸ Hold a deadlock; on in the lecture preset)
-        self._key("Break the deadlock now", "D", self.break_deadlock)
+        step = self.time_cursor.step
+        keys: list[tuple[str, str, Callable[[], object]]] = [
+            ("Cancel the question, or the time cursor back to the end", "Esc", self.escape),
+            ("Fold or unfold the download groups", "E", self._fold_key),
+            ("Fit the whole run on the timeline", "Home", self._fit_timeline),
+            ("Time cursor back", "Left", partial(step, -1, False)),
+            ("Time cursor forward", "Right", partial(step, +1, False)),
+            ("Time cursor back a big step", "Shift+Left", partial(step, -1, True)),
+            ("Time cursor forward a big step", "Shift+Right", partial(step, +1, True)),
+            ("Settings back to this scenario's defaults", "Shift+R", self.restore_defaults),
+            # D: break a deadlock held on screen (View ▸ Hold a deadlock; on in the lecture
+            # preset)
+            ("Break the deadlock now", "D", self.break_deadlock),
+        ]
+        for text, key, slot in keys:
+            window_key(self, text, key, slot)
         self._build_menu()
         for number in range(1, 10):  # 1..9 step the first nine tasks
             step = partial(self.stepping.step_number, number)
-            self._key(f"Step task {number}", str(number), step)
+            window_key(self, f"Step task {number}", str(number), step)
         for action in (
             self.run_action,
             self.reset_action,
@@ -202,9 +213,9 @@ class MainWindow(QMainWindow):
                 button.setFont(theme.body_font(theme.BODY_PT - 1, bold=True))
                 button.setProperty("max_scale", 1.0)  # the row is full at 1280 px
         # the scenario's own knobs on a row of their own: toggles, sliders, choices, numbers
-        self.settings_bar = self._toolbar("Settings")
+        self.settings_bar = chrome_toolbar("Settings", self)
         self.addToolBarBreak()
-        self.text_bar = self._toolbar("Sources")
+        self.text_bar = chrome_toolbar("Sources", self)
         self.param_bar = ParamBar(self.settings_bar, self.settings_bar, self.text_bar, self)
         self.param_bar.changed.connect(self.on_param_changed)
         self.param_bar.refused.connect(self.show_error)  # a refused field says why
@@ -232,7 +243,7 @@ class MainWindow(QMainWindow):
         self.account.task_clicked.connect(self.step_task)
         self.playback = PlaybackBar()
         self.playback.moved.connect(self.set_cursor)
-        self._key("Play back", "K", self.toggle_playback)
+        window_key(self, "Play back", "K", self.toggle_playback)
 
         # A projector is wide, not tall: what the run did (verdict, balance, cards) is a
         # column of its own at full height, and the code sits above the timeline.
@@ -260,13 +271,6 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.modes_label)
         self.statusBar().addPermanentWidget(self.playback)
 
-    def _fit_menu_bar(self) -> None:
-        """The menu bar's width: its menus' titles, at the current text size."""
-        bar = self._menu_bar
-        fm = bar.fontMetrics()
-        titles = [action.text().replace("&", "") for action in bar.actions()]
-        bar.setMaximumWidth(sum(fm.horizontalAdvance(t) + 24 for t in titles) + 12)
-
     def menuBar(self) -> QMenuBar:
         """The menus (File, Run, View), in the header row beside the run controls."""
         return self._menu_bar
@@ -286,33 +290,6 @@ class MainWindow(QMainWindow):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.fit_split()
-
-    @staticmethod
-    def first_size() -> tuple[int, int]:
-        """1600×1000, or the screen's available size where that is smaller (a projector's
-        1280×720): the window must open with its timeline on the screen."""
-        screen = QGuiApplication.primaryScreen()
-        if screen is None:
-            return PREFERRED_SIZE
-        room = screen.availableGeometry()
-        return min(PREFERRED_SIZE[0], room.width()), min(PREFERRED_SIZE[1], room.height())
-
-    def _key(self, text: str, key: str, slot: Callable[[], object]) -> QAction:
-        """A window-wide key: an action added to the window itself."""
-        action = QAction(text, self)
-        action.setShortcut(QKeySequence(key))
-        action.triggered.connect(lambda _=False: slot())
-        self.addAction(action)
-        return action
-
-    def _toggle(self, key: str, tip: str) -> QAction:
-        action = QAction(self)
-        action.setCheckable(True)
-        action.setShortcut(QKeySequence(key))
-        action.setToolTip(tip)
-        action.toggled.connect(self._relabel_step)
-        self.addAction(action)
-        return action
 
     def _build_menu(self) -> None:
         menu = self.menuBar().addMenu("&File")
@@ -349,20 +326,6 @@ class MainWindow(QMainWindow):
         self.run_menu = self.menuBar().addMenu("&Run")
         self.run_menu.setFont(theme.body_font())
         self.menuBar().setFont(theme.body_font())
-
-    def _toolbar(self, name: str, area: bool = True) -> QToolBar:
-        bar = QToolBar(name)
-        bar.setObjectName(name)
-        bar.setMovable(False)
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        # its own font, scaled with the rest (a toolbar took the application's 15 pt in
-        # the lecture preset, measured, while the window's text was 21 pt), up to 120%: a
-        # row of a scenario's settings must fit 1280 px
-        bar.setProperty("max_scale", CHROME_SCALE)
-        bar.setFont(theme.body_font(theme.BODY_PT * min(1.0, CHROME_SCALE / theme.font_scale)))
-        if area:
-            self.addToolBar(bar)
-        return bar
 
     # -- views of the current panel (the tests read these) ------------------------------------
     @property
@@ -587,7 +550,7 @@ class MainWindow(QMainWindow):
         """After a theme or text-size change: what draws its own colours or sizes again."""
         self.balance.refit()  # (it paints with the theme's sizes, not a font of its own)
         self.column_scroll.fit()
-        self._fit_menu_bar()
+        fit_menu_bar(self._menu_bar)
         for dialog in self.dialogs.open():  # open dialogs switch theme with the window
             theme.apply(dialog)
             for child in dialog.findChildren(QWidget):  # what paints with theme colours
