@@ -59,7 +59,7 @@ def _window(win, app, path: str) -> str:  # type: ignore[no-untyped-def]
         opened = win.open_run(path)
         app.processEvents()  # laid out and painted, as on screen
         if opened:
-            timeline = win._timeline_now()
+            timeline = win.shown.history()
             end_s = 0.0
             if timeline is not None:
                 end_s = (timeline.end_ns - timeline.start_ns) / 1e9

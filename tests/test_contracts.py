@@ -13,12 +13,6 @@ import pytest
 PACKAGE = "threadtruth_gui"
 ROOT = Path(__file__).resolve().parent.parent / PACKAGE
 
-# Cycles known today and allowed until the helper rewriting them has merged. Each entry is
-# the sorted set of modules in one strongly connected component.
-# TODO(issue 13): remove once the presenter talks to a protocol, not to MainWindow.
-ALLOWED_CYCLES: frozenset[frozenset[str]] = frozenset(
-    {frozenset({f"{PACKAGE}.ui.main_window", f"{PACKAGE}.ui.presenter"})}
-)
 
 Graph = Mapping[str, frozenset[str]]
 
@@ -148,9 +142,6 @@ def cycles(graph: Graph) -> list[list[str]]:
     return found
 
 
-def unallowed_cycles(graph: Graph) -> list[list[str]]:
-    return [c for c in cycles(graph) if frozenset(c) not in ALLOWED_CYCLES]
-
 
 # -- the project itself ------------------------------------------------------------------------
 
@@ -167,7 +158,7 @@ def test_layers_import_only_downwards() -> None:
 
 
 def test_no_import_cycles_but_the_allowed_ones() -> None:
-    assert unallowed_cycles(project_graph()) == []
+    assert cycles(project_graph()) == []
 
 
 @pytest.mark.parametrize("package", ["engine", "scenarios", "runs", "ui"])
@@ -230,12 +221,6 @@ def test_a_cycle_is_found_and_named() -> None:
         [f"{PACKAGE}.a", f"{PACKAGE}.b", f"{PACKAGE}.c"],
         [f"{PACKAGE}.e"],
     ]
-    assert (
-        unallowed_cycles(
-            _fake({"ui.presenter": ["ui.main_window"], "ui.main_window": ["ui.presenter"]})
-        )
-        == []
-    )
 
 
 def test_relative_and_function_level_imports_are_read() -> None:

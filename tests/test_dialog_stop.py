@@ -99,7 +99,7 @@ def test_closing_compare_mid_run_gives_the_window_back_at_once(qtbot, make_windo
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.start()
-    run = dialog._run
+    run = dialog.run
     assert run is not None
     qtbot.waitUntil(lambda: "A" in run.context.threads, timeout=5_000)  # in its sleep
     assert _closed_in(dialog) < BLOCK_MAX_S
@@ -130,7 +130,7 @@ def test_closing_a_downloads_compare_mid_run_leaves_no_server_or_folder(qtbot, m
     window.open_compare()
     dialog = window.compare_dialog
     assert dialog is not None
-    run = dialog._run
+    run = dialog.run
     assert run is not None
     qtbot.waitUntil(lambda: any(t.startswith("threadtruth-T") for t in _ours()), timeout=20_000)
     assert _closed_in(dialog) < BLOCK_MAX_S

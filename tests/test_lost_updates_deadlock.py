@@ -136,7 +136,7 @@ def test_the_compare_dialog_runs_lost_updates_in_a_child_process_too(window, qtb
     timer.timeout.connect(lambda: ticks.append(perf_counter()))
     timer.start(10)
     dialog.start()
-    assert isinstance(dialog._run, ProcessRun)
+    assert isinstance(dialog.run, ProcessRun)
     qtbot.waitUntil(lambda: dialog.finished_both, timeout=60_000)
     timer.stop()
     assert max(b - a for a, b in pairwise(ticks)) < 0.5

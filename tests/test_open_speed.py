@@ -165,7 +165,7 @@ def test_a_long_run_opens_paints_and_moves_its_cursor(qtbot, window, tmp_path: P
     assert len(narrated.lines) == MAX_SHOWN
     assert narrated.count() == MAX_SHOWN + 1  # and one line that says the rest is not told
     assert "timeline tells the rest" in narrated.item(MAX_SHOWN).text()
-    timeline = window._timeline_now()
+    timeline = window.shown.history()
     assert timeline is not None
     end_s = (timeline.end_ns - timeline.start_ns) / 1e9
     moves = []

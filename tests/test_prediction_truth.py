@@ -45,9 +45,9 @@ def test_the_window_says_which_way_it_ended(make_window) -> None:  # type: ignor
     race = get("bank-race")
     assert race.predict is not None
     _q, choices = race.predict(race.resolve({}))
-    win._prediction = next(c for c in choices if c[0] == 400)
-    assert win._prediction_note(B_DENIED) == "Your prediction, $400 (A paid, B denied): right ✔"
-    note = win._prediction_note(LOST_AT_400)
+    win.runs.predicted = next(c for c in choices if c[0] == 400)
+    assert win.runs.prediction_note(B_DENIED) == "Your prediction, $400 (A paid, B denied): right ✔"
+    note = win.runs.prediction_note(LOST_AT_400)
     assert note.startswith("Your prediction, $400 (A paid, B denied): wrong ✘ (it was $400, ")
     assert "B's withdrawal lost" in note, note
 

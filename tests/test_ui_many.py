@@ -61,3 +61,28 @@ def test_cancelling_many_runs_stops_at_once(qtbot) -> None:
     assert sum(sum(c.values()) for c in dialog.counts.values()) < 400
     assert many_threads() == []
     win.close()
+
+
+def test_a_cancelled_batchs_last_signals_do_not_count_in_the_next(qtbot) -> None:
+    """The worker's signals cross to the GUI thread queued: a batch cancelled and ended
+    before the GUI thread read them must not add to (nor end) the batch started next."""
+    import time
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    win.set_params({"delay": 0.02})
+    win.open_many_runs()
+    dialog = win.many_dialog
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    time.sleep(0.3)  # no events handled: its progress waits in the queue
+    dialog.cancel()
+    while dialog.running:
+        time.sleep(0.01)
+    dialog.runs.setValue(10)
+    with qtbot.waitSignal(dialog.finished_runs, timeout=30_000):
+        dialog.start()
+    assert [sum(c.values()) for c in dialog.counts.values()] == [10, 10]
+    assert dialog.progress.value() == 20
+    win.close()

@@ -202,17 +202,19 @@ class RunBridge(QObject):
         window_loop = isinstance(run, Run) and run.loop is not None
         return describe_phase(phases[index], len(phases), index, self.in_child, window_loop)
 
-    def reset(self) -> None:
+    def reset(self, into: RunBridge | None = None) -> None:
         """Stop the current run (if any) and give the window back at once: the run is
         cancelled here and joined by a timer as it ends (`stopping` holds it meanwhile);
-        one still going after STOP_GRACE_S is stopped by force. Never waits on a thread."""
+        one still going after STOP_GRACE_S is stopped by force. Never waits on a thread.
+        `into`: the bridge that joins it instead (a dialog's bridge hands its run to the
+        window's, so that the window's close waits for it too)."""
         self._timer.stop()
         run, self.run = self.run, None
         self.lanes = None
         self.result = None
         self.last_batch = []
         if run is not None:
-            self.retire(run)
+            (into or self).retire(run)
 
     def retire(self, run: ProcessRun | Stoppable) -> None:
         """Cancel `run` and join it as it ends, without waiting for it here (as Reset does);

@@ -1,15 +1,16 @@
 """A/B compare: the same scenario in two variants, one after the other, shown one above the
 other on one time axis (lock off vs on, one variant of the code vs another).
 
-Both runs are real runs, driven from a GUI timer like the window's own; the two timelines
-share their zoom, pan and time cursor, so the same moment can be read in both.
+Both runs are real runs, each driven by a RunBridge of its own as the window's run is (live
+drawing, the child-process rule, errors shown); the two timelines share their zoom, pan and
+time cursor, so the same moment can be read in both.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QTimer, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QDialog, QGridLayout, QLabel, QVBoxLayout, QWidget
 
@@ -20,11 +21,8 @@ from threadtruth_gui.engine.runner import Run
 from threadtruth_gui.engine.scenario import Param, Scenario
 from threadtruth_gui.runs.child import ProcessRun
 from threadtruth_gui.ui import theme
-from threadtruth_gui.ui.bridge import bridge_of, in_child_process
+from threadtruth_gui.ui.bridge import RunBridge, bridge_of
 from threadtruth_gui.ui.timeline import TimelineView
-
-_POLL_MS = 30
-
 
 Side = tuple[Scenario, dict[str, Any], str]  # what runs, with what, and its label
 
@@ -74,6 +72,9 @@ class CompareDialog(QDialog):
         self.lanes_ab: list[Lanes | None] = [None, None]
         self.heads: list[QLabel] = []
         self.timelines: list[TimelineView] = []
+        # one bridge per side: the window's own run path (live drawing, the child-process
+        # rule, errors), so that an A/B of a thousand downloads leaves the window's process
+        self.bridges: list[RunBridge] = []
         self._colors: dict[str, Any] = {}
         layout = QVBoxLayout(self)
         grid = QGridLayout()
@@ -89,20 +90,28 @@ class CompareDialog(QDialog):
             grid.setRowStretch(2 * i + 1, 1)
             self.heads.append(head)
             self.timelines.append(view)
+            bridge = RunBridge(self)
+            bridge.started.connect(lambda k=i: self._started(k))
+            bridge.updated.connect(view.refresh)
+            bridge.finished.connect(lambda _result, k=i: self._finished(k))
+            bridge.failed.connect(self._failed)
+            self.bridges.append(bridge)
         layout.addLayout(grid, 1)
         self.status = QLabel("Running A…")
         self.status.setFont(theme.body_font())
         theme.role(self.status, "muted")
         layout.addWidget(self.status)
-        self._run: Run | ProcessRun | None = None
         self._index = 0
-        self._timer = QTimer(self)
-        self._timer.setInterval(_POLL_MS)
-        self._timer.timeout.connect(self._poll)
 
     @property
     def finished_both(self) -> bool:
         return self.results[1] is not None
+
+    @property
+    def run(self) -> Run | ProcessRun | None:
+        """The side's run that goes now (None before, between and after the runs)."""
+        bridge = self.bridges[self._index]
+        return bridge.run if bridge.running else None
 
     def start(self) -> None:
         self._index = 0
@@ -111,32 +120,32 @@ class CompareDialog(QDialog):
     def _start(self, index: int) -> None:
         scenario, params, _label = self.sides[index]
         resolved = scenario.resolve(params)
-        plan = scenario.plan(resolved)
+        try:
+            plan = scenario.plan(resolved)
+        except Exception as exc:  # as the bridge's own start: shown, never swallowed
+            self._failed(f"Could not start {scenario.id}: {exc}")
+            return
         self._colors = theme.plan_colors(plan)
         counter = next(iter(plan.counters), None)
         self.timelines[index].set_counter(
             counter, (counter or "").capitalize(), scenario.counter_format
         )
+        self.status.setText(f"Running {'AB'[index]}…  (real threads, one run after the other)")
         # as in the window: threads that never block, or a thousand, in a child process
         # (in the window's process lost-updates froze the dialog for 2 s)
-        run = ProcessRun(scenario.id, resolved, plan) if in_child_process(plan) else Run(plan)
-        self._run = run
-        run.start()
-        self.status.setText(f"Running {'AB'[index]}…  (real threads, one run after the other)")
-        self._timer.start()
+        self.bridges[index].start(scenario, resolved, plan)
 
-    @Slot()
-    def _poll(self) -> None:
-        run = self._run
-        if run is None or not run.finished:
+    def _started(self, index: int) -> None:
+        self.timelines[index].set_lanes(self.bridges[index].lanes, self._colors)
+
+    def _finished(self, index: int) -> None:
+        bridge = self.bridges[index]
+        result, lanes = bridge.result, bridge.lanes
+        if result is None or lanes is None:
             return
-        self._timer.stop()
-        index = self._index
-        scenario, params, label = self.sides[index]
-        result, lanes = scenario.finish(run, scenario.resolve(params))
-        self._run = None
+        label = self.sides[index][2]
         self.results[index], self.lanes_ab[index] = result, lanes
-        self.timelines[index].set_lanes(lanes, self._colors)
+        self.timelines[index].refresh(force=True)
         verdict = result.verdict.headline if result.verdict else "no verdict"
         sign = "✔" if result.verdict and result.verdict.good else "✘"
         self.heads[index].setText(f"{'AB'[index]}: {label}  —  {sign} {verdict}")
@@ -149,6 +158,11 @@ class CompareDialog(QDialog):
             "Both on one time axis: zoom or pan either (they move together); click a moment "
             "to put the cursor on both."
         )
+
+    @Slot(str)
+    def _failed(self, text: str) -> None:
+        """A side could not start or sum up: said in the dialog; the other side does not run."""
+        self.status.setText(text)
 
     def _same_axis(self) -> None:
         ends = [t.seconds(t.end_ns) for t in self.lanes_ab if t is not None]
@@ -178,12 +192,11 @@ class CompareDialog(QDialog):
             self.status.setText(f"At {t_s:.3f} s   " + "   ".join(parts))
 
     def stop(self) -> None:
-        """Cancel the run and give the window back at once: the window's bridge joins it as
-        it ends (by force after its grace), and the window's close waits for it."""
-        self._timer.stop()
-        run, self._run = self._run, None
-        if run is not None:
-            bridge_of(self).retire(run)
+        """Cancel the runs and give the window back at once: the window's bridge joins them
+        as they end (by force after its grace), and the window's close waits for them."""
+        window = bridge_of(self)
+        for bridge in self.bridges:
+            bridge.reset(into=window)
 
     def reject(self) -> None:  # Esc hides the dialog: its run stops with it
         self.stop()

@@ -7,43 +7,30 @@ import re
 import sys
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QSettings, Qt, QTimer, Slot
+from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QColor,
-    QGuiApplication,
     QKeySequence,
-    QPainter,
     QResizeEvent,
 )
 from PySide6.QtWidgets import (
-    QApplication,
-    QFileDialog,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QMenuBar,
-    QScrollArea,
     QSizePolicy,
     QSplitter,
-    QStackedWidget,
-    QToolBar,
-    QVBoxLayout,
     QWidget,
 )
 
-from threadtruth_gui.engine import export
-from threadtruth_gui.engine.events import State
-from threadtruth_gui.engine.history import History
 from threadtruth_gui.engine.lanes import Lanes
-from threadtruth_gui.engine.narrate import money, story
+from threadtruth_gui.engine.narrate import money
 from threadtruth_gui.engine.plan import Plan
-from threadtruth_gui.engine.result import RunResult
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.runs import runfile
 from threadtruth_gui.scenarios import all_scenarios, get
@@ -56,25 +43,34 @@ from threadtruth_gui.ui.panels.figures import FiguresPanel
 from threadtruth_gui.ui.panels.transfers import TransfersPanel
 from threadtruth_gui.ui.params import ParamBar
 from threadtruth_gui.ui.presenter import Presenter
-from threadtruth_gui.ui.replayer import PACE_MS, Replayer, replay_message
 from threadtruth_gui.ui.timeline import TimelineView
 from threadtruth_gui.ui.widgets.balance_bar import BalanceBar
-from threadtruth_gui.ui.widgets.bytecode_view import BytecodeView
-from threadtruth_gui.ui.widgets.code_pane import CodePane
-from threadtruth_gui.ui.widgets.narration import NarrationPanel
 from threadtruth_gui.ui.widgets.playback import PlaybackBar
-from threadtruth_gui.ui.widgets.prediction import PredictionPanel
 from threadtruth_gui.ui.widgets.scenario_list import ScenarioList
 from threadtruth_gui.ui.widgets.task_card import TaskCard
-from threadtruth_gui.ui.widgets.verdict import VerdictBanner
+from threadtruth_gui.ui.window import (
+    CodeColumn,
+    CursorController,
+    DialogsController,
+    ExportsController,
+    RunController,
+    SavedRunsController,
+    ShownRun,
+    StateColumn,
+    SteppingController,
+)
+from threadtruth_gui.ui.window.chrome import (
+    chrome_toolbar,
+    first_size,
+    fit_menu_bar,
+    mode_toggle,
+    window_key,
+)
 
-if TYPE_CHECKING:  # imported when first opened: less to load at startup
+if TYPE_CHECKING:  # imported when first opened (ui/window/dialogs.py): less at startup
     from threadtruth_gui.ui.compare_dialog import CompareDialog
     from threadtruth_gui.ui.many_dialog import ManyRunsDialog
 
-PREFERRED_SIZE = (1600, 1000)
-CHROME_SCALE = 1.15  # the settings rows grow with the text up to this much (17 pt)
-_MAX_CODE_MARKERS = 64  # beyond this many live tasks the code pane shows none (unreadable)
 
 
 def _code_spans(text: str) -> str:
@@ -82,18 +78,11 @@ def _code_spans(text: str) -> str:
     return re.sub(r"`([^`]+)`", r"<tt>\1</tt>", html.escape(text, quote=False))
 
 
-def _steppable(plan: Plan) -> bool:
-    """Step mode fits a few traced threads or coroutines (one number key each)."""
-    phases = plan.phases
-    tasks = plan.tasks
-    return (
-        len(tasks) <= 9
-        and all(spec.watch_lines for spec in tasks)
-        and all(phase.mode in ("threads", "asyncio") for phase in phases)
-    )
-
-
 class MainWindow(QMainWindow):
+    # made in _build; declared here for the controllers' protocols, checked before _build
+    scenario_list: ScenarioList
+    run_menu: QMenu
+
     def __init__(self, settings: QSettings | None = None) -> None:
         """`settings`: where presenter settings persist (None: defaults, nothing saved)."""
         super().__init__()
@@ -101,34 +90,48 @@ class MainWindow(QMainWindow):
         theme.apply(self)  # the palette and the role style sheet of the current theme
         self.setWindowTitle("threadtruth — the truth about threads")
         self.setFont(theme.body_font())
-        self.resize(*self.first_size())
+        self.resize(*first_size())
         self.bridge = RunBridge(self)
-        self.bridge.started.connect(self._on_started)
-        self.bridge.updated.connect(self._on_updated)
-        self.bridge.finished.connect(self._on_finished)
-        self.bridge.failed.connect(self._on_failed)
-        self.bridge.phaseStarted.connect(self._on_phase)
         self.scenario: Scenario | None = None
         self.colors: dict[str, QColor] = {}
-        self._showing_result = False
-        self._pending_note = ""
-        self.many_dialog: ManyRunsDialog | None = None
-        self.compare_dialog: CompareDialog | None = None
-        self.opened: runfile.SavedRun | None = None  # a run loaded from a .ttrun file
-        self._replaying: runfile.SavedRun | None = None
-        self._focus_task: str | None = None  # the thread the bytecode view follows
-        self._code: list[Any] = []  # the functions in the code pane
-        self._prediction: tuple[Any, str] | None = None
-        self._choices: list[tuple[Any, str]] = []
-        self._pending_start: tuple[Plan, dict[str, Any], bool] | None = None
-        self._lanes_fitted = -1  # the timeline height the split was last fitted to
-        self._timeline_data: History | None = None  # the shown run's events, by time
-        self.replayer = Replayer(self)
-        self.replayer.progress.connect(lambda text: self._status(text))
+        # the run on screen and what works on it: each controller says what to show by signals
+        self.shown = ShownRun(self.bridge)
+        self.time_cursor = CursorController(self, self.shown, self.bridge, self)
+        self.exports = ExportsController(self, self, self.shown)
+        self.saved_runs = SavedRunsController(self, self, self.shown, self.bridge)
+        self.replayer = self.saved_runs.replayer
+        self.stepping = SteppingController(self, self.bridge, self.replayer, self)
+        self.dialogs = DialogsController(self, self)
+        parts = (self.time_cursor, self.stepping, self.saved_runs)
+        self.runs = RunController(self, self.bridge, self.shown, parts, self)
+        self.start_run = self.runs.start_run
+        self.reset_run = self.runs.reset_run
+        self.open_many_runs = self.dialogs.open_many_runs
+        self.open_compare = self.dialogs.open_compare
+        for controller in (
+            self.time_cursor,
+            self.exports,
+            self.saved_runs,
+            self.stepping,
+            self.dialogs,
+            self.runs,
+        ):
+            controller.status.connect(self._status)
+        for controller in (self.exports, self.saved_runs, self.runs):
+            controller.error.connect(self.show_error)
+        self._show_bytecode = self.stepping.show_bytecode
+        self.time_cursor.atEnd.connect(self._show_bytecode)
+        self.step_task = self.stepping.step_task
+        self.set_cursor = self.time_cursor.set_cursor
+        self.toggle_playback = self.time_cursor.toggle_playback
+        self.export_file = self.exports.export_file
+        self.save_run = self.saved_runs.save_run
+        self.open_run = self.saved_runs.open_run
+        self.replay_run = self.saved_runs.replay_run
         self._build()
         self.scenario_list.select(all_scenarios()[0].id)
         self.presenter = Presenter(self, settings)
-        self._fit_menu_bar()  # every menu is there now (the presenter adds View)
+        fit_menu_bar(self._menu_bar)  # every menu is there now (the presenter adds View)
         self.toolbar.setProperty("max_scale", 1.0)
         self._menu_bar.setProperty("max_scale", 1.0)
         self.presenter.load()
@@ -137,7 +140,7 @@ class MainWindow(QMainWindow):
     def _build(self) -> None:
         # The run controls share the menus' row, which saves a row of the 720 px a
         # projector has (a menu bar's corner widget was given 120 px less than the row has)
-        self.toolbar = self._toolbar("Controls", area=False)
+        self.toolbar = chrome_toolbar("Controls")
         self.toolbar.setFont(theme.body_font(theme.BODY_PT - 1))  # 14 pt: the row is full
         header = QWidget()
         row = QHBoxLayout(header)
@@ -151,42 +154,51 @@ class MainWindow(QMainWindow):
         self._menu_bar.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
         # Every key is the window's (an action added to the window), so it works with the
         # toolbar or menu bar hidden (lecture preset), in full screen, and whatever has focus.
-        self.run_action = self._key("▶ Run", "Space", self.start_run)
-        self.reset_action = self._key("⟲ Reset", "R", self.reset_run)
-        self.many_action = self._key("∑ Many (M)", "M", self.open_many_runs)
+        self.run_action = window_key(self, "▶ Run", "Space", self.start_run)
+        self.reset_action = window_key(self, "⟲ Reset", "R", self.reset_run)
+        self.many_action = window_key(self, "∑ Many (M)", "M", self.open_many_runs)
         self.many_action.setToolTip("Run this scenario many times and count the outcomes")
-        self.compare_action = self._key("A/B (C)", "C", self.open_compare)
+        self.compare_action = window_key(self, "A/B (C)", "C", self.open_compare)
         self.compare_action.setToolTip("Run two variants (lock off and on, …) on one time axis")
-        self.step_action = self._toggle(
+        relabel = self._relabel_step
+        self.step_action = mode_toggle(
+            self,
             "S",
             "Be the scheduler: the next run stops every thread before each line; press a "
             "thread's number (or click its lane or card) to run it one line; Space runs to the end",
+            relabel,
         )
-        self.bytecode_action = self._toggle(
+        self.bytecode_action = mode_toggle(
+            self,
             "B",
             "Bytecode: show the stepped thread's line as CPython instructions; in step mode "
             "a thread's number key then runs one instruction instead of one line",
+            relabel,
         )
-        self.predict_action = self._toggle(
-            "P", "Before each run, ask the class to predict the outcome"
+        self.predict_action = mode_toggle(
+            self, "P", "Before each run, ask the class to predict the outcome", relabel
         )
         self._relabel_step()
-        self._key("Cancel the question, or the time cursor back to the end", "Esc", self.escape)
-        self._key("Fold or unfold the download groups", "E", self._fold_key)
-        self._key("Fit the whole run on the timeline", "Home", self._fit_timeline)
-        for text, key, direction, big in (
-            ("Time cursor back", "Left", -1, False),
-            ("Time cursor forward", "Right", +1, False),
-            ("Time cursor back a big step", "Shift+Left", -1, True),
-            ("Time cursor forward a big step", "Shift+Right", +1, True),
-        ):
-            self._key(text, key, partial(self._step_cursor, direction, big))
-        self._key("Settings back to this scenario's defaults", "Shift+R", self.restore_defaults)
-        # D: break a deadlock held on screen (View ▸ Hold a deadlock; on in the lecture preset)
-        self._key("Break the deadlock now", "D", self.break_deadlock)
+        step = self.time_cursor.step
+        keys: list[tuple[str, str, Callable[[], object]]] = [
+            ("Cancel the question, or the time cursor back to the end", "Esc", self.escape),
+            ("Fold or unfold the download groups", "E", self._fold_key),
+            ("Fit the whole run on the timeline", "Home", self._fit_timeline),
+            ("Time cursor back", "Left", partial(step, -1, False)),
+            ("Time cursor forward", "Right", partial(step, +1, False)),
+            ("Time cursor back a big step", "Shift+Left", partial(step, -1, True)),
+            ("Time cursor forward a big step", "Shift+Right", partial(step, +1, True)),
+            ("Settings back to this scenario's defaults", "Shift+R", self.restore_defaults),
+            # D: break a deadlock held on screen (View ▸ Hold a deadlock; on in the lecture
+            # preset)
+            ("Break the deadlock now", "D", self.break_deadlock),
+        ]
+        for text, key, slot in keys:
+            window_key(self, text, key, slot)
         self._build_menu()
         for number in range(1, 10):  # 1..9 step the first nine tasks
-            self._key(f"Step task {number}", str(number), partial(self.step_number, number))
+            step = partial(self.stepping.step_number, number)
+            window_key(self, f"Step task {number}", str(number), step)
         for action in (
             self.run_action,
             self.reset_action,
@@ -203,9 +215,9 @@ class MainWindow(QMainWindow):
                 button.setFont(theme.body_font(theme.BODY_PT - 1, bold=True))
                 button.setProperty("max_scale", 1.0)  # the row is full at 1280 px
         # the scenario's own knobs on a row of their own: toggles, sliders, choices, numbers
-        self.settings_bar = self._toolbar("Settings")
+        self.settings_bar = chrome_toolbar("Settings", self)
         self.addToolBarBreak()
-        self.text_bar = self._toolbar("Sources")
+        self.text_bar = chrome_toolbar("Sources", self)
         self.param_bar = ParamBar(self.settings_bar, self.settings_bar, self.text_bar, self)
         self.param_bar.changed.connect(self.on_param_changed)
         self.param_bar.refused.connect(self.show_error)  # a refused field says why
@@ -214,75 +226,18 @@ class MainWindow(QMainWindow):
         self.scenario_list.setMinimumWidth(180)
         self.scenario_list.chosen.connect(self.select)
 
-        self.title = QLabel()
-        self.title.setFont(theme.body_font(theme.BODY_PT + 1, bold=True))
-        self.title.setWordWrap(True)
-        self.verdict = VerdictBanner()
-        self.prediction = PredictionPanel()
-        self.prediction.answered.connect(self._on_predicted)
-        self.prediction.cancelled.connect(self._on_prediction_skipped)
-        self.description = QLabel()
-        self.description.setTextFormat(Qt.TextFormat.RichText)
-        self.description.setWordWrap(True)
-        theme.role(self.description, "muted")
-        self.account = AccountPanel()
-        self.transfers = TransfersPanel()
-        self.figures = FiguresPanel()
-        self.panels = QStackedWidget()
-        self.panels.addWidget(self.account)
-        self.panels.addWidget(self.transfers)
-        self.panels.addWidget(self.figures)
-        column = QWidget()
-        column_layout = QVBoxLayout(column)
-        column_layout.setContentsMargins(12, 4, 8, 2)
-        column_layout.setSpacing(4)
-        column_layout.addWidget(self.title)
-        column_layout.addWidget(self.prediction)
-        column_layout.addWidget(self.verdict)
-        column_layout.addWidget(self.panels, 1)
-        column_layout.addWidget(self.description)
-        scroll = QScrollArea()  # only the description may scroll out: the rest fits 720 px
-        self.column_scroll = scroll
-        scroll.setWidget(column)
-        column.installEventFilter(self)  # its layout changes: the column's width follows
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)  # set_chrome
-
-        self.code = CodePane()
-        code_only = QWidget()
-        code_layout = QVBoxLayout(code_only)
-        code_layout.setContentsMargins(4, 4, 4, 4)
-        code_header = QLabel("Code that runs")
-        code_header.setToolTip(
-            "The real source of the functions the tasks execute. Each task's marker is "
-            "on the line it last reached, as reported by sys.settrace line tracing."
-        )
-        code_header.setFont(theme.body_font(theme.BODY_PT, bold=True))
-        code_layout.addWidget(code_header)
-        code_layout.addWidget(self.code, 1)
-        # Below the code: what happened, or (B) the stepped line as bytecode in its place,
-        # so that bytecode mode never squeezes the code to a couple of lines.
-        self.bytecode = BytecodeView()
-        self.story_box = QWidget()
-        story_layout = QVBoxLayout(self.story_box)
-        story_layout.setContentsMargins(4, 0, 4, 4)
-        story_header = QLabel("What happened")
-        story_header.setFont(theme.body_font(theme.BODY_PT, bold=True))
-        story_layout.addWidget(story_header)
-        self.narration = NarrationPanel()
-        self.narration.timeClicked.connect(self._narration_clicked)
-        story_layout.addWidget(self.narration, 1)
-        self.below_code = QStackedWidget()
-        self.below_code.addWidget(self.story_box)
-        self.below_code.addWidget(self.bytecode)
-        self.code_box = QSplitter(Qt.Orientation.Vertical)  # drag: more room for the code
-        self.code_box.addWidget(code_only)
-        self.code_box.addWidget(self.below_code)
-        self.code_box.setStretchFactor(0, 3)
-        self.code_box.setStretchFactor(1, 1)
-        self.code_box.setChildrenCollapsible(False)
+        # what the run did, in a column of its own; the code above what happened
+        scroll = self.column_scroll = StateColumn()
+        self.title, self.description = scroll.title, scroll.description
+        self.verdict, self.prediction = scroll.verdict, scroll.prediction
+        self.prediction.answered.connect(self.runs.on_predicted)
+        self.prediction.cancelled.connect(self.runs.on_prediction_skipped)
+        self.account, self.transfers = scroll.account, scroll.transfers
+        self.figures, self.panels = scroll.figures, scroll.panels
+        self.code_box = CodeColumn()
+        self.code, self.bytecode = self.code_box.code, self.code_box.bytecode
+        self.narration = self.code_box.narration
+        self.narration.timeClicked.connect(self.time_cursor.narration_clicked)
 
         self.timeline = TimelineView()
         self.timeline.laneClicked.connect(self.step_task)
@@ -290,7 +245,7 @@ class MainWindow(QMainWindow):
         self.account.task_clicked.connect(self.step_task)
         self.playback = PlaybackBar()
         self.playback.moved.connect(self.set_cursor)
-        self._key("Play back", "K", self.toggle_playback)
+        window_key(self, "Play back", "K", self.toggle_playback)
 
         # A projector is wide, not tall: what the run did (verdict, balance, cards) is a
         # column of its own at full height, and the code sits above the timeline.
@@ -318,18 +273,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.modes_label)
         self.statusBar().addPermanentWidget(self.playback)
 
-    def _fit_menu_bar(self) -> None:
-        """The menu bar's width: its menus' titles, at the current text size."""
-        bar = self._menu_bar
-        fm = bar.fontMetrics()
-        titles = [action.text().replace("&", "") for action in bar.actions()]
-        bar.setMaximumWidth(sum(fm.horizontalAdvance(t) + 24 for t in titles) + 12)
-
     def menuBar(self) -> QMenuBar:
         """The menus (File, Run, View), in the header row beside the run controls."""
         return self._menu_bar
 
-    def _fit_split(self) -> None:
+    def fit_split(self) -> None:
         """The timeline gets the height its lanes need (at most half), the views above it
         the rest: at 1280×720 the balance, cards and code stay on screen."""
         total = sum(self.split.sizes())
@@ -343,34 +291,7 @@ class MainWindow(QMainWindow):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._fit_split()
-
-    @staticmethod
-    def first_size() -> tuple[int, int]:
-        """1600×1000, or the screen's available size where that is smaller (a projector's
-        1280×720): the window must open with its timeline on the screen."""
-        screen = QGuiApplication.primaryScreen()
-        if screen is None:
-            return PREFERRED_SIZE
-        room = screen.availableGeometry()
-        return min(PREFERRED_SIZE[0], room.width()), min(PREFERRED_SIZE[1], room.height())
-
-    def _key(self, text: str, key: str, slot: Callable[[], object]) -> QAction:
-        """A window-wide key: an action added to the window itself."""
-        action = QAction(text, self)
-        action.setShortcut(QKeySequence(key))
-        action.triggered.connect(lambda _=False: slot())
-        self.addAction(action)
-        return action
-
-    def _toggle(self, key: str, tip: str) -> QAction:
-        action = QAction(self)
-        action.setCheckable(True)
-        action.setShortcut(QKeySequence(key))
-        action.setToolTip(tip)
-        action.toggled.connect(self._relabel_step)
-        self.addAction(action)
-        return action
+        self.fit_split()
 
     def _build_menu(self) -> None:
         menu = self.menuBar().addMenu("&File")
@@ -409,20 +330,6 @@ class MainWindow(QMainWindow):
         self.run_menu.setFont(theme.body_font())
         self.menuBar().setFont(theme.body_font())
 
-    def _toolbar(self, name: str, area: bool = True) -> QToolBar:
-        bar = QToolBar(name)
-        bar.setObjectName(name)
-        bar.setMovable(False)
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        # its own font, scaled with the rest (a toolbar took the application's 15 pt in
-        # the lecture preset, measured, while the window's text was 21 pt), up to 120%: a
-        # row of a scenario's settings must fit 1280 px
-        bar.setProperty("max_scale", CHROME_SCALE)
-        bar.setFont(theme.body_font(theme.BODY_PT * min(1.0, CHROME_SCALE / theme.font_scale)))
-        if area:
-            self.addToolBar(bar)
-        return bar
-
     # -- views of the current panel (the tests read these) ------------------------------------
     @property
     def balance(self) -> BalanceBar:
@@ -438,6 +345,27 @@ class MainWindow(QMainWindow):
         if isinstance(current, TransfersPanel | FiguresPanel):
             return current
         return self.account
+
+    @property
+    def many_dialog(self) -> ManyRunsDialog | None:
+        return self.dialogs.many
+
+    @many_dialog.setter
+    def many_dialog(self, dialog: ManyRunsDialog | None) -> None:
+        self.dialogs.many = dialog
+
+    @property
+    def compare_dialog(self) -> CompareDialog | None:
+        return self.dialogs.compare
+
+    @property
+    def opened(self) -> runfile.SavedRun | None:
+        """A run loaded from a .ttrun file, on screen while nothing runs."""
+        return self.shown.opened
+
+    @opened.setter
+    def opened(self, saved: runfile.SavedRun | None) -> None:
+        self.shown.opened = saved
 
     # -- scenario and parameters ----------------------------------------------------------
     @Slot(str)
@@ -463,7 +391,7 @@ class MainWindow(QMainWindow):
             page.setSizePolicy(policy, policy)
         self.panels.setCurrentWidget(shown)
         self.figures.figures = scenario.figures
-        self._show_ready()
+        self.show_ready()
 
     def params(self) -> dict[str, Any]:
         return self.param_bar.values()
@@ -477,24 +405,24 @@ class MainWindow(QMainWindow):
     @Slot()
     def on_param_changed(self) -> None:
         self.statusBar().clearMessage()  # "Finished in…" was about the run now cleared
-        if self._pending_start is not None:
+        if self.runs.pending_start is not None:
             # changed while the class is asked to predict: ask again, for the run that the
             # settings now make (the answer must start that run, not the one asked about)
             self.prediction.hide()
-            self._pending_start = None
+            self.runs.pending_start = None
             self.verdict.show()
-            self._show_ready()
+            self.show_ready()
             self.start_run()
             return
         if self.bridge.running:
-            self._pending_note = "Settings changed: they apply to the next run (Space)."
-            self._status(self._pending_note)
+            self.runs.pending_note = "Settings changed: they apply to the next run (Space)."
+            self._status(self.runs.pending_note)
         else:
             # the code pane must show the variant that the next Space runs, at once
             self.opened = None
-            self._show_ready()
+            self.show_ready()
 
-    def _plan_for_params(self) -> tuple[Plan, dict[str, Any]] | None:
+    def plan_for_params(self) -> tuple[Plan, dict[str, Any]] | None:
         """The plan for the current settings, or None after showing what is wrong."""
         assert self.scenario is not None
         try:
@@ -504,29 +432,27 @@ class MainWindow(QMainWindow):
             self.show_error(str(exc).removeprefix("--"))
             return None
 
-    def _show_ready(self) -> None:
+    def show_ready(self) -> None:
         """The scenario as it stands before a run: code, idle panel, empty timeline."""
-        planned = self._plan_for_params()
+        planned = self.plan_for_params()
         if planned is None:
-            self._showing_result = False
-            self._forget_cursor()
+            self.runs.showing_result = False
+            self.time_cursor.forget()
             return
-        self._setup_views(planned[0])
+        self.setup_views(planned[0])
         self.verdict.show_idle(self._ready_text())
-        self._clear_run_views()
+        self.clear_run_views()
 
-    def _clear_run_views(self) -> None:
+    def clear_run_views(self) -> None:
         """No run on the timeline or in the narration (the panels are set up apart)."""
-        self._showing_result = False
-        self._forget_cursor()
+        self.runs.showing_result = False
+        self.time_cursor.forget()
         self.timeline.set_lanes(None, self.colors)
         self.narration.set_lines([], 0, "The story of the run appears here as it happens.")
 
-    def _setup_views(self, plan: Plan) -> None:
-        self._code = list(plan.code)
-        self._focus_task = None
-        self._lanes_fitted = -1
-        self.bytecode.clear("Bytecode: step a thread to see its line as instructions.")
+    def setup_views(self, plan: Plan) -> None:
+        self.stepping.setup(plan)
+        self.runs.lanes_fitted = -1
         self.code.show_functions(plan.code)
         self.colors = theme.plan_colors(plan)
         self.panel.setup(plan, self.colors)
@@ -534,27 +460,7 @@ class MainWindow(QMainWindow):
         label = (counter or "").replace("_", " ").capitalize()
         fmt = self.scenario.counter_format if self.scenario is not None else money
         self.timeline.set_counter(counter, label, fmt)
-        self._fit_column()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.LayoutRequest and watched is self.column_scroll.widget():
-            QTimer.singleShot(0, self._fit_column)  # once the layout has its new minimum
-        return super().eventFilter(watched, event)
-
-    def _fit_column(self) -> None:
-        """The state column never narrower than what it shows needs: a scroll area asks for
-        nothing of its own, and the splitter would cut the verdict or a table."""
-        column = self.column_scroll.widget()
-        if column is not None:
-            bar = self.column_scroll.verticalScrollBar().sizeHint().width()
-            need = column.minimumSizeHint().width() + bar
-            if self.column_scroll.minimumWidth() != need:
-                self.column_scroll.setMinimumWidth(need)
-            # Too tall for the screen (a prediction's note, a long verdict): the cards give
-            # up story lines (the whole story stays in "What happened"), never the verdict.
-            short = column.sizeHint().height() > self.column_scroll.viewport().height()
-            if short and self.panels.currentWidget() is self.account and self.account.squeeze():
-                column.updateGeometry()
+        self.column_scroll.fit()
 
     def _relabel_step(self) -> None:
         # on or off is shown by the button's checked frame; the words stay short so the
@@ -574,7 +480,8 @@ class MainWindow(QMainWindow):
         self.modes_label.setVisible(bool(on))
         self._show_below_code()
         self._show_bytecode()
-        if not self.bridge.running and not self._showing_result and self._pending_start is None:
+        runs = self.runs
+        if not self.bridge.running and not runs.showing_result and runs.pending_start is None:
             self.verdict.show_idle(self._ready_text())
 
     def _ready_text(self) -> str:
@@ -585,161 +492,7 @@ class MainWindow(QMainWindow):
             return "Step mode: Space starts with every thread stopped before its first line."
         return "Press Space to run."
 
-    def step_number(self, number: int) -> None:
-        if self.prediction.isVisible():  # 1-3 answer the question
-            self.prediction.answer(number - 1)
-            return
-        names = list(self.colors)
-        if 1 <= number <= len(names):
-            self.step_task(names[number - 1])
-
-    @Slot(str)
-    def step_task(self, name: str) -> None:
-        """Let thread `name` run one line (step mode), or say why it cannot."""
-        gate = self.bridge.gate
-        if gate is None or gate.free or not self.bridge.running:
-            if self.step_action.isChecked() and not self.bridge.running:
-                self._status("Press Space to start the run; then step the threads.", 4000)
-            return
-        if self.replayer.active:
-            self._status("Replaying: Space runs to the end, R stops.", 3000)
-            return
-        unit = self._unit_for(name)
-        result = gate.grant(name, unit)
-        self._focus_task = name
-        lanes = self.bridge.lanes
-        track = lanes.tasks.get(name) if lanes is not None else None
-        if result == "blocked" and track is not None and track.waiting_for is not None:
-            lock, holder = track.waiting_for
-            self._status(
-                f"{name} is blocked: waiting for the lock '{lock}' held by {holder}. "
-                "It goes on by itself once the lock is free."
-            )
-        elif result == "blocked":
-            self._status(f"{name} is blocked and cannot run now.")
-        elif result == "ended":
-            self._status(f"{name} has finished.")
-        else:
-            what = {"op": "one instruction", "await": "to its next await"}.get(unit, "one line")
-            self._status(f"Stepped {name} {what}. Space runs everything to the end.")
-
-    def _unit_for(self, name: str) -> str:
-        run = self.bridge.run
-        if run is not None:
-            for phase in run.plan.phases:
-                if phase.mode == "asyncio" and any(s.name == name for s in phase.tasks):
-                    return "await"
-        return "op" if self.bytecode_action.isChecked() else "line"
-
-    def _show_bytecode(self) -> None:
-        """Follow the focused thread (the last stepped; else the first) in the bytecode view."""
-        if not self.bytecode_action.isChecked():
-            return
-        lanes = self.bridge.lanes
-        names = list(self.colors)
-        name = self._focus_task or (names[0] if names else None)
-        track = lanes.tasks.get(name) if lanes is not None and name is not None else None
-        if track is None or name is None:
-            return
-        if track.state in State.FINAL:
-            self.bytecode.clear(f"Thread {name} has finished.")
-        elif track.line is not None:
-            color = self.colors.get(name, theme.MUTED)
-            self.bytecode.show_line(name, color, self._code, track.line, track.offset)
-
-    @Slot()
-    def open_many_runs(self) -> None:
-        if self.scenario is None:
-            return
-        if panel_for(self.scenario) != "account":
-            self._status("Many runs count the outcomes of a bank scenario: open one.", 4000)
-            return
-        planned = self._plan_for_params()
-        if planned is None:
-            return
-        if self.many_dialog is not None:
-            self.many_dialog.close()
-            self.many_dialog.deleteLater()
-        from threadtruth_gui.ui.many_dialog import ManyRunsDialog
-
-        params = dict(planned[1])
-        delay = next((p for p in self.scenario.params if p.name == "delay"), None)
-        if delay is not None and params.get("delay") == delay.default:
-            # hundreds of runs at the 1 s demo delay would take minutes; at 0 the race is
-            # still there (the lecturer's own delay, once changed, is used as set)
-            params["delay"] = 0.0
-        self.many_dialog = ManyRunsDialog(self.scenario, params, self)
-        self._open_dialog(self.many_dialog, 900, 560)
-
-    @Slot()
-    def open_compare(self) -> None:
-        """C: the current scenario in two variants, one above the other, on one time axis."""
-        if self.scenario is None:
-            return
-        planned = self._plan_for_params()
-        if planned is None:
-            return
-        if self.compare_dialog is not None:
-            self.compare_dialog.close()
-            self.compare_dialog.deleteLater()
-        from threadtruth_gui.ui.compare_dialog import CompareDialog
-
-        try:
-            self.compare_dialog = CompareDialog(self.scenario, planned[1], self)
-        except ValueError as exc:
-            self._status(f"Nothing to compare: {exc}.", 4000)
-            self.compare_dialog = None
-            return
-        self._open_dialog(self.compare_dialog, 1300, 820)
-
-    def _open_dialog(self, dialog: ManyRunsDialog | CompareDialog, w: int, h: int) -> None:
-        theme.apply(dialog)  # a window of its own: it does not inherit the palette
-        screen = self.screen().availableGeometry()  # a projector's 1280×720 holds it whole
-        dialog.resize(min(w, screen.width() - 40), min(h, screen.height() - 60))
-        dialog.show()
-        dialog.start()
-
     # -- running --------------------------------------------------------------------------
-    @Slot()
-    def start_run(self) -> None:
-        if self.scenario is None:
-            return
-        if self.bridge.resetting:  # called from the loop a reset is turning: after it
-            QTimer.singleShot(0, self.start_run)
-            return
-        if self.bridge.running:
-            gate = self.bridge.gate
-            if gate is not None and not gate.free:
-                gate.release()
-                self._status("Running every thread to the end.")
-                return
-            self._status("Already running: Reset (R) stops it.", 3000)
-            return
-        planned = self._plan_for_params()
-        if planned is None:
-            return  # bad settings: the message is shown and nothing changes
-        if self.prediction.isVisible():
-            keys = self.prediction.keys_hint()
-            self._status(f"Answer first: {keys} (Esc runs without predicting).", 4000)
-            return
-        self.replayer.stop()
-        self._replaying = None
-        self.bridge.reset()
-        self._pending_note = ""
-        self._setup_views(planned[0])
-        stepping = self.step_action.isChecked() and _steppable(planned[0])
-        self._prediction = None
-        if self.predict_action.isChecked() and self.scenario.predict is not None:
-            question, self._choices = self.scenario.predict(planned[1])
-            self._pending_start = (planned[0], planned[1], stepping)
-            self._clear_run_views()  # nothing of the last run may give the answer away
-            self.verdict.hide()  # the question takes its place until it is answered
-            self.prediction.ask(question, [label for _value, label in self._choices])
-            keys = self.prediction.keys_hint()
-            self._status(f"Prediction: the class answers {keys}; then the run starts.")
-            return
-        self.bridge.start(self.scenario, planned[1], planned[0], stepping=stepping)
-
     @Slot()
     def escape(self) -> None:
         """Esc: cancel the prediction question; else the time cursor back to the end."""
@@ -753,12 +506,6 @@ class MainWindow(QMainWindow):
 
     def _fit_timeline(self) -> None:
         self.timeline.fit()
-
-    def _step_cursor(self, direction: int, big: bool) -> None:
-        if self.bridge.running:
-            self._status("The time cursor works on a finished run.", 3000)
-            return
-        self.timeline.step_cursor(direction, big)
 
     @Slot()
     def restore_defaults(self) -> None:
@@ -775,135 +522,6 @@ class MainWindow(QMainWindow):
         else:
             self._status("No deadlock is held (View ▸ Hold a deadlock until D).", 4000)
 
-    @Slot(int)
-    def _on_predicted(self, index: int) -> None:
-        self._prediction = self._choices[index]
-        self._start_pending()
-
-    @Slot()
-    def _on_prediction_skipped(self) -> None:
-        self._prediction = None
-        self._start_pending()
-
-    def _start_pending(self) -> None:
-        self.verdict.show()
-        pending, self._pending_start = self._pending_start, None
-        if pending is not None and self.scenario is not None:
-            plan, params, _asked = pending
-            # S may have been pressed while the class thought: the step mode of now
-            stepping = self.step_action.isChecked() and _steppable(plan)
-            self.bridge.start(self.scenario, params, plan, stepping=stepping)
-
-    @Slot()
-    def reset_run(self) -> None:
-        was_running = self.bridge.running
-        self.replayer.stop()
-        self._replaying = None
-        self._pending_start = None
-        self.prediction.hide()
-        self.verdict.show()
-        self.bridge.reset()
-        if self.scenario is not None:
-            self._show_ready()
-        self._status("Stopped and reset." if was_running else "Reset.", 3000)
-
-    @Slot()
-    def _on_started(self) -> None:
-        self._showing_result = False
-        self._forget_cursor()
-        self.verdict.show_idle("Running… watch the code markers and the lanes.")
-        self.timeline.set_lanes(self.bridge.lanes, self.colors)
-        if self._replaying is not None:
-            steps = len(self._replaying.schedule)
-            self.verdict.show_idle(f"Replaying the recorded interleaving: {steps} steps.")
-            self._status("Replay: the threads wait for their recorded turns.")
-            return
-        if self.bridge.gate is not None:
-            numbers = ", ".join(f"{i} = {name}" for i, name in enumerate(self.colors, 1))
-            self.verdict.show_idle(
-                f"Step mode: {numbers} runs one line. Space: all to the end."
-            )
-            self._status("Every thread waits before its next line.")
-            return
-        self._status(self.bridge.phase_text())  # the first phase; _on_phase: the next ones
-
-    @Slot(str)
-    def _on_phase(self, text: str) -> None:
-        """A new phase (mode) began: the status bar names what runs now."""
-        if self.bridge.gate is None and self._replaying is None:
-            self._status(text)
-
-    @Slot()
-    def _on_updated(self) -> None:
-        lanes = self.bridge.lanes
-        if lanes is None:
-            return
-        self.timeline.refresh()
-        if not self.bridge.last_batch and self.bridge.result is None:
-            return  # nothing new but the clock: only the timeline moves
-        wanted = self.timeline.sizeHint().height()
-        if wanted != self._lanes_fitted:  # new lanes, or a legend row: the timeline's room
-            self._lanes_fitted = wanted
-            self._fit_split()
-        live = {
-            name: track.line
-            for name, track in lanes.tasks.items()
-            if track.state not in State.FINAL and track.line is not None
-        }
-        self.code.set_markers(live if len(live) <= _MAX_CODE_MARKERS else {}, self.colors)
-        self.panel.update_from(lanes)
-        self._show_bytecode()
-        self._narrate(lanes)
-        held = "Deadlocked: neither thread can ever go on. D breaks it."
-        if self.bridge.held_deadlock() is not None and self.verdict.idle_text() not in ("", held):
-            # the banner must not say "Running…" over threads that can never go on
-            self.verdict.show_idle(held)
-
-    def _narrate(self, lanes: Lanes, force: bool = False) -> None:
-        """The narration, at most 4 times a second while a run goes (it is rebuilt whole)."""
-        self.narration.show_lanes(lanes, force)
-
-    @Slot(float)
-    def _narration_clicked(self, t_s: float) -> None:
-        if self._timeline_now() is not None and not self.bridge.running:
-            self.set_cursor(t_s)
-
-    @Slot(object)
-    def _on_finished(self, result: RunResult) -> None:
-        self._on_updated()
-        if self.bridge.lanes is not None:
-            self._narrate(self.bridge.lanes, force=True)
-        self.timeline.refresh(force=True)  # the last frame is never skipped
-        if self.bridge.lanes is not None:
-            self.panel.finish(result, self.bridge.lanes)
-        self._showing_result = True
-        self.opened = None
-        replayed, self._replaying = self._replaying, None
-        self.replayer.stop()
-        if result.verdict is not None:
-            self.verdict.show_verdict(result.verdict, self._prediction_note(result))
-        self._prediction = None
-        if replayed is not None:
-            self._say_replayed(replayed, result)
-            return
-        if result.error:
-            self.show_error(f"The run failed: {result.error}")
-            return
-        failed = [t for t in result.tasks if t["status"] == "failed"]
-        if failed and self.scenario is not None and panel_for(self.scenario) == "account":
-            for task in failed:
-                self.show_error(f"Thread {task['name']} failed: {task.get('error', '')}")
-            return
-        self._status(
-            f"Finished in {result.duration_s:.2f} s · {result.events} events."
-            + (f"  {self._pending_note}" if self._pending_note else "")
-        )
-
-    @Slot(str)
-    def _on_failed(self, text: str) -> None:
-        self.verdict.show_idle("The run stopped with an error (see below). R resets.")
-        self.show_error(text)
-
     @Slot(str)
     def show_error(self, text: str) -> None:
         """The one place errors are shown: the status bar, in red, and on stderr."""
@@ -915,337 +533,31 @@ class MainWindow(QMainWindow):
         self.statusBar().setStyleSheet("")
         self.statusBar().showMessage(text, timeout_ms)
 
-    def _prediction_note(self, result: RunResult) -> str:
-        if self._prediction is None or self.scenario is None:
-            return ""
-        value, label = self._prediction
-        scenario = self.scenario
-        actual = result.outcome.get(scenario.predict_key)
-        right = actual == value if scenario.predicted is None else scenario.predicted(value, result)
-        value_text, _, how = label.partition(": ")  # "$400: A paid, B denied"
-        said = f"{value_text} ({how})" if how else label
-        if right:
-            return f"Your prediction, {said}: right ✔"
-        shown = money(actual) if isinstance(actual, (int, float)) else str(actual)
-        if actual != value:  # the value alone tells them apart: keep the note short
-            said = value_text
-            if result.verdict is not None and shown in result.verdict.headline:
-                # the headline just above says what it was (and the cards how): one line
-                # less, which card B needs at 1280x720 in the lecture preset
-                return f"Your prediction, {said}: wrong ✘"
-        if scenario.classify is not None:  # the same balance can end two ways: say which
-            shown += f", {scenario.classify(result)[0]}"
-        return f"Your prediction, {said}: wrong ✘ (it was {shown})"
-
-    def _say_replayed(self, replayed: runfile.SavedRun, result: RunResult) -> None:
-        run = self.bridge.run
-        same, text = replay_message(replayed, result, run.recorder.events() if run else [])
-        if same:
-            self._status(text)
-        else:
-            self.show_error(text)
-
-    # -- the time cursor ------------------------------------------------------------------
-    def _shown_run(self) -> tuple[list[Any], RunResult, Lanes] | None:
-        """The finished (or opened) run on screen: its events, result and full trace."""
-        run, result, lanes = self.bridge.run, self.bridge.result, self.bridge.lanes
-        if run is not None and result is not None and lanes is not None:
-            return run.recorder.events(), result, lanes
-        if self.opened is not None and not self.bridge.running:
-            return self.opened.events, self.opened.result, self.opened.lanes()
-        return None
-
-    def _timeline_now(self) -> History | None:
-        if self._timeline_data is None:
-            shown = self._shown_run()
-            if shown is None or not shown[0]:
-                return None
-            events, _result, lanes = shown
-            opened = self.opened
-            made = opened.timeline() if opened is not None and lanes is opened.lanes() else None
-            timeline = self._timeline_data = made or History(events, lanes.t0_ns)
-            for track in timeline.until(timeline.end_ns).tasks.values():
-                story(track)  # each note's line, worked out once, not at a cursor move
-        return self._timeline_data
-
-    def _forget_cursor(self) -> None:
-        self.narration.set_cursor(None)
-        self.playback.stop()
-        self._timeline_data = None
-        self.timeline.set_cursor(None)
-        self.playback.show_cursor(None, 0.0)
-
-    @Slot(object)
-    def set_cursor(self, t_s: float | None) -> None:
-        """Show every view as it was `t_s` seconds into the shown run (None: at its end)."""
-        timeline = self._timeline_now() if not self.bridge.running else None
-        shown = self._shown_run()
-        if timeline is None or shown is None:
-            self.timeline.set_cursor(None)
-            return
-        _events, result, full = shown
-        end_s = (timeline.end_ns - timeline.start_ns) / 1e9
-        self.playback.show_cursor(t_s, end_s)
-        self.timeline.set_cursor(t_s)
-        self.narration.set_cursor(None if t_s is None else timeline.start_ns + round(t_s * 1e9))
-        if t_s is None:
-            self.panel.update_from(full)
-            self.panel.finish(result, full)
-            self.code.set_markers({}, self.colors)
-            self._show_bytecode()
-            return
-        lanes = timeline.until(timeline.start_ns + round(t_s * 1e9))
-        self.panel.update_from(lanes)
-        live = {
-            name: track.line
-            for name, track in lanes.tasks.items()
-            if track.state not in State.FINAL and track.line is not None
-        }
-        self.code.set_markers(live if len(live) <= _MAX_CODE_MARKERS else {}, self.colors)
-
-    @Slot()
-    def toggle_playback(self) -> None:
-        """K: play the shown run back from the cursor (or the start) at the chosen speed."""
-        timeline = self._timeline_now() if not self.bridge.running else None
-        if timeline is None:
-            self._status("Playback needs a finished run: press Space first.", 3000)
-            return
-        end_s = (timeline.end_ns - timeline.start_ns) / 1e9
-        if self.timeline.cursor_s is None:
-            self.playback.show_cursor(0.0, end_s)
-        else:
-            self.playback.show_cursor(self.timeline.cursor_s, end_s)
-        self.playback.toggle()
-
-    # -- export ------------------------------------------------------------------------------
-    _EXPORTS: ClassVar[dict[str, tuple[str, str]]] = {
-        "window-png": (".png", "PNG image (*.png)"),
-        "timeline-png": (".png", "PNG image (*.png)"),
-        "timeline-svg": (".svg", "SVG image (*.svg)"),
-        "gif": (".gif", "Animated GIF (*.gif)"),
-        "trace": (".json", "Chrome trace (*.json)"),
-        "csv": (".csv", "CSV (*.csv)"),
-    }
-
-    def export_file(self, kind: str, path: str | None = None) -> bool:
-        """File ▸ Export: what is on screen, or the shown run, to `path` (asked if None)."""
-        suffix, pattern = self._EXPORTS[kind]
-        shown = self._shown_run()
-        if kind in ("gif", "trace", "csv") and shown is None:
-            self._status("Nothing to export yet: run the scenario first (Space).", 4000)
-            return False
-        if path is None:
-            name = f"{self.scenario.id if self.scenario else 'threadtruth'}{suffix}"
-            path, _ = QFileDialog.getSaveFileName(self, "Export", name, pattern)
-            if not path:
-                return False
-        if not path.lower().endswith(suffix):
-            path += suffix
-        folder = Path(path).parent
-        if not folder.is_dir():
-            self.show_error(f"Cannot export to {path}: folder {folder} does not exist.")
-            return False
-        try:
-            what = self._write_export(kind, path, shown)
-        except (OSError, ValueError) as exc:
-            self.show_error(f"Cannot export to {path}: {getattr(exc, 'strerror', None) or exc}")
-            return False
-        self._status(f"Exported {what} to {Path(path).name}.")
-        return True
-
-    def _write_export(
-        self, kind: str, path: str, shown: tuple[list[Any], RunResult, Lanes] | None
-    ) -> str:
-        if kind in ("window-png", "timeline-png"):
-            widget = self if kind == "window-png" else self.timeline
-            if not widget.grab().save(path, "PNG"):
-                raise OSError(f"could not write {path}")
-            return "the window" if kind == "window-png" else "the timeline"
-        if kind == "timeline-svg":
-            from PySide6.QtSvg import QSvgGenerator
-
-            generator = QSvgGenerator()
-            generator.setFileName(path)
-            generator.setSize(self.timeline.size())
-            generator.setViewBox(self.timeline.rect())
-            generator.setTitle("threadtruth timeline")
-            painter = QPainter(generator)
-            self.timeline.render(painter, QPoint(0, 0))
-            if not painter.end():
-                raise OSError(f"could not write {path}")
-            return "the timeline (SVG)"
-        assert shown is not None
-        events, result, lanes = shown
-        if kind == "trace":
-            export.write_chrome_trace(path, lanes, f"threadtruth: {result.scenario}")
-            return f"a Chrome trace of {len(lanes.tasks):,} tasks"
-        if kind == "csv":
-            export.write_events_csv(path, events)
-            return f"{len(events)} events"
-        return self._write_gif(path, events, lanes)
-
-    def _write_gif(self, path: str, events: list[Any], lanes: Lanes) -> str:
-        from threadtruth_gui.ui import gif
-
-        timeline = self._timeline_now() or History(events, lanes.t0_ns)
-        view = TimelineView()
-        view.resize(gif.SIZE[0], 100)
-        view.set_counter(*self.timeline.counter_setup())
-        view.set_lanes(timeline.until(timeline.end_ns), self.colors)
-        view.resize(gif.SIZE[0], min(gif.SIZE[1], view.sizeHint().height()))
-        speed = self.playback.speed_factor()
-        self._status(f"Drawing the GIF at {speed:g}×…")
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            images, delay_ms = gif.render(view, timeline, self.colors, speed)
-            frames = gif.save(images, path, delay_ms)
-        finally:
-            QApplication.restoreOverrideCursor()
-            view.deleteLater()
-        return f"a GIF of {frames} frames at {speed:g}×"
-
-    # -- saved runs -------------------------------------------------------------------------
-    def _current_saved(self) -> runfile.SavedRun | None:
-        """The run on screen as a SavedRun: the last finished run, or the opened file."""
-        run, result = self.bridge.run, self.bridge.result
-        if run is not None and result is not None:
-            stepped = self.bridge.gate is not None
-            events = run.recorder.events()
-            return runfile.parse(runfile.to_json(result, events, run.recorder.t0_ns, stepped))
-        return self.opened
-
-    def _run_on_screen(self, running: str, nothing: str) -> runfile.SavedRun | None:
-        """The finished or opened run on screen, or None after saying why not."""
-        if self.bridge.running:
-            self._status(running, 4000)
-            return None
-        try:
-            saved = self._current_saved()
-        except runfile.RunFileError as exc:
-            self.show_error(str(exc))
-            return None
-        if saved is None:
-            self._status(nothing, 4000)
-        return saved
-
-    def save_run(self, path: str | None = None) -> bool:
-        """File ▸ Save run: write the run on screen to a .ttrun file."""
-        saved = self._run_on_screen(
-            "The run is still going: save it when it has finished.",
-            "Nothing to save yet: run the scenario first (Space).",
-        )
-        if saved is None:
-            return False
-        if path is None:
-            suggested = f"{saved.scenario.id}.ttrun"
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Save run", suggested, "threadtruth runs (*.ttrun)"
-            )
-            if not path:
-                return False
-        if not path.endswith(runfile.SUFFIX):
-            path += runfile.SUFFIX
-        data = runfile.to_json(saved.result, saved.events, 0, saved.stepped)
-        try:
-            runfile.save(path, data)
-        except runfile.RunFileError as exc:
-            self.show_error(str(exc))
-            return False
-        self._status(
-            f"Saved {Path(path).name}: {len(saved.schedule)} steps, "
-            f"{len(saved.events)} events. Ctrl+O opens it, Ctrl+R replays it."
-        )
-        return True
-
-    def open_run(self, path: str | None = None) -> bool:
-        """File ▸ Open run: show a saved run's trace and verdict (nothing is re-run)."""
-        if path is None:
-            path, _ = QFileDialog.getOpenFileName(
-                self, "Open run", "", "threadtruth runs (*.ttrun);;All files (*)"
-            )
-            if not path:
-                return False
-        with runfile.no_gc():  # (a big run's objects, made in their millions: no cycles)
-            return self._open_run(path)
-
-    def _open_run(self, path: str) -> bool:
-        try:
-            saved = runfile.load(path)
-            lanes = saved.lanes()
-        except runfile.RunFileError as exc:
-            self.show_error(str(exc))  # nothing on screen has changed
-            return False
-        self.replayer.stop()
-        self._replaying = None
-        self.bridge.reset()
-        self.select(saved.scenario.id)
-        # the fields never take where a file saved nor what it fetched: Space would run them
-        dropped = [k for k in ("urls", "out") if saved.params.get(k)]
-        self.set_params({**saved.params, **dict.fromkeys(dropped, "")})
-        self._setup_views(saved.scenario.plan(saved.params))
+    def show_saved(self, saved: runfile.SavedRun, lanes: Lanes) -> None:
+        """An opened run, whole: its lanes, panel, story and verdict (nothing is re-run)."""
         self.timeline.set_lanes(lanes, self.colors)
         self.timeline.refresh(force=True)
-        self._fit_split()
+        self.fit_split()
         self.panel.update_from(lanes)
         self.panel.finish(saved.result, lanes)
-        self._narrate(lanes, force=True)
+        self.narration.show_lanes(lanes, True)
         if saved.result.verdict is not None:
             self.verdict.show_verdict(saved.result.verdict)  # the status bar says it is saved
         else:
             self.verdict.show_idle("Opened a saved run (it had no verdict).")
-        self._showing_result = True
-        self._forget_cursor()
-        self.opened = saved
-        fetched = " from the demo server (URLs in a file are never fetched)"
-        self._status(
-            f"Saved run {Path(path).name} ({len(saved.schedule)} steps): Ctrl+R replays it, "
-            f"Space runs afresh{fetched if 'urls' in dropped else ''}."
-        )
-        return True
-
-    def replay_run(self) -> bool:
-        """File ▸ Replay run: re-run the run on screen, giving its recorded steps in order."""
-        saved = self._run_on_screen(
-            "A run is going: Reset (R) first.",
-            "Nothing to replay: run the scenario or open a saved run first.",
-        )
-        if saved is None:
-            return False
-        why = runfile.replayable(saved.scenario.plan(saved.params), saved.stepped)
-        if why is not None:
-            self.show_error(f"This run cannot be replayed: {why}.")
-            return False
-        try:
-            params = runfile.replay_params(saved)
-        except runfile.RunFileError as exc:
-            self.show_error(f"This run cannot be replayed: {exc}.")
-            return False
-        self.select(saved.scenario.id)
-        self.set_params(params)
-        plan = saved.scenario.plan(params)
-        self.bridge.reset()
-        self._setup_views(plan)
-        self._replaying = saved
-        self.bridge.start(saved.scenario, params, plan, stepping=True)
-        gate = self.bridge.gate
-        if gate is None:
-            self._replaying = None
-            return False
-        names = [spec.name for spec in plan.tasks]
-        self.replayer.start(gate, names, saved.schedule, PACE_MS)
-        return True
+        self.runs.showing_result = True
+        self.time_cursor.forget()
 
     # -- presenter mode -------------------------------------------------------------------
     def restyle(self) -> None:
         """After a theme or text-size change: what draws its own colours or sizes again."""
         self.balance.refit()  # (it paints with the theme's sizes, not a font of its own)
-        self._fit_column()
-        self._fit_menu_bar()
-        for dialog in (self.many_dialog, self.compare_dialog):
-            if dialog is not None:  # open dialogs switch theme with the window
-                theme.apply(dialog)
-                for child in dialog.findChildren(QWidget):  # what paints with theme colours
-                    child.update()
+        self.column_scroll.fit()
+        fit_menu_bar(self._menu_bar)
+        for dialog in self.dialogs.open():  # open dialogs switch theme with the window
+            theme.apply(dialog)
+            for child in dialog.findChildren(QWidget):  # what paints with theme colours
+                child.update()
         self.verdict.restyle()
         self.code.rehighlight()
         self.narration.set_cursor(self.narration.cursor_ns)
@@ -1283,28 +595,15 @@ class MainWindow(QMainWindow):
             self.columns.setSizes([0, round(width * 0.46), round(width * 0.54)])
 
     def _show_below_code(self) -> None:
-        """Under the code: the bytecode view when B is on; else the narration, which the
-        lecture preset leaves out."""
-        bytecode = self.bytecode_action.isChecked()
-        self.below_code.setCurrentWidget(self.bytecode if bytecode else self.story_box)
         lecture = hasattr(self, "presenter") and self.presenter.lecture
-        self.below_code.setVisible(bytecode or not lecture)
-        # the instructions get as much room as the code (a line's instructions, in full);
-        # the story a quarter
-        total = sum(self.code_box.sizes())
-        if total > 0:
-            share = 0.5 if bytecode else 0.25
-            self.code_box.setSizes([round(total * (1 - share)), round(total * share)])
+        self.code_box.show_below(self.bytecode_action.isChecked(), lecture)
 
     def show_status(self, text: str, timeout_ms: int = 3000) -> None:
         self._status(text, timeout_ms)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.presenter.save_on_close()
-        if self.compare_dialog is not None:
-            self.compare_dialog.close()
-        if self.many_dialog is not None:
-            self.many_dialog.close()
+        self.dialogs.close_all()
         self.replayer.stop()
         self.bridge.shutdown()  # the reset run's threads joined, a child reaped: none left
         super().closeEvent(event)

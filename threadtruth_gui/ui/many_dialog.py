@@ -1,17 +1,16 @@
 """Many runs: run the scenario K times in the background and show a histogram of outcomes,
 lock off beside lock on, with a progress bar and Cancel. The runs are real runs
-(engine/many.py) on a worker thread; a GUI timer reads their progress.
+(runs/many.py) on a worker thread (ui/many_worker.py), whose signals bring their progress.
 
 A bar is one kind of outcome: the final balance and what happened ("B denied", "both paid,
 overdraft"), so a lost update ending at $400 has a bar of its own beside a correct $400."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from typing import Any
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QRectF, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QBrush, QCloseEvent, QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -30,15 +29,13 @@ from threadtruth_gui.runs.many import (
     DEFAULT_RUNS,
     MAX_RUNS,
     MIN_RUNS,
-    ManyResult,
     Outcome,
-    run_many,
     sorted_outcomes,
 )
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.bridge import bridge_of
+from threadtruth_gui.ui.many_worker import ManyWorker
 
-_POLL_MS = 60
 # lock off in vermillion, lock on in blue (Okabe-Ito), with a hatch on one of them
 _VARIANT_STYLE = {
     "lock off": (QColor("#D55E00"), Qt.BrushStyle.BDiagPattern),
@@ -141,29 +138,6 @@ class Histogram(QWidget):
         p.end()
 
 
-class _Batch:
-    """A batch's worker thread, as the window's bridge joins a stopped run: cancelled by
-    its event, finished when the thread has ended."""
-
-    def __init__(self, thread: threading.Thread, cancel: threading.Event) -> None:
-        self.thread, self._cancel = thread, cancel
-
-    @property
-    def finished(self) -> bool:
-        return not self.thread.is_alive()
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    def join(self, timeout: float | None = None) -> bool:
-        self.thread.join(timeout)
-        return self.finished
-
-    def interrupt(self) -> None:
-        """Nothing more to force here: the worker stops its current run itself
-        (engine/many.py), at the run's next line, sleep or lock wait."""
-
-
 class ManyRunsDialog(QDialog):
     finished_runs = Signal()  # all variants done (or cancelled)
 
@@ -183,8 +157,8 @@ class ManyRunsDialog(QDialog):
         )
         self.counts: dict[str, Counter[Outcome]] = {name: Counter() for name, _ in self.variants}
         self._done = 0
-        self._cancel = threading.Event()
-        self._worker: threading.Thread | None = None
+        self._worker: ManyWorker | None = None
+        self._stopped = False  # the worker was handed to the window's bridge
         self._error: str | None = None
 
         self.runs = QSpinBox()
@@ -209,9 +183,6 @@ class ManyRunsDialog(QDialog):
         layout.addLayout(row)
         layout.addWidget(self.status)
         layout.addWidget(self.histogram, 1)
-        self._timer = QTimer(self)
-        self._timer.setInterval(_POLL_MS)
-        self._timer.timeout.connect(self._poll)
 
     def _describe(self) -> str:
         shown = "; ".join(f"{k}={v}" for k, v in self.params.items() if k != "lock")
@@ -222,13 +193,12 @@ class ManyRunsDialog(QDialog):
 
     @property
     def running(self) -> bool:
-        return self._worker is not None and self._worker.is_alive()
+        return self._worker is not None and self._worker.alive
 
     @Slot()
     def start(self) -> None:
         if self.running:
             return
-        self._cancel.clear()
         self.counts = {name: Counter() for name, _ in self.variants}
         self._done, self._error = 0, None
         total = self.runs.value() * len(self.variants)
@@ -236,43 +206,44 @@ class ManyRunsDialog(QDialog):
         self.progress.setValue(0)
         self.start_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
-        self._worker = threading.Thread(
-            target=self._work, args=(self.runs.value(),), name="threadtruth-many", daemon=True
-        )
-        self._worker.start()
-        self._timer.start()
+        worker = ManyWorker(self.scenario, self.variants, self.runs.value())
+        worker.progress.connect(self._on_progress)
+        worker.failed.connect(self._on_failed)
+        worker.done.connect(self._on_done)
+        self._worker, self._stopped = worker, False
+        worker.start()
 
-    def _work(self, runs: int) -> None:  # on the worker thread: no widgets here
-        try:
-            for name, params in self.variants:
+    def _current(self) -> bool:
+        """Whether a signal comes from this batch's worker: a cancelled batch's last signals
+        may still wait in the queue when the next batch starts."""
+        return self.sender() is self._worker
 
-                def progress(n: int, got: ManyResult, name: str = name) -> None:
-                    # a new Counter each time, never changed after: the GUI thread may be
-                    # copying the last one
-                    self.counts[name] = Counter(got.outcomes)
-                    self._done += 1
-
-                result = run_many(
-                    self.scenario, params, runs, cancelled=self._cancel, progress=progress
-                )
-                if result.cancelled:
-                    break
-        except Exception as exc:  # shown by the dialog, never lost
-            self._error = f"{type(exc).__name__}: {exc}"
-
-    @Slot()
-    def _poll(self) -> None:
-        self.progress.setValue(self._done)
-        self.histogram.set_counts(self.counts)
-        if self.running:
+    @Slot(str, object, int)
+    def _on_progress(self, name: str, counts: Counter[Outcome], done: int) -> None:
+        if not self._current():
             return
-        self._timer.stop()
+        self.counts[name] = counts
+        self._done = done
+        self.progress.setValue(done)
+        self.histogram.set_counts(self.counts)
+
+    @Slot(str)
+    def _on_failed(self, text: str) -> None:
+        if self._current():
+            self._error = text
+
+    @Slot(bool)
+    def _on_done(self, cancelled: bool) -> None:
+        if not self._current():
+            return
+        if self._worker is not None:
+            self._worker.join()  # it has only its return left: `running` is False from here on
         self.start_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         if self._error:
             self.status.setText(f"Stopped by an error: {self._error}")
             self.status.setStyleSheet(f"color: {theme.BAD.name()};")
-        elif self._cancel.is_set():
+        elif cancelled:
             self.status.setText(f"Cancelled after {self._done} runs.")
         else:
             self.status.setText(f"Done: {self._done} runs. " + self._describe())
@@ -280,15 +251,23 @@ class ManyRunsDialog(QDialog):
 
     @Slot()
     def cancel(self) -> None:
-        self._cancel.set()
+        if self._worker is not None:
+            self._worker.cancel()
 
     def stop(self) -> None:
         """Cancel and give the window back at once: the window's bridge joins the worker as
         it ends, and the window's close waits for it. `running` stays True until then."""
-        self._cancel.set()
-        self._timer.stop()
-        if self._worker is not None and self._worker.is_alive():
-            bridge_of(self).retire(_Batch(self._worker, self._cancel))
+        worker = self._worker
+        if worker is None or self._stopped:
+            return
+        self._stopped = True
+        # a closed dialog shows nothing more of it (a batch's signals wait in the queue)
+        worker.progress.disconnect(self._on_progress)
+        worker.failed.disconnect(self._on_failed)
+        worker.done.disconnect(self._on_done)
+        worker.cancel()
+        if worker.alive:
+            bridge_of(self).retire(worker)
 
     def reject(self) -> None:  # Esc: cancel a running batch first, close when idle
         if self.running:

@@ -8,16 +8,41 @@ what, never what runs (holding a deadlock on screen only delays when the app bre
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from PySide6.QtCore import QObject, QSettings, Qt
-from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QByteArray, QObject, QSettings, Qt
+from PySide6.QtGui import QAction, QActionGroup, QColor, QFont, QKeySequence
+from PySide6.QtWidgets import QMenuBar, QWidget
 
+from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.ui import theme
+from threadtruth_gui.ui.bridge import RunBridge
+from threadtruth_gui.ui.widgets.playback import PlaybackBar
 
-if TYPE_CHECKING:
-    from threadtruth_gui.ui.main_window import MainWindow
+
+class PresentedWindow(Protocol):
+    """What the presenter needs of the window it presents (it never imports the window)."""
+
+    bridge: RunBridge
+    playback: PlaybackBar
+    colors: dict[str, QColor]
+
+    @property
+    def scenario(self) -> Scenario | None: ...
+    def menuBar(self) -> QMenuBar: ...
+    def addAction(self, action: QAction, /) -> None: ...
+    def restyle(self) -> None: ...
+    def set_chrome(self, visible: bool) -> None: ...
+    def show_status(self, text: str, timeout_ms: int = 3000) -> None: ...
+    def select(self, scenario_id: str) -> None: ...
+    def start_run(self) -> None: ...
+    def reset_run(self) -> None: ...
+    def step_task(self, name: str) -> None: ...
+    def isFullScreen(self) -> bool: ...
+    def showNormal(self) -> None: ...
+    def showFullScreen(self) -> None: ...
+    def saveGeometry(self) -> QByteArray: ...
+    def restoreGeometry(self, geometry: QByteArray | bytes, /) -> bool: ...
 
 SCALES = (0.8, 0.9, 1.0, 1.15, 1.3, 1.4, 1.6, 1.8, 2.0)
 LECTURE_SCALE = 1.4  # 15 pt body text becomes 21 pt
@@ -43,7 +68,8 @@ def scale_fonts(root: QWidget, scale: float, current: float) -> None:
 
 
 class Presenter(QObject):
-    def __init__(self, window: MainWindow, settings: QSettings | None) -> None:
+    def __init__(self, window: PresentedWindow, settings: QSettings | None) -> None:
+        assert isinstance(window, QWidget)  # its fonts and palette are the presenter's to set
         super().__init__(window)
         self.window = window
         self.settings = settings  # None: nothing is read or written (tests, shots)

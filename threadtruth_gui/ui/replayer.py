@@ -21,7 +21,6 @@ PACE_MS = 250
 
 class Replayer(QObject):
     progress = Signal(str)
-    ended = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -82,7 +81,6 @@ class Replayer(QObject):
     def _finish(self, gate: StepGate) -> None:
         self.stop()
         gate.release()
-        self.ended.emit()
 
 
 def replay_message(
