@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import re
 import sys
 from collections.abc import Callable
 from functools import partial
@@ -11,20 +9,16 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import (
-    QAction,
     QCloseEvent,
     QColor,
-    QKeySequence,
     QResizeEvent,
 )
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMenu,
     QMenuBar,
     QSizePolicy,
-    QSplitter,
     QWidget,
 )
 
@@ -60,22 +54,21 @@ from threadtruth_gui.ui.window import (
     SteppingController,
 )
 from threadtruth_gui.ui.window.chrome import (
+    add_control,
+    add_menu_entries,
     chrome_toolbar,
     first_size,
     fit_menu_bar,
-    mode_toggle,
+    header_row,
+    mode_toggles,
     window_key,
 )
+from threadtruth_gui.ui.window.columns import code_spans, columns_of
 
 if TYPE_CHECKING:  # imported when first opened (ui/window/dialogs.py): less at startup
     from threadtruth_gui.ui.compare_dialog import CompareDialog
     from threadtruth_gui.ui.many_dialog import ManyRunsDialog
 
-
-
-def _code_spans(text: str) -> str:
-    """A description as rich text: `code` in the code font, not with its backticks."""
-    return re.sub(r"`([^`]+)`", r"<tt>\1</tt>", html.escape(text, quote=False))
 
 
 class MainWindow(QMainWindow):
@@ -140,18 +133,7 @@ class MainWindow(QMainWindow):
     def _build(self) -> None:
         # The run controls share the menus' row, which saves a row of the 720 px a
         # projector has (a menu bar's corner widget was given 120 px less than the row has)
-        self.toolbar = chrome_toolbar("Controls")
-        self.toolbar.setFont(theme.body_font(theme.BODY_PT - 1))  # 14 pt: the row is full
-        header = QWidget()
-        row = QHBoxLayout(header)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(8)
-        row.addWidget(self._menu_bar)
-        row.addStretch(1)
-        row.addWidget(self.toolbar)
-        self.setMenuWidget(header)
-        # as wide as its menus, not the 270 px its size hint asks: the rest is the controls'
-        self._menu_bar.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
+        self.toolbar = header_row(self, self._menu_bar)
         # Every key is the window's (an action added to the window), so it works with the
         # toolbar or menu bar hidden (lecture preset), in full screen, and whatever has focus.
         self.run_action = window_key(self, "▶ Run", "Space", self.start_run)
@@ -160,24 +142,8 @@ class MainWindow(QMainWindow):
         self.many_action.setToolTip("Run this scenario many times and count the outcomes")
         self.compare_action = window_key(self, "A/B (C)", "C", self.open_compare)
         self.compare_action.setToolTip("Run two variants (lock off and on, …) on one time axis")
-        relabel = self._relabel_step
-        self.step_action = mode_toggle(
-            self,
-            "S",
-            "Be the scheduler: the next run stops every thread before each line; press a "
-            "thread's number (or click its lane or card) to run it one line; Space runs to the end",
-            relabel,
-        )
-        self.bytecode_action = mode_toggle(
-            self,
-            "B",
-            "Bytecode: show the stepped thread's line as CPython instructions; in step mode "
-            "a thread's number key then runs one instruction instead of one line",
-            relabel,
-        )
-        self.predict_action = mode_toggle(
-            self, "P", "Before each run, ask the class to predict the outcome", relabel
-        )
+        modes = mode_toggles(self, self._relabel_step)
+        self.step_action, self.bytecode_action, self.predict_action = modes
         self._relabel_step()
         step = self.time_cursor.step
         keys: list[tuple[str, str, Callable[[], object]]] = [
@@ -193,8 +159,8 @@ class MainWindow(QMainWindow):
             # preset)
             ("Break the deadlock now", "D", self.break_deadlock),
         ]
-        for text, key, slot in keys:
-            window_key(self, text, key, slot)
+        for entry in keys:
+            window_key(self, *entry)
         self._build_menu()
         for number in range(1, 10):  # 1..9 step the first nine tasks
             step = partial(self.stepping.step_number, number)
@@ -208,12 +174,7 @@ class MainWindow(QMainWindow):
             self.many_action,
             self.compare_action,
         ):
-            self.toolbar.addAction(action)
-            self.run_menu.addAction(action)
-            button = self.toolbar.widgetForAction(action)
-            if button is not None:  # (the style sheet would give it the application's font)
-                button.setFont(theme.body_font(theme.BODY_PT - 1, bold=True))
-                button.setProperty("max_scale", 1.0)  # the row is full at 1280 px
+            add_control(self.toolbar, self.run_menu, action)
         # the scenario's own knobs on a row of their own: toggles, sliders, choices, numbers
         self.settings_bar = chrome_toolbar("Settings", self)
         self.addToolBarBreak()
@@ -247,22 +208,8 @@ class MainWindow(QMainWindow):
         self.playback.moved.connect(self.set_cursor)
         window_key(self, "Play back", "K", self.toggle_playback)
 
-        # A projector is wide, not tall: what the run did (verdict, balance, cards) is a
-        # column of its own at full height, and the code sits above the timeline.
-        self.split = QSplitter(Qt.Orientation.Vertical)
-        self.split.addWidget(self.code_box)
-        self.split.addWidget(self.timeline)
-        self.split.setStretchFactor(0, 3)
-        self.split.setStretchFactor(1, 2)
-        self.split.setChildrenCollapsible(False)
-        self.columns = QSplitter(Qt.Orientation.Horizontal)
-        self.columns.addWidget(self.scenario_list)
-        self.columns.addWidget(scroll)
-        self.columns.addWidget(self.split)
-        self.columns.setStretchFactor(1, 2)
-        self.columns.setStretchFactor(2, 3)
-        self.columns.setSizes([200, 560, 840])
-        self.columns.setChildrenCollapsible(False)
+        views = (self.scenario_list, scroll, self.code_box, self.timeline)
+        self.columns, self.split = columns_of(*views)
         self.setCentralWidget(self.columns)
         self.statusBar().setFont(theme.body_font(theme.BODY_PT - 1))
         # the modes that are on, then play back and "every view at t", at the status bar's
@@ -314,17 +261,7 @@ class MainWindow(QMainWindow):
             None,
             ("&Quit", "Ctrl+Q", self.close),
         ]
-        for entry in entries:
-            if entry is None:
-                menu.addSeparator()
-                continue
-            text, key, slot = entry
-            action = QAction(text, self)
-            if key:
-                action.setShortcut(QKeySequence(key))
-            action.triggered.connect(lambda _=False, f=slot: f())
-            menu.addAction(action)
-            self.addAction(action)  # the shortcut works with the menu bar hidden too
+        add_menu_entries(self, menu, entries)
         add_examples_menu(menu, self.open_run)
         self.run_menu = self.menuBar().addMenu("&Run")
         self.run_menu.setFont(theme.body_font())
@@ -381,7 +318,7 @@ class MainWindow(QMainWindow):
         if self.scenario_list.current_id() != scenario.id:
             self.scenario_list.select(scenario.id)
         self.title.setText(scenario.title)
-        self.description.setText(_code_spans(scenario.description))
+        self.description.setText(code_spans(scenario.description))
         self.param_bar.build(scenario)
         panels = {"transfers": self.transfers, "figures": self.figures}
         shown = panels.get(panel_for(scenario), self.account)

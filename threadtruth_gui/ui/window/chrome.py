@@ -7,7 +7,15 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenuBar, QToolBar, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QMainWindow,
+    QMenu,
+    QMenuBar,
+    QSizePolicy,
+    QToolBar,
+    QWidget,
+)
 
 from threadtruth_gui.ui import theme
 
@@ -66,3 +74,76 @@ def first_size() -> tuple[int, int]:
         return PREFERRED_SIZE
     room = screen.availableGeometry()
     return min(PREFERRED_SIZE[0], room.width()), min(PREFERRED_SIZE[1], room.height())
+
+
+#: a menu's entries: (text, key or "", slot), None for a separator
+MenuEntry = tuple[str, str, Callable[[], object]] | None
+
+
+def add_menu_entries(window: QWidget, menu: QMenu, entries: list[MenuEntry]) -> None:
+    """Fill `menu`; each entry's key is the window's too, so that it works with the menu bar
+    hidden (the lecture preset)."""
+    for entry in entries:
+        if entry is None:
+            menu.addSeparator()
+            continue
+        text, key, slot = entry
+        action = QAction(text, window)
+        if key:
+            action.setShortcut(QKeySequence(key))
+        action.triggered.connect(lambda _=False, f=slot: f())
+        menu.addAction(action)
+        window.addAction(action)
+
+
+def header_row(window: QMainWindow, menu_bar: QMenuBar) -> QToolBar:
+    """The menus and the run controls on one row (it saves a row of the 720 px a projector
+    has; a menu bar's corner widget was given 120 px less than the row has): the controls'
+    toolbar, returned."""
+    toolbar = chrome_toolbar("Controls")
+    toolbar.setFont(theme.body_font(theme.BODY_PT - 1))  # 14 pt: the row is full
+    header = QWidget()
+    row = QHBoxLayout(header)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(8)
+    row.addWidget(menu_bar)
+    row.addStretch(1)
+    row.addWidget(toolbar)
+    window.setMenuWidget(header)
+    # as wide as its menus, not the 270 px its size hint asks: the rest is the controls'
+    menu_bar.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
+    return toolbar
+
+
+def add_control(toolbar: QToolBar, menu: QMenu, action: QAction) -> None:
+    """A run control: on the header row and in the Run menu."""
+    toolbar.addAction(action)
+    menu.addAction(action)
+    button = toolbar.widgetForAction(action)
+    if button is not None:  # (the style sheet would give it the application's font)
+        button.setFont(theme.body_font(theme.BODY_PT - 1, bold=True))
+        button.setProperty("max_scale", 1.0)  # the row is full at 1280 px
+
+
+def mode_toggles(
+    window: QWidget, relabel: Callable[[], object]
+) -> tuple[QAction, QAction, QAction]:
+    """The three modes of the next run: step (S), bytecode (B) and predict (P)."""
+    step = mode_toggle(
+        window,
+        "S",
+        "Be the scheduler: the next run stops every thread before each line; press a "
+        "thread's number (or click its lane or card) to run it one line; Space runs to the end",
+        relabel,
+    )
+    bytecode = mode_toggle(
+        window,
+        "B",
+        "Bytecode: show the stepped thread's line as CPython instructions; in step mode "
+        "a thread's number key then runs one instruction instead of one line",
+        relabel,
+    )
+    predict = mode_toggle(
+        window, "P", "Before each run, ask the class to predict the outcome", relabel
+    )
+    return step, bytecode, predict

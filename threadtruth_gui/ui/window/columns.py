@@ -3,6 +3,9 @@ verdict, the scenario's panel, description) and the code above what happened."""
 
 from __future__ import annotations
 
+import html
+import re
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import (
     QFrame,
@@ -131,3 +134,29 @@ class CodeColumn(QSplitter):
         if total > 0:
             share = 0.5 if bytecode else 0.25
             self.setSizes([round(total * (1 - share)), round(total * share)])
+
+
+def columns_of(
+    scenarios: QWidget, state: QWidget, code: QWidget, timeline: QWidget
+) -> tuple[QSplitter, QSplitter]:
+    """The window's columns: the scenario list, what the run did (at full height), and the
+    code above the timeline (a projector is wide, not tall). The columns, and the split."""
+    split = QSplitter(Qt.Orientation.Vertical)
+    split.addWidget(code)
+    split.addWidget(timeline)
+    split.setStretchFactor(0, 3)
+    split.setStretchFactor(1, 2)
+    split.setChildrenCollapsible(False)
+    columns = QSplitter(Qt.Orientation.Horizontal)
+    for widget in (scenarios, state, split):
+        columns.addWidget(widget)
+    columns.setStretchFactor(1, 2)
+    columns.setStretchFactor(2, 3)
+    columns.setSizes([200, 560, 840])
+    columns.setChildrenCollapsible(False)
+    return columns, split
+
+
+def code_spans(text: str) -> str:
+    """A description as rich text: `code` in the code font, not with its backticks."""
+    return re.sub(r"`([^`]+)`", r"<tt>\1</tt>", html.escape(text, quote=False))
