@@ -216,12 +216,12 @@ def test_interrupt_raises_only_in_a_lane_still_in_its_task(monkeypatch) -> None:
     # Before: interrupt() chose lanes by "no result yet", so a lane that had left its task
     # but not yet recorded its end was hit on its way out (its "succeeded" became
     # "cancelled"; later on, the exception could land in _end or in threading's clean-up).
-    from threadtruth_gui.engine import runner as runner_module
+    from threadtruth_gui.engine import task_status
     from threadtruth_gui.engine.plan import Phase, Plan, TaskSpec
     from threadtruth_gui.engine.runner import Run
 
     leaving, go_on = threading.Event(), threading.Event()
-    status_of = runner_module._status_of
+    status_of = task_status.status_of
 
     def held(returned):  # type: ignore[no-untyped-def]
         if returned == "B done":  # B has left its task: hold it before it records its end
@@ -230,7 +230,7 @@ def test_interrupt_raises_only_in_a_lane_still_in_its_task(monkeypatch) -> None:
             return status_of("succeeded")
         return status_of(returned)
 
-    monkeypatch.setattr(runner_module, "_status_of", held)
+    monkeypatch.setattr(task_status, "status_of", held)
     tasks = [
         TaskSpec("A", _spin, watch_lines=False),
         TaskSpec("B", lambda: "B done", watch_lines=False),

@@ -61,7 +61,7 @@ class _DyingPool(concurrent.futures.ProcessPoolExecutor):
     killed by the OS would: the pool breaks (BrokenProcessPool)."""
 
     def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
-        return super().submit(fn, os._exit, (3,))  # runner's _timed(target, args) runs it
+        return super().submit(fn, os._exit, (3,))  # engine/phases.py's _timed(target, args) runs it
 
 
 def test_a_dead_worker_process_fails_the_gil_verdict_and_says_why(monkeypatch) -> None:

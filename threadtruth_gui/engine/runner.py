@@ -11,31 +11,27 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import ctypes
-import multiprocessing
 import threading
 import time
-import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from time import perf_counter_ns
 from typing import Any, Protocol
 
+from threadtruth_gui.engine import task_status
 from threadtruth_gui.engine.context import (
     RunCancelled,
     RunContext,
     TaskContext,
-    TaskFailed,
     enter_task,
 )
-from threadtruth_gui.engine.events import Kind, Recorder, State
+from threadtruth_gui.engine.events import Kind, Recorder
 from threadtruth_gui.engine.gate import stepped
 from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.linewatch import LineWatcher, code_objects
 from threadtruth_gui.engine.measure import peak, rss_bytes, thread_count
-from threadtruth_gui.engine.plan import STATUSES, Phase, PhaseStats, Plan, TaskSpec
+from threadtruth_gui.engine.phases import POLL_S, run_async_phase, run_process_phase
+from threadtruth_gui.engine.plan import Phase, PhaseStats, Plan, TaskSpec
 from threadtruth_gui.engine.result import RunResult
-
-_POLL_S = 0.01  # how often the driver samples threads and memory while a phase runs
-_UNWIND_S = 2.0  # how long a cancelled asyncio phase may take to finish its coroutines
 
 
 class RunHandle(Protocol):
@@ -170,7 +166,7 @@ class Run:
                     break
                 self._run_phase(phase)
         except Exception as exc:  # setup failed: shown as the run's error, never lost
-            self.error = _describe(exc)
+            self.error = task_status.describe(exc)
         finally:
             for spec in self.plan.tasks:  # tasks that never started
                 if spec.name not in self._results:
@@ -198,7 +194,7 @@ class Run:
                 self._sample(stats)
                 self._work(spec)
         elif phase.mode == "processes":
-            self._run_process_phase(phase, stats)
+            run_process_phase(self, phase, stats)
         elif phase.mode == "threads":
             go = threading.Event() if phase.start_together else None
             lanes = [
@@ -229,10 +225,10 @@ class Run:
                 self._sample(stats)
             for lane in started:
                 while lane.is_alive():
-                    lane.join(_POLL_S)
+                    lane.join(POLL_S)
                     self._sample(stats)
         else:
-            self._run_async_phase(phase, stats)
+            run_async_phase(self, phase, stats)
         stats.end_ns = perf_counter_ns()
         ran = {id(t) for spec in phase.tasks if (t := self.context.threads.get(spec.name))}
         stats.task_threads = len(ran)
@@ -247,7 +243,7 @@ class Run:
             try:
                 self.plan.monitor(self.context)
             except Exception as exc:
-                self.error = self.error or f"monitor failed: {_describe(exc)}"
+                self.error = self.error or f"monitor failed: {task_status.describe(exc)}"
         if self.cancelled and not self._cancel_hooked:
             self._cancel_hooked = True
             if self.plan.on_cancel is not None:
@@ -256,138 +252,14 @@ class Run:
                 except Exception as exc:
                     self.error = self.error or f"stopping failed: {exc}"
 
-    def _run_process_phase(self, phase: Phase, stats: PhaseStats) -> None:
-        contexts = {}
-        futures: dict[concurrent.futures.Future[Any], TaskContext] = {}
-        pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=len(phase.tasks), mp_context=multiprocessing.get_context("spawn")
-        )
-        try:
-            for spec in phase.tasks:
-                ctx = contexts[spec.name] = TaskContext(self.context, spec.name)
-                ctx.record(Kind.START, dict(spec.info))
-                ctx.record(Kind.STATE, State.STARTING)
-                futures[pool.submit(_timed, spec.target, spec.args)] = ctx
-            pending = set(futures)
-            while pending and not self.cancelled:
-                done, pending = concurrent.futures.wait(pending, timeout=_POLL_S)
-                self._sample(stats)
-                for future in done:
-                    self._process_done(futures[future], future, stats)
-        finally:
-            if pending := {f for f in futures if not f.done()}:
-                # a cancelled run: stop the workers now rather than wait out their work
-                for process in list(getattr(pool, "_processes", {}).values()):
-                    process.terminate()
-            pool.shutdown(wait=True, cancel_futures=True)
-            for ctx in contexts.values():
-                if ctx.task not in self._results:
-                    self._end(ctx, "cancelled", None)
-
-    def _process_done(
-        self, ctx: TaskContext, future: concurrent.futures.Future[Any], stats: PhaseStats
-    ) -> None:
-        try:
-            t_start, t_end, returned = future.result()
-        except BaseException as exc:  # the work raised (even SystemExit), or the process died
-            self._end(ctx, "failed", _describe(exc))
-            return
-        ctx.record_at(t_start, Kind.STATE, State.RUNNING)  # perf_counter is system-wide here
-        stats.work_start_ns = min(t_start, stats.work_start_ns or t_start)
-        stats.work_end_ns = max(t_end, stats.work_end_ns)
-        status, extra = _status_of(returned)
-        with self._lock:
-            self._results[ctx.task] = {**extra, "status": status}
-        ctx.record_at(max(t_end, t_start), Kind.END, (status, None))
-
-    def _run_async_phase(self, phase: Phase, stats: PhaseStats) -> None:
-        loop, own_thread = (None if phase.own_loop else self._loop), None
-        if loop is None:
-            loop = asyncio.new_event_loop()
-            watched = all(spec.watch_lines for spec in phase.tasks)  # one loop thread: all or none
-            own_thread = threading.Thread(
-                target=self._loop_thread,
-                args=(loop, watched),
-                name="threadtruth-loop",
-                daemon=True,
-            )
-            own_thread.start()
-        unwound = threading.Event()
-        try:
-            self._future = asyncio.run_coroutine_threadsafe(self._async_phase(phase, unwound), loop)
-            if self.cancelled:
-                self._future.cancel()
-            while True:
-                try:
-                    self._future.result(_POLL_S)
-                    break
-                except concurrent.futures.TimeoutError:
-                    self._sample(stats)
-                except concurrent.futures.CancelledError:
-                    # the future says cancelled at once; the coroutines are still unwinding
-                    # on their loop (and recording their ends): wait for them, a while
-                    unwound.wait(_UNWIND_S)
-                    break
-        finally:
-            self._future = None
-            if own_thread is not None:
-                loop.call_soon_threadsafe(loop.stop)
-                own_thread.join()
-                loop.close()
-
-    def _loop_thread(self, loop: asyncio.AbstractEventLoop, watched: bool) -> None:
-        asyncio.set_event_loop(loop)
-        watcher = self._watcher if watched else None
-        if watcher is not None:
-            # our own loop thread runs only scenario coroutines: safe to watch; the GUI's
-            # loop is never watched (it would slow every Qt callback)
-            watcher.install()
-        loop.run_forever()
-        # let cancelled tasks and closed transports finish before the loop closes
-        pending = asyncio.all_tasks(loop)
-        for task in pending:
-            task.cancel()
-        if pending:
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        loop.run_until_complete(loop.shutdown_asyncgens())
-        # asyncio.to_thread's worker threads end here too, not at interpreter exit
-        loop.run_until_complete(loop.shutdown_default_executor())
-        if watcher is not None:
-            watcher.uninstall()
-
-    async def _async_phase(self, phase: Phase, unwound: threading.Event) -> None:
-        try:
-            await self._async_lanes(phase)
-        finally:
-            unwound.set()
-
-    async def _async_lanes(self, phase: Phase) -> None:
-        async def lanes(shared: Any) -> None:
-            prefix = () if phase.shared is None else (shared,)
-            tasks = [asyncio.ensure_future(self._work_async(spec, prefix)) for spec in phase.tasks]
-            try:
-                await asyncio.gather(*tasks)
-            finally:
-                for task in tasks:
-                    task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
-
-        if phase.shared is None:
-            await lanes(None)
-        else:
-            async with phase.shared() as shared:
-                await lanes(shared)
-
     # -- one lane --------------------------------------------------------------------------------
-    def _work(
-        self, spec: TaskSpec, go: threading.Event | None = None, lane: bool = False
-    ) -> None:
+    def _work(self, spec: TaskSpec, go: threading.Event | None = None, lane: bool = False) -> None:
         """One task on this thread: a lane of its own (`lane`, a threads phase: interrupt()
         may stop it), or the driver (a sequential phase: never interrupted)."""
         ctx = self._begin(spec)
         status, error, extra = "succeeded", None, dict[str, Any]()
         try:
-            while go is not None and not go.wait(_POLL_S):  # start_together: all at once
+            while go is not None and not go.wait(POLL_S):  # start_together: all at once
                 if self.cancelled:
                     raise RunCancelled
             watcher = self._watcher if spec.watch_lines else None
@@ -405,15 +277,15 @@ class Run:
                     watcher.uninstall()
                 # for samplers of who ran: this thread's clock can't be read once it ended
                 self.context.cpu_at_end[spec.name] = time.thread_time_ns()
-            status, extra = _status_of(returned)
+            status, extra = task_status.status_of(returned)
         except RunCancelled:
             status = "cancelled"
         except Exception as exc:  # a failing task is shown, never lost
-            status, error, extra = "failed", _describe(exc), _fields(exc)
+            status, error, extra = "failed", task_status.describe(exc), task_status.fields_of(exc)
             if self.cancelled:  # e.g. the server was stopped under it by the cancel
                 status, error = "cancelled", None
         except BaseException as exc:  # SystemExit, KeyboardInterrupt: end the lane, then go on
-            self._end(ctx, "failed", _describe(exc))
+            self._end(ctx, "failed", task_status.describe(exc))
             raise
         self._end(ctx, status, error, extra)
 
@@ -425,11 +297,11 @@ class Run:
             gate = self.context.gate if spec.watch_lines else None
             if (gate is not None or spec.observe) and asyncio.iscoroutine(awaitable):
                 awaitable = stepped(awaitable, gate, ctx, spec.observe)  # one step per resume
-            status, extra = _status_of(await awaitable)
+            status, extra = task_status.status_of(await awaitable)
         except (asyncio.CancelledError, RunCancelled):
             status = "cancelled"
         except Exception as exc:
-            status, error, extra = "failed", _describe(exc), _fields(exc)
+            status, error, extra = "failed", task_status.describe(exc), task_status.fields_of(exc)
             if self.cancelled:
                 status, error = "cancelled", None
         self._end(ctx, status, error, extra)
@@ -501,30 +373,3 @@ class Run:
         lanes = Lanes(self.recorder.t0_ns)
         lanes.feed(self.recorder.events())
         return lanes
-
-
-def _timed(target: Callable[..., Any], args: tuple[Any, ...]) -> tuple[int, int, Any]:
-    """In a worker process: run the target and say when its work began and ended."""
-    t_start = perf_counter_ns()
-    returned = target(*args)
-    return t_start, perf_counter_ns(), returned
-
-
-def _status_of(returned: Any) -> tuple[str, dict[str, Any]]:
-    if isinstance(returned, str) and returned in STATUSES:
-        return returned, {}
-    if isinstance(returned, dict) and returned.get("status") in STATUSES:
-        extra = dict(returned)
-        return str(extra.pop("status")), extra
-    return "succeeded", {}
-
-
-def _fields(exc: BaseException) -> dict[str, Any]:
-    return dict(exc.fields) if isinstance(exc, TaskFailed) else {}
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, TaskFailed):
-        return str(exc)
-    lines = traceback.format_exception_only(exc)
-    return lines[-1].strip() if lines else type(exc).__name__
