@@ -23,6 +23,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -108,8 +109,8 @@ def main() -> int:
         n = len(events)
         record = record_us(n)
         lanes = Lanes(0)
-        feed = _cpu(lambda lanes=lanes, events=events: lanes.feed(events)) / n * 1e6
-        built = _cpu(lambda events=events: History(events, 0, in_order=True))
+        feed = _cpu(partial(lanes.feed, events)) / n * 1e6
+        built = _cpu(partial(History, events, 0, in_order=True))
         history = History(events, 0, in_order=True)
         history.t0_ns = history.whole.t0_ns  # as a saved run makes it (runfile.lanes)
         paint = paint_ms(history.whole)

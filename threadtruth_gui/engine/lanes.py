@@ -58,25 +58,6 @@ class Lane:
     def state(self) -> str | None:
         return self.spans[-1].state if self.spans else None
 
-    def _enter(self, t_ns: int, state: str, detail: str = "") -> int:
-        """Enter `state` at `t_ns`; return when it was entered."""
-        if self.spans:
-            last = self.spans[-1]
-            if last.state in State.FINAL:
-                return t_ns  # a sampler's late word after the task's end changes nothing
-            # a state seen from another thread (a sampler) may be dated a little before this
-            # task's own newest change: it begins there, not before it
-            t_ns = max(t_ns, last.start_ns)
-            if last.end_ns is None and last.start_ns == t_ns and state not in State.FINAL:
-                self.spans.pop()  # replaced from its start (a sampler said what it was)
-                return self._enter(t_ns, state, detail)
-            if last.end_ns is None:
-                if last.state == state and not detail:
-                    return t_ns
-                last.end_ns = t_ns
-        self.spans.append(Span(t_ns, None if state not in State.FINAL else t_ns, state, detail))
-        return t_ns
-
 
 @dataclass
 class Occupancy:
@@ -125,7 +106,12 @@ def _move(counts: dict[str, int], old: str | None, new: str | None) -> None:
 
 
 _LINE, _OP, _LOCALS, _STATE, _COUNTER, _NOTE = (
-    Kind.LINE, Kind.OP, Kind.LOCALS, Kind.STATE, Kind.COUNTER, Kind.NOTE
+    Kind.LINE,
+    Kind.OP,
+    Kind.LOCALS,
+    Kind.STATE,
+    Kind.COUNTER,
+    Kind.NOTE,
 )
 _LOCK, _PROGRESS, _PHASE, _START, _END = Kind.LOCK, Kind.PROGRESS, Kind.PHASE, Kind.START, Kind.END
 _WAITING, _FINAL = State.WAITING, State.FINAL
