@@ -206,6 +206,25 @@ def test_the_cursor_agrees_with_a_fold_on_random_runs(seed: int) -> None:
         _same(history.until(t_ns), _fold(history, t_ns), t_ns)
 
 
+def test_a_wait_shows_its_holder_only_from_when_it_was_known() -> None:
+    """A wait that began with no holder known: the lock's acquisition names the holder in
+    the waiting span's detail, from then on, not before (and the fold agrees throughout)."""
+    events = [
+        Event(0, "B", Kind.STATE, "running"),
+        Event(10, "B", Kind.LOCK, ("wait", "a", None)),
+        Event(10, "B", Kind.STATE, "waiting"),
+        Event(20, "C", Kind.LOCK, ("acquired", "a", None)),
+        Event(30, "C", Kind.LOCK, ("released", "a", None)),
+        Event(40, "B", Kind.LOCK, ("acquired", "a", None)),
+        Event(40, "B", Kind.STATE, "running"),
+    ]
+    history = History(events, 0)
+    assert history.until(15).tasks["B"].spans[-1].detail == "waiting for lock 'a'"
+    assert history.until(25).tasks["B"].spans[-1].detail == "waiting for lock 'a' held by C"
+    for t_ns in range(-1, 45):
+        _same(history.until(t_ns), _fold(history, t_ns), t_ns)
+
+
 def test_a_cursor_move_folds_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Counted, not timed: wherever the cursor goes in a run of 100,000 events, `until`
     folds no event (it reads the index built once), and its lists are views of the whole

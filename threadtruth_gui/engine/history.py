@@ -6,15 +6,17 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain, islice
-from operator import attrgetter, eq
+from operator import attrgetter, eq, itemgetter
 from typing import Any, TypeVar, cast, overload
 
-from threadtruth_gui.engine.events import Event, Kind
-from threadtruth_gui.engine.lanes import NO_GROUP, Lane, Lanes, Occupancy, Span
+from threadtruth_gui.engine.events import Event, Kind, State
+from threadtruth_gui.engine.lanes import Lane, Lanes, Occupancy, Span
 
 T = TypeVar("T")
 
 _T_NS = attrgetter("t_ns")
+_FIRST = itemgetter(0)
+_FINAL = State.FINAL
 _LINE, _OP, _LOCALS, _END = Kind.LINE, Kind.OP, Kind.LOCALS, Kind.END
 _PROGRESS, _START = Kind.PROGRESS, Kind.START
 # the kinds whose event makes its task's lane (Lanes.feed): the others name no lane
@@ -82,98 +84,63 @@ def prefix(items: list[T], n: int, last: T | None = None) -> list[T]:
     return cast(list[T], Prefix(items, n, items[n - 1] if last is None else last))
 
 
-class _LaneLog:
-    """One task's changes that a fold makes (not the events alone say them), by time:
-    after each, how many spans it had and its last span's end and detail (only the last can
-    still change); and its lock wait."""
-
-    __slots__ = (
-        "span_detail",
-        "span_end",
-        "span_last",
-        "span_n",
-        "span_t",
-        "wait",
-        "wait_t",
-        "waiting"
-    )  # fmt: skip
-
-    def __init__(self) -> None:
-        self.span_t, self.span_n = array("q"), array("q")
-        self.span_last: list[Span] = []
-        self.span_end: list[int | None] = []
-        self.span_detail: list[str] = []
-        self.wait_t = array("q")
-        self.wait: list[tuple[str, str | None] | None] = []
-        self.waiting: tuple[str, str | None] | None = None  # the last one logged
+_Wait = tuple[str, str | None] | None  # a lane's waiting_for
+_Waits = tuple["array[int]", list[_Wait]]  # its changes: when, and what it became
 
 
 class _Watched(Lanes):
-    """The whole fold, noting as it goes what the events alone do not say: each change to a
-    lane's spans and lock wait, each lock's holder, when each group's occupancy began, and
+    """The whole fold, noting as it goes the little that the events and the finished lanes
+    do not say: each change of a lane's lock wait, each waiting span's detail before a lock
+    acquisition completed it, each lock's holder, when each group's occupancy began, and
     the phases after each phase event (all by the time of the event that made them)."""
 
     def __init__(self, t0_ns: int) -> None:
         super().__init__(t0_ns)
-        self.logs: dict[str, _LaneLog] = {}
-        self.holder_logs: dict[str, tuple[array[int], list[str | None]]] = {}
+        self.waits: dict[str, _Waits] = {}
+        # per span (by id: the whole fold keeps it), its detail before each edit, by time
+        self.details: dict[int, list[tuple[int, str]]] = {}
+        self.holders: dict[str, tuple[array[int], list[str | None]]] = {}
         self.group_born: dict[str, int] = {}
         self.phase_t = array("q")
         self.phase_log: list[dict[str, tuple[int, int | None]]] = []
         self.t0_at: int | None = None  # when a phase's start set time zero
-        self._now = t0_ns
 
-    def _log(self, track: Lane) -> _LaneLog:
-        log = self.logs.get(track.name)
-        if log is None:
-            log = self.logs[track.name] = _LaneLog()
-        return log
+    def _wait_changed(self, track: Lane, t_ns: int, before: object) -> None:
+        if track.waiting_for is not before:
+            times, waits = self.waits.setdefault(track.name, (array("q"), []))
+            times.append(t_ns)
+            waits.append(track.waiting_for)
 
-    def _log_spans(self, track: Lane, t_ns: int) -> None:
-        log = self.logs.get(track.name) or self._log(track)
-        spans = track.spans
-        last = spans[-1]
-        log.span_t.append(t_ns)
-        log.span_n.append(len(spans))
-        log.span_last.append(last)
-        log.span_end.append(last.end_ns)
-        log.span_detail.append(last.detail)
-        if track.waiting_for is not log.waiting:  # an END ends a wait
-            self._log_wait(track, t_ns)
+    def _end(self, track: Lane, t_ns: int, data: tuple[str, str | None]) -> None:
+        before = track.waiting_for
+        super()._end(track, t_ns, data)
+        self._wait_changed(track, t_ns, before)
 
-    def _log_wait(self, track: Lane, t_ns: int) -> None:
-        log = self.logs.get(track.name) or self._log(track)
-        log.wait_t.append(t_ns)
-        log.wait.append(track.waiting_for)
-        log.waiting = track.waiting_for
-
-    def _enter(self, track: Lane, t_ns: int, state: str, detail: str = "") -> None:
-        self._now = t_ns
-        super()._enter(track, t_ns, state, detail)
-        self._log_spans(track, t_ns)
-
-    def _occupancy_of(self, track: Lane) -> Occupancy:
-        group = track.info.get("mode", NO_GROUP)
-        if group not in self.occupancy:
-            self.group_born[group] = self._now
-        return super()._occupancy_of(track)
+    def _new_group(self, group: str, t_ns: int) -> Occupancy:
+        self.group_born[group] = t_ns
+        return super()._new_group(group, t_ns)
 
     def _lock(self, ev: Event) -> None:
         action, lock, _holder = ev.data
-        resolved = list(self._unknown.get(lock, ())) if action == "acquired" else []
+        t_ns, track = ev.t_ns, self.task(ev.task)
+        before = track.waiting_for
+        # the waits it completes (their holder was not known): their spans' detail changes
+        resolved = []
+        if action == "acquired":
+            for other in self._unknown.get(lock, ()):
+                if other.waiting_for == (lock, None):
+                    span = other.spans[-1] if other.spans else None
+                    detail = span.detail if span is not None else None
+                    resolved.append((other, other.waiting_for, span, detail))
         held = self._holders.get(lock)
         super()._lock(ev)
-        t_ns = ev.t_ns
-        track = self.tasks[ev.task]
-        if track.waiting_for is not self._log(track).waiting:
-            self._log_wait(track, t_ns)
-        for other in resolved:  # their waits now name the holder, and so does the span
-            if other.waiting_for is not self._log(other).waiting:
-                self._log_wait(other, t_ns)
-            if other.spans:
-                self._log_spans(other, t_ns)
+        self._wait_changed(track, t_ns, before)
+        for other, waited, span, detail in resolved:
+            self._wait_changed(other, t_ns, waited)
+            if span is not None and detail is not None and span.detail != detail:
+                self.details.setdefault(id(span), []).append((t_ns, detail))
         if self._holders.get(lock) != held:
-            times, holders = self.holder_logs.setdefault(lock, (array("q"), []))
+            times, holders = self.holders.setdefault(lock, (array("q"), []))
             times.append(t_ns)
             holders.append(self._holders.get(lock))
 
@@ -194,35 +161,52 @@ def _last(where: array[int] | None, upto: int) -> int:
 
 
 class _LaneIndex:
-    """One task's lane in the whole fold, and where its own events of each kind are."""
+    """One task's lane in the whole fold, when its spans began, and where its own events
+    of each kind are.
 
-    __slots__ = ("end", "line", "locals", "log", "op", "progress", "start", "whole")
+    In a fold in time order a lane's spans at a moment are the whole lane's that began by
+    then: a span replaced from its start (a sampler said what it was) was replaced at that
+    same moment, and only the last of them was still open (the ones before it ended when
+    the next began). Only a waiting span's detail can change later (a lock acquisition
+    names the holder): `_Watched.details` has what it said before."""
 
-    def __init__(self, whole: Lane, log: _LaneLog | None, where: dict[str, array[int]]) -> None:
-        self.whole, self.log = whole, log
+    __slots__ = ("end", "line", "locals", "op", "progress", "start", "starts", "waits", "whole")
+
+    def __init__(self, whole: Lane, where: dict[str, array[int]], waits: _Waits | None) -> None:
+        self.whole, self.waits = whole, waits
+        self.starts = array("q", [span.start_ns for span in whole.spans])
         self.line, self.op = where.get(_LINE), where.get(_OP)
         self.locals, self.end = where.get(_LOCALS), where.get(_END)
         self.progress, self.start = where.get(_PROGRESS), where.get(_START)
 
-    def at(self, events: list[Event], upto: int, t_ns: int) -> Lane:
+    def at(
+        self, events: list[Event], details: dict[int, list[tuple[int, str]]], upto: int, t_ns: int
+    ) -> Lane:
         """The lane after the first `upto` events (all those up to `t_ns`)."""
-        whole, log = self.whole, self.log
+        whole = self.whole
         lane = Lane(whole.name)
-        spans: list[Span] = []
-        if log is not None:
-            i = bisect_right(log.span_t, t_ns) - 1
-            if i >= 0:
-                n, last = log.span_n[i], log.span_last[i]
-                end, detail = log.span_end[i], log.span_detail[i]
-                if last.end_ns != end or last.detail != detail:
-                    last = Span(last.start_ns, end, last.state, detail)
-                spans = prefix(whole.spans, n, last)
-            i = bisect_right(log.wait_t, t_ns) - 1
-            if i >= 0:
-                lane.waiting_for = log.wait[i]
-        lane.spans = spans
+        n = bisect_right(self.starts, t_ns)
+        if n:
+            spans = whole.spans
+            last = spans[n - 1]
+            end = last.end_ns if last.state in _FINAL else None
+            edits = details.get(id(last)) if details else None
+            detail = last.detail
+            if edits is not None:
+                later = bisect_right(edits, t_ns, key=_FIRST)
+                if later < len(edits):
+                    detail = edits[later][1]
+            if end != last.end_ns or detail != last.detail:
+                last = Span(last.start_ns, end, last.state, detail)
+            lane.spans = prefix(spans, n, last)
+        if self.waits is not None:
+            times, waits = self.waits
+            i = bisect_right(times, t_ns)
+            if i:
+                lane.waiting_for = waits[i - 1]
         notes = whole.notes
-        lane.notes = prefix(notes, bisect_right(notes, t_ns, key=_T_NS))
+        if notes:
+            lane.notes = prefix(notes, bisect_right(notes, t_ns, key=_T_NS))
         gave_up = whole.gave_up
         if gave_up:
             lane.gave_up = prefix(gave_up, bisect_right(gave_up, t_ns))
@@ -245,7 +229,7 @@ class _LaneIndex:
             lane.info = whole.info if at == len(start) else dict(events[start[at - 1]].data or {})
         # the spans before the last two are settled (the last can be replaced, and the
         # story of the one before it depends on the last's state)
-        lane.base = (whole, len(lane.notes), max(0, len(spans) - 2))
+        lane.base = (whole, len(lane.notes), max(0, n - 2))
         return lane
 
 
@@ -283,7 +267,7 @@ class History:
         for (task, kind), at in where.items():
             by_task.setdefault(task, {})[kind] = at
         self._lanes = [
-            _LaneIndex(lane, full.logs.get(name), by_task.get(name, {}))
+            _LaneIndex(lane, by_task.get(name, {}), full.waits.get(name))
             for name, lane in full.tasks.items()
         ]
         # where each lane was made: at its task's first event of a kind that makes one
@@ -314,7 +298,7 @@ class History:
         if at:
             lanes.phases = dict(full.phase_log[at - 1])
         for index in self._lanes[: bisect_left(self._born, upto)]:
-            lanes.tasks[index.whole.name] = index.at(events, upto, t_ns)
+            lanes.tasks[index.whole.name] = index.at(events, full.details, upto, t_ns)
         for name, reach in full._reach.items():
             n = bisect_right(reach, t_ns)
             if not n:
@@ -327,7 +311,7 @@ class History:
             whole = full.occupancy[group]
             n = bisect_right(whole.times, t_ns)
             lanes.occupancy[group] = Occupancy(prefix(whole.times, n), prefix(whole.counts, n))
-        for lock, (times, holders) in full.holder_logs.items():
+        for lock, (times, holders) in full.holders.items():
             i = bisect_right(times, t_ns) - 1
             holder = holders[i] if i >= 0 else None
             if holder is not None:

@@ -172,7 +172,10 @@ class Lanes:
                     track.line, track.offset, track.locals = data, None, ()
                 elif kind == _STATE:
                     track = tasks.get(task) or self.task(task)
-                    state, detail = (data, "") if isinstance(data, str) else data  # (state, why)
+                    if isinstance(data, str):
+                        state, detail = data, ""
+                    else:
+                        state, detail = data  # (state, what was measured)
                     if state == _WAITING and track.waiting_for is not None:
                         lock, holder = track.waiting_for
                         by = f" held by {holder}" if holder else ""
@@ -209,11 +212,7 @@ class Lanes:
                     track = self.task(task)
                     track.info = dict(data or {})
                 elif kind == _END:
-                    track = self.task(task)
-                    status, error = data
-                    track.status, track.error = status, error
-                    track.waiting_for, track.locals = None, ()
-                    self._enter(track, t_ns, _END_STATE.get(status, State.FAILED), error or "")
+                    self._end(self.task(task), t_ns, data)
         finally:
             self.event_count, self.end_ns = count, end_ns
 
@@ -229,15 +228,17 @@ class Lanes:
             self.phases[label] = (self.phases.get(label, (t_ns, None))[0], t_ns)
 
     def _enter(self, track: Lane, t_ns: int, state: str, detail: str = "") -> None:
-        """`track` enters `state` at `t_ns` (Lane._enter's rules, inlined: most events are
-        state changes), and its group's occupancy follows."""
+        """`track` enters `state` at `t_ns`, and its group's occupancy follows (inlined
+        here: most events are state changes)."""
+        occupancy = self.occupancy.get(track.info.get("mode", NO_GROUP))
+        if occupancy is None:  # made at the group's first state change, changed or not
+            occupancy = self._new_group(track.info.get("mode", NO_GROUP), t_ns)
         spans = track.spans
         before: str | None = None
         if spans:
             last = spans[-1]
             before = last.state
             if before in _FINAL:
-                self._occupancy_of(track)
                 return  # a sampler's late word after the task's end changes nothing
             # a state seen from another thread (a sampler) may be dated a little before this
             # task's own newest change: it begins there, not before it
@@ -247,14 +248,10 @@ class Lanes:
                 if last.start_ns == t_ns and state not in _FINAL:
                     spans.pop()  # replaced from its start (a sampler said what it was)
                 elif before == state and not detail:
-                    self._occupancy_of(track)
                     return
                 else:
                     last.end_ns = t_ns
         spans.append(Span(t_ns, None if state not in _FINAL else t_ns, state, detail))
-        occupancy = self.occupancy.get(track.info.get("mode", NO_GROUP))
-        if occupancy is None:
-            occupancy = self._occupancy_of(track)
         if before == state:
             return
         times = occupancy.times
@@ -272,13 +269,16 @@ class Lanes:
         else:
             occupancy.change(t_ns, before, state)
 
-    def _occupancy_of(self, track: Lane) -> Occupancy:
-        """The occupancy of `track`'s group (made at its first state change, as it was)."""
-        group = track.info.get("mode", NO_GROUP)
-        occupancy = self.occupancy.get(group)
-        if occupancy is None:
-            occupancy = self.occupancy[group] = Occupancy()
+    def _new_group(self, group: str, t_ns: int) -> Occupancy:
+        """The occupancy of a group (a task info's "mode") seen first at `t_ns`."""
+        occupancy = self.occupancy[group] = Occupancy()
         return occupancy
+
+    def _end(self, track: Lane, t_ns: int, data: tuple[str, str | None]) -> None:
+        status, error = data
+        track.status, track.error = status, error
+        track.waiting_for, track.locals = None, ()
+        self._enter(track, t_ns, _END_STATE.get(status, State.FAILED), error or "")
 
     def _lock(self, ev: Event) -> None:
         action, lock, holder = ev.data
