@@ -116,6 +116,14 @@ def main() -> int:
         paint = paint_ms(history.whole)
         moves = move_ms(history)
         move = statistics.median(moves)
+        # painting the lanes at a moment (lists that are views of the whole run's, as a GIF
+        # frame paints them) against painting a fold up to that moment (plain lists)
+        middle = (history.start_ns + history.end_ns) // 2
+        fold = Lanes(history.t0_ns)
+        fold.feed(ev for ev in events if ev.t_ns <= middle)
+        fold.advance(middle)
+        over_views, over_lists = paint_ms(history.until(middle)), paint_ms(fold)
+        del fold
         moves_ok, feed_ok = move <= MOVE_GOAL_MS, feed <= FEED_GOAL_US
         ok = ok and moves_ok and feed_ok
         print(f"{label}: {n:,} events, History built in {built:.2f} s")
@@ -123,6 +131,10 @@ def main() -> int:
             f"  cursor move at {n:,} events: {move:.2f} ms per move (median of {MOVES}; "
             f"max {max(moves):.2f} ms), {move / paint:.2f}× one frame's paint "
             f"({paint:.2f} ms) — {'PASS' if moves_ok else 'FAIL'} (<= {MOVE_GOAL_MS:.0f} ms)"
+        )
+        print(
+            f"  one frame's paint of the lanes at mid-run: {over_views:.2f} ms over views, "
+            f"{over_lists:.2f} ms over a fold's lists ({over_views / over_lists:.2f}×)"
         )
         print(
             f"  Lanes.feed: {feed:.2f} µs per event over {n:,} events, {feed / record:.1f}× "

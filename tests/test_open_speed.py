@@ -84,10 +84,10 @@ def _state(lanes: Lanes) -> dict[str, Any]:
         "events": lanes.event_count,
         "tasks": list(lanes.tasks.items()),  # in the order first seen, every field
         "counters": lanes.counters,
-        "reach": lanes._reach,
+        "reach": {name: list(reach) for name, reach in lanes._reach.items()},
         "phases": lanes.phases,
         "holders": lanes._holders,
-        "occupancy": lanes.occupancy,
+        "occupancy": {g: (list(o.times), list(o.counts)) for g, o in lanes.occupancy.items()},
     }
 
 

@@ -84,6 +84,14 @@ def prefix(items: list[T], n: int, last: T | None = None) -> list[T]:
     return cast(list[T], Prefix(items, n, items[n - 1] if last is None else last))
 
 
+def _ints(items: list[int], same: array[int], n: int) -> list[int]:
+    """The first `n` of `items` (the same ints as `same` holds): `items` itself when that
+    is all of it, else a view of `same` (read only, typed as the list it stands for)."""
+    if n == len(items):
+        return items
+    return cast(list[int], memoryview(same)[:n])
+
+
 _Wait = tuple[str, str | None] | None  # a lane's waiting_for
 _Waits = tuple["array[int]", list[_Wait]]  # its changes: when, and what it became
 
@@ -279,6 +287,10 @@ class History:
             ),
         )
         self._groups = list(full.group_born.items())
+        # the steps' times and the counters' reach as machine ints: their views are
+        # memoryviews, which the timeline's bisections per pixel column read at C speed
+        self._steps = {g: array("q", o.times) for g, o in full.occupancy.items()}
+        self._reach = {name: array("q", reach) for name, reach in full._reach.items()}
 
     @property
     def whole(self) -> Lanes:
@@ -304,15 +316,16 @@ class History:
             if not n:
                 break  # (in the order of their first sample)
             lanes.counters[name] = prefix(full.counters[name], n)
-            lanes._reach[name] = prefix(reach, n)
+            lanes._reach[name] = _ints(reach, self._reach[name], n)
         for group, born in self._groups:
             if born > t_ns:
                 break  # (in the order they began)
             whole = full.occupancy[group]
             n = bisect_right(whole.times, t_ns)
-            lanes.occupancy[group] = Occupancy(prefix(whole.times, n), prefix(whole.counts, n))
-        for lock, (times, holders) in full.holders.items():
-            i = bisect_right(times, t_ns) - 1
+            times = _ints(whole.times, self._steps[group], n)
+            lanes.occupancy[group] = Occupancy(times, prefix(whole.counts, n))
+        for lock, (changed, holders) in full.holders.items():
+            i = bisect_right(changed, t_ns) - 1
             holder = holders[i] if i >= 0 else None
             if holder is not None:
                 lanes._holders[lock] = holder
