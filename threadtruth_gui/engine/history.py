@@ -197,15 +197,15 @@ class _LaneIndex:
         if n:
             spans = whole.spans
             last = spans[n - 1]
-            end = last.end_ns if last.state in _FINAL else None
+            closed = last.end_ns if last.state in _FINAL else None
             edits = details.get(id(last)) if details else None
             detail = last.detail
             if edits is not None:
                 later = bisect_right(edits, t_ns, key=_FIRST)
                 if later < len(edits):
                     detail = edits[later][1]
-            if end != last.end_ns or detail != last.detail:
-                last = Span(last.start_ns, end, last.state, detail)
+            if closed != last.end_ns or detail != last.detail:
+                last = Span(last.start_ns, closed, last.state, detail)
             lane.spans = prefix(spans, n, last)
         if self.waits is not None:
             times, waits = self.waits
@@ -223,18 +223,31 @@ class _LaneIndex:
             lane.line = events[line].data
         elif op >= 0:
             lane.line, lane.offset = events[op].data
-        said, ended = _last(self.locals, upto), _last(self.end, upto)
-        if said > max(line, op, ended):
-            lane.locals = tuple((str(n), str(t)) for n, t in events[said].data)
-        if ended >= 0:
-            lane.status, lane.error = events[ended].data
-        progress = _last(self.progress, upto)
-        if progress >= 0:
-            lane.received, lane.total = events[progress].data
+        # (a task's end, and its start, are mostly once each: all of them before `upto`
+        # are the whole lane's fields, with no event to read)
+        ended, end = -1, self.end
+        if end:
+            if end[-1] < upto:
+                ended = end[-1]
+                lane.status, lane.error = whole.status, whole.error
+            else:
+                ended = _last(end, upto)
+                if ended >= 0:
+                    lane.status, lane.error = events[ended].data
+        if self.locals is not None:
+            said = _last(self.locals, upto)
+            if said > max(line, op, ended):
+                lane.locals = tuple((str(n), str(t)) for n, t in events[said].data)
+        if self.progress is not None:
+            progress = _last(self.progress, upto)
+            if progress >= 0:
+                lane.received, lane.total = events[progress].data
         start = self.start
         if start is not None and start[0] < upto:
-            at = bisect_left(start, upto)
-            lane.info = whole.info if at == len(start) else dict(events[start[at - 1]].data or {})
+            if start[-1] < upto:
+                lane.info = whole.info
+            else:
+                lane.info = dict(events[_last(start, upto)].data or {})
         # the spans before the last two are settled (the last can be replaced, and the
         # story of the one before it depends on the last's state)
         lane.base = (whole, len(lane.notes), max(0, n - 2))
