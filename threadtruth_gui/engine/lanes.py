@@ -49,9 +49,9 @@ class Lane:
     gave_up: list[int] = field(default_factory=list)  # when lock waits with a timeout ran out
     received: int = 0  # bytes, from PROGRESS events
     total: int = 0  # bytes expected (0: unknown)
-    # rebuilt by a Timeline from its whole fold: (that fold's track, how many of the notes
-    # and of the first spans are that track's own, unchanged), so that its story can start
-    # from the whole track's (narrate.story), which is worked out once
+    # read by a History from its whole fold: (that fold's lane, how many of the notes and of
+    # the first spans are that lane's own, unchanged), so that its story can start from the
+    # whole lane's (narrate.story), which is worked out once
     base: tuple[Lane, int, int] | None = field(default=None, compare=False, repr=False)
     memo: Any = field(default=None, compare=False, repr=False)  # narrate's, on a whole track
 
@@ -107,13 +107,8 @@ def _move(counts: dict[str, int], old: str | None, new: str | None) -> None:
 
 
 _LINE, _OP, _LOCALS, _STATE, _COUNTER, _NOTE = (
-    Kind.LINE,
-    Kind.OP,
-    Kind.LOCALS,
-    Kind.STATE,
-    Kind.COUNTER,
-    Kind.NOTE,
-)
+    Kind.LINE, Kind.OP, Kind.LOCALS, Kind.STATE, Kind.COUNTER, Kind.NOTE
+)  # fmt: skip
 _LOCK, _PROGRESS, _PHASE, _START, _END = Kind.LOCK, Kind.PROGRESS, Kind.PHASE, Kind.START, Kind.END
 _WAITING, _FINAL = State.WAITING, State.FINAL
 
@@ -175,7 +170,8 @@ class Lanes:
 
     def _feed(self, events: Iterable[Event]) -> None:
         # Kinds by frequency, names bound once, the count and the newest time kept in locals
-        # and the common state change inlined: a 1M-event run folds in about 1 µs an event.
+        # and the usual state change inlined (benchmarks/cursor.py: 0.5 µs an event for 2
+        # lanes of lines and notes, 2 µs for 1000 lanes that change state at every event).
         tasks, counters, reach_of = self.tasks, self.counters, self._reach
         occupancies = self.occupancy
         count, end_ns = self.event_count, self.end_ns
