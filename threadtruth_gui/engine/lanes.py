@@ -203,14 +203,14 @@ class Lanes:
                     last = spans[-1]
                     before = last.state
                     occupancy = occupancies.get(track.info.get("mode", NO_GROUP))
-                    if (
-                        occupancy is None
-                        or last.end_ns is not None
-                        or t_ns <= last.start_ns
-                        or before == state
-                        or state in _FINAL
-                        or before in _FINAL
-                    ):
+                    if occupancy is None or last.end_ns is not None or t_ns <= last.start_ns:
+                        self._enter(track, t_ns, state, detail)
+                        continue
+                    if before == state:  # the same state again: nothing changes
+                        if detail:
+                            self._enter(track, t_ns, state, detail)
+                        continue
+                    if state in _FINAL or before in _FINAL:
                         self._enter(track, t_ns, state, detail)
                         continue
                     last.end_ns = t_ns
@@ -218,11 +218,14 @@ class Lanes:
                     times = occupancy.times
                     if times and t_ns > times[-1]:
                         now = occupancy.counts[-1].copy()  # a new dict: never edit the old
-                        left = now.get(before, 0) - 1
-                        if left > 0:
-                            now[before] = left
-                        else:
-                            now.pop(before, None)
+                        try:
+                            left = now[before] - 1
+                            if left:
+                                now[before] = left
+                            else:
+                                del now[before]
+                        except KeyError:  # it was counted in another group (its mode changed)
+                            pass
                         now[state] = now.get(state, 0) + 1
                         times.append(t_ns)
                         occupancy.counts.append(now)
