@@ -258,11 +258,13 @@ class History:
     """A run's events in time order, to give the lanes as they stood at any moment (the
     time cursor, playback and GIF frames).
 
-    The run is folded once, and indexed as it folds: where each task's events of each kind
-    are, and (what the events alone do not say) each change to a lane's spans and lock
-    wait, each lock's holder, the phases. The lanes at a moment are then read from the
-    index with a few bisections per task: their lists are views of the whole fold's (its
-    first items, the last span as it was then), not copies, and nothing is folded again."""
+    The run is folded once, and indexed: where each task's events of each kind are, when
+    each lane's spans began, and (what the events and the finished lanes do not say) each
+    change of a lock wait, a waiting span's detail before its holder was named, each lock's
+    holder, the phases. The lanes at a moment are then read with a few bisections per task
+    (a cursor move costs tasks x log(events)): their lists are views of the whole fold's
+    (its first items, the last span as it was then), not copies, and nothing is folded
+    again. `tests/test_open_speed.py` checks them against a fold from the start."""
 
     def __init__(self, events: Iterable[Event], t0_ns: int, in_order: bool = False) -> None:
         """`in_order`: `events` is a list in time order already (not copied, not sorted)."""
