@@ -7,7 +7,6 @@ and updates it once per frame; the CLI feeds the whole log at once.
 
 from __future__ import annotations
 
-import gc
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -112,8 +111,6 @@ _LINE, _OP, _LOCALS, _STATE, _COUNTER, _NOTE = (
 _LOCK, _PROGRESS, _PHASE, _START, _END = Kind.LOCK, Kind.PROGRESS, Kind.PHASE, Kind.START, Kind.END
 _WAITING, _FINAL = State.WAITING, State.FINAL
 
-_BULK = 50_000  # events fed at once from which the fold holds the cyclic collector back
-
 NO_GROUP = ""  # the occupancy key of the tasks that have no "mode"
 
 _END_STATE = {
@@ -156,19 +153,6 @@ class Lanes:
 
     def feed(self, events: Iterable[Event]) -> None:
         """Fold `events` (a live run's newest, or a whole log) into the lanes."""
-        if isinstance(events, list) and len(events) >= _BULK and gc.isenabled():
-            # A whole log: folding it makes millions of objects and no reference cycle, and
-            # the cyclic collector would walk the growing heap again and again meanwhile
-            # (a third of the time of a 1M-event fold): it runs once, after.
-            gc.disable()
-            try:
-                self._feed(events)
-            finally:
-                gc.enable()
-        else:
-            self._feed(events)
-
-    def _feed(self, events: Iterable[Event]) -> None:
         # Kinds by frequency, names bound once, the count and the newest time kept in locals
         # and the usual state change inlined (benchmarks/cursor.py: 0.5 µs an event for 2
         # lanes of lines and notes, 2 µs for 1000 lanes that change state at every event).
