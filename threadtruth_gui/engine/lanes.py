@@ -154,8 +154,8 @@ class Lanes:
     def feed(self, events: Iterable[Event]) -> None:
         """Fold `events` (a live run's newest, or a whole log) into the lanes."""
         # Kinds by frequency, names bound once, the count and the newest time kept in locals
-        # and the usual state change inlined (benchmarks/cursor.py: 0.5 µs an event for 2
-        # lanes of lines and notes, 2 µs for 1000 lanes that change state at every event).
+        # and the usual state change inlined (benchmarks/cursor.py: about 0.5 µs an event
+        # for 2 lanes of lines and notes, 2-3 µs for 1000 lanes changing state every event).
         tasks, counters, reach_of = self.tasks, self.counters, self._reach
         occupancies = self.occupancy
         count, end_ns = self.event_count, self.end_ns
