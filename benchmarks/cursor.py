@@ -41,7 +41,7 @@ from threadtruth_gui.engine.history import History
 from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.runs import runfile
 from threadtruth_gui.ui import theme
-from threadtruth_gui.ui.widgets.timeline import TimelineView
+from threadtruth_gui.ui.timeline import TimelineView
 
 EVENTS = 1_000_000
 MOVES = 200
