@@ -59,29 +59,29 @@ class SavedRun:
     stepped: bool  # the schedule is exact (a gate was on), not read from a free run
     events: list[Event]
     _lanes: Lanes | None = field(default=None, repr=False, compare=False)
-    _timeline: History | None = field(default=None, repr=False, compare=False)
+    _history: History | None = field(default=None, repr=False, compare=False)
 
     def lanes(self) -> Lanes:
         """The events folded once (the window asks again at every cursor move). Events in
-        time order (a run we saved has them so, nearly always) are folded as the time
-        cursor's History folds them, marks and all, and its whole lanes are these: the
-        first cursor move then folds nothing (it folded a 1M-event run again, 4.8 s)."""
+        time order (a run we saved has them so, nearly always) are folded by the time
+        cursor's History, index and all, and its whole lanes are these: the first cursor
+        move then folds nothing (it folded a 1M-event run again, 4.8 s)."""
         if self._lanes is None:
             times = [ev.t_ns for ev in self.events]
             if all(map(le, times, islice(times, 1, None))):
-                timeline = History(self.events, 0, in_order=True)
-                timeline.t0_ns = timeline.whole.t0_ns  # as the window makes one: History(
-                self._lanes, self._timeline = timeline.whole, timeline  # events, lanes.t0_ns)
+                history = History(self.events, 0, in_order=True)
+                history.t0_ns = history.whole.t0_ns  # as the window makes one: History(
+                self._lanes, self._history = history.whole, history  # events, lanes.t0_ns)
             else:
                 lanes = Lanes(0)
                 lanes.feed(self.events)
                 self._lanes = lanes
         return self._lanes
 
-    def timeline(self) -> History | None:
+    def history(self) -> History | None:
         """The cursor's History, if `lanes()` made one (see there)."""
         self.lanes()
-        return self._timeline
+        return self._history
 
 
 def schedule_of(events: Iterable[Event], gated: bool) -> list[tuple[str, str]]:

@@ -43,7 +43,7 @@ class ShownRun:
                 return None
             events, _result, lanes = shown
             opened = self.opened
-            made = opened.timeline() if opened is not None and lanes is opened.lanes() else None
+            made = opened.history() if opened is not None and lanes is opened.lanes() else None
             history = self._history = made or History(events, lanes.t0_ns)
             for track in history.until(history.end_ns).tasks.values():
                 story(track)  # each note's line, worked out once, not at a cursor move
