@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Slot
+from PySide6.QtCore import QSettings, QTimer, Slot
 from PySide6.QtGui import (
     QCloseEvent,
     QColor,
@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMenuBar,
-    QSizePolicy,
     QWidget,
 )
 
@@ -63,7 +62,7 @@ from threadtruth_gui.ui.window.chrome import (
     mode_toggles,
     window_key,
 )
-from threadtruth_gui.ui.window.columns import code_spans, columns_of
+from threadtruth_gui.ui.window.columns import code_spans, columns_of, share_width
 
 if TYPE_CHECKING:  # imported when first opened (ui/window/dialogs.py): less at startup
     from threadtruth_gui.ui.compare_dialog import CompareDialog
@@ -320,13 +319,7 @@ class MainWindow(QMainWindow):
         self.title.setText(scenario.title)
         self.description.setText(code_spans(scenario.description))
         self.param_bar.build(scenario)
-        panels = {"transfers": self.transfers, "figures": self.figures}
-        shown = panels.get(panel_for(scenario), self.account)
-        # a stack is as wide as its widest page, hidden ones too: only the shown page counts
-        for page in (self.account, self.transfers, self.figures):
-            policy = QSizePolicy.Policy.Preferred if page is shown else QSizePolicy.Policy.Ignored
-            page.setSizePolicy(policy, policy)
-        self.panels.setCurrentWidget(shown)
+        self.column_scroll.show_panel(panel_for(scenario))
         self.figures.figures = scenario.figures
         self.show_ready()
 
@@ -513,23 +506,11 @@ class MainWindow(QMainWindow):
             header.setVisible(visible)
         self.scenario_list.setVisible(visible)
         self.description.setVisible(visible)
-        # the description may scroll; a scroll bar that came and went narrowed the column
-        # after its width was set (and cut the verdict's right edge): always there, or not
-        # at all in the lecture preset, which has no description
-        bars = Qt.ScrollBarPolicy
-        self.column_scroll.setVerticalScrollBarPolicy(
-            bars.ScrollBarAlwaysOn if visible else bars.ScrollBarAlwaysOff
-        )
+        self.column_scroll.set_scroll_bar(visible)
         self.toolbar.setVisible(visible)  # Space, R, S, B, P, M keep working
         self.playback.setVisible(visible)  # K still plays back
         self._show_below_code()
-        # the state column gets more of the width in the lecture preset: its text is
-        # bigger, and the cards sit side by side in it
-        width = max(self.width(), 800)
-        if visible:
-            self.columns.setSizes([200, round((width - 200) * 0.4), round((width - 200) * 0.6)])
-        else:
-            self.columns.setSizes([0, round(width * 0.46), round(width * 0.54)])
+        share_width(self.columns, max(self.width(), 800), visible)
 
     def _show_below_code(self) -> None:
         lecture = hasattr(self, "presenter") and self.presenter.lecture

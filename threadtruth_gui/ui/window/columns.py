@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QLabel,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -84,6 +85,25 @@ class StateColumn(QScrollArea):
             short = column.sizeHint().height() > self.viewport().height()
             if short and self.panels.currentWidget() is self.account and self.account.squeeze():
                 column.updateGeometry()
+
+    def show_panel(self, kind: str) -> None:
+        """Show the panel `kind` ("account", "transfers", "figures"; ui.panels.panel_for)."""
+        pages = {"transfers": self.transfers, "figures": self.figures}
+        shown = pages.get(kind, self.account)
+        # a stack is as wide as its widest page, hidden ones too: only the shown page counts
+        for page in (self.account, self.transfers, self.figures):
+            policy = QSizePolicy.Policy.Preferred if page is shown else QSizePolicy.Policy.Ignored
+            page.setSizePolicy(policy, policy)
+        self.panels.setCurrentWidget(shown)
+
+    def set_scroll_bar(self, visible: bool) -> None:
+        """The description may scroll; a scroll bar that came and went narrowed the column
+        after its width was set (and cut the verdict's right edge): always there, or not at
+        all in the lecture preset, which has no description."""
+        bars = Qt.ScrollBarPolicy
+        self.setVerticalScrollBarPolicy(
+            bars.ScrollBarAlwaysOn if visible else bars.ScrollBarAlwaysOff
+        )
 
 
 class CodeColumn(QSplitter):
@@ -160,3 +180,12 @@ def columns_of(
 def code_spans(text: str) -> str:
     """A description as rich text: `code` in the code font, not with its backticks."""
     return re.sub(r"`([^`]+)`", r"<tt>\1</tt>", html.escape(text, quote=False))
+
+
+def share_width(columns: QSplitter, width: int, chrome: bool) -> None:
+    """The state column gets more of the width in the lecture preset (no chrome): its text
+    is bigger, and the cards sit side by side in it."""
+    if chrome:
+        columns.setSizes([200, round((width - 200) * 0.4), round((width - 200) * 0.6)])
+    else:
+        columns.setSizes([0, round(width * 0.46), round(width * 0.54)])
