@@ -8,10 +8,24 @@ from PySide6.QtCore import Qt
 
 from threadtruth_gui.runs.many import Outcome
 from threadtruth_gui.ui.main_window import MainWindow
+from threadtruth_gui.ui.many_dialog import ManyRunsDialog
 
 
 def many_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith("threadtruth-")]
+
+
+def _many_open(qtbot, delay: float) -> tuple[MainWindow, ManyRunsDialog]:  # type: ignore[no-untyped-def]
+    """A window with bank-race's delay set, and its many-runs dialog opened (it starts)."""
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    win.set_params({"delay": delay})
+    win.open_many_runs()
+    dialog = win.many_dialog
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    return win, dialog
 
 
 def test_many_runs_show_lock_off_beside_lock_on(qtbot) -> None:
@@ -46,14 +60,7 @@ def test_many_runs_show_lock_off_beside_lock_on(qtbot) -> None:
 
 
 def test_cancelling_many_runs_stops_at_once(qtbot) -> None:
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    win.set_params({"delay": 0.2})
-    win.open_many_runs()
-    dialog = win.many_dialog
-    assert dialog is not None
-    qtbot.addWidget(dialog)
+    win, dialog = _many_open(qtbot, 0.2)
     qtbot.waitUntil(lambda: dialog.running, timeout=5_000)
     with qtbot.waitSignal(dialog.finished_runs, timeout=5_000):
         qtbot.keyClick(dialog, Qt.Key.Key_Escape)
@@ -68,14 +75,7 @@ def test_a_cancelled_batchs_last_signals_do_not_count_in_the_next(qtbot) -> None
     before the GUI thread read them must not add to (nor end) the batch started next."""
     import time
 
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    win.set_params({"delay": 0.02})
-    win.open_many_runs()
-    dialog = win.many_dialog
-    assert dialog is not None
-    qtbot.addWidget(dialog)
+    win, dialog = _many_open(qtbot, 0.02)
     time.sleep(0.3)  # no events handled: its progress waits in the queue
     dialog.cancel()
     while dialog.running:
