@@ -326,6 +326,10 @@ def _main(argv: list[str]) -> int:
             return _cmd_many(args)
         if args.command == "replay":
             return _cmd_replay(args)
+        if args.command == "trace":
+            from threadtruth_gui.cli_trace import cmd_trace
+
+            return cmd_trace(args)
         return _cmd_gui(args)
     except UsageError as exc:
         _error_line(str(exc))

@@ -148,6 +148,7 @@ def _build_parser(argv: Sequence[str] = ()) -> _Parser:
     serve.add_argument("--latency", type=float, default=0.0, help="seconds to the first byte")
     serve.add_argument("--rate", type=float, default=0.0, help="KiB/s per connection; 0: max")
     serve.add_argument("--fail", default="", help="faults, e.g. 404:3,reset:5,stall:7")
+    _add_trace(sub)
     gui = sub.add_parser("gui", help="open the window (the default)", epilog=epilog)
     gui.add_argument("scenario", nargs="?", help=which)
     _add_params(gui, scenario)
@@ -160,6 +161,33 @@ def _build_parser(argv: Sequence[str] = ()) -> _Parser:
         "with Space or PageDown, or by itself after 5 s",
     )
     return parser
+
+
+def _add_trace(sub: Any) -> None:
+    """`trace SCRIPT [ARGS...]` (cli_trace.py runs it, and takes our options from among
+    the script's own arguments before argparse sees them)."""
+    from threadtruth_gui.runs.traced import NOT_SEEN
+
+    trace = sub.add_parser(
+        "trace",
+        help="run a Python program with its threads, tasks and locks observed",
+        description="Run SCRIPT (with ARGS) in a child process and show what its threads, "
+        "asyncio tasks and processes did: their states, every wait for a lock, condition, "
+        "semaphore, event or queue made by its own code (named by where it was made), and "
+        "a deadlock with each thread's stack. Options may come after SCRIPT; put the "
+        "script's own arguments after `--` when one of them is one of ours.",
+        epilog="not seen: " + "; ".join(NOT_SEEN) + ". Exit status: 0 the program "
+        "succeeded, 1 it failed, 2 bad input, 3 it deadlocked (reported, then ended).",
+    )
+    trace.add_argument("script", metavar="SCRIPT", help="the Python file to run")
+    trace.add_argument("args", metavar="ARGS", nargs="*", help="the script's own arguments")
+    trace.add_argument("--json", action="store_true", help="print one JSON object")
+    trace.add_argument(
+        "--no-lines", action="store_true", help="no line markers (the cheapest tracing)"
+    )
+    trace.add_argument("--trace", metavar="OUT.json", help="write a Chrome trace (Perfetto)")
+    trace.add_argument("--csv", metavar="OUT.csv", help="write the raw events as CSV")
+    trace.add_argument("--save", metavar="FILE.ttrun", help="save the run (not yet supported)")
 
 
 def given_params(args: argparse.Namespace) -> dict[str, Any]:
@@ -261,5 +289,12 @@ def with_default_command(argv: list[str]) -> argparse.Namespace:
     `threadtruth --run`) means `gui`, parsed by `gui`'s parser so every option has its default."""
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv = ["gui", *argv]
+    if argv[0] == "trace":  # the script's own arguments are not ours to parse
+        from threadtruth_gui.cli_trace import split_argv
+
+        ours, theirs = split_argv(argv[1:])
+        args = _build_parser(argv).parse_args(["trace", *ours])
+        args.args = [*args.args, *theirs]
+        return args
     argv = _values_kept(argv)
     return _build_parser(argv).parse_args(argv)

@@ -22,6 +22,9 @@ class Kind:
     PHASE = "phase"  # data: (start|end, label, mode) -- task ""
     # data: ((name, text), ...) -- a gated thread's own variables where it stopped (step mode)
     LOCALS = "locals"
+    # data: (stream, text) -- what a traced program wrote to stdout or stderr (its task: the
+    # thread or coroutine that wrote it, "" for one without a lane)
+    OUTPUT = "output"
 
 
 # every kind above: what a run file or an events CSV may name

@@ -137,7 +137,13 @@ class ProcessRun:
         # we remove when it has ended, even if it had to be killed before its own cleanup.
         self._tmp = tempfile.mkdtemp(prefix="threadtruth-run-")
         _LIVE.add(self)
-        self._proc = subprocess.Popen(
+        self._proc = self._spawn({**os.environ, "TMPDIR": self._tmp})
+        self._reader = threading.Thread(target=self._read, name="threadtruth-reader", daemon=True)
+        self._reader.start()
+
+    def _spawn(self, env: dict[str, str]) -> subprocess.Popen[bytes]:
+        """Start the child process; its frames come on its stdout (`_frames`)."""
+        return subprocess.Popen(
             [
                 sys.executable,
                 "-m",
@@ -147,18 +153,25 @@ class ProcessRun:
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            env={**os.environ, "TMPDIR": self._tmp},
+            env=env,
             # a session of its own: Ctrl+C or a hang-up for the terminal reaches the window,
             # which cancels this run (a line, or EOF, on stdin); never the child mid start-up
             # (its interpreter aborted with a traceback)
             start_new_session=True,
         )
-        self._reader = threading.Thread(target=self._read, name="threadtruth-reader", daemon=True)
-        self._reader.start()
+
+    def _frames(self) -> IO[bytes]:
+        assert self._proc is not None and self._proc.stdout is not None
+        return self._proc.stdout
+
+    def _end_now(self) -> None:
+        """End the child at once (SIGKILL)."""
+        assert self._proc is not None
+        self._proc.kill()
 
     def _read(self) -> None:
-        assert self._proc is not None and self._proc.stdout is not None
-        stream = self._proc.stdout
+        assert self._proc is not None
+        stream = self._frames()
         extend = self.recorder._events.extend  # one C-level call per batch, not per event
         make = Event._make
         try:
@@ -177,7 +190,7 @@ class ProcessRun:
                     self.error = value
         except (OSError, pickle.UnpicklingError, EOFError, ValueError) as exc:
             self.error = f"lost the run's process: {type(exc).__name__}: {exc}"
-            self._proc.kill()  # it may be blocked writing to a pipe nobody reads now
+            self._end_now()  # it may be blocked writing to a pipe nobody reads now
         if self._result is None and self.error is None and not self._cancelled:
             code = self._proc.wait()
             self.error = f"the run's process ended with status {code}"
@@ -211,7 +224,7 @@ class ProcessRun:
         """End the child now, without waiting for it: `finished` turns True as its pipe
         closes, and `join` then removes its temp folder."""
         if self._proc is not None and self._proc.poll() is None:
-            self._proc.kill()
+            self._end_now()
             self.error = self.error or "the run's process did not stop in time and was ended"
 
     def stop(self, timeout: float = STOP_GRACE_S) -> bool:
@@ -219,7 +232,7 @@ class ProcessRun:
         if self.join(timeout):
             return True
         if self._proc is not None:  # it did not stop in time: end it
-            self._proc.kill()
+            self._end_now()
             self._proc.wait()
             self._close_pipes()
             self.error = self.error or "the run's process did not stop in time and was ended"
@@ -236,7 +249,7 @@ class ProcessRun:
 
     def _close_pipes(self) -> None:
         assert self._proc is not None
-        for pipe in (self._proc.stdin, self._proc.stdout):
+        for pipe in (self._proc.stdin, self._proc.stdout, self._frames()):
             if pipe is not None and not pipe.closed:
                 with contextlib.suppress(BrokenPipeError):  # the child already left
                     pipe.close()

@@ -1,0 +1,145 @@
+"""`threadtruth trace SCRIPT [ARGS...]`: run any Python program with its threads, tasks,
+locks and waits observed (runs/traced.py), and say what it did.
+
+Our options may come before or after SCRIPT; everything else after SCRIPT is the script's
+own arguments, and everything after `--` is, even a word that is one of ours.
+
+Exit status: 0 when the program ended with status 0; 1 when it ended with another status
+or an uncaught exception (its own status is in the report); 2 for bad input; 3 when it
+deadlocked (reported, then ended: a script never hangs the command); 130 at Ctrl+C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from threadtruth_gui.cli_args import UsageError, check_out_file, check_save_path
+from threadtruth_gui.engine.clip import clip
+
+EXIT_FAILED, EXIT_DEADLOCK = 1, 3
+_FLAGS = {"--json", "--no-lines"}  # `trace`'s own options (cli_args.py adds them)
+_VALUES = {"--trace", "--csv", "--save"}
+STOP_S = 2.0  # Ctrl+C or a deadlock: the program and its processes are gone within this
+
+
+def split_argv(argv: list[str]) -> tuple[list[str], list[str]]:
+    """(our words with SCRIPT, the script's own arguments): our options are taken from
+    anywhere up to a `--`; after SCRIPT, every other word is the script's."""
+    ours: list[str] = []
+    theirs: list[str] = []
+    script_seen = False
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            rest = list(words)
+            if not script_seen and rest:  # `trace -- SCRIPT ARGS`
+                ours.append(rest.pop(0))
+            theirs.extend(rest)
+            break
+        name = word.split("=", 1)[0]
+        if word in _FLAGS or word in ("-h", "--help") or (name in _VALUES and "=" in word):
+            ours.append(word)
+        elif word in _VALUES:
+            ours.append(word)
+            value = next(words, None)
+            if value is not None:
+                ours.append(value)
+        elif not script_seen:
+            ours.append(word)
+            script_seen = not word.startswith("-")
+        else:
+            theirs.append(word)
+    return ours, theirs
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    from threadtruth_gui.runs.traced import ScriptError, TracedRun, check_script
+
+    if args.save is not None:
+        check_save_path(args.save)
+        raise UsageError("--save is not supported for a traced program yet")
+    trace_to = check_out_file(args.trace, ".json", "--trace", "write") if args.trace else None
+    csv_to = check_out_file(args.csv, ".csv", "--csv", "write") if args.csv else None
+    try:
+        script = check_script(args.script)
+    except ScriptError as exc:
+        raise UsageError(str(exc)) from None
+    # the program's output: on our stdout as it happens; with --json, on stderr, so that
+    # stdout holds the one JSON object
+    run = TracedRun(
+        script,
+        args.args,
+        lines=not args.no_lines,
+        output="both",
+        stdout=sys.stderr if args.json else None,
+    )
+    run.start()
+    deadlocked = False
+    try:
+        while not run.join(0.05):
+            if not deadlocked and run.deadlock_found():
+                deadlocked = True  # reported below; the program ends here
+                run.stop(STOP_S)
+    except KeyboardInterrupt:
+        run.stop(STOP_S)
+        raise
+    finally:
+        run.stop(STOP_S)
+    report = run.report()
+    _write_exports(run, trace_to, csv_to, script.name)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(format_report(report), file=sys.stderr)
+    if report["deadlock"] is not None and not report["deadlock"]["broken"]:
+        return EXIT_DEADLOCK
+    if report.get("error") or report["exit_code"] != 0:
+        return EXIT_FAILED
+    return 0
+
+
+def _write_exports(run: Any, trace_to: Any, csv_to: Any, title: str) -> None:
+    from threadtruth_gui.engine import export
+
+    try:
+        if trace_to is not None:
+            export.write_chrome_trace(str(trace_to), run.lanes(), f"threadtruth trace: {title}")
+        if csv_to is not None:
+            export.write_events_csv(str(csv_to), run.recorder.events())
+    except OSError as exc:
+        raise UsageError(f"cannot write: {exc.strerror or exc}") from None
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """The report in lines, for a person at a terminal."""
+    lines = ["threadtruth trace:"]
+    for task in report["tasks"]:
+        why = task.get("error") or task.get("why")
+        lines.append(
+            f"  {task['name']:<24} {task['kind']:<8} {task['status']}"
+            + (f"  ({clip(why)})" if why else "")
+        )
+    for lock in report["locks"]:
+        lines.append(
+            f"  {lock['kind']} {lock['name']}: {lock['waits']} wait(s), "
+            f"longest {lock['max_wait_s'] * 1000:.1f} ms"
+        )
+    deadlock = report["deadlock"]
+    if deadlock is not None:
+        lines.append(f"deadlock: {deadlock['text']}")
+        for task, stack in deadlock["stacks"].items():
+            lines.append(f"  {task}:")
+            lines.extend(f"    {frame}" for frame in stack)
+        if not deadlock["broken"]:
+            lines.append("the program was ended (exit status 3)")
+    for what in report["not_seen"]:
+        lines.append(f"not seen: {what}")
+    code = report["exit_code"]
+    ended = "ended by threadtruth" if code is None else f"exit code {code}"
+    lines.append(f"{ended}, {report['duration_s']:.3f} s, {report['stdout_lines']} line(s) out")
+    if report.get("error"):
+        lines.append(f"error: {report['error']}")
+    return "\n".join(lines)

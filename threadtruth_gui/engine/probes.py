@@ -1,0 +1,456 @@
+"""Probes for a traced program: its threads, locks, waits, sleeps and processes, as events.
+
+`Probes.install()` (and `probes_async.install()`, for asyncio) runs in the child process
+of `threadtruth trace`, before the user's script is imported. It replaces the
+constructors of `threading.Lock`, `RLock`, `Condition`, `Semaphore`, `BoundedSemaphore`,
+`Event` and of `queue.Queue` (and its Lifo and Priority kinds). An object made by the
+program's own code (a file under the script's folder, not the standard library nor
+site-packages) is observed and named by where it was made (`bank.py:12`); one made by a
+library is the plain object, so a pool's or a queue's inner locks stay out of the story.
+
+Threads get a lane each as they start (`Thread._bootstrap_inner`), processes as they
+start (`multiprocessing.process.BaseProcess.start`). What is not seen is said, not
+guessed: threads started by C code, locks taken inside C code, a program that replaces
+the line hook.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import sys
+import sysconfig
+import threading
+import time
+from collections.abc import Callable
+from types import FrameType
+from typing import Any, SupportsIndex
+
+from threadtruth_gui.engine.context import (
+    Deadlocked,
+    ObservedLock,
+    RunContext,
+    TaskContext,
+    current,
+    enter_task,
+)
+from threadtruth_gui.engine.events import Kind, Recorder, State
+
+# what the program's objects are called in lanes, the JSON and the help
+LOCK, RLOCK, CONDITION, SEMAPHORE, BOUNDED, EVENT, QUEUE = (
+    "Lock", "RLock", "Condition", "Semaphore", "BoundedSemaphore", "Event", "Queue"
+)  # fmt: skip
+ASYNC_LOCK, ASYNC_SEMAPHORE, ASYNC_EVENT, ASYNC_QUEUE = (
+    "asyncio.Lock", "asyncio.Semaphore", "asyncio.Event", "asyncio.Queue"
+)  # fmt: skip
+
+# lanes of these kinds (a START event's "kind")
+THREAD, TASK, PROCESS = "thread", "task", "process"
+
+
+class Probes:
+    """The traced program's run: its recorder, its own files, its observed objects."""
+
+    def __init__(self, script: str, recorder: Recorder | None = None) -> None:
+        self.script = os.path.realpath(script)
+        self.root = os.path.dirname(self.script) + os.sep
+        self.run = RunContext(recorder or Recorder())
+        self.locks: list[ObservedLock] = []  # Lock and RLock: the wait-for graph's nodes
+        self.objects: list[tuple[str, str]] = []  # (name, kind) of every observed object
+        self.contexts: dict[int, TaskContext] = {}  # thread ident -> its lane's context
+        self.threads: dict[str, threading.Thread] = {}  # lane name -> thread
+        self._names: set[str] = set()
+        self._sites: dict[str, int] = {}  # how many objects each site made so far
+        self._own: dict[str, bool] = {}  # file name -> is it the program's own
+        self._skip = tuple(
+            os.path.realpath(p) + os.sep
+            for p in {
+                sys.prefix,
+                sys.base_prefix,
+                sys.exec_prefix,
+                *(sysconfig.get_paths().get(k, "") for k in ("stdlib", "purelib", "platlib")),
+                os.path.dirname(os.path.dirname(os.path.abspath(__file__))),  # threadtruth_gui
+            }
+            if p
+        )
+        self.pid = os.getpid()
+        # a thread's end as its excepthook saw it: lane -> (status, error text)
+        self.ended: dict[str, tuple[str, str | None]] = {}
+        self.processes: list[tuple[TaskContext, Any]] = []  # started, not yet seen to end
+
+    # -- the program's own files -----------------------------------------------------------
+    def own(self, filename: str) -> bool:
+        """Whether `filename` is the program's own: under the script's folder, and neither
+        the standard library, site-packages nor this app."""
+        known = self._own.get(filename)
+        if known is None:
+            if filename.startswith("<"):
+                known = False
+            else:
+                path = os.path.realpath(filename)
+                known = path.startswith(self.root) and not path.startswith(self._skip)
+            self._own[filename] = known
+        return known
+
+    def short(self, filename: str) -> str:
+        """A file of the program as the lecturer knows it: its path from the script's folder."""
+        path = os.path.realpath(filename)
+        return path[len(self.root) :] if path.startswith(self.root) else os.path.basename(path)
+
+    def site(self, frame: FrameType | None) -> str | None:
+        """The name of an object made at `frame`'s line ("bank.py:12", then "bank.py:12 #2"
+        for the next one made there), or None when that code is not the program's own."""
+        if frame is None or not self.own(frame.f_code.co_filename):
+            return None
+        where = f"{self.short(frame.f_code.co_filename)}:{frame.f_lineno}"
+        made = self._sites.get(where, 0) + 1
+        self._sites[where] = made
+        return where if made == 1 else f"{where} #{made}"
+
+    def observed(self, name: str, kind: str) -> str:
+        self.objects.append((name, kind))
+        return name
+
+    # -- lanes -----------------------------------------------------------------------------
+    def lane_name(self, wanted: str) -> str:
+        name, n = wanted, 1
+        while name in self._names:
+            n += 1
+            name = f"{wanted} #{n}"
+        self._names.add(name)
+        return name
+
+    def open_lane(self, wanted: str, kind: str, is_async: bool = False, **info: Any) -> TaskContext:
+        """A new lane: its START (with its kind) and its first state, running."""
+        ctx = TaskContext(self.run, self.lane_name(wanted), is_async=is_async)
+        ctx.record(Kind.START, {"kind": kind, **info})
+        ctx.record(Kind.STATE, State.RUNNING)
+        return ctx
+
+    def bind_thread(self, thread: threading.Thread) -> TaskContext:
+        """The calling thread (`thread`) gets a lane: it runs under its context from now on."""
+        ctx = self.open_lane(thread.name, THREAD, daemon=thread.daemon)
+        self.contexts[threading.get_ident()] = ctx
+        self.threads[ctx.task] = thread
+        enter_task(ctx)
+        return ctx
+
+    # -- installing ------------------------------------------------------------------------
+    def install(self, on_thread: Callable[[TaskContext], None] | None = None) -> None:
+        """Patch the constructors and entry points (see the module's docstring). Threads
+        made from here on are lanes; `on_thread` runs in each as it starts (line watching)."""
+        _patch_threads(self, on_thread)
+        _patch_sync(self)
+        _patch_sleep(self)
+        _patch_processes(self)
+
+
+def caller(depth: int = 2) -> FrameType | None:
+    try:
+        return sys._getframe(depth)
+    except ValueError:
+        return None
+
+
+# -- threads ---------------------------------------------------------------------------------
+def _patch_threads(probes: Probes, on_thread: Callable[[TaskContext], None] | None) -> None:
+    bootstrap = threading.Thread._bootstrap_inner  # type: ignore[attr-defined]
+
+    def _bootstrap_inner(self: threading.Thread) -> None:
+        if getattr(self, "_threadtruth_own", False):  # the tracer's own helper threads
+            bootstrap(self)
+            return
+        ctx = probes.bind_thread(self)
+        if on_thread is not None:
+            on_thread(ctx)
+        try:
+            bootstrap(self)
+        finally:
+            end = probes.ended.pop(ctx.task, None)
+            ctx.record(Kind.END, end if end is not None else ("done", None))
+
+    threading.Thread._bootstrap_inner = _bootstrap_inner  # type: ignore[attr-defined]
+    join = threading.Thread.join
+
+    def joining(self: threading.Thread, timeout: float | None = None) -> None:
+        ctx = current()
+        if ctx is None or not self.is_alive() or self is threading.current_thread():
+            join(self, timeout)
+            return
+        ctx.record(Kind.STATE, (State.WAITING, f"waiting for {self.name} to end (join)"))
+        try:
+            join(self, timeout)
+        finally:
+            ctx.record(Kind.STATE, State.RUNNING)
+
+    threading.Thread.join = joining  # type: ignore[method-assign]
+    hook = threading.excepthook
+
+    def excepthook(args: Any) -> None:
+        ctx = current()
+        if ctx is not None and args.exc_type is not SystemExit:
+            probes.ended[ctx.task] = end_of(probes, args.exc_value)
+        hook(args)
+
+    threading.excepthook = excepthook
+
+
+def end_of(probes: Probes, exc: BaseException | None) -> tuple[str, str]:
+    """A lane's END for an exception: deadlocked (its wait was broken to end a deadlock)
+    or failed, with the exception and its line."""
+    status = "deadlocked" if isinstance(exc, Deadlocked) else "failed"
+    return status, error_text(probes, exc)
+
+
+def error_text(probes: Probes, exc: BaseException | None) -> str:
+    """ "ValueError: bad amount (bank.py:14)": an exception and the line of the program's own
+    code it was raised at (the innermost such frame)."""
+    if exc is None:
+        return "failed"
+    where = ""
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if probes.own(code.co_filename):
+            where = f" ({probes.short(code.co_filename)}:{tb.tb_lineno})"
+        tb = tb.tb_next
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return text + where
+
+
+# -- locks, conditions, semaphores, events, queues --------------------------------------------
+class TracedLock(ObservedLock):
+    """A program's `threading.Lock()`: observed, named by where it was made."""
+
+    def _is_owned(self) -> bool:  # Condition's check: a plain Lock is owned when locked
+        return self._lock.locked()
+
+
+class TracedRLock(ObservedLock):
+    """A program's `threading.RLock()`: re-entrant for its owner; only the first acquire and
+    the last release are recorded, as only they change who holds it."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self._owner: int | None = None
+        self._count = 0
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        me = threading.get_ident()
+        if self._owner == me:
+            self._count += 1
+            return True
+        if not super().acquire(blocking, timeout):
+            return False
+        self._owner, self._count = me, 1
+        return True
+
+    __enter__ = acquire
+
+    def release(self) -> None:
+        if self._owner != threading.get_ident():
+            raise RuntimeError("cannot release un-acquired lock")
+        self._count -= 1
+        if self._count == 0:
+            self._owner = None
+            super().release()
+
+    def _is_owned(self) -> bool:
+        return self._owner == threading.get_ident()
+
+    def _release_save(self) -> int:  # Condition.wait: give the lock up whole
+        count, self._count, self._owner = self._count, 0, None
+        super().release()
+        return count
+
+    def _acquire_restore(self, count: int) -> None:
+        super().acquire()
+        self._owner, self._count = threading.get_ident(), count
+
+
+def _waiting(ctx: TaskContext, name: str, kind: str) -> None:
+    ctx.record(Kind.LOCK, ("wait", name, None))
+    ctx.record(Kind.STATE, (State.WAITING, f"waiting on {kind} {name}"))
+
+
+def _woke(ctx: TaskContext, name: str) -> None:
+    ctx.record(Kind.LOCK, ("woke", name, None))
+    ctx.record(Kind.STATE, State.RUNNING)
+
+
+def _patch_sync(probes: Probes) -> None:
+    plain_lock, plain_rlock = threading.Lock, threading.RLock
+
+    def Lock() -> Any:  # the name the program calls
+        name = probes.site(caller())
+        if name is None:
+            return plain_lock()
+        lock = TracedLock(probes.observed(name, LOCK))
+        probes.locks.append(lock)
+        return lock
+
+    def RLock() -> Any:
+        name = probes.site(caller())
+        if name is None:
+            return plain_rlock()
+        lock = TracedRLock(probes.observed(name, RLOCK))
+        probes.locks.append(lock)
+        return lock
+
+    class Condition(threading.Condition):
+        _tt_name: str | None = None
+
+        def __init__(self, lock: Any = None) -> None:
+            name = probes.site(caller())
+            if name is not None and lock is None:
+                lock = TracedRLock(f"{name} (its lock)")
+                probes.locks.append(lock)
+            super().__init__(lock)
+            if name is not None:
+                self._tt_name = probes.observed(name, CONDITION)
+
+        def wait(self, timeout: float | None = None) -> bool:
+            ctx = current()
+            if self._tt_name is None or ctx is None:
+                return super().wait(timeout)
+            _waiting(ctx, self._tt_name, CONDITION)
+            try:
+                return super().wait(timeout)
+            finally:
+                _woke(ctx, self._tt_name)
+
+    def counted(base: Any, kind: str) -> Any:
+        class Counted(base):  # type: ignore[misc]
+            _tt_name: str | None = None
+
+            def __init__(self, value: int = 1) -> None:
+                name = probes.site(caller())
+                super().__init__(value)
+                if name is not None:
+                    self._tt_name = probes.observed(name, kind)
+
+            def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
+                ctx = current()
+                if self._tt_name is None or ctx is None:
+                    return bool(super().acquire(blocking, timeout))
+                if super().acquire(False):  # free: no wait to tell
+                    return True
+                if not blocking:
+                    return False
+                _waiting(ctx, self._tt_name, kind)
+                try:
+                    return bool(super().acquire(True, timeout))
+                finally:
+                    _woke(ctx, self._tt_name)
+
+            __enter__ = acquire
+
+        Counted.__name__ = Counted.__qualname__ = base.__name__
+        return Counted
+
+    class Event(threading.Event):
+        _tt_name: str | None = None
+
+        def __init__(self) -> None:
+            name = probes.site(caller())
+            super().__init__()
+            if name is not None:
+                self._tt_name = probes.observed(name, EVENT)
+
+        def wait(self, timeout: float | None = None) -> bool:
+            ctx = current()
+            if self._tt_name is None or ctx is None or self.is_set():
+                return super().wait(timeout)
+            _waiting(ctx, self._tt_name, EVENT)
+            try:
+                return super().wait(timeout)
+            finally:
+                _woke(ctx, self._tt_name)
+
+    made = {
+        "Lock": Lock,
+        "RLock": RLock,
+        "Condition": Condition,
+        "Semaphore": counted(threading.Semaphore, SEMAPHORE),
+        "BoundedSemaphore": counted(threading.BoundedSemaphore, BOUNDED),
+        "Event": Event,
+    }
+    for name, value in made.items():  # the module's own code calls them by these names too
+        setattr(threading, name, value)
+    for name in ("Queue", "LifoQueue", "PriorityQueue"):
+        setattr(queue, name, _observed_queue(probes, getattr(queue, name)))
+
+
+def _observed_queue(probes: Probes, base: Any) -> Any:
+    class Observed(base):  # type: ignore[misc]
+        _tt_name: str | None = None
+
+        def __init__(self, maxsize: int = 0) -> None:
+            name = probes.site(caller())
+            super().__init__(maxsize)
+            if name is not None:
+                self._tt_name = probes.observed(name, QUEUE)
+
+        def get(self, block: bool = True, timeout: float | None = None) -> Any:
+            ctx = current()
+            if self._tt_name is None or ctx is None or not block or self._qsize():
+                return super().get(block, timeout)
+            _waiting(ctx, self._tt_name, QUEUE)
+            try:
+                return super().get(block, timeout)
+            finally:
+                _woke(ctx, self._tt_name)
+
+        def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+            ctx = current()
+            if (
+                self._tt_name is None
+                or ctx is None
+                or not block
+                or not 0 < self.maxsize <= self._qsize()
+            ):
+                super().put(item, block, timeout)
+                return
+            _waiting(ctx, self._tt_name, QUEUE)
+            try:
+                super().put(item, block, timeout)
+            finally:
+                _woke(ctx, self._tt_name)
+
+    Observed.__name__ = Observed.__qualname__ = base.__name__
+    return Observed
+
+
+# -- sleeping ----------------------------------------------------------------------------------
+def _patch_sleep(probes: Probes) -> None:
+    plain = time.sleep
+
+    def sleep(seconds: float | SupportsIndex) -> None:
+        ctx = current()
+        if ctx is None or ctx.is_async:
+            plain(seconds)
+            return
+        ctx.record(Kind.STATE, State.SLEEPING)
+        try:
+            plain(seconds)
+        finally:
+            ctx.record(Kind.STATE, State.RUNNING)
+
+    time.sleep = sleep
+
+
+# -- processes ---------------------------------------------------------------------------------
+def _patch_processes(probes: Probes) -> None:
+    import multiprocessing.process
+
+    base = multiprocessing.process.BaseProcess
+    start = base.start
+
+    def started(self: Any) -> None:
+        start(self)
+        if os.getpid() != probes.pid:
+            return
+        ctx = probes.open_lane(f"{self.name} (pid {self.pid})", PROCESS, pid=self.pid)
+        probes.processes.append((ctx, self))
+
+    base.start = started  # type: ignore[method-assign]

@@ -1,0 +1,169 @@
+"""Probes for a traced program's asyncio: a lane per Task, and its locks, semaphores,
+events and queues observed (see engine/probes.py, which does the same for threads).
+
+A Task's coroutine is wrapped as it is made (`BaseEventLoop.create_task`, which
+`asyncio.run`, `gather`, `create_task` and task groups all go through), so that each step
+the loop gives it is seen: running while it runs, awaiting while it is suspended. An event
+loop that does not derive from `BaseEventLoop` (uvloop) is not seen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from collections.abc import Callable, Coroutine, Generator
+from typing import Any
+
+from threadtruth_gui.engine.context import TaskContext, current, enter_task
+from threadtruth_gui.engine.events import Kind, State
+from threadtruth_gui.engine.probes import (
+    ASYNC_EVENT,
+    ASYNC_LOCK,
+    ASYNC_QUEUE,
+    ASYNC_SEMAPHORE,
+    TASK,
+    Probes,
+    caller,
+    end_of,
+)
+
+# -- asyncio -----------------------------------------------------------------------------------
+_DEFAULT_NAME = re.compile(r"Task-\d+")  # asyncio's name for a task not named
+
+
+class _Stepped(Coroutine[Any, Any, Any]):
+    """A task's coroutine, stepped as the task steps it: running while it runs, awaiting
+    while it is suspended. The lane opens at its first step, when its task has its name."""
+
+    def __init__(self, probes: Probes, coro: Coroutine[Any, Any, Any]) -> None:
+        self._probes = probes
+        self._coro = coro
+        self._ctx: TaskContext | None = None
+
+    def _enter(self) -> TaskContext:
+        ctx = self._ctx
+        if ctx is None:
+            task = asyncio.current_task()
+            what = getattr(self._coro, "__name__", "")
+            name = task.get_name() if task is not None else "task"
+            if _DEFAULT_NAME.fullmatch(name) and what:  # "Task-7": say what it runs
+                name = f"{name} {what}()"
+            ctx = self._probes.open_lane(name, TASK, is_async=True, coroutine=what)
+            self._ctx = ctx
+            enter_task(ctx)  # the task's own context: its locks and sleeps see its lane
+        else:
+            ctx.record(Kind.STATE, State.RUNNING)
+        return ctx
+
+    def _step(self, how: Callable[[], Any]) -> Any:
+        ctx = self._enter()
+        try:
+            out = how()
+        except StopIteration:
+            ctx.record(Kind.END, ("done", None))
+            raise
+        except asyncio.CancelledError:
+            ctx.record(Kind.END, ("cancelled", None))
+            raise
+        except BaseException as exc:
+            ctx.record(Kind.END, end_of(self._probes, exc))
+            raise
+        ctx.record(Kind.STATE, State.AWAITING)
+        return out
+
+    def send(self, value: Any) -> Any:
+        return self._step(lambda: self._coro.send(value))
+
+    def throw(self, *args: Any) -> Any:
+        return self._step(lambda: self._coro.throw(*args))
+
+    def close(self) -> None:
+        self._coro.close()
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return self._coro.__await__()
+
+    def __getattr__(self, name: str) -> Any:  # cr_frame, cr_code, __qualname__...
+        return getattr(self._coro, name)
+
+
+def install(probes: Probes) -> None:
+    """Wrap each new Task's coroutine, and observe the program's own asyncio objects."""
+    loop_class = asyncio.base_events.BaseEventLoop
+    create_task = loop_class.create_task
+
+    def create(self: Any, coro: Any, **kwargs: Any) -> Any:
+        # a lane for the program's own coroutines, and for any task it named; not for the
+        # library's housekeeping (asyncio.run's shutdown_asyncgens, a client's internals)
+        code = getattr(coro, "cr_code", None)
+        own = code is not None and probes.own(code.co_filename)
+        if (own or kwargs.get("name")) and asyncio.iscoroutine(coro) and os.getpid() == probes.pid:
+            coro = _Stepped(probes, coro)
+        return create_task(self, coro, **kwargs)
+
+    loop_class.create_task = create  # type: ignore[method-assign]
+
+    def named(cls: Any, kind: str) -> None:
+        init = cls.__init__
+
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            self._tt_name = None
+            name = probes.site(caller())
+            init(self, *args, **kwargs)
+            if name is not None:
+                self._tt_name = probes.observed(name, kind)
+
+        cls.__init__ = __init__
+
+    def waits(cls: Any, method: str, kind: str, would_wait: Callable[[Any], bool]) -> None:
+        plain = getattr(cls, method)
+
+        async def wrapped(self: Any, *args: Any, **kwargs: Any) -> Any:
+            ctx = current()
+            name = getattr(self, "_tt_name", None)
+            if name is None or ctx is None or not would_wait(self):
+                out = await plain(self, *args, **kwargs)
+                if kind == ASYNC_LOCK and name is not None and ctx is not None:
+                    self._tt_holder = ctx.task
+                    ctx.record(Kind.LOCK, ("acquired", name, ctx.task))
+                return out
+            ctx.record(Kind.LOCK, ("wait", name, getattr(self, "_tt_holder", None)))
+            ctx.record(Kind.STATE, (State.WAITING, f"waiting on {kind} {name}"))
+            try:
+                out = await plain(self, *args, **kwargs)
+            except BaseException:
+                ctx.record(Kind.LOCK, ("woke", name, None))
+                raise
+            if kind == ASYNC_LOCK:
+                self._tt_holder = ctx.task
+                ctx.record(Kind.LOCK, ("acquired", name, ctx.task))
+            else:
+                ctx.record(Kind.LOCK, ("woke", name, None))
+            ctx.record(Kind.STATE, State.RUNNING)
+            return out
+
+        setattr(cls, method, wrapped)
+
+    for cls, kind in (
+        (asyncio.Lock, ASYNC_LOCK),
+        (asyncio.Semaphore, ASYNC_SEMAPHORE),
+        (asyncio.Event, ASYNC_EVENT),
+        (asyncio.Queue, ASYNC_QUEUE),
+    ):
+        named(cls, kind)
+    waits(asyncio.Lock, "acquire", ASYNC_LOCK, lambda s: s.locked() or bool(s._waiters))
+    waits(asyncio.Semaphore, "acquire", ASYNC_SEMAPHORE, lambda s: s.locked())
+    waits(asyncio.Event, "wait", ASYNC_EVENT, lambda s: not s.is_set())
+    waits(asyncio.Queue, "get", ASYNC_QUEUE, lambda s: s.empty())
+    waits(asyncio.Queue, "put", ASYNC_QUEUE, lambda s: s.full())
+    release = asyncio.Lock.release
+
+    def release_lock(self: Any) -> None:
+        ctx, name = current(), getattr(self, "_tt_name", None)
+        release(self)
+        if name is not None and ctx is not None:
+            self._tt_holder = None
+            ctx.record(Kind.LOCK, ("released", name, ctx.task))
+
+    asyncio.Lock.release = release_lock  # type: ignore[method-assign]

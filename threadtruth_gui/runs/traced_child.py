@@ -1,0 +1,365 @@
+"""The child process of `threadtruth trace`: run the user's script under the probes and
+stream its events to the parent.
+
+    python -m threadtruth_gui.runs.traced_child SCRIPT [ARGS...]
+
+The parent passes, in the environment: `THREADTRUTH_FRAMES`, the file descriptor for the
+frames (the same framing as runs/child.py: a 4-byte length and a pickle of ("t0", ns) |
+("events", [tuples]) | ("result", dict)); `THREADTRUTH_LINES` ("1": line markers);
+`THREADTRUTH_OUTPUT` ("events": what the script prints is recorded as OUTPUT events and
+not written again, the window's way; "both": recorded and written, the CLI's way).
+Commands come on the descriptor `THREADTRUTH_COMMANDS`, one a line: `break` (end the
+deadlock held on screen: its victim's wait raises `Deadlocked`) and `end` (stop the program
+now); EOF is `end`. Not on stdin, which is the program's own; and read from the raw
+descriptor, never a buffered file: a process the program forks while a buffered read
+waits inherits its lock held, and hangs closing stdin (multiprocessing does).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import io
+import linecache
+import os
+import pickle
+import runpy
+import struct
+import sys
+import threading
+import traceback
+from types import CodeType, FrameType
+from typing import IO, Any, TextIO
+
+from threadtruth_gui.engine import probes_async
+from threadtruth_gui.engine.context import current
+from threadtruth_gui.engine.deadlock import DeadlockWatch
+from threadtruth_gui.engine.events import Kind
+from threadtruth_gui.engine.probes import Probes, end_of
+
+FLUSH_S = 0.02  # events go to the parent this often; the deadlock watch looks as often
+# a function that has sent this many line events stops sending them: a hot loop's markers
+# would cost ~1 µs a line (benchmarks/trace_overhead.py); its lane still shows its states
+LINE_BUDGET = 20_000
+_FRAME = struct.Struct(">I")
+
+
+class Stream(io.TextIOBase):
+    """sys.stdout or sys.stderr of the traced program: each write is an OUTPUT event of the
+    thread or coroutine that wrote it, and (with `echo`) written on as before."""
+
+    def __init__(self, probes: Probes, name: str, real: TextIO, echo: bool) -> None:
+        self._probes, self._name, self._real, self._echo = probes, name, real, echo
+        self.lines = 0
+
+    def write(self, text: str) -> int:
+        if os.getpid() != self._probes.pid:  # a forked child process: nobody reads its events
+            return self._real.write(text)
+        ctx = current()
+        self._probes.run.recorder.record(
+            ctx.task if ctx is not None else "", Kind.OUTPUT, (self._name, text)
+        )
+        self.lines += text.count("\n")
+        if self._echo:
+            self._real.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        self._real.flush()
+
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return str(self._real.encoding)
+
+    def fileno(self) -> int:
+        return self._real.fileno()
+
+    def isatty(self) -> bool:
+        return False
+
+
+class LineHook:
+    """Line markers for the program's own files: a LINE event (line, file) per line run.
+    A function over `LINE_BUDGET` lines is left alone from then on (noted on its lane)."""
+
+    def __init__(self, probes: Probes) -> None:
+        self.probes = probes
+        self.spent: dict[CodeType, int] = {}
+        self.silenced: list[str] = []  # "worker() in pool.py" for each function left alone
+        self.replaced = False  # the program set a line hook of its own: lines unseen since
+        self._settrace = sys.settrace
+        sys.settrace = threading.settrace = self._program_settrace  # type: ignore[assignment]
+
+    def _program_settrace(self, hook: Any) -> None:
+        self.replaced = True
+        self._settrace(hook)
+
+    def install(self) -> None:
+        self._settrace(self.global_)
+
+    def remove(self) -> None:
+        self._settrace(None)
+
+    def global_(self, frame: FrameType, event: str, arg: Any) -> Any:
+        code = frame.f_code
+        if not self.probes.own(code.co_filename) or self.spent.get(code, 0) < 0:
+            return None
+        return self.local
+
+    def local(self, frame: FrameType, event: str, arg: Any) -> Any:
+        if event != "line":
+            return self.local
+        code = frame.f_code
+        spent = self.spent.get(code, 0)
+        if spent < 0:
+            return None
+        ctx = current()
+        if ctx is not None:
+            file = self.probes.short(code.co_filename)
+            if spent >= LINE_BUDGET:
+                self.spent[code] = -1
+                what = f"{code.co_name}() in {file}"
+                self.silenced.append(what)
+                ctx.record(Kind.NOTE, ("line markers off", {"function": what}))
+                return None
+            self.spent[code] = spent + 1
+            ctx.record(Kind.LINE, (frame.f_lineno, file))
+        return self.local
+
+
+class Child:
+    """The traced program's run in this process: its probes, the flushing thread, the
+    commands from the parent, and the end."""
+
+    def __init__(self, script: str, out: IO[bytes], commands: int, lines: bool, echo: bool) -> None:
+        self.script = script
+        self.out = out
+        self.commands = commands
+        self.probes = Probes(script)
+        self.hook = LineHook(self.probes) if lines else None
+        self.watch = DeadlockWatch(self.probes.locks, hold=True)
+        self.done = threading.Event()
+        self.ending = threading.Event()  # the parent said `end`
+        self.exit_code = 0
+        self._sent = 0
+        self._send_lock = threading.Lock()
+        self._finishing = threading.Lock()
+        real_out, real_err = sys.stdout, sys.stderr
+        self.stdout = Stream(self.probes, "stdout", real_out, echo)
+        self.stderr = Stream(self.probes, "stderr", real_err, echo)
+
+    def _helper(self, target: Any, name: str) -> threading.Thread:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread._threadtruth_own = True  # type: ignore[attr-defined]  # not a lane
+        thread.start()
+        return thread
+
+    def send(self, message: tuple[str, Any]) -> None:
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        with self._send_lock:
+            self.out.write(_FRAME.pack(len(data)) + data)
+            self.out.flush()
+
+    def flush_events(self) -> None:
+        recorder = self.probes.run.recorder
+        batch = recorder.since(self._sent)
+        if batch:
+            self._sent += len(batch)
+            self.send(("events", [tuple(ev) for ev in batch]))
+
+    def _pump(self) -> None:
+        """Every FLUSH_S: look for a deadlock, see which processes ended, send the events."""
+        told = False
+        while not self.done.wait(FLUSH_S):
+            self.watch(self.probes.run)
+            if self.watch.cycle is not None and not told:
+                told = True
+                self._tell_stacks(self.watch.cycle)
+            self._processes()
+            try:
+                self.flush_events()
+            except OSError:  # the parent is gone: so is the point of going on
+                os._exit(1)
+
+    def _tell_stacks(self, cycle: list[dict[str, str]]) -> None:
+        """Each deadlocked thread's stack, where it waits: a "stack" note on its lane."""
+        frames = sys._current_frames()
+        for edge in cycle:
+            thread = self.probes.threads.get(edge["task"])
+            frame = frames.get(thread.ident) if thread is not None and thread.ident else None
+            if frame is not None:
+                lines = stack_lines(self.probes, frame)
+                self.probes.run.recorder.record(
+                    edge["task"], Kind.NOTE, ("stack", {"lines": lines})
+                )
+
+    def _processes(self) -> None:
+        for entry in list(self.probes.processes):
+            ctx, process = entry
+            try:
+                code = process.exitcode
+            except ValueError:  # closed by the program: it had ended
+                code = 0
+            if code is not None:
+                self.probes.processes.remove(entry)
+                status = ("done", None) if code == 0 else ("failed", f"exit code {code}")
+                ctx.record(Kind.END, status)
+
+    def _commands(self) -> None:
+        pending = b""
+        while True:
+            try:
+                chunk = os.read(self.commands, 1024)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                break  # EOF: the parent is gone, or done with us
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            if b"end" in (line.strip() for line in lines):
+                break
+            if b"break" in (line.strip() for line in lines):
+                self.watch.break_now()
+        self.ending.set()
+        self.finish(cancelled=True)
+
+    def main(self, args: list[str]) -> None:
+        recorder = self.probes.run.recorder
+        self.send(("t0", recorder.t0_ns))
+        main_ctx = self.probes.bind_thread(threading.main_thread())
+        hook = self.hook
+        self.probes.install(on_thread=(lambda _ctx: hook.install()) if hook else None)
+        probes_async.install(self.probes)
+        self._helper(self._pump, "threadtruth-pump")
+        self._helper(self._commands, "threadtruth-commands")
+        sys.stdout, sys.stderr = self.stdout, self.stderr
+        sys.argv = [self.script, *args]
+        sys.path[0] = os.path.dirname(os.path.abspath(self.script))
+        if hook is not None:
+            hook.install()
+        try:
+            runpy.run_path(self.script, run_name="__main__")
+        except SystemExit as exc:
+            self.exit_code = _exit_code(exc.code)
+        except BaseException as exc:
+            if hook is not None:
+                hook.remove()
+            traceback.print_exc()
+            self.exit_code = 1
+            self.probes.ended[main_ctx.task] = end_of(self.probes, exc)
+        if hook is not None:
+            hook.remove()
+        main_ctx.record(Kind.END, self.probes.ended.pop(main_ctx.task, ("done", None)))
+        _join_threads()  # as the interpreter does at exit: the program ends with its threads
+        with contextlib.suppress(Exception):
+            atexit._run_exitfuncs()
+        self.finish(cancelled=False)
+
+    def finish(self, cancelled: bool) -> None:
+        """Send the end: every lane still open is ended (cancelled: the program ended while
+        it ran), then the result; then leave, whatever threads are still stuck."""
+        if not self._finishing.acquire(blocking=False):
+            return  # the other way of ending got here first: it leaves for both
+        self.done.set()
+        self._processes()  # those that ended as the program did (a pool shut down)
+        why = "the program was ended" if cancelled else "still running when the program ended"
+        _end_open_lanes(self.probes, why)
+        with contextlib.suppress(Exception):
+            self.stdout.flush()
+            self.stderr.flush()
+        silenced = self.hook.silenced if self.hook is not None else []
+        result = {
+            "exit_code": None if cancelled else self.exit_code,
+            "cancelled": cancelled,
+            "stdout_lines": self.stdout.lines,
+            "objects": self.probes.objects,
+            "silenced": silenced,
+            "hook_replaced": self.hook is not None and self.hook.replaced,
+            "foreign_threads": _foreign_threads(),
+        }
+        with contextlib.suppress(OSError):
+            self.flush_events()
+            self.send(("result", result))
+            self.out.close()
+        os._exit(self.exit_code if not cancelled else 0)
+
+
+def _exit_code(code: Any) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)  # as Python does with sys.exit("message")
+    return 1
+
+
+def _join_threads() -> None:
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
+
+
+def _end_open_lanes(probes: Probes, why: str) -> None:
+    for name, thread in list(probes.threads.items()):
+        if thread.is_alive() and thread is not threading.current_thread():
+            probes.run.recorder.record(name, Kind.END, ("cancelled", why))
+    for ctx, _process in probes.processes:
+        ctx.record(Kind.END, ("cancelled", why))
+
+
+def stack_lines(probes: Probes, frame: FrameType | None) -> list[str]:
+    """A thread's stack, outermost first, as the program's own lines ("pool.py:12 in
+    worker: with right:"); the innermost frame too when it is a library's (where it waits)."""
+    lines = []
+    innermost = True
+    ours = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    while frame is not None:
+        code = frame.f_code
+        if code.co_filename.startswith(ours):  # the probes' own wrappers: not the program's
+            frame = frame.f_back
+            continue
+        if probes.own(code.co_filename) or innermost:
+            text = linecache.getline(code.co_filename, frame.f_lineno).strip()
+            where = f"{probes.short(code.co_filename)}:{frame.f_lineno} in {code.co_name}"
+            lines.append(f"{where}: {text}" if text else where)
+        innermost = False
+        frame = frame.f_back
+    return lines[::-1]
+
+
+def _foreign_threads() -> int:
+    """Threads of this process that threading did not start (C code): not lanes."""
+    return sum(1 for t in threading.enumerate() if isinstance(t, threading._DummyThread))
+
+
+def main(argv: list[str]) -> int:
+    frames, commands = (
+        int(os.environ["THREADTRUTH_FRAMES"]),
+        int(os.environ["THREADTRUTH_COMMANDS"]),
+    )
+    lines = os.environ.get("THREADTRUTH_LINES", "1") == "1"
+    echo = os.environ.get("THREADTRUTH_OUTPUT", "both") == "both"
+    for name in (
+        "THREADTRUTH_FRAMES",
+        "THREADTRUTH_COMMANDS",
+        "THREADTRUTH_LINES",
+        "THREADTRUTH_OUTPUT",
+    ):
+        os.environ.pop(name, None)  # not the program's, nor its children's
+    out = os.fdopen(frames, "wb")
+
+    def forked() -> None:  # a process the program forks: the pipes are not its to hold open
+        for fd in (frames, commands):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    os.register_at_fork(after_in_child=forked)
+    Child(argv[0], out, commands, lines, echo).main(argv[1:])
+    return 0  # not reached: finish() leaves with the program's exit code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
