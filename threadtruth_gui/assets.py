@@ -15,6 +15,8 @@ PACKAGE = "threadtruth_gui.resources"
 ICON_SIZES = (16, 32, 48, 64, 128, 256)
 # a line of resources/examples/README that names a sample run: "<file>.ttrun: <title> — ..."
 _EXAMPLE_LINE = re.compile(r"^(?P<file>[\w.-]+\.ttrun):\s*(?P<title>.+?)\s+—\s")
+# a line of it that names an example program to trace: "<file>.py: <title> — ..."
+_PROGRAM_LINE = re.compile(r"^(?P<file>[\w.-]+\.py):\s*(?P<title>.+?)\s+—\s")
 
 
 def root() -> Traversable:
@@ -50,7 +52,8 @@ def desktop_file() -> Traversable:
 
 @dataclass(frozen=True)
 class Example:
-    """A sample run: its title (as File ▸ Examples lists it) and its .ttrun file."""
+    """A sample run (a .ttrun file, titled as File ▸ Examples lists it) or an example
+    program to trace (a .py file), with its title from resources/examples/README."""
 
     title: str
     file: Traversable
@@ -59,13 +62,25 @@ class Example:
 def examples() -> list[Example]:
     """The sample runs, in the order resources/examples/README lists them (it titles them);
     none if that README is missing (the window still opens; .ci/wheel fails on it)."""
+    return _listed(_EXAMPLE_LINE)
+
+
+def programs() -> list[Example]:
+    """The example programs to trace (`threadtruth trace`), in the order
+    resources/examples/README lists them, with their titles; none if that README is
+    missing."""
+    return _listed(_PROGRAM_LINE)
+
+
+def _listed(shape: re.Pattern[str]) -> list[Example]:
+    """The files of resources/examples whose README line has `shape`, titled by it."""
     folder = root() / "examples"
     index = folder / "README"
     if not index.is_file():
         return []
     found = []
     for line in index.read_text(encoding="utf-8").splitlines():
-        match = _EXAMPLE_LINE.match(line)
+        match = shape.match(line)
         if match:
             found.append(Example(match["title"], folder / match["file"]))
     return found
