@@ -63,17 +63,18 @@ from threadtruth_gui.ui.window.chrome import (
     window_key,
 )
 from threadtruth_gui.ui.window.columns import code_spans, columns_of, share_width
+from threadtruth_gui.ui.window.editing import EditingController, add_edit_actions
 
 if TYPE_CHECKING:  # imported when first opened (ui/window/dialogs.py): less at startup
     from threadtruth_gui.ui.compare_dialog import CompareDialog
     from threadtruth_gui.ui.many_dialog import ManyRunsDialog
 
 
-
 class MainWindow(QMainWindow):
     # made in _build; declared here for the controllers' protocols, checked before _build
     scenario_list: ScenarioList
     run_menu: QMenu
+    code_box: CodeColumn
 
     def __init__(self, settings: QSettings | None = None) -> None:
         """`settings`: where presenter settings persist (None: defaults, nothing saved)."""
@@ -121,6 +122,10 @@ class MainWindow(QMainWindow):
         self.open_run = self.saved_runs.open_run
         self.replay_run = self.saved_runs.replay_run
         self._build()
+        self.editing = EditingController(self, self.code_box.code, self.code_box.edit_bar, self)
+        self.editing.status.connect(self._status)
+        self.editing.error.connect(self.show_error)
+        add_edit_actions(self, self.run_menu, self.editing)
         self.scenario_list.select(all_scenarios()[0].id)
         self.presenter = Presenter(self, settings)
         fit_menu_bar(self._menu_bar)  # every menu is there now (the presenter adds View)
@@ -357,7 +362,8 @@ class MainWindow(QMainWindow):
         assert self.scenario is not None
         try:
             params = self.scenario.resolve(self.params())
-            return self.scenario.plan(params), params
+            plan = self.editing.plan(self.scenario.id, self.scenario.plan(params))
+            return None if plan is None else (plan, params)  # None: the edit is marked wrong
         except ValueError as exc:
             self.show_error(str(exc).removeprefix("--"))
             return None
@@ -383,7 +389,7 @@ class MainWindow(QMainWindow):
     def setup_views(self, plan: Plan) -> None:
         self.stepping.setup(plan)
         self.runs.lanes_fitted = -1
-        self.code.show_functions(plan.code)
+        self.editing.show(plan)  # the file's code, or the lecturer's edit
         self.colors = theme.plan_colors(plan)
         self.panel.setup(plan, self.colors)
         counter = next(iter(plan.counters), None)

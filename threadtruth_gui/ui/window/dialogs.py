@@ -77,7 +77,8 @@ class DialogsController(QObject):
         from threadtruth_gui.ui.compare_dialog import CompareDialog
 
         try:
-            self.compare = CompareDialog(scenario, planned[1], self.window)
+            # edited code: the original beside the edit
+            self.compare = CompareDialog(scenario, planned[1], self.window, planned[0].edit)
         except ValueError as exc:
             self.status.emit(f"Nothing to compare: {exc}.", 4000)
             self.compare = None

@@ -88,7 +88,7 @@ class SavedRunsController(QObject):
                 return False
         if not path.endswith(runfile.SUFFIX):
             path += runfile.SUFFIX
-        data = runfile.to_json(saved.result, saved.events, 0, saved.stepped)
+        data = runfile.to_json(saved.result, saved.events, 0, saved.stepped, saved.edit)
         try:
             runfile.save(path, data)
         except runfile.RunFileError as exc:
@@ -126,7 +126,7 @@ class SavedRunsController(QObject):
         # the fields never take where a file saved nor what it fetched: Space would run them
         dropped = [k for k in ("urls", "out") if saved.params.get(k)]
         host.set_params({**saved.params, **dict.fromkeys(dropped, "")})
-        host.setup_views(saved.scenario.plan(saved.params))
+        host.setup_views(saved.plan())  # its code as it ran: edited, if it was
         host.show_saved(saved, lanes)
         self.shown.opened = saved
         fetched = " from the demo server (URLs in a file are never fetched)"
@@ -145,7 +145,7 @@ class SavedRunsController(QObject):
         )
         if saved is None:
             return False
-        why = runfile.replayable(saved.scenario.plan(saved.params), saved.stepped)
+        why = runfile.replayable(saved.plan(), saved.stepped)
         if why is not None:
             self.error.emit(f"This run cannot be replayed: {why}.")
             return False
@@ -157,7 +157,7 @@ class SavedRunsController(QObject):
         host = self.host
         host.select(saved.scenario.id)
         host.set_params(params)
-        plan = saved.scenario.plan(params)
+        plan = saved.plan(params)  # with the run's edited code, if it had one
         self.bridge.reset()
         host.setup_views(plan)
         self.replaying = saved

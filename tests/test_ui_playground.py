@@ -1,0 +1,184 @@
+"""The playground in the window: Ctrl+E, edit, Space runs the edit; errors where they
+happened; Reset stops an endless loop; the edit saved, opened and replayed; A/B original
+vs edited; Restore original."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from threadtruth_gui.ui.main_window import MainWindow
+from threadtruth_gui.ui.window.editing import OWN_RIGHTS
+
+RUN_MS = 20_000
+SLEEP = "    sleep(delay)  # processing: the other ATM runs now"
+READ = "    balance = account.balance"
+
+
+def _press(
+    win: MainWindow, key: Qt.Key, mods: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier
+):
+    target = QApplication.focusWidget() or win
+    QTest.keyClick(target, key, mods)
+
+
+def _edit(qtbot, win: MainWindow, change) -> str:  # type: ignore[no-untyped-def]
+    """Ctrl+E, put `change(text)` in the pane as if typed, Esc: the keys are the window's."""
+    win.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=2000)
+    _press(win, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert win.editing.editing and not win.code.isReadOnly()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is win.code, timeout=2000)
+    text = change(win.code.toPlainText())
+    win.code.selectAll()
+    win.code.insertPlainText(text)  # one edit, as typing or a paste makes
+    _press(win, Qt.Key.Key_Escape)
+    assert not win.editing.editing and win.code.isReadOnly()
+    return text
+
+
+def sleep_first(text: str) -> str:
+    assert SLEEP in text
+    return text.replace(SLEEP + "\n", "").replace(READ, SLEEP + "\n" + READ)
+
+
+def _run(qtbot, win: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(win.bridge.finished, timeout=RUN_MS):
+        _press(win, Qt.Key.Key_Space)
+
+
+@pytest.fixture
+def win(window: MainWindow) -> MainWindow:
+    window.select("bank-race")
+    window.set_params({"lock": False, "delay": 0.3})
+    return window
+
+
+def test_an_edit_runs_the_sleep_before_the_check_ends_at_400_and_restore_runs_the_original(
+    qtbot, win: MainWindow
+) -> None:
+    _run(qtbot, win)
+    assert win.bridge.result.outcome["final_balance"] == -100  # the original races
+    assert not win.code_box.edit_bar.isVisible()
+    text = _edit(qtbot, win, sleep_first)
+    assert OWN_RIGHTS in win.statusBar().currentMessage() or win.editing.told
+    bar = win.code_box.edit_bar
+    assert bar.badge.isVisible() and bar.restore.isVisible()
+    _run(qtbot, win)
+    # with the sleep before the read there is no window between read and write: the
+    # second ATM reads $400 (0.3 s of sleep keeps their reads far apart)
+    assert win.bridge.result.outcome["final_balance"] == 400
+    assert win.bridge.run.plan.edit is not None
+    assert win.code.toPlainText() == text and win.code.numbered_from is not None
+    assert "$400" in win.verdict.headline()
+    # Restore original: the file's code, and it races again
+    bar.restore.click()
+    assert not bar.isVisible() and win.editing.edited is None
+    assert win.code.numbered_from is None and SLEEP in win.code.toPlainText()
+    _run(qtbot, win)
+    assert win.bridge.result.outcome["final_balance"] == -100
+    assert win.bridge.run.plan.edit is None
+
+
+def test_a_syntax_error_runs_nothing_and_is_marked_at_its_line_and_column(
+    qtbot, win: MainWindow
+) -> None:
+    text = _edit(qtbot, win, lambda t: t.replace("if balance < amount:", "if balance < amount"))
+    started: list[object] = []
+    win.bridge.started.connect(lambda: started.append(1))
+    _press(win, Qt.Key.Key_Space)
+    qtbot.wait(200)
+    assert not started and not win.bridge.running
+    first = win.code.numbered_from
+    assert first is not None
+    line = first + text.splitlines().index("    if balance < amount")
+    assert win.code.error_at() == (line, 24)
+    message = win.statusBar().currentMessage()
+    assert f"line {line}, column 24" in message and "Nothing ran" in message
+
+
+def test_an_exception_goes_on_the_card_with_its_edited_line(qtbot, win: MainWindow) -> None:
+    text = _edit(qtbot, win, lambda t: t.replace(READ, READ + "\n    amount = amount / 0"))
+    _run(qtbot, win)
+    line = win.code.numbered_from + text.splitlines().index("    amount = amount / 0")
+    lanes = win.bridge.lanes
+    assert lanes.tasks["A"].error == f"ZeroDivisionError: division by zero (line {line})"
+    card = win.cards["A"]
+    qtbot.waitUntil(lambda: f"line {line}" in card.body.text(), timeout=2000)
+    assert "failed" in card.status.text()
+
+
+@pytest.mark.parametrize(
+    "loop", ["while True:\n        pass", "x = 0\n    while True:\n        x += 1"]
+)
+def test_an_endless_loop_is_reset_within_half_a_second(qtbot, win: MainWindow, loop: str) -> None:
+    _edit(qtbot, win, lambda t: t.replace(READ, "    " + loop + "\n" + READ))
+    with qtbot.waitSignal(win.bridge.started, timeout=RUN_MS):
+        _press(win, Qt.Key.Key_Space)
+    qtbot.wait(300)
+    run = win.bridge.run
+    assert run is not None and run.plan.edit is not None and not run.finished  # it loops
+    t0 = time.perf_counter()
+    _press(win, Qt.Key.Key_R)
+    assert run.join(2)
+    took = time.perf_counter() - t0
+    print(f"Reset of an endless loop ({loop.splitlines()[-1].strip()}): {took * 1000:.1f} ms")
+    assert took < 0.5, f"Reset to the run finished took {took:.3f} s"
+    lanes = [t for t in threading.enumerate() if t.name.startswith("threadtruth")]
+    assert not lanes, lanes
+
+
+def test_an_edited_run_saved_opens_and_replays_its_edited_code(
+    qtbot, win: MainWindow, tmp_path: Path
+) -> None:
+    win.set_params({"delay": 0.05})
+    win.step_action.setChecked(True)  # stepped: the file's schedule is exact
+    text = _edit(qtbot, win, sleep_first)
+    with qtbot.waitSignal(win.bridge.started, timeout=RUN_MS):
+        _press(win, Qt.Key.Key_Space)
+    for task in ["A", "B"] + ["A"] * 8 + ["B"] * 8:  # each past its sleep, then A, then B
+        if win.bridge.running:
+            win.step_task(task)
+            qtbot.wait(60)
+    qtbot.waitUntil(lambda: win.bridge.result is not None, timeout=RUN_MS)
+    assert win.bridge.result.outcome["final_balance"] == 400
+    path = tmp_path / "edited.ttrun"
+    assert win.save_run(str(path))
+    win.bridge.reset()
+    win.editing.restore()  # the window forgets the edit: only the file has it now
+    assert win.editing.edited is None
+    assert win.open_run(str(path))
+    assert win.code.toPlainText() == text and win.code_box.edit_bar.badge.isVisible()
+    with qtbot.waitSignal(win.bridge.finished, timeout=RUN_MS):
+        assert win.replay_run()
+    assert win.bridge.result.outcome["final_balance"] == 400
+    assert win.bridge.run.plan.edit is not None
+    lines = {track.line for track in win.bridge.lanes.tasks.values()}
+    assert lines and all(line is None or line >= win.code.numbered_from for line in lines)
+
+
+def test_a_b_compare_puts_the_original_beside_the_edit(qtbot, win: MainWindow) -> None:
+    _edit(qtbot, win, sleep_first)
+    win.open_compare()
+    dialog = win.compare_dialog
+    assert dialog is not None
+    assert [side[2] for side in dialog.sides] == ["original", "edited"]
+    qtbot.waitUntil(lambda: dialog.finished_both, timeout=2 * RUN_MS)
+    results = dialog.results
+    assert results[0].outcome["final_balance"] == -100
+    assert results[1].outcome["final_balance"] == 400
+    assert "original" in dialog.heads[0].text() and "edited" in dialog.heads[1].text()
+    dialog.close()
+
+
+def test_a_scenario_whose_code_cannot_be_edited_says_why(qtbot, window: MainWindow) -> None:
+    window.select("gil-cpu")
+    window.editing.toggle()
+    assert not window.editing.editing and window.code.isReadOnly()
+    assert "cannot be edited" in window.statusBar().currentMessage()

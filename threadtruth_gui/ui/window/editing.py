@@ -1,0 +1,212 @@
+"""The playground: Ctrl+E makes the code pane editable, Space runs the edited functions
+(engine/edits.py), a marker says the code is edited, and Restore brings back the original.
+
+Edits are kept per scenario and per set of shown functions (bank-race with the lock shows
+two functions, without it one), so that a setting that shows other code does not lose an
+edit, nor run one that was written for other functions.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QVBoxLayout, QWidget
+
+from threadtruth_gui.engine.edits import EditError, apply_edit, shown_text, why_not_editable
+from threadtruth_gui.engine.plan import Edit, Plan
+from threadtruth_gui.ui import theme
+from threadtruth_gui.ui.widgets.code_pane import CodePane
+from threadtruth_gui.ui.window.chrome import window_key
+
+#: said once, the first time the pane is made editable
+OWN_RIGHTS = (
+    "The edited code runs in this app's process, with your own rights: it is your code "
+    "on your machine."
+)
+_HOW = "Esc gives the keys back; Space runs it."
+
+Key = tuple[str, tuple[str, ...]]  # the scenario, and the names of the functions shown
+
+
+class EditBar(QWidget):
+    """Above the code: that the code is edited, and Restore original (both shown while it
+    is), and the one line about whose rights the edited code runs with."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(2)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        self.badge = QLabel("✎ edited")
+        self.badge.setFont(theme.body_font(theme.BODY_PT, bold=True))
+        self.badge.setToolTip("The code below is your edit: Space runs it, not the file's")
+        theme.role(self.badge, "bad")
+        self.restore = QPushButton("Restore original")
+        self.restore.setToolTip("Bring back the scenario's own code (your edit is dropped)")
+        self.restore.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space stays the window's Run
+        row.addWidget(self.badge)
+        row.addWidget(self.restore)
+        row.addStretch(1)
+        box.addLayout(row)
+        self.note = QLabel(OWN_RIGHTS)
+        self.note.setWordWrap(True)
+        self.note.setFont(theme.body_font())
+        theme.role(self.note, "muted")
+        box.addWidget(self.note)
+        self.show_state(edited=False, note=False)
+
+    def show_state(self, edited: bool, note: bool) -> None:
+        self.badge.setVisible(edited)
+        self.restore.setVisible(edited)
+        self.note.setVisible(note)
+        self.setVisible(edited or note)
+
+
+class EditHost(Protocol):
+    """What the playground needs of the window: to show the scenario as it stands, and
+    whether a run is going."""
+
+    def show_ready(self) -> None: ...
+    def setFocus(self) -> None: ...
+
+
+class EditingController(QObject):
+    status = Signal(str, int)  # what to say in the status bar, for how long (0: until next)
+    error = Signal(str)  # what is wrong with the edited code: the window shows it as an error
+
+    def __init__(self, host: EditHost, code: CodePane, bar: EditBar, parent: QObject) -> None:
+        super().__init__(parent)
+        self.host, self.code, self.bar = host, code, bar
+        self.edits: dict[Key, Edit] = {}
+        self.editing = False  # the pane takes the keys
+        self.told = False  # OWN_RIGHTS has been said
+        self.key: Key | None = None  # what the pane shows now
+        self.original: tuple[str, int] | None = None  # its text as in the file, numbered
+        self.why_not: str | None = None  # why this code cannot be edited, or None
+        self._quiet = False  # the pane's text is being set, not typed
+        code.textChanged.connect(self._typed)
+        code.leave.connect(self.leave)
+        bar.restore.clicked.connect(self.restore)
+
+    # -- the plan Space runs ----------------------------------------------------------------
+    def plan(self, scenario_id: str, plan: Plan) -> Plan | None:
+        """`plan` with this scenario's edit for its shown functions, if there is one; None
+        after marking what is wrong with the edit (nothing runs)."""
+        key = (scenario_id, tuple(getattr(fn, "__name__", "?") for fn in plan.code))
+        if key != self.key:
+            self.leave()  # other code on screen: the keys go back to the window
+            self.key = key
+            self.why_not = why_not_editable(plan)
+            self.original = shown_text(plan) if self.why_not is None else None
+        edit = self.edits.get(key)
+        self._show_state()
+        if edit is None:
+            return plan
+        try:
+            return apply_edit(plan, edit)
+        except EditError as exc:
+            self._show(edit.text, edit.first_line)
+            self.code.mark_error(exc.line, exc.column, str(exc))
+            self.error.emit(f"Nothing ran: {exc}")
+            return None
+
+    def show(self, plan: Plan) -> None:
+        """Put `plan`'s code in the pane: its edit, the editable original, or the file's."""
+        if plan.edit is not None:
+            if self.key is not None:  # an opened or replayed run's edit is the one shown now
+                self.edits[self.key] = plan.edit
+            self._show(plan.edit.text, plan.edit.first_line)
+        elif self.editing and self.original is not None:
+            self._show(*self.original)
+        else:
+            self._quiet = True
+            try:
+                self.code.show_functions(plan.code)
+            finally:
+                self._quiet = False
+        self._show_state()
+
+    @property
+    def edited(self) -> Edit | None:
+        """The edit of the code on screen (None: it is the file's)."""
+        return self.edits.get(self.key) if self.key is not None else None
+
+    # -- Ctrl+E, Esc, Restore ---------------------------------------------------------------
+    def toggle(self) -> None:
+        """Ctrl+E: make the code pane editable; again (or Esc): give the keys back."""
+        if self.editing:
+            self.leave()
+            return
+        if self.why_not is not None or self.original is None:
+            self.status.emit(f"This scenario's code cannot be edited: {self.why_not}.", 6000)
+            return
+        self.editing = True
+        edit = self.edited
+        self._show(*(edit.text, edit.first_line) if edit is not None else self.original)
+        self.code.set_markers({}, {})  # a finished run's markers belong to other text
+        self.code.set_editable(True)
+        self.status.emit(f"Editing the code. {_HOW}" if self.told else f"{OWN_RIGHTS} {_HOW}", 0)
+        self._show_state(note=not self.told)
+        self.told = True
+
+    def leave(self) -> None:
+        """The pane is read-only again and the window has the keys (the edit is kept)."""
+        if not self.editing:
+            return
+        self.editing = False
+        self.code.set_editable(False)
+        self.host.setFocus()
+        self._show_state()
+        if self.edited is not None:
+            self.status.emit(
+                "Edited code: Space runs it; Restore original brings back the file's.", 0
+            )
+
+    def restore(self) -> None:
+        """Restore original: the scenario's own code again; the next run runs it."""
+        if self.key is not None:
+            self.edits.pop(self.key, None)
+        self.code.clear_error()
+        if self.editing and self.original is not None:
+            self._show(*self.original)
+        self._show_state()
+        self.host.show_ready()
+        self.status.emit("The original code is back: Space runs it.", 4000)
+
+    # -- inside ---------------------------------------------------------------------------
+    def _show(self, text: str, first_line: int) -> None:
+        self._quiet = True
+        try:
+            self.code.show_text(text, first_line)
+        finally:
+            self._quiet = False
+
+    def _typed(self) -> None:
+        if self._quiet or not self.editing or self.key is None or self.original is None:
+            return
+        self.code.clear_error()
+        text, first = self.code.toPlainText(), self.original[1]
+        if text == self.original[0]:
+            self.edits.pop(self.key, None)
+        else:
+            self.edits[self.key] = Edit(text, first)
+        self._show_state()
+
+    def _show_state(self, note: bool | None = None) -> None:
+        shown = self.bar.note.isVisible() if note is None else note
+        self.bar.show_state(edited=self.edited is not None, note=shown and self.editing)
+
+
+def add_edit_actions(window: QWidget, menu: QMenu, editing: EditingController) -> None:
+    """Ctrl+E (a window key, as every key is) and Restore original, in the Run menu."""
+    edit = window_key(window, "✎ Edit the code (Ctrl+E)", "Ctrl+E", editing.toggle)
+    edit.setToolTip("Make the code pane editable; Space then runs your edit")
+    menu.addSeparator()
+    menu.addAction(edit)
+    restore = QAction("Restore the original code", window)
+    restore.triggered.connect(lambda _=False: editing.restore())
+    menu.addAction(restore)
