@@ -67,7 +67,6 @@ def test_an_edit_runs_the_sleep_before_the_check_ends_at_400_and_restore_runs_th
     assert win.bridge.result.outcome["final_balance"] == -100  # the original races
     assert not win.code_box.edit_bar.isVisible()
     text = _edit(qtbot, win, sleep_first)
-    assert OWN_RIGHTS in win.statusBar().currentMessage() or win.editing.told
     bar = win.code_box.edit_bar
     assert bar.badge.isVisible() and bar.restore.isVisible()
     _run(qtbot, win)
@@ -175,6 +174,19 @@ def test_a_b_compare_puts_the_original_beside_the_edit(qtbot, win: MainWindow) -
     assert results[1].outcome["final_balance"] == 400
     assert "original" in dialog.heads[0].text() and "edited" in dialog.heads[1].text()
     dialog.close()
+
+
+def test_the_first_ctrl_e_says_whose_rights_the_code_runs_with_once(qtbot, win: MainWindow):
+    bar = win.code_box.edit_bar
+    assert not bar.isVisible()
+    win.editing.toggle()
+    assert win.statusBar().currentMessage() == OWN_RIGHTS
+    assert bar.isVisible() and "editing" in bar.badge.text() and not bar.restore.isVisible()
+    win.editing.toggle()
+    assert not bar.isVisible()  # nothing edited: no marker
+    win.editing.toggle()
+    assert OWN_RIGHTS not in win.statusBar().currentMessage()
+    win.editing.toggle()
 
 
 def test_a_scenario_whose_code_cannot_be_edited_says_why(qtbot, window: MainWindow) -> None:

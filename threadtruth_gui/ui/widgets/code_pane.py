@@ -146,9 +146,9 @@ class CodePane(QPlainTextEdit):
         self._update_margins()
 
     def rehighlight(self) -> None:
-        """Colour the code again (after a theme switch)."""
+        """Colour the code again (after a theme switch), its marks too."""
         self._highlighter.rehighlight()
-        self._gutter.update()
+        self._refresh_markers()  # (their colours are the theme's)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QWidget
 
 from threadtruth_gui.engine.edits import EditError, apply_edit, shown_text, why_not_editable
 from threadtruth_gui.engine.plan import Edit, Plan
@@ -31,39 +31,32 @@ Key = tuple[str, tuple[str, ...]]  # the scenario, and the names of the function
 
 
 class EditBar(QWidget):
-    """Above the code: that the code is edited, and Restore original (both shown while it
-    is), and the one line about whose rights the edited code runs with."""
+    """One row above the code while it is edited or being edited: "✎ edited" (or
+    "editing"), and Restore original, shown whenever the code is edited."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        box = QVBoxLayout(self)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(2)
-        row = QHBoxLayout()
+        row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        self.badge = QLabel("✎ edited")
+        self.badge = QLabel()
         self.badge.setFont(theme.body_font(theme.BODY_PT, bold=True))
         self.badge.setToolTip("The code below is your edit: Space runs it, not the file's")
-        theme.role(self.badge, "bad")
         self.restore = QPushButton("Restore original")
         self.restore.setToolTip("Bring back the scenario's own code (your edit is dropped)")
         self.restore.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space stays the window's Run
         row.addWidget(self.badge)
         row.addWidget(self.restore)
         row.addStretch(1)
-        box.addLayout(row)
-        self.note = QLabel(OWN_RIGHTS)
-        self.note.setWordWrap(True)
-        self.note.setFont(theme.body_font())
-        theme.role(self.note, "muted")
-        box.addWidget(self.note)
-        self.show_state(edited=False, note=False)
+        self.show_state(edited=False, editing=False)
 
-    def show_state(self, edited: bool, note: bool) -> None:
-        self.badge.setVisible(edited)
+    def show_state(self, edited: bool, editing: bool) -> None:
+        if editing:
+            self.badge.setText("✎ editing · Esc: done" if not edited else "✎ edited · Esc: done")
+        else:
+            self.badge.setText("✎ edited")
+        theme.role(self.badge, "bad" if edited else "muted")
         self.restore.setVisible(edited)
-        self.note.setVisible(note)
-        self.setVisible(edited or note)
+        self.setVisible(edited or editing)
 
 
 class EditHost(Protocol):
@@ -149,9 +142,10 @@ class EditingController(QObject):
         self._show(*(edit.text, edit.first_line) if edit is not None else self.original)
         self.code.set_markers({}, {})  # a finished run's markers belong to other text
         self.code.set_editable(True)
-        self.status.emit(f"Editing the code. {_HOW}" if self.told else f"{OWN_RIGHTS} {_HOW}", 0)
-        self._show_state(note=not self.told)
+        # said once, the first time, in the status bar's one line across the window
+        self.status.emit(OWN_RIGHTS if not self.told else f"Editing the code. {_HOW}", 0)
         self.told = True
+        self._show_state()
 
     def leave(self) -> None:
         """The pane is read-only again and the window has the keys (the edit is kept)."""
@@ -196,9 +190,8 @@ class EditingController(QObject):
             self.edits[self.key] = Edit(text, first)
         self._show_state()
 
-    def _show_state(self, note: bool | None = None) -> None:
-        shown = self.bar.note.isVisible() if note is None else note
-        self.bar.show_state(edited=self.edited is not None, note=shown and self.editing)
+    def _show_state(self) -> None:
+        self.bar.show_state(edited=self.edited is not None, editing=self.editing)
 
 
 def add_edit_actions(window: QWidget, menu: QMenu, editing: EditingController) -> None:
