@@ -164,7 +164,9 @@ def test_a_saved_edited_run_opens_with_its_edit_and_replays_the_edited_code(
     saved = runfile.load(path)
     assert saved.edit == edit
     assert saved.plan().edit == edit and SLEEP in inspect.getsource(saved.plan().code[0])
-    replay = runfile.replay(saved)
+    with pytest.raises(runfile.RunFileError, match="ran edited code"):
+        runfile.replay(saved)  # the CLI's replay: a file's code never runs unasked
+    replay = runfile.replay(saved, run_edited=True)
     assert replay.same_outcome and replay.same_schedule
     assert replay.result.outcome["final_balance"] == 400
     # an old file, without the field, opens as the original code

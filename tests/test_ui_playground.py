@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from threadtruth_gui.ui.main_window import MainWindow
 from threadtruth_gui.ui.window.editing import OWN_RIGHTS
@@ -53,6 +53,29 @@ def _run(qtbot, win: MainWindow) -> None:  # type: ignore[no-untyped-def]
         _press(win, Qt.Key.Key_Space)
 
 
+# each thread runs its lines up to and including its sleep, then the other does; then A
+# to its end, then B (as tests/test_edits.py forces them through the engine)
+ORIGINAL_TURNS = ["A"] * 4 + ["B"] * 4 + ["A"] * 8 + ["B"] * 8
+EDITED_TURNS = ["A", "B"] + ["A"] * 8 + ["B"] * 8
+
+
+def _stepped(qtbot, win: MainWindow, turns: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """A step-mode run given `turns` one at a time, each step waited for."""
+    win.step_action.setChecked(True)
+    with qtbot.waitSignal(win.bridge.started, timeout=RUN_MS):
+        _press(win, Qt.Key.Key_Space)
+    gate = win.bridge.gate
+    assert gate is not None
+    qtbot.waitUntil(lambda: all(gate.settled(t) for t in "AB"), timeout=RUN_MS)
+    for task in turns:
+        win.step_task(task)
+        qtbot.waitUntil(lambda task=task: gate.settled(task), timeout=RUN_MS)
+    # the turns take every thread to its end: the run finishes by itself
+    qtbot.waitUntil(lambda: win.bridge.result is not None, timeout=RUN_MS)
+    assert not win.bridge.running
+    win.step_action.setChecked(False)
+
+
 @pytest.fixture
 def win(window: MainWindow) -> MainWindow:
     window.select("bank-race")
@@ -63,24 +86,28 @@ def win(window: MainWindow) -> MainWindow:
 def test_an_edit_runs_the_sleep_before_the_check_ends_at_400_and_restore_runs_the_original(
     qtbot, win: MainWindow
 ) -> None:
-    _run(qtbot, win)
+    win.set_params({"delay": 0.05})
+    _stepped(qtbot, win, ORIGINAL_TURNS)
     assert win.bridge.result.outcome["final_balance"] == -100  # the original races
     assert not win.code_box.edit_bar.isVisible()
     text = _edit(qtbot, win, sleep_first)
     bar = win.code_box.edit_bar
     assert bar.badge.isVisible() and bar.restore.isVisible()
-    _run(qtbot, win)
-    # with the sleep before the read there is no window between read and write: the
-    # second ATM reads $400 (0.3 s of sleep keeps their reads far apart)
+    # the same turns (each thread runs past its sleep, then the other): with the sleep
+    # before the read there is no window between read and write, and B reads $400
+    _stepped(qtbot, win, EDITED_TURNS)
     assert win.bridge.result.outcome["final_balance"] == 400
     assert win.bridge.run.plan.edit is not None
     assert win.code.toPlainText() == text and win.code.numbered_from is not None
     assert "$400" in win.verdict.headline()
+    # a free run of the edit: one ATM at a time, whichever wakes first (no overdraft)
+    _run(qtbot, win)
+    assert win.bridge.result.outcome["final_balance"] in (400, 500)
     # Restore original: the file's code, and it races again
     bar.restore.click()
     assert not bar.isVisible() and win.editing.edited is None
     assert win.code.numbered_from is None and SLEEP in win.code.toPlainText()
-    _run(qtbot, win)
+    _stepped(qtbot, win, ORIGINAL_TURNS)
     assert win.bridge.result.outcome["final_balance"] == -100
     assert win.bridge.run.plan.edit is None
 
@@ -133,19 +160,33 @@ def test_an_endless_loop_is_reset_within_half_a_second(qtbot, win: MainWindow, l
     assert not lanes, lanes
 
 
+def test_an_endless_loop_in_an_unwatched_lane_of_a_child_run_is_reset_within_half_a_second(
+    qtbot, window: MainWindow
+) -> None:
+    """lost-updates watches no lines (it runs in a child process): the loop sees no
+    cancel, and the reset run is stopped by force after the playground's short grace."""
+    window.select("lost-updates")
+    _edit(qtbot, window, lambda t: t.replace("    for _ in range(times):", "    while True:", 1))
+    with qtbot.waitSignal(window.bridge.started, timeout=RUN_MS):
+        _press(window, Qt.Key.Key_Space)
+    run = window.bridge.run
+    assert run is not None and window.bridge.in_child and run.plan.edit is not None
+    qtbot.wait(1500)  # the child has started its threads, which loop
+    assert not run.finished
+    t0 = time.perf_counter()
+    _press(window, Qt.Key.Key_R)
+    qtbot.waitUntil(lambda: run.finished and not window.bridge.stopping, timeout=5000)
+    took = time.perf_counter() - t0
+    print(f"Reset of an endless loop in a child run: {took * 1000:.0f} ms")
+    assert took < 0.5, f"Reset to the run finished took {took:.3f} s"
+
+
 def test_an_edited_run_saved_opens_and_replays_its_edited_code(
-    qtbot, win: MainWindow, tmp_path: Path
+    qtbot, win: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     win.set_params({"delay": 0.05})
-    win.step_action.setChecked(True)  # stepped: the file's schedule is exact
     text = _edit(qtbot, win, sleep_first)
-    with qtbot.waitSignal(win.bridge.started, timeout=RUN_MS):
-        _press(win, Qt.Key.Key_Space)
-    for task in ["A", "B"] + ["A"] * 8 + ["B"] * 8:  # each past its sleep, then A, then B
-        if win.bridge.running:
-            win.step_task(task)
-            qtbot.wait(60)
-    qtbot.waitUntil(lambda: win.bridge.result is not None, timeout=RUN_MS)
+    _stepped(qtbot, win, EDITED_TURNS)  # stepped: the file's schedule is exact
     assert win.bridge.result.outcome["final_balance"] == 400
     path = tmp_path / "edited.ttrun"
     assert win.save_run(str(path))
@@ -154,8 +195,26 @@ def test_an_edited_run_saved_opens_and_replays_its_edited_code(
     assert win.editing.edited is None
     assert win.open_run(str(path))
     assert win.code.toPlainText() == text and win.code_box.edit_bar.badge.isVisible()
+    # a file's code is untrusted input: it runs only once the lecturer says yes
+    asked: list[str] = []
+
+    def answer(button: QMessageBox.StandardButton):  # type: ignore[no-untyped-def]
+        def ask(_parent, title: str, _text: str) -> QMessageBox.StandardButton:
+            asked.append(title)
+            return button
+
+        return ask
+
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.No))
+    win.reset_run()  # showing the scenario again asks nothing: nothing is about to run
+    assert asked == [] and win.code.toPlainText() == text
+    assert not win.replay_run() and not win.bridge.running
+    _press(win, Qt.Key.Key_Space)
+    assert not win.bridge.running and len(asked) == 2
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
     with qtbot.waitSignal(win.bridge.finished, timeout=RUN_MS):
         assert win.replay_run()
+    assert len(asked) == 3
     assert win.bridge.result.outcome["final_balance"] == 400
     assert win.bridge.run.plan.edit is not None
     lines = {track.line for track in win.bridge.lanes.tasks.values()}
@@ -170,8 +229,9 @@ def test_a_b_compare_puts_the_original_beside_the_edit(qtbot, win: MainWindow) -
     assert [side[2] for side in dialog.sides] == ["original", "edited"]
     qtbot.waitUntil(lambda: dialog.finished_both, timeout=2 * RUN_MS)
     results = dialog.results
-    assert results[0].outcome["final_balance"] == -100
-    assert results[1].outcome["final_balance"] == 400
+    assert results[0].outcome["final_balance"] == -100  # both read $1,000, then slept
+    # one ATM at a time, whichever woke first: no overdraft
+    assert results[1].outcome["final_balance"] in (400, 500)
     assert "original" in dialog.heads[0].text() and "edited" in dialog.heads[1].text()
     dialog.close()
 

@@ -426,8 +426,15 @@ def replay_params(saved: SavedRun) -> dict[str, Any]:
     return params
 
 
-def replay(saved: SavedRun) -> Replay:
-    """Run the saved scenario again, giving its schedule's steps in order."""
+def replay(saved: SavedRun, run_edited: bool = False) -> Replay:
+    """Run the saved scenario again, giving its schedule's steps in order. A run of edited
+    code replays only with `run_edited`: the file's code would run with the caller's
+    rights, and a run file is untrusted input (the window shows the code and asks)."""
+    if saved.edit is not None and not run_edited:
+        raise RunFileError(
+            f"this {saved.scenario.id} run ran edited code, which a replay would run with "
+            "your rights: open it in the window, where the code is shown first"
+        )
     why = replayable(saved.plan(), saved.stepped)
     if why is not None:
         raise RunFileError(f"this {saved.scenario.id} run cannot be replayed: {why}")

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.narrate import money
-from threadtruth_gui.engine.plan import Plan
+from threadtruth_gui.engine.plan import Edit, Plan
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.runs import runfile
 from threadtruth_gui.scenarios import all_scenarios, get
@@ -357,20 +357,25 @@ class MainWindow(QMainWindow):
             self.opened = None
             self.show_ready()
 
-    def plan_for_params(self) -> tuple[Plan, dict[str, Any]] | None:
-        """The plan for the current settings, or None after showing what is wrong."""
+    def plan_for_params(self, to_run: bool = True) -> tuple[Plan, dict[str, Any]] | None:
+        """The plan for the current settings, or None after showing what is wrong
+        (`to_run`: it is about to run, so a run file's edited code is asked about)."""
         assert self.scenario is not None
         try:
             params = self.scenario.resolve(self.params())
-            plan = self.editing.plan(self.scenario.id, self.scenario.plan(params))
+            plan = self.editing.plan(self.scenario.id, self.scenario.plan(params), to_run)
             return None if plan is None else (plan, params)  # None: the edit is marked wrong
         except ValueError as exc:
             self.show_error(str(exc).removeprefix("--"))
             return None
 
+    def allow_edit(self, edit: Edit) -> bool:
+        """Whether edited code may run: asked once for a run file's (untrusted input)."""
+        return self.editing.allow(edit)
+
     def show_ready(self) -> None:
         """The scenario as it stands before a run: code, idle panel, empty timeline."""
-        planned = self.plan_for_params()
+        planned = self.plan_for_params(to_run=False)
         if planned is None:
             self.runs.showing_result = False
             self.time_cursor.forget()

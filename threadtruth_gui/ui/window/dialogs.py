@@ -61,6 +61,8 @@ class DialogsController(QObject):
             params["delay"] = 0.0
         self.many = ManyRunsDialog(scenario, params, self.window)
         self._show(self.many, 900, 560)
+        if planned[0].edit is not None:  # its variants (lock off, on) show other functions
+            self.status.emit("Many runs run the scenario's own code, not your edit.", 6000)
 
     @Slot()
     def open_compare(self) -> None:

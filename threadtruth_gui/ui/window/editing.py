@@ -12,7 +12,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QMessageBox, QPushButton, QWidget
 
 from threadtruth_gui.engine.edits import EditError, apply_edit, shown_text, why_not_editable
 from threadtruth_gui.engine.plan import Edit, Plan
@@ -81,14 +81,18 @@ class EditingController(QObject):
         self.original: tuple[str, int] | None = None  # its text as in the file, numbered
         self.why_not: str | None = None  # why this code cannot be edited, or None
         self._quiet = False  # the pane's text is being set, not typed
+        # an opened run file's edit: untrusted input, so it runs only once the lecturer
+        # says yes (it is in the pane, marked edited, meanwhile)
+        self.untrusted: Edit | None = None
         code.textChanged.connect(self._typed)
         code.leave.connect(self.leave)
         bar.restore.clicked.connect(self.restore)
 
     # -- the plan Space runs ----------------------------------------------------------------
-    def plan(self, scenario_id: str, plan: Plan) -> Plan | None:
+    def plan(self, scenario_id: str, plan: Plan, to_run: bool = True) -> Plan | None:
         """`plan` with this scenario's edit for its shown functions, if there is one; None
-        after marking what is wrong with the edit (nothing runs)."""
+        after marking what is wrong with the edit (nothing runs). `to_run`: it is about to
+        run (a run file's edit is asked about first; compiling alone runs none of it)."""
         key = (scenario_id, tuple(getattr(fn, "__name__", "?") for fn in plan.code))
         if key != self.key:
             self.leave()  # other code on screen: the keys go back to the window
@@ -99,6 +103,8 @@ class EditingController(QObject):
         self._show_state()
         if edit is None:
             return plan
+        if to_run and not self.allow(edit):
+            return None
         try:
             return apply_edit(plan, edit)
         except EditError as exc:
@@ -111,6 +117,8 @@ class EditingController(QObject):
         """Put `plan`'s code in the pane: its edit, the editable original, or the file's."""
         if plan.edit is not None:
             if self.key is not None:  # an opened or replayed run's edit is the one shown now
+                if self.edits.get(self.key) != plan.edit:
+                    self.untrusted = plan.edit  # from a file: asked before it runs
                 self.edits[self.key] = plan.edit
             self._show(plan.edit.text, plan.edit.first_line)
         elif self.editing and self.original is not None:
@@ -122,6 +130,22 @@ class EditingController(QObject):
             finally:
                 self._quiet = False
         self._show_state()
+
+    def allow(self, edit: Edit) -> bool:
+        """Whether `edit` may run: the lecturer's own, or a run file's once they said yes."""
+        if edit != self.untrusted:
+            return True
+        answer = QMessageBox.question(
+            self.code.window(),
+            "Run the file's edited code?",
+            "This run file carries edited code: it is in the code pane, marked edited. "
+            "It runs in this app's process, with your own rights. Run it?",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            self.status.emit("Nothing ran: the file's edited code runs only if you say so.", 6000)
+            return False
+        self.untrusted = None
+        return True
 
     @property
     def edited(self) -> Edit | None:
@@ -164,6 +188,7 @@ class EditingController(QObject):
         """Restore original: the scenario's own code again; the next run runs it."""
         if self.key is not None:
             self.edits.pop(self.key, None)
+        self.untrusted = None
         self.code.clear_error()
         if self.editing and self.original is not None:
             self._show(*self.original)

@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from threadtruth_gui.engine.lanes import Lanes
-from threadtruth_gui.engine.plan import Plan
+from threadtruth_gui.engine.plan import Edit, Plan
 from threadtruth_gui.engine.result import RunResult
 from threadtruth_gui.runs import runfile
 from threadtruth_gui.ui.bridge import RunBridge
@@ -26,6 +26,7 @@ class SavedHost(Protocol):
     def set_params(self, params: dict[str, Any]) -> None: ...
     def setup_views(self, plan: Plan) -> None: ...
     def show_saved(self, saved: runfile.SavedRun, lanes: Lanes) -> None: ...
+    def allow_edit(self, edit: Edit) -> bool: ...
 
 
 class SavedRunsController(QObject):
@@ -154,6 +155,8 @@ class SavedRunsController(QObject):
         except runfile.RunFileError as exc:
             self.error.emit(f"This run cannot be replayed: {exc}.")
             return False
+        if saved.edit is not None and not self.host.allow_edit(saved.edit):
+            return False  # a file's edited code runs only when the lecturer says so
         host = self.host
         host.select(saved.scenario.id)
         host.set_params(params)
