@@ -69,6 +69,17 @@ def test_the_edited_code_reads_as_a_file_and_the_scenario_module_is_untouched() 
     assert edited.edit == edit and plan.edit is None
 
 
+def test_the_bytecode_view_reads_the_edited_lines() -> None:
+    from threadtruth_gui.engine.bytecode import line_instructions
+
+    plan = _plan(NO_LOCK)
+    edit = sleep_first(plan)
+    edited = apply_edit(plan, edit)
+    sleep_line = edit.first_line + 1
+    words = " ".join(str(ins) for ins in line_instructions(edited.code, sleep_line))
+    assert "sleep" in words and "delay" in words
+
+
 def test_a_syntax_error_names_its_line_and_column_and_nothing_is_compiled() -> None:
     plan = _plan(NO_LOCK)
     text, first = shown_text(plan)

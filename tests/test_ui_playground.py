@@ -129,6 +129,26 @@ def test_a_syntax_error_runs_nothing_and_is_marked_at_its_line_and_column(
     assert f"line {line}, column 24" in message and "Nothing ran" in message
 
 
+def test_a_syntax_error_is_marked_while_typing_and_cleared_when_fixed(qtbot, win: MainWindow):
+    win.editing.toggle()
+    code = win.code
+    first = code.numbered_from
+    assert first is not None
+    cursor = code.textCursor()
+    cursor.movePosition(cursor.MoveOperation.End)
+    code.setTextCursor(cursor)
+    QTest.keyClick(code, Qt.Key.Key_Return)
+    QTest.keyClicks(code, "    x = (1 +")
+    last = first + code.blockCount() - 1
+    qtbot.waitUntil(lambda: code.error_at() is not None, timeout=3000)
+    assert code.error_at() == (last, 9) and not win.bridge.running
+    QTest.keyClicks(code, " 2)")
+    assert code.error_at() is None  # typing clears it; the check finds nothing now
+    qtbot.wait(600)
+    assert code.error_at() is None
+    win.editing.toggle()
+
+
 def test_an_exception_goes_on_the_card_with_its_edited_line(qtbot, win: MainWindow) -> None:
     text = _edit(qtbot, win, lambda t: t.replace(READ, READ + "\n    amount = amount / 0"))
     _run(qtbot, win)

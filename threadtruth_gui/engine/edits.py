@@ -32,6 +32,7 @@ __all__ = [
     "compile_edit",
     "error_line",
     "shown_text",
+    "syntax_error",
     "why_not_editable",
 ]
 
@@ -90,6 +91,22 @@ def shown_text(plan: Plan) -> tuple[str, int]:
     return "\n".join(texts), max(1, first)
 
 
+def syntax_error(edit: Edit) -> EditError | None:
+    """The edit's syntax error, if it has one (parsed only: nothing is compiled or kept),
+    for marking it while it is typed."""
+    try:
+        ast.parse("\n" * (edit.first_line - 1) + edit.text)
+    except SyntaxError as exc:
+        return _syntax(exc)
+    return None
+
+
+def _syntax(exc: SyntaxError) -> EditError:
+    line, col = exc.lineno, exc.offset
+    where = f"line {line}, column {col}" if line and col else f"line {line}"
+    return EditError(f"Syntax error at {where}: {exc.msg}", line, col)
+
+
 def compile_edit(edit: Edit, plan: Plan) -> dict[str, types.FunctionType]:
     """The edited functions, by name; raises EditError saying what is wrong and where.
     Only definitions of the shown functions may be in the text (no other statement runs
@@ -110,9 +127,7 @@ def compile_edit(edit: Edit, plan: Plan) -> dict[str, types.FunctionType]:
     try:
         tree = ast.parse(padded, filename)
     except SyntaxError as exc:
-        line, col = exc.lineno, exc.offset
-        where = f"line {line}, column {col}" if line and col else f"line {line}"
-        raise EditError(f"Syntax error at {where}: {exc.msg}", line, col) from None
+        raise _syntax(exc) from None
     seen: dict[str, int] = {}
     for node in tree.body:
         where = f"line {node.lineno}"

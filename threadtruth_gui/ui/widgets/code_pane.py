@@ -183,19 +183,24 @@ class CodePane(QPlainTextEdit):
         if on:
             self.setFocus()
 
-    def mark_error(self, line: int | None, column: int | None, message: str) -> None:
+    def mark_error(
+        self, line: int | None, column: int | None, message: str, move: bool = True
+    ) -> None:
         """Mark where the edited code is wrong: a red wavy underline from `column` (1-based)
-        to the line's end and a ✘ in the gutter (no line: the first line)."""
+        to the line's end and a ✘ in the gutter (no line: the first line); `move`: the
+        caret goes there (not while the lecturer is typing)."""
         block = self._block_of.get(line if line is not None else -1, 0)
         self._error = (block, max(1, column or 1), message)
         self._refresh_markers()
-        cursor = QTextCursor(self.document().findBlockByNumber(block))
-        self.setTextCursor(cursor)
-        self.ensureCursorVisible()
+        self._gutter.setToolTip(message)
+        if move:
+            self.setTextCursor(QTextCursor(self.document().findBlockByNumber(block)))
+            self.ensureCursorVisible()
 
     def clear_error(self) -> None:
         if self._error is not None:
             self._error = None
+            self._gutter.setToolTip("")
             self._refresh_markers()
 
     def error_at(self) -> tuple[int, int] | None:

@@ -10,11 +10,17 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QMessageBox, QPushButton, QWidget
 
-from threadtruth_gui.engine.edits import EditError, apply_edit, shown_text, why_not_editable
+from threadtruth_gui.engine.edits import (
+    EditError,
+    apply_edit,
+    shown_text,
+    syntax_error,
+    why_not_editable,
+)
 from threadtruth_gui.engine.plan import Edit, Plan
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.widgets.code_pane import CodePane
@@ -26,6 +32,7 @@ OWN_RIGHTS = (
     "on your machine."
 )
 _HOW = "Esc gives the keys back; Space runs it."
+CHECK_MS = 400  # typing paused this long: the text is parsed and a syntax error marked
 
 Key = tuple[str, tuple[str, ...]]  # the scenario, and the names of the functions shown
 
@@ -85,6 +92,11 @@ class EditingController(QObject):
         # says yes (it is in the pane, marked edited, meanwhile)
         self.untrusted: Edit | None = None
         code.textChanged.connect(self._typed)
+        # a syntax error is marked as soon as typing pauses (parsed only; nothing runs)
+        self._check = QTimer(self)
+        self._check.setSingleShot(True)
+        self._check.setInterval(CHECK_MS)
+        self._check.timeout.connect(self._check_syntax)
         code.leave.connect(self.leave)
         bar.restore.clicked.connect(self.restore)
 
@@ -214,6 +226,13 @@ class EditingController(QObject):
         else:
             self.edits[self.key] = Edit(text, first)
         self._show_state()
+        self._check.start()
+
+    def _check_syntax(self) -> None:
+        edit = self.edited
+        wrong = syntax_error(edit) if edit is not None and self.editing else None
+        if wrong is not None:
+            self.code.mark_error(wrong.line, wrong.column, str(wrong), move=False)
 
     def _show_state(self) -> None:
         self.bar.show_state(edited=self.edited is not None, editing=self.editing)
