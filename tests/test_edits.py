@@ -194,6 +194,10 @@ def test_a_saved_edited_run_opens_with_its_edit_and_replays_the_edited_code(
         ({"text": 1, "first_line": 1}, "is not edited code"),
         ({"text": "", "first_line": 0}, "out of range"),
         ({"text": "def withdraw(a=open('x')):\n  pass\n", "first_line": 1}, "a default value"),
+        ({"text": "def withdraw():\n  return '\udc80'\n", "first_line": 1}, "not text"),
+        ({"text": "def withdraw():\n  return " + "-" * 19_000 + "1", "first_line": 1}, "deeply"),
+        ({"text": "def withdraw():\n  pass\x00", "first_line": 1}, "cannot run"),
+        ({"text": "", "first_line": 10**6}, "out of range"),
     ],
 )
 def test_a_run_file_with_bad_edited_code_is_refused(tmp_path: Path, edit: object, says: str):

@@ -39,6 +39,7 @@ __all__ = [
 EDITED_PREFIX = "<edited "
 _LAZY_ANNOTATIONS = __future__.annotations.compiler_flag
 MAX_CHARS = 20_000  # an edit is a few functions: a run file refuses more
+MAX_FIRST_LINE = 100_000  # a shown function's first line in its file
 
 
 class EditError(ValueError):
@@ -95,16 +96,29 @@ def syntax_error(edit: Edit) -> EditError | None:
     """The edit's syntax error, if it has one (parsed only: nothing is compiled or kept),
     for marking it while it is typed."""
     try:
-        ast.parse("\n" * (edit.first_line - 1) + edit.text)
-    except SyntaxError as exc:
-        return _syntax(exc)
+        _parse(edit, "<edited>")
+    except EditError as exc:
+        return exc
     return None
 
 
-def _syntax(exc: SyntaxError) -> EditError:
-    line, col = exc.lineno, exc.offset
-    where = f"line {line}, column {col}" if line and col else f"line {line}"
-    return EditError(f"Syntax error at {where}: {exc.msg}", line, col)
+def _parse(edit: Edit, filename: str) -> ast.Module:
+    """The edit's syntax tree, numbered as the pane numbers it; EditError if it has none."""
+    if not 1 <= edit.first_line <= MAX_FIRST_LINE:
+        raise EditError(f"The edited code's first line, {edit.first_line}, is out of range.")
+    try:
+        return ast.parse("\n" * (edit.first_line - 1) + edit.text, filename)
+    except SyntaxError as exc:
+        line, col = exc.lineno, exc.offset
+        where = f" at line {line}, column {col}" if line and col else ""
+        where = f" at line {line}" if line and not col else where
+        raise EditError(f"Syntax error{where}: {exc.msg}", line, col) from None
+    except (MemoryError, RecursionError):  # e.g. thousands of nested operators
+        raise EditError("The edited code is nested too deeply for Python to read.") from None
+    except UnicodeError:  # a lone surrogate (a run file's JSON can carry one)
+        raise EditError("The edited code has a character that is not text.") from None
+    except ValueError as exc:  # a NUL character, on Pythons that do not call it syntax
+        raise EditError(f"The edited code cannot be read: {exc}") from None
 
 
 def compile_edit(edit: Edit, plan: Plan) -> dict[str, types.FunctionType]:
@@ -120,14 +134,11 @@ def compile_edit(edit: Edit, plan: Plan) -> dict[str, types.FunctionType]:
     if len(edit.text) > MAX_CHARS:
         size = f"{len(edit.text):,} characters (at most {MAX_CHARS:,})"
         raise EditError(f"The edited code is {size}.")
+    tree = _parse(edit, "<edited>")  # first: its first line is checked there
     padded = "\n" * (edit.first_line - 1) + edit.text
-    digest = hashlib.sha1(padded.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    digest = hashlib.sha1(padded.encode("utf-8")).hexdigest()[:8]
     module = originals[0].__module__.rsplit(".", 1)[-1]
     filename = f"{EDITED_PREFIX}{module}.py {digest}>"
-    try:
-        tree = ast.parse(padded, filename)
-    except SyntaxError as exc:
-        raise _syntax(exc) from None
     seen: dict[str, int] = {}
     for node in tree.body:
         where = f"line {node.lineno}"
@@ -165,7 +176,12 @@ def compile_edit(edit: Edit, plan: Plan) -> dict[str, types.FunctionType]:
         raise EditError(f"{', '.join(missing)} is missing: the edited code must define {shown}")
     # annotations stay text (never evaluated), and defaults are constants (checked above):
     # compiling runs no code of the text, so opening a run file that carries one runs none
-    code = compile(tree, filename, "exec", flags=_LAZY_ANNOTATIONS, dont_inherit=True)
+    try:
+        code = compile(tree, filename, "exec", flags=_LAZY_ANNOTATIONS, dont_inherit=True)
+    except (MemoryError, RecursionError):
+        raise EditError("The edited code is nested too deeply for Python to compile.") from None
+    except SyntaxError as exc:  # what only the compiler sees, e.g. `return` outside a def
+        raise EditError(f"Syntax error at line {exc.lineno}: {exc.msg}", exc.lineno) from None
     # for tracebacks, inspect.getsource and the bytecode view; no mtime: never dropped
     linecache.cache[filename] = (len(padded), None, padded.splitlines(True), filename)
     namespace = dict(originals[0].__globals__)  # a copy: the module itself is untouched

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from threadtruth_gui.engine.edits import MAX_CHARS, EditError, apply_edit
+from threadtruth_gui.engine.edits import MAX_CHARS, MAX_FIRST_LINE, EditError, apply_edit
 from threadtruth_gui.engine.events import Kind, State
 from threadtruth_gui.engine.gate import UNITS
 from threadtruth_gui.engine.plan import Edit, Plan
@@ -374,7 +374,7 @@ def edit(data: Any, plan: Plan) -> tuple[Edit | None, Plan]:
         or type(data["first_line"]) is not int
     ):
         raise Damaged(f"its 'edit' is not edited code: {quote(data)}")
-    if not 1 <= data["first_line"] <= MAX_LINE or len(data["text"]) > MAX_CHARS:
+    if not 1 <= data["first_line"] <= MAX_FIRST_LINE or len(data["text"]) > MAX_CHARS:
         raise Damaged("its edited code is out of range (its size or its first line)")
     edited = Edit(data["text"], data["first_line"])
     try:
