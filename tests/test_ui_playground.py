@@ -269,6 +269,15 @@ def test_the_first_ctrl_e_says_whose_rights_the_code_runs_with_once(qtbot, win: 
     win.editing.toggle()
 
 
+def test_the_code_of_a_run_that_is_going_is_not_edited(qtbot, win: MainWindow) -> None:
+    with qtbot.waitSignal(win.bridge.started, timeout=RUN_MS):
+        win.start_run()
+    win.editing.toggle()
+    assert not win.editing.editing and win.code.isReadOnly()
+    assert "Reset (R) first" in win.statusBar().currentMessage()
+    win.reset_run()
+
+
 def test_a_scenario_whose_code_cannot_be_edited_says_why(qtbot, window: MainWindow) -> None:
     window.select("gil-cpu")
     window.editing.toggle()

@@ -122,7 +122,8 @@ class MainWindow(QMainWindow):
         self.open_run = self.saved_runs.open_run
         self.replay_run = self.saved_runs.replay_run
         self._build()
-        self.editing = EditingController(self, self.code_box.code, self.code_box.edit_bar, self)
+        box = self.code_box
+        self.editing = EditingController(self, self.bridge, box.code, box.edit_bar, self)
         self.editing.status.connect(self._status)
         self.editing.error.connect(self.show_error)
         add_edit_actions(self, self.run_menu, self.editing)

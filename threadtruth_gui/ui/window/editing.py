@@ -23,6 +23,7 @@ from threadtruth_gui.engine.edits import (
 )
 from threadtruth_gui.engine.plan import Edit, Plan
 from threadtruth_gui.ui import theme
+from threadtruth_gui.ui.bridge import RunBridge
 from threadtruth_gui.ui.widgets.code_pane import CodePane
 from threadtruth_gui.ui.window.chrome import window_key
 
@@ -78,9 +79,11 @@ class EditingController(QObject):
     status = Signal(str, int)  # what to say in the status bar, for how long (0: until next)
     error = Signal(str)  # what is wrong with the edited code: the window shows it as an error
 
-    def __init__(self, host: EditHost, code: CodePane, bar: EditBar, parent: QObject) -> None:
+    def __init__(
+        self, host: EditHost, bridge: RunBridge, code: CodePane, bar: EditBar, parent: QObject
+    ) -> None:
         super().__init__(parent)
-        self.host, self.code, self.bar = host, code, bar
+        self.host, self.bridge, self.code, self.bar = host, bridge, code, bar
         self.edits: dict[Key, Edit] = {}
         self.editing = False  # the pane takes the keys
         self.told = False  # OWN_RIGHTS has been said
@@ -169,6 +172,9 @@ class EditingController(QObject):
         """Ctrl+E: make the code pane editable; again (or Esc): give the keys back."""
         if self.editing:
             self.leave()
+            return
+        if self.bridge.running:  # its markers are on the lines of the code that runs
+            self.status.emit("A run is going: Reset (R) first, then edit the code.", 4000)
             return
         if self.why_not is not None or self.original is None:
             self.status.emit(f"This scenario's code cannot be edited: {self.why_not}.", 6000)
