@@ -29,7 +29,6 @@ from threadtruth_gui.runs import runfile
 from threadtruth_gui.scenarios import all_scenarios, get
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.bridge import RunBridge
-from threadtruth_gui.ui.examples_menu import add_examples_menu
 from threadtruth_gui.ui.panels import panel_for
 from threadtruth_gui.ui.panels.account import AccountPanel
 from threadtruth_gui.ui.panels.figures import FiguresPanel
@@ -54,8 +53,8 @@ from threadtruth_gui.ui.window import (
 )
 from threadtruth_gui.ui.window.chrome import (
     add_control,
-    add_menu_entries,
     chrome_toolbar,
+    file_menu,
     first_size,
     fit_menu_bar,
     header_row,
@@ -246,28 +245,7 @@ class MainWindow(QMainWindow):
         self.fit_split()
 
     def _build_menu(self) -> None:
-        menu = self.menuBar().addMenu("&File")
-        menu.setFont(theme.body_font())
-        entries: list[tuple[str, str, Callable[[], object]] | None] = [
-            ("&Save run…", "Ctrl+Shift+S", self.save_run),
-            ("&Open run…", "Ctrl+O", self.open_run),
-            ("&Replay run", "Ctrl+R", self.replay_run),
-            None,
-            ("Export the window as &PNG…", "Ctrl+S", lambda: self.export_file("window-png")),
-            (
-                "Export the &timeline as PNG…",
-                "Ctrl+Alt+S",
-                lambda: self.export_file("timeline-png"),
-            ),
-            ("Export the timeline as S&VG…", "", lambda: self.export_file("timeline-svg")),
-            ("Export an animated &GIF of the run…", "", lambda: self.export_file("gif")),
-            ("Export a &Chrome trace (Perfetto)…", "", lambda: self.export_file("trace")),
-            ("Export the events as &CSV…", "", lambda: self.export_file("csv")),
-            None,
-            ("&Quit", "Ctrl+Q", self.close),
-        ]
-        add_menu_entries(self, menu, entries)
-        add_examples_menu(menu, self.open_run)
+        file_menu(self, self.menuBar())
         self.run_menu = self.menuBar().addMenu("&Run")
         self.run_menu.setFont(theme.body_font())
         self.menuBar().setFont(theme.body_font())
