@@ -150,6 +150,25 @@ def test_an_endless_loop_stops_at_a_cancel_within_half_a_second(loop: str) -> No
     assert not [t for t in threading.enumerate() if t.name.startswith("threadtruth")]
 
 
+def test_endless_coroutines_stop_at_a_cancel_each_of_them() -> None:
+    """One loop thread runs every coroutine: the line watcher's raise (which unsets the
+    thread's trace function) must not leave the next coroutine's loop unwatched."""
+    plan = _plan({}, "asyncio-race")
+    text, first = shown_text(plan)
+    edited = apply_edit(
+        plan, Edit(text.replace(READ, "    while True:\n        pass\n" + READ), first)
+    )
+    assert all(phase.own_loop for phase in edited.phases)  # never the window's loop
+    run = Run(edited)
+    run.start()
+    time.sleep(0.2)
+    t0 = time.perf_counter()
+    run.cancel()
+    assert run.join(2), "a coroutine still loops"
+    assert time.perf_counter() - t0 < 0.5
+    assert {t["status"] for t in run.result("asyncio-race", {}).tasks} == {"cancelled"}
+
+
 def test_each_scenario_that_shows_code_can_be_edited_or_says_why_not() -> None:
     for scenario in all_scenarios():
         plan = scenario.plan(scenario.resolve({}, check=False))

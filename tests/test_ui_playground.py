@@ -180,6 +180,26 @@ def test_an_endless_loop_is_reset_within_half_a_second(qtbot, win: MainWindow, l
     assert not lanes, lanes
 
 
+def test_an_endless_loop_in_a_coroutine_never_freezes_the_window(qtbot, window: MainWindow):
+    """asyncio-race's coroutines run on the window's own loop: an edited one that never
+    awaits would hold the window's thread, and Reset could never be handled. Edited
+    coroutines run on a loop of their own."""
+    window.select("asyncio-race")
+    _edit(qtbot, window, lambda t: t.replace(READ, "    while True:\n        pass\n" + READ, 1))
+    with qtbot.waitSignal(window.bridge.started, timeout=RUN_MS):
+        _press(window, Qt.Key.Key_Space)
+    run = window.bridge.run
+    assert run is not None and run.plan.edit is not None
+    qtbot.wait(300)  # the window still turns its loop (this wait returns)
+    assert not run.finished
+    t0 = time.perf_counter()
+    _press(window, Qt.Key.Key_R)
+    qtbot.waitUntil(lambda: run.finished and not window.bridge.stopping, timeout=5000)
+    took = time.perf_counter() - t0
+    print(f"Reset of an endless loop in a coroutine: {took * 1000:.0f} ms")
+    assert took < 0.5, f"Reset to the run finished took {took:.3f} s"
+
+
 def test_an_endless_loop_in_an_unwatched_lane_of_a_child_run_is_reset_within_half_a_second(
     qtbot, window: MainWindow
 ) -> None:

@@ -220,6 +220,10 @@ def apply_edit(plan: Plan, edit: Edit) -> Plan:
             phase,
             tasks=[task(spec) for spec in phase.tasks],
             shared=_swapped(phase.shared, swap) if phase.shared is not None else None,
+            # edited coroutines run on a loop of their own, never on the window's: one that
+            # never awaits (`while True: pass`) would hold the window's thread, and Reset
+            # could not even be seen; on a loop's own thread the line watcher stops it
+            own_loop=phase.own_loop or phase.mode == "asyncio",
         )
         for phase in plan.phases
     ]
