@@ -303,3 +303,19 @@ def test_a_scenario_whose_code_cannot_be_edited_says_why(qtbot, window: MainWind
     window.editing.toggle()
     assert not window.editing.editing and window.code.isReadOnly()
     assert "cannot be edited" in window.statusBar().currentMessage()
+
+
+@pytest.mark.parametrize("lecture", [False, True])
+def test_the_edited_marker_and_restore_are_in_view_at_1280x720(
+    qtbot, make_window, lecture: bool
+) -> None:
+    win = make_window((1280, 720), lecture=lecture)
+    win.select("bank-race")
+    _edit(qtbot, win, sleep_first)
+    bar = win.code_box.edit_bar
+    shown = win.rect()
+    for widget in (bar.badge, bar.restore):
+        assert widget.isVisible()
+        box = widget.rect().translated(widget.mapTo(win, widget.rect().topLeft()))
+        assert shown.contains(box), (widget, box, shown)
+    assert win.code.height() > 4 * win.code.fontMetrics().lineSpacing()  # the code still shows
