@@ -112,6 +112,16 @@ def test_an_edit_runs_the_sleep_before_the_check_ends_at_400_and_restore_runs_th
     assert win.bridge.run.plan.edit is None
 
 
+def test_an_edit_is_kept_for_the_code_it_was_made_for(qtbot, win: MainWindow) -> None:
+    text = _edit(qtbot, win, sleep_first)
+    win.set_params({"lock": True})  # two functions shown now: the original ones
+    assert win.editing.edited is None and not win.code_box.edit_bar.isVisible()
+    assert "your edit of withdraw comes back" in win.statusBar().currentMessage()
+    assert "withdraw_with_lock" in win.code.toPlainText()
+    win.set_params({"lock": False})
+    assert win.code.toPlainText() == text and win.code_box.edit_bar.badge.isVisible()
+
+
 def test_a_syntax_error_runs_nothing_and_is_marked_at_its_line_and_column(
     qtbot, win: MainWindow
 ) -> None:

@@ -114,6 +114,13 @@ class EditingController(QObject):
             self.key = key
             self.why_not = why_not_editable(plan)
             self.original = shown_text(plan) if self.why_not is None else None
+            elsewhere = [k for k in self.edits if k[0] == scenario_id and k != key]
+            if elsewhere and key not in self.edits:  # e.g. L: one function shown, or two
+                self.status.emit(
+                    f"These settings show other code ({', '.join(key[1])}): your edit of "
+                    f"{', '.join(elsewhere[0][1])} comes back with the settings it was made for.",
+                    6000,
+                )
         edit = self.edits.get(key)
         self._show_state()
         if edit is None:
