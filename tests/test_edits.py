@@ -232,7 +232,9 @@ def test_a_child_process_run_runs_the_edited_code() -> None:
     params = {"lock": True, "delay": 0.0}
     plan = _plan(params)
     text, first = shown_text(plan)
-    edit = Edit(text.replace("account.balance -= amount", "account.balance -= 1"), first)
+    # (with a long comment of characters outside ASCII: the edit is an argument of the child)
+    changed = text.replace("account.balance -= amount", "account.balance -= 1  # " + "😀" * 15_000)
+    edit = Edit(changed, first)
     run = ProcessRun("bank-race", get("bank-race").resolve(params), apply_edit(plan, edit))
     run.start()
     try:

@@ -152,8 +152,13 @@ class ProcessRun:
                 "threadtruth_gui.runs.child",
                 self.scenario_id,
                 json.dumps(self.params),
-                # the edited code, if any: the child builds the plan again from these
-                *([json.dumps(self.plan.edit.to_json())] if self.plan.edit is not None else []),
+                # the edited code, if any: the child builds the plan again from these (as
+                # UTF-8: escaped, 20,000 characters could pass the 128 KiB an argument may be)
+                *(
+                    [json.dumps(self.plan.edit.to_json(), ensure_ascii=False)]
+                    if self.plan.edit is not None
+                    else []
+                ),
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
