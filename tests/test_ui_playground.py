@@ -289,7 +289,11 @@ def test_a_b_compare_puts_the_original_beside_the_edit(qtbot, win: MainWindow) -
 def test_the_first_ctrl_e_says_whose_rights_the_code_runs_with_once(qtbot, win: MainWindow):
     bar = win.code_box.edit_bar
     assert not bar.isVisible()
+    win.set_params({"delay": 0.0})
+    _run(qtbot, win)
     win.editing.toggle()
+    # as Reset: the finished run is gone (its markers were on the file's line numbers)
+    assert win.shown.run() is None and win.code.markers() == {}
     assert win.statusBar().currentMessage() == OWN_RIGHTS
     assert bar.isVisible() and "editing" in bar.badge.text() and not bar.restore.isVisible()
     win.editing.toggle()

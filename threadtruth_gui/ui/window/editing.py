@@ -22,6 +22,7 @@ from threadtruth_gui.engine.edits import (
     why_not_editable,
 )
 from threadtruth_gui.engine.plan import Edit, Plan
+from threadtruth_gui.runs import runfile
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.bridge import RunBridge
 from threadtruth_gui.ui.widgets.code_pane import CodePane
@@ -68,10 +69,13 @@ class EditBar(QWidget):
 
 
 class EditHost(Protocol):
-    """What the playground needs of the window: to show the scenario as it stands, and
-    whether a run is going."""
+    """What the playground needs of the window: to show the scenario as it stands (the
+    run on screen, or an opened one, dropped as Reset drops it), and the keys back."""
+
+    opened: runfile.SavedRun | None
 
     def show_ready(self) -> None: ...
+    def reset_run(self) -> None: ...
     def setFocus(self) -> None: ...
 
 
@@ -132,7 +136,7 @@ class EditingController(QObject):
         except EditError as exc:
             self._show(edit.text, edit.first_line)
             self.code.mark_error(exc.line, exc.column, str(exc))
-            self.error.emit(f"Nothing ran: {exc}")
+            self.error.emit(f"Nothing ran: {exc}" if to_run else f"The edited code: {exc}")
             return None
 
     def show(self, plan: Plan) -> None:
@@ -187,9 +191,12 @@ class EditingController(QObject):
             self.status.emit(f"This scenario's code cannot be edited: {self.why_not}.", 6000)
             return
         self.editing = True
+        # as Reset: the run on screen goes (its markers are on the lines of its own text,
+        # and the pane is numbered from its first line on while it is edited)
+        self.host.opened = None
+        self.host.reset_run()
         edit = self.edited
         self._show(*(edit.text, edit.first_line) if edit is not None else self.original)
-        self.code.set_markers({}, {})  # a finished run's markers belong to other text
         self.code.set_editable(True)
         # said once, the first time, in the status bar's one line across the window
         self.status.emit(OWN_RIGHTS if not self.told else f"Editing the code. {_HOW}", 0)
