@@ -169,6 +169,21 @@ def test_endless_coroutines_stop_at_a_cancel_each_of_them() -> None:
     assert {t["status"] for t in run.result("asyncio-race", {}).tasks} == {"cancelled"}
 
 
+def test_an_endless_coroutine_of_a_scenario_that_watches_no_lines_stops_at_a_cancel() -> None:
+    plan = _plan({"tasks": 20}, "thread-cost")
+    text, first = shown_text(plan)
+    body = "    await room.enter_async()  # the same, as a coroutine"
+    assert body in text
+    edited = apply_edit(plan, Edit(text.replace(body, "    while True:\n        pass"), first))
+    run = Run(edited)
+    run.start()
+    time.sleep(0.3)
+    t0 = time.perf_counter()
+    run.cancel()
+    assert run.join(2), "a coroutine still loops"
+    assert time.perf_counter() - t0 < 0.5
+
+
 def test_each_scenario_that_shows_code_can_be_edited_or_says_why_not() -> None:
     for scenario in all_scenarios():
         plan = scenario.plan(scenario.resolve({}, check=False))

@@ -212,13 +212,16 @@ def apply_edit(plan: Plan, edit: Edit) -> Plan:
     new = compile_edit(edit, plan)
     swap = {id(fn): new[fn.__name__] for fn in _originals(plan)}
 
-    def task(spec: TaskSpec) -> TaskSpec:
-        return dataclasses.replace(spec, target=_swapped(spec.target, swap))
+    def task(spec: TaskSpec, phase: Phase) -> TaskSpec:
+        # A loop's thread cannot be stopped by force as a lane's thread can (Run.interrupt):
+        # edited coroutines are watched, so that one that never awaits stops at its next line
+        watched = spec.watch_lines or phase.mode == "asyncio"
+        return dataclasses.replace(spec, target=_swapped(spec.target, swap), watch_lines=watched)
 
     phases = [
         dataclasses.replace(
             phase,
-            tasks=[task(spec) for spec in phase.tasks],
+            tasks=[task(spec, phase) for spec in phase.tasks],
             shared=_swapped(phase.shared, swap) if phase.shared is not None else None,
             # edited coroutines run on a loop of their own, never on the window's: one that
             # never awaits (`while True: pass`) would hold the window's thread, and Reset
