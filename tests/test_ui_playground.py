@@ -159,6 +159,24 @@ def test_a_syntax_error_is_marked_while_typing_and_cleared_when_fixed(qtbot, win
     win.editing.toggle()
 
 
+def test_the_editable_pane_keeps_the_keys_it_types_with(qtbot, win: MainWindow) -> None:
+    """Space, letters and digits are the window's keys (Run, Reset, Lock, steps): while
+    the pane is edited they are typed; Esc gives them back."""
+    win.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=2000)
+    _press(win, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is win.code, timeout=2000)
+    QTest.keyClicks(win.code, "# R L S B P M C D E K 1 2 ")
+    QTest.keyClick(win.code, Qt.Key.Key_Space)
+    assert "# R L S B P M C D E K 1 2  " in win.code.toPlainText()
+    assert not win.bridge.running and win.params()["lock"] is False
+    assert not win.step_action.isChecked() and win.many_dialog is None
+    _press(win, Qt.Key.Key_Escape)
+    assert win.code.isReadOnly()
+    _press(win, Qt.Key.Key_L)  # the window's again
+    assert win.params()["lock"] is True
+
+
 def test_an_exception_goes_on_the_card_with_its_edited_line(qtbot, win: MainWindow) -> None:
     text = _edit(qtbot, win, lambda t: t.replace(READ, READ + "\n    amount = amount / 0"))
     _run(qtbot, win)
