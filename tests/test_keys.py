@@ -329,6 +329,14 @@ def _clicker(c: Ctx) -> None:
     assert not c.win.bridge.running
 
 
+def _edit_code(c: Ctx) -> None:
+    c.press("Ctrl+E")
+    assert c.win.editing.editing and not c.win.code.isReadOnly()
+    c.win.code.setFocus()  # the pane has the keys now; Ctrl+E gives them back
+    QTest.keyClick(c.win.code, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert not c.win.editing.editing and c.win.code.isReadOnly()
+
+
 def _quit(c: Ctx) -> None:
     c.press("Ctrl+Q")
     assert not c.win.isVisible()
@@ -372,6 +380,7 @@ CHECKS: dict[str, Callable[[Ctx], None]] = {
     "PgDown": _clicker,
     "PgUp": _clicker,
     "Ctrl+Q": _quit,
+    "Ctrl+E": _edit_code,
 }
 
 

@@ -13,11 +13,12 @@ if TYPE_CHECKING:
         RunCancelled,
         TaskFailed,
     )
+    from threadtruth_gui.engine.edits import EditError, apply_edit
     from threadtruth_gui.engine.events import Event, Kind, Recorder, State
     from threadtruth_gui.engine.gate import StepGate
     from threadtruth_gui.engine.history import History
     from threadtruth_gui.engine.lanes import Lane, Lanes, Span
-    from threadtruth_gui.engine.plan import Phase, PhaseStats, Plan, TaskSpec
+    from threadtruth_gui.engine.plan import Edit, Phase, PhaseStats, Plan, TaskSpec
     from threadtruth_gui.engine.result import RunResult, Verdict
     from threadtruth_gui.engine.runner import Run
     from threadtruth_gui.engine.scenario import Effect, Param, Scenario
@@ -29,6 +30,8 @@ _WHERE = {
     "ObservedLock": "context",
     "RunCancelled": "context",
     "TaskFailed": "context",
+    "EditError": "edits",
+    "apply_edit": "edits",
     "Event": "events",
     "Kind": "events",
     "Recorder": "events",
@@ -38,6 +41,7 @@ _WHERE = {
     "Lane": "lanes",
     "Lanes": "lanes",
     "Span": "lanes",
+    "Edit": "plan",
     "Phase": "plan",
     "PhaseStats": "plan",
     "Plan": "plan",
@@ -50,6 +54,8 @@ _WHERE = {
     "Scenario": "scenario",
 }
 __all__ = [
+    "Edit",
+    "EditError",
     "Effect",
     "Event",
     "History",
@@ -73,5 +79,6 @@ __all__ = [
     "TaskFailed",
     "TaskSpec",
     "Verdict",
+    "apply_edit",
 ]
 __getattr__ = exports(__name__, _WHERE)

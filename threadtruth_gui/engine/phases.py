@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import multiprocessing
+import sys
 import threading
 from collections.abc import Callable
 from time import perf_counter_ns
@@ -16,6 +17,7 @@ from threadtruth_gui.engine.events import Kind, State
 from threadtruth_gui.engine.linewatch import LineWatcher
 from threadtruth_gui.engine.plan import Phase, PhaseStats, TaskSpec
 
+LOOP_THREAD = "threadtruth-loop"  # the name of a private loop's thread (never the window's)
 POLL_S = 0.01  # how often the driver samples threads and memory while a phase runs
 _UNWIND_S = 2.0  # how long a cancelled asyncio phase may take to finish its coroutines
 
@@ -107,7 +109,7 @@ def run_async_phase(run: PhaseRun, phase: Phase, stats: PhaseStats) -> None:
         own_thread = threading.Thread(
             target=_loop_thread,
             args=(run, loop, watched),
-            name="threadtruth-loop",
+            name=LOOP_THREAD,
             daemon=True,
         )
         own_thread.start()
@@ -133,6 +135,16 @@ def run_async_phase(run: PhaseRun, phase: Phase, stats: PhaseStats) -> None:
             loop.call_soon_threadsafe(loop.stop)
             own_thread.join()
             loop.close()
+
+
+def rewatch(watcher: LineWatcher | None) -> None:
+    """After the line watcher raised RunCancelled in a coroutine: CPython unsets a thread's
+    trace function when it raises, and the loop's other coroutines run on this thread too
+    (an edited one may never await: it would loop unwatched, past every cancel). On a
+    private loop's thread (never the window's) the watcher is installed again."""
+    on_own_loop = threading.current_thread().name == LOOP_THREAD
+    if watcher is not None and on_own_loop and sys.gettrace() is None:
+        watcher.install()
 
 
 def _loop_thread(run: PhaseRun, loop: asyncio.AbstractEventLoop, watched: bool) -> None:

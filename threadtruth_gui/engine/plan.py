@@ -96,6 +96,18 @@ class PhaseStats:
         return max(0, self.peak_rss - self.base_rss)
 
 
+@dataclass(frozen=True)
+class Edit:
+    """The lecturer's edited text of the shown functions (engine/edits.py compiles it),
+    its lines numbered from `first_line`, as the code pane numbers them."""
+
+    text: str
+    first_line: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "first_line": self.first_line}
+
+
 @dataclass
 class Plan:
     """What a scenario hands the runner for one run: its phases, run one after another
@@ -122,6 +134,8 @@ class Plan:
     # it in a child process (as it does big runs), else each call the window makes into
     # Qt waits its turn for the GIL and one frame took 1-2 s (a Reset waited for it)
     busy_threads: bool = False
+    # the playground: the shown functions run as edited (None: as in their file)
+    edit: Edit | None = None
 
     @property
     def tasks(self) -> list[TaskSpec]:

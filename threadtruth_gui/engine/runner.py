@@ -29,7 +29,7 @@ from threadtruth_gui.engine.gate import stepped
 from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.linewatch import LineWatcher, code_objects
 from threadtruth_gui.engine.measure import peak, rss_bytes, thread_count
-from threadtruth_gui.engine.phases import POLL_S, run_async_phase, run_process_phase
+from threadtruth_gui.engine.phases import POLL_S, rewatch, run_async_phase, run_process_phase
 from threadtruth_gui.engine.plan import Phase, PhaseStats, Plan, TaskSpec
 from threadtruth_gui.engine.result import RunResult
 
@@ -298,8 +298,11 @@ class Run:
             if (gate is not None or spec.observe) and asyncio.iscoroutine(awaitable):
                 awaitable = stepped(awaitable, gate, ctx, spec.observe)  # one step per resume
             status, extra = task_status.status_of(await awaitable)
-        except (asyncio.CancelledError, RunCancelled):
+        except asyncio.CancelledError:
             status = "cancelled"
+        except RunCancelled:  # raised by the line watcher, which that unset: set it again
+            status = "cancelled"
+            rewatch(self._watcher if spec.watch_lines else None)
         except Exception as exc:
             status, error, extra = "failed", task_status.describe(exc), task_status.fields_of(exc)
             if self.cancelled:

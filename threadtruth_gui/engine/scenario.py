@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from threadtruth_gui.engine.clip import clip, quoted
+from threadtruth_gui.engine.edits import apply_edit
 from threadtruth_gui.engine.events import Event
 from threadtruth_gui.engine.gate import StepGate, parse_step, run_schedule
 from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.narrate import money
-from threadtruth_gui.engine.plan import Plan
+from threadtruth_gui.engine.plan import Edit, Plan
 from threadtruth_gui.engine.result import RunResult, Verdict
 from threadtruth_gui.engine.runner import Run, RunHandle
 
@@ -236,10 +237,14 @@ class Scenario:
         *,
         watch_lines: bool = True,
         schedule: list[str] | None = None,
+        edit: Edit | None = None,
     ) -> tuple[RunResult, Lanes, list[Event]]:
-        """`run`, also returning every event the run recorded."""
+        """`run`, also returning every event the run recorded; with `edit`, the shown
+        functions as edited (engine/edits.py)."""
         resolved = self.resolve(params)
         plan = self.plan(resolved)
+        if edit is not None:
+            plan = apply_edit(plan, edit)
         names = [spec.name for spec in plan.tasks]
         steps = None
         if schedule is not None:

@@ -6,6 +6,7 @@ import traceback
 from typing import Any
 
 from threadtruth_gui.engine.context import TaskFailed
+from threadtruth_gui.engine.edits import error_line
 from threadtruth_gui.engine.plan import STATUSES
 
 
@@ -26,4 +27,6 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, TaskFailed):
         return str(exc)
     lines = traceback.format_exception_only(exc)
-    return lines[-1].strip() if lines else type(exc).__name__
+    text = lines[-1].strip() if lines else type(exc).__name__
+    line = error_line(exc)  # raised in edited code: the line, as the code pane numbers it
+    return text if line is None else f"{text} (line {line})"

@@ -45,7 +45,10 @@ def _send(out: IO[bytes], message: tuple[str, Any]) -> None:
     out.flush()
 
 
-def child_main(scenario_id: str, params_json: str) -> int:
+def child_main(scenario_id: str, params_json: str, edit_json: str = "") -> int:
+    from threadtruth_gui.engine.edits import apply_edit
+    from threadtruth_gui.engine.plan import Edit
+    from threadtruth_gui.engine.runner import Run
     from threadtruth_gui.scenarios import get
 
     # On a busy machine the window must win the CPU: its ticks are what the lecturer sees
@@ -59,7 +62,12 @@ def child_main(scenario_id: str, params_json: str) -> int:
     sys.stdout = sys.stderr
     scenario = get(scenario_id)
     params = scenario.resolve(json.loads(params_json))
-    run = scenario.start(params)
+    plan = scenario.plan(params)
+    if edit_json:  # the lecturer's edited code (the parent compiled it once already)
+        edited = json.loads(edit_json)
+        plan = apply_edit(plan, Edit(edited["text"], edited["first_line"]))
+    run = Run(plan)
+    run.start()
     # a signal to the child (Ctrl+C, a logout's SIGHUP to the whole process group, a kill)
     # cancels the run, as the parent's cancel line does: it ends cleanly, with no traceback
     for name in ("SIGINT", "SIGTERM", "SIGHUP"):
@@ -150,6 +158,13 @@ class ProcessRun:
                 "threadtruth_gui.runs.child",
                 self.scenario_id,
                 json.dumps(self.params),
+                # the edited code, if any: the child builds the plan again from these (as
+                # UTF-8: escaped, 20,000 characters could pass the 128 KiB an argument may be)
+                *(
+                    [json.dumps(self.plan.edit.to_json(), ensure_ascii=False)]
+                    if self.plan.edit is not None
+                    else []
+                ),
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -296,4 +311,4 @@ class ProcessRun:
 
 
 if __name__ == "__main__":
-    sys.exit(child_main(sys.argv[1], sys.argv[2]))
+    sys.exit(child_main(*sys.argv[1:4]))

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
+from threadtruth_gui.engine.edits import MAX_CHARS, MAX_FIRST_LINE, EditError, apply_edit
 from threadtruth_gui.engine.events import Kind, State
 from threadtruth_gui.engine.gate import UNITS
-from threadtruth_gui.engine.plan import Plan
+from threadtruth_gui.engine.plan import Edit, Plan
 from threadtruth_gui.engine.scenario import Scenario
 
 # Any number a run records (money, bytes, MiB, seconds, counts) is far below this; larger
@@ -52,7 +53,8 @@ class Damaged(ValueError):
 class Checked:
     scenario: Scenario
     params: dict[str, Any]
-    plan: Plan
+    plan: Plan  # with the edited code, if the run had one
+    edit: Edit | None = None
 
 
 def quote(value: Any, limit: int = QUOTE) -> str:
@@ -359,9 +361,31 @@ def result(data: Any) -> None:
             raise Damaged(f"its result has a bad verdict: {quote(v)}")
 
 
+def edit(data: Any, plan: Plan) -> tuple[Edit | None, Plan]:
+    """The run's edited code (optional: files before the playground have none), checked
+    as the window checks an edit before it runs: compiled, which runs none of its code
+    (only function definitions with constant defaults), and the plan that runs it."""
+    if data is None:
+        return None, plan
+    if (
+        type(data) is not dict
+        or set(data) != {"text", "first_line"}
+        or type(data["text"]) is not str
+        or type(data["first_line"]) is not int
+    ):
+        raise Damaged(f"its 'edit' is not edited code: {quote(data)}")
+    if not 1 <= data["first_line"] <= MAX_FIRST_LINE or len(data["text"]) > MAX_CHARS:
+        raise Damaged("its edited code is out of range (its size or its first line)")
+    edited = Edit(data["text"], data["first_line"])
+    try:
+        return edited, apply_edit(plan, edited)
+    except EditError as exc:
+        raise Damaged(f"its edited code cannot run: {quote(str(exc))}") from None
+
+
 # the parts of a run file the loader reads (each checked above in its own way)
 _READ = frozenset(
-    ("format", "version", "scenario", "params", "stepped", "schedule", "result", "events")
+    ("format", "version", "scenario", "params", "stepped", "schedule", "result", "events", "edit")
 )
 
 
@@ -380,4 +404,5 @@ def check(data: Any, scenario: Scenario) -> Checked:
     for key, value in data.items():  # what we do not read is bounded all the same (3.13's
         if key not in _READ and not plain(value):  # parser nests far deeper than 3.11's)
             raise Damaged(f"its {quote(key)} is not a value a run records")
-    return Checked(scenario, resolved, plan)
+    edited, plan = edit(data.get("edit"), plan)
+    return Checked(scenario, resolved, plan, edited)

@@ -27,11 +27,12 @@ from operator import le
 from pathlib import Path
 from typing import Any
 
+from threadtruth_gui.engine.edits import apply_edit
 from threadtruth_gui.engine.events import Event, Kind
 from threadtruth_gui.engine.files import short_path
 from threadtruth_gui.engine.history import History
 from threadtruth_gui.engine.lanes import Lanes
-from threadtruth_gui.engine.plan import Plan
+from threadtruth_gui.engine.plan import Edit, Plan
 from threadtruth_gui.engine.result import RunResult, Verdict
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.runs import runcheck
@@ -58,8 +59,15 @@ class SavedRun:
     schedule: list[tuple[str, str]]  # (task, unit) in the order they ran
     stepped: bool  # the schedule is exact (a gate was on), not read from a free run
     events: list[Event]
+    edit: Edit | None = None  # the shown code as the lecturer edited it (the playground)
     _lanes: Lanes | None = field(default=None, repr=False, compare=False)
     _history: History | None = field(default=None, repr=False, compare=False)
+
+    def plan(self, params: dict[str, Any] | None = None) -> Plan:
+        """The scenario's plan for these (or the given) parameters, with the edited code
+        if the run had one."""
+        plan = self.scenario.plan(self.params if params is None else params)
+        return plan if self.edit is None else apply_edit(plan, self.edit)
 
     def lanes(self) -> Lanes:
         """The events folded once (the window asks again at every cursor move). Events in
@@ -123,8 +131,10 @@ def replayable(plan: Plan, stepped: bool) -> str | None:
 
 
 # -- writing ------------------------------------------------------------------------------------
-def to_json(result: RunResult, events: list[Event], t0_ns: int, stepped: bool) -> dict[str, Any]:
-    return {
+def to_json(
+    result: RunResult, events: list[Event], t0_ns: int, stepped: bool, edit: Edit | None = None
+) -> dict[str, Any]:
+    data = {
         "format": FORMAT,
         "version": VERSION,
         "scenario": result.scenario,
@@ -134,6 +144,9 @@ def to_json(result: RunResult, events: list[Event], t0_ns: int, stepped: bool) -
         "result": result.to_json(),
         "events": [[ev.t_ns - t0_ns, ev.task, ev.kind, ev.data] for ev in events],
     }
+    if edit is not None:  # optional: a file without it ran the code as in its file
+        data["edit"] = edit.to_json()
+    return data
 
 
 def save(path: str | os.PathLike[str], data: dict[str, Any]) -> Path:
@@ -301,7 +314,7 @@ def parse(data: Any, name: str = "the file") -> SavedRun:
         new(Event, (t, task, kind, tuple(value) if type(value) is list else value))
         for t, task, kind, value in data["events"]
     ]
-    saved = SavedRun(scenario, params, result, schedule, stepped, events)
+    saved = SavedRun(scenario, params, result, schedule, stepped, events, checked.edit)
     try:
         lanes = saved.lanes()  # every event must fold into lanes, or the file is refused
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
@@ -413,14 +426,21 @@ def replay_params(saved: SavedRun) -> dict[str, Any]:
     return params
 
 
-def replay(saved: SavedRun) -> Replay:
-    """Run the saved scenario again, giving its schedule's steps in order."""
-    why = replayable(saved.scenario.plan(saved.params), saved.stepped)
+def replay(saved: SavedRun, run_edited: bool = False) -> Replay:
+    """Run the saved scenario again, giving its schedule's steps in order. A run of edited
+    code replays only with `run_edited`: the file's code would run with the caller's
+    rights, and a run file is untrusted input (the window shows the code and asks)."""
+    if saved.edit is not None and not run_edited:
+        raise RunFileError(
+            f"this {saved.scenario.id} run ran edited code, which a replay would run with "
+            "your rights: open it in the window, where the code is shown first"
+        )
+    why = replayable(saved.plan(), saved.stepped)
     if why is not None:
         raise RunFileError(f"this {saved.scenario.id} run cannot be replayed: {why}")
     params = replay_params(saved)
     steps = [f"{task}:{unit}" for task, unit in saved.schedule]
-    result, lanes, events = saved.scenario.execute(params, schedule=steps)
+    result, lanes, events = saved.scenario.execute(params, schedule=steps, edit=saved.edit)
     return Replay(
         result=result,
         lanes=lanes,

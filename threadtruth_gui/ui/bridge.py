@@ -43,6 +43,9 @@ def _gui_loop() -> asyncio.AbstractEventLoop | None:
 # joins the run as it ends (tasks stop at their next line, sleep, lock wait or await).
 REAP_MS = 20
 STOP_GRACE_S = 1.0  # a reset run still going this long is stopped by force
+# ...or this long when it runs the lecturer's edited code (the playground): an endless loop
+# in a lane with no line watching (lost-updates, thread-cost) sees no cancel of its own
+EDITED_GRACE_S = 0.15
 # ...and one still going this long is reported: a call that cannot be interrupted (a demo
 # server that is starting may take its 10 s start-up limit, then 2 s to stop)
 STUCK_S = 15.0
@@ -65,6 +68,7 @@ class _Stopping:
 
     run: ProcessRun | Stoppable
     since: float
+    grace: float = STOP_GRACE_S
     forced: bool = False
     told: bool = False
 
@@ -220,7 +224,9 @@ class RunBridge(QObject):
         """Cancel `run` and join it as it ends, without waiting for it here (as Reset does);
         `shutdown()` waits for it. The window's dialogs hand their stopped runs here too."""
         run.cancel()
-        self.stopping.append(_Stopping(run, perf_counter()))
+        edited = getattr(getattr(run, "plan", None), "edit", None) is not None
+        grace = EDITED_GRACE_S if edited else STOP_GRACE_S
+        self.stopping.append(_Stopping(run, perf_counter(), grace))
         self._reap()  # one that had ended already is joined now
         if self.stopping:
             self._reaper.start()
@@ -254,7 +260,7 @@ class RunBridge(QObject):
             if entry.run.finished:
                 entry.run.join(0)  # a child's pipes closed and its temp folder removed
                 self.stopping.remove(entry)
-            elif not entry.forced and now - entry.since > STOP_GRACE_S:
+            elif not entry.forced and now - entry.since > entry.grace:
                 entry.forced = True
                 _force(entry.run)
             elif not entry.told and now - entry.since > STUCK_S:

@@ -14,8 +14,10 @@ from PySide6.QtCore import Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QDialog, QGridLayout, QLabel, QVBoxLayout, QWidget
 
+from threadtruth_gui.engine.edits import apply_edit
 from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.narrate import money
+from threadtruth_gui.engine.plan import Edit
 from threadtruth_gui.engine.result import RunResult
 from threadtruth_gui.engine.runner import Run
 from threadtruth_gui.engine.scenario import Param, Scenario
@@ -24,16 +26,25 @@ from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.bridge import RunBridge, bridge_of
 from threadtruth_gui.ui.timeline import TimelineView
 
-Side = tuple[Scenario, dict[str, Any], str]  # what runs, with what, and its label
+# what runs, with what, its label, and its edited code (None: the code in its file)
+Side = tuple[Scenario, dict[str, Any], str, Edit | None]
 
 
-def sides(scenario: Scenario, params: dict[str, Any]) -> list[Side] | None:
-    """The two variants: a toggle off vs on, the current variant of the code vs the next,
-    or (downloads) this scenario vs its sibling (threads vs asyncio) with the same files."""
+def sides(
+    scenario: Scenario, params: dict[str, Any], edit: Edit | None = None
+) -> list[Side] | None:
+    """The two variants: the original code vs the lecturer's edit (when the code is
+    edited), a toggle off vs on, the current variant of the code vs the next, or
+    (downloads) this scenario vs its sibling (threads vs asyncio) with the same files."""
+    if edit is not None:
+        return [
+            (scenario, dict(params), "original", None),
+            (scenario, dict(params), "edited", edit),
+        ]
     for param in scenario.params:
         if param.kind == "bool":
             return [
-                (scenario, dict(params, **{param.name: value}), describe(param, value))
+                (scenario, dict(params, **{param.name: value}), describe(param, value), None)
                 for value in (False, True)
             ]
     for param in scenario.params:
@@ -41,7 +52,7 @@ def sides(scenario: Scenario, params: dict[str, Any]) -> list[Side] | None:
             current = params.get(param.name, param.default)
             other = next(c for c in param.choices if c != current)
             return [
-                (scenario, dict(params, **{param.name: value}), describe(param, value))
+                (scenario, dict(params, **{param.name: value}), describe(param, value), None)
                 for value in (current, other)
             ]
     if scenario.compare_with:
@@ -49,7 +60,10 @@ def sides(scenario: Scenario, params: dict[str, Any]) -> list[Side] | None:
 
         sibling = get(scenario.compare_with)
         shared = {p.name: params[p.name] for p in sibling.params if p.name in params}
-        return [(scenario, dict(params), scenario.title), (sibling, shared, sibling.title)]
+        return [
+            (scenario, dict(params), scenario.title, None),
+            (sibling, shared, sibling.title, None),
+        ]
     return None
 
 
@@ -60,9 +74,15 @@ def describe(param: Param, value: Any) -> str:
 
 
 class CompareDialog(QDialog):
-    def __init__(self, scenario: Scenario, params: dict[str, Any], parent: QWidget | None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        params: dict[str, Any],
+        parent: QWidget | None,
+        edit: Edit | None = None,
+    ) -> None:
         super().__init__(parent)
-        found = sides(scenario, params)
+        found = sides(scenario, params, edit)
         if found is None:
             raise ValueError(f"{scenario.id} has no toggle, variant or sibling to compare")
         self.sides = found
@@ -118,10 +138,12 @@ class CompareDialog(QDialog):
         self._start(0)
 
     def _start(self, index: int) -> None:
-        scenario, params, _label = self.sides[index]
+        scenario, params, _label, edit = self.sides[index]
         resolved = scenario.resolve(params)
         try:
             plan = scenario.plan(resolved)
+            if edit is not None:
+                plan = apply_edit(plan, edit)
         except Exception as exc:  # as the bridge's own start: shown, never swallowed
             self._failed(f"Could not start {scenario.id}: {exc}")
             return

@@ -23,13 +23,12 @@ from PySide6.QtWidgets import (
 
 from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.narrate import money
-from threadtruth_gui.engine.plan import Plan
+from threadtruth_gui.engine.plan import Edit, Plan
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.runs import runfile
 from threadtruth_gui.scenarios import all_scenarios, get
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.bridge import RunBridge
-from threadtruth_gui.ui.examples_menu import add_examples_menu
 from threadtruth_gui.ui.panels import panel_for
 from threadtruth_gui.ui.panels.account import AccountPanel
 from threadtruth_gui.ui.panels.figures import FiguresPanel
@@ -54,8 +53,8 @@ from threadtruth_gui.ui.window import (
 )
 from threadtruth_gui.ui.window.chrome import (
     add_control,
-    add_menu_entries,
     chrome_toolbar,
+    file_menu,
     first_size,
     fit_menu_bar,
     header_row,
@@ -63,17 +62,18 @@ from threadtruth_gui.ui.window.chrome import (
     window_key,
 )
 from threadtruth_gui.ui.window.columns import code_spans, columns_of, share_width
+from threadtruth_gui.ui.window.editing import EditingController, add_edit_actions
 
 if TYPE_CHECKING:  # imported when first opened (ui/window/dialogs.py): less at startup
     from threadtruth_gui.ui.compare_dialog import CompareDialog
     from threadtruth_gui.ui.many_dialog import ManyRunsDialog
 
 
-
 class MainWindow(QMainWindow):
     # made in _build; declared here for the controllers' protocols, checked before _build
     scenario_list: ScenarioList
     run_menu: QMenu
+    code_box: CodeColumn
 
     def __init__(self, settings: QSettings | None = None) -> None:
         """`settings`: where presenter settings persist (None: defaults, nothing saved)."""
@@ -121,6 +121,11 @@ class MainWindow(QMainWindow):
         self.open_run = self.saved_runs.open_run
         self.replay_run = self.saved_runs.replay_run
         self._build()
+        box = self.code_box
+        self.editing = EditingController(self, self.bridge, box.code, box.edit_bar, self)
+        self.editing.status.connect(self._status)
+        self.editing.error.connect(self.show_error)
+        add_edit_actions(self, self.run_menu, self.editing)
         self.scenario_list.select(all_scenarios()[0].id)
         self.presenter = Presenter(self, settings)
         fit_menu_bar(self._menu_bar)  # every menu is there now (the presenter adds View)
@@ -240,28 +245,7 @@ class MainWindow(QMainWindow):
         self.fit_split()
 
     def _build_menu(self) -> None:
-        menu = self.menuBar().addMenu("&File")
-        menu.setFont(theme.body_font())
-        entries: list[tuple[str, str, Callable[[], object]] | None] = [
-            ("&Save run…", "Ctrl+Shift+S", self.save_run),
-            ("&Open run…", "Ctrl+O", self.open_run),
-            ("&Replay run", "Ctrl+R", self.replay_run),
-            None,
-            ("Export the window as &PNG…", "Ctrl+S", lambda: self.export_file("window-png")),
-            (
-                "Export the &timeline as PNG…",
-                "Ctrl+Alt+S",
-                lambda: self.export_file("timeline-png"),
-            ),
-            ("Export the timeline as S&VG…", "", lambda: self.export_file("timeline-svg")),
-            ("Export an animated &GIF of the run…", "", lambda: self.export_file("gif")),
-            ("Export a &Chrome trace (Perfetto)…", "", lambda: self.export_file("trace")),
-            ("Export the events as &CSV…", "", lambda: self.export_file("csv")),
-            None,
-            ("&Quit", "Ctrl+Q", self.close),
-        ]
-        add_menu_entries(self, menu, entries)
-        add_examples_menu(menu, self.open_run)
+        file_menu(self, self.menuBar())
         self.run_menu = self.menuBar().addMenu("&Run")
         self.run_menu.setFont(theme.body_font())
         self.menuBar().setFont(theme.body_font())
@@ -352,19 +336,25 @@ class MainWindow(QMainWindow):
             self.opened = None
             self.show_ready()
 
-    def plan_for_params(self) -> tuple[Plan, dict[str, Any]] | None:
-        """The plan for the current settings, or None after showing what is wrong."""
+    def plan_for_params(self, to_run: bool = True) -> tuple[Plan, dict[str, Any]] | None:
+        """The plan for the current settings, or None after showing what is wrong
+        (`to_run`: it is about to run, so a run file's edited code is asked about)."""
         assert self.scenario is not None
         try:
             params = self.scenario.resolve(self.params())
-            return self.scenario.plan(params), params
+            plan = self.editing.plan(self.scenario.id, self.scenario.plan(params), to_run)
+            return None if plan is None else (plan, params)  # None: the edit is marked wrong
         except ValueError as exc:
             self.show_error(str(exc).removeprefix("--"))
             return None
 
+    def allow_edit(self, edit: Edit) -> bool:
+        """Whether edited code may run: asked once for a run file's (untrusted input)."""
+        return self.editing.allow(edit)
+
     def show_ready(self) -> None:
         """The scenario as it stands before a run: code, idle panel, empty timeline."""
-        planned = self.plan_for_params()
+        planned = self.plan_for_params(to_run=False)
         if planned is None:
             self.runs.showing_result = False
             self.time_cursor.forget()
@@ -383,7 +373,7 @@ class MainWindow(QMainWindow):
     def setup_views(self, plan: Plan) -> None:
         self.stepping.setup(plan)
         self.runs.lanes_fitted = -1
-        self.code.show_functions(plan.code)
+        self.editing.show(plan)  # the file's code, or the lecturer's edit
         self.colors = theme.plan_colors(plan)
         self.panel.setup(plan, self.colors)
         counter = next(iter(plan.counters), None)

@@ -14,10 +14,11 @@ from typing import Any
 
 from pygments.lexers.python import PythonLexer
 from pygments.token import Token
-from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
+    QKeyEvent,
     QPainter,
     QPaintEvent,
     QResizeEvent,
@@ -114,6 +115,11 @@ class _Gutter(QWidget):
 
 
 class CodePane(QPlainTextEdit):
+    """Read-only, except in the playground (`set_editable`): then `leave` is emitted for Esc,
+    which gives the keys back to the window."""
+
+    leave = Signal()
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setReadOnly(True)
@@ -130,14 +136,19 @@ class CodePane(QPlainTextEdit):
         self._block_of: dict[int, int] = {}  # line number in the file -> block number
         self._markers: dict[str, int] = {}  # task -> file line
         self._colors: dict[str, QColor] = {}
+        # edited code: its lines numbered from this one on, one after another (None: the
+        # shown functions' own lines in their file)
+        self._numbered_from: int | None = None
+        self._error: tuple[int, int, str] | None = None  # block, column (1-based), message
+        self.blockCountChanged.connect(self._renumber)
         self.blockCountChanged.connect(self._update_margins)
         self.updateRequest.connect(self._update_gutter)
         self._update_margins()
 
     def rehighlight(self) -> None:
-        """Colour the code again (after a theme switch)."""
+        """Colour the code again (after a theme switch), its marks too."""
         self._highlighter.rehighlight()
-        self._gutter.update()
+        self._refresh_markers()  # (their colours are the theme's)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -145,8 +156,96 @@ class CodePane(QPlainTextEdit):
             self._update_margins()  # the gutter is as wide as the line numbers
 
     # -- content -------------------------------------------------------------------------
+    def show_text(self, text: str, first_line: int) -> None:
+        """Show edited code: `text`, its lines numbered from `first_line` on. The same text
+        again leaves the pane as it is (the caret where the lecturer is typing)."""
+        if self._numbered_from == first_line and self.toPlainText() == text:
+            return
+        self._numbered_from = first_line
+        self._markers.clear()
+        self.clear_error()
+        self.setPlainText(text)
+        self._renumber()
+        self._refresh_markers()
+
+    @property
+    def numbered_from(self) -> int | None:
+        """The first line's number when the pane shows edited code; None: the file's lines."""
+        return self._numbered_from
+
+    def set_editable(self, on: bool) -> None:
+        """The playground: the lecturer types in the pane (Tab indents by four spaces)."""
+        self.setReadOnly(not on)
+        flags = Qt.TextInteractionFlag
+        self.setTextInteractionFlags(
+            flags.TextEditorInteraction if on else flags.TextSelectableByMouse
+        )
+        if on:
+            self.setFocus()
+
+    def mark_error(
+        self, line: int | None, column: int | None, message: str, move: bool = True
+    ) -> None:
+        """Mark where the edited code is wrong: a red wavy underline from `column` (1-based)
+        to the line's end and a ✘ in the gutter (no line: the first line); `move`: the
+        caret goes there (not while the lecturer is typing)."""
+        block = self._block_of.get(line if line is not None else -1, 0)
+        self._error = (block, max(1, column or 1), message)
+        self._refresh_markers()
+        self._gutter.setToolTip(message)
+        if move:
+            self.setTextCursor(QTextCursor(self.document().findBlockByNumber(block)))
+            self.ensureCursorVisible()
+
+    def clear_error(self) -> None:
+        if self._error is not None:
+            self._error = None
+            self._gutter.setToolTip("")
+            self._refresh_markers()
+
+    def error_at(self) -> tuple[int, int] | None:
+        """(line, column) of the marked error, as the gutter numbers it; None: no error."""
+        if self._error is None:
+            return None
+        block, column, _message = self._error
+        line = self._file_lines[block] if block < len(self._file_lines) else None
+        return (line or 0, column)
+
+    def event(self, e: QEvent) -> bool:
+        # Esc in the editable pane is the pane's (it gives the keys back), not the window's
+        if (
+            e.type() == QEvent.Type.ShortcutOverride
+            and not self.isReadOnly()
+            and isinstance(e, QKeyEvent)
+            and e.key() == Qt.Key.Key_Escape
+        ):
+            e.accept()
+            return True
+        return super().event(e)
+
+    def keyPressEvent(self, e: QKeyEvent) -> None:
+        if not self.isReadOnly():
+            if e.key() == Qt.Key.Key_Escape:
+                self.leave.emit()
+                return
+            if e.key() == Qt.Key.Key_Tab:  # spaces: a tab among spaces is a TabError
+                self.insertPlainText("    ")
+                return
+        super().keyPressEvent(e)
+
+    def _renumber(self, *_: Any) -> None:
+        """Edited code's lines are numbered one after another as lines come and go."""
+        if self._numbered_from is None:
+            return
+        first = self._numbered_from
+        self._file_lines = [first + i for i in range(self.blockCount())]
+        self._block_of = {ln: i for i, ln in enumerate(self._file_lines) if ln is not None}
+        self._gutter.update()
+
     def show_functions(self, functions: list[Callable[..., Any]]) -> None:
         """Show the source of `functions`, in order, as it stands in their file."""
+        self._numbered_from = None
+        self.clear_error()
         texts: list[str] = []
         self._file_lines = []
         for fn in functions:
@@ -258,6 +357,24 @@ class CodePane(QPlainTextEdit):
             cursor = QTextCursor(self.document().findBlockByNumber(block_no))
             sel.cursor = cursor
             selections.append(sel)
+        if self._error is not None:  # where the edited code is wrong
+            block_no, column, _message = self._error
+            block = self.document().findBlockByNumber(block_no)
+            sel = QTextEdit.ExtraSelection()
+            sel.format.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+            sel.format.setUnderlineColor(theme.BAD)
+            sel.format.setBackground(
+                QColor(theme.BAD.red(), theme.BAD.green(), theme.BAD.blue(), 40)
+            )
+            cursor = QTextCursor(block)
+            start = min(column - 1, max(0, block.length() - 2))
+            cursor.setPosition(block.position() + start)
+            cursor.setPosition(
+                block.position() + max(start + 1, block.length() - 1),
+                QTextCursor.MoveMode.KeepAnchor,
+            )
+            sel.cursor = cursor
+            selections.append(sel)
         self.setExtraSelections(selections)
         if by_block:
             self._keep_in_view(min(by_block), max(by_block))
@@ -353,6 +470,14 @@ class CodePane(QPlainTextEdit):
             for i, name in enumerate(on_block.get(number, [])[:2]):
                 chip = QRectF(num_right + 6 + i * _CHIP_W, top + 2, _CHIP_W - 4, height - 4)
                 self._paint_chip(painter, name, chip)
+            if self._error is not None and self._error[0] == number:
+                painter.setPen(theme.BAD)
+                painter.setFont(self.font())
+                painter.drawText(
+                    QRect(num_right + 6, top, _CHIP_W, fm.height()),
+                    Qt.AlignmentFlag.AlignCenter,
+                    "✘",
+                )
             block = block.next()
             top += height
         painter.end()

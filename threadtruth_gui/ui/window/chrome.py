@@ -4,6 +4,7 @@ and the first size."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol, cast
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from threadtruth_gui.ui import theme
+from threadtruth_gui.ui.examples_menu import add_examples_menu
 
 PREFERRED_SIZE = (1600, 1000)
 CHROME_SCALE = 1.15  # the settings rows grow with the text up to this much (17 pt)
@@ -147,3 +149,42 @@ def mode_toggles(
         window, "P", "Before each run, ask the class to predict the outcome", relabel
     )
     return step, bytecode, predict
+
+
+class FileMenuHost(Protocol):
+    """What the File menu's entries call on the window."""
+
+    def save_run(self, path: str | None = None) -> bool: ...
+    def open_run(self, path: str | None = None) -> bool: ...
+    def replay_run(self) -> bool: ...
+    def export_file(self, kind: str, path: str | None = None) -> bool: ...
+    def close(self) -> bool: ...
+
+
+def file_menu(window: QWidget, menu_bar: QMenuBar) -> QMenu:
+    """File: save, open and replay runs, the exports, the examples, quit (`window` is the
+    main window: a FileMenuHost)."""
+    host = cast(FileMenuHost, window)
+    menu = menu_bar.addMenu("&File")
+    menu.setFont(theme.body_font())
+    entries: list[MenuEntry] = [
+        ("&Save run…", "Ctrl+Shift+S", host.save_run),
+        ("&Open run…", "Ctrl+O", host.open_run),
+        ("&Replay run", "Ctrl+R", host.replay_run),
+        None,
+        ("Export the window as &PNG…", "Ctrl+S", lambda: host.export_file("window-png")),
+        (
+            "Export the &timeline as PNG…",
+            "Ctrl+Alt+S",
+            lambda: host.export_file("timeline-png"),
+        ),
+        ("Export the timeline as S&VG…", "", lambda: host.export_file("timeline-svg")),
+        ("Export an animated &GIF of the run…", "", lambda: host.export_file("gif")),
+        ("Export a &Chrome trace (Perfetto)…", "", lambda: host.export_file("trace")),
+        ("Export the events as &CSV…", "", lambda: host.export_file("csv")),
+        None,
+        ("&Quit", "Ctrl+Q", host.close),
+    ]
+    add_menu_entries(window, menu, entries)
+    add_examples_menu(menu, host.open_run)
+    return menu

@@ -27,6 +27,7 @@ from threadtruth_gui.ui.widgets.code_pane import CodePane
 from threadtruth_gui.ui.widgets.narration import NarrationPanel
 from threadtruth_gui.ui.widgets.prediction import PredictionPanel
 from threadtruth_gui.ui.widgets.verdict import VerdictBanner
+from threadtruth_gui.ui.window.editing import EditBar
 
 
 class StateColumn(QScrollArea):
@@ -124,6 +125,8 @@ class CodeColumn(QSplitter):
         )
         code_header.setFont(theme.body_font(theme.BODY_PT, bold=True))
         code_layout.addWidget(code_header)
+        self.edit_bar = EditBar()  # the playground: "edited", Restore original
+        code_layout.addWidget(self.edit_bar)
         code_layout.addWidget(self.code, 1)
         self.bytecode = BytecodeView()
         self.story_box = QWidget()

@@ -61,6 +61,8 @@ class DialogsController(QObject):
             params["delay"] = 0.0
         self.many = ManyRunsDialog(scenario, params, self.window)
         self._show(self.many, 900, 560)
+        if planned[0].edit is not None:  # its variants (lock off, on) show other functions
+            self.status.emit("Many runs run the scenario's own code, not your edit.", 6000)
 
     @Slot()
     def open_compare(self) -> None:
@@ -77,7 +79,8 @@ class DialogsController(QObject):
         from threadtruth_gui.ui.compare_dialog import CompareDialog
 
         try:
-            self.compare = CompareDialog(scenario, planned[1], self.window)
+            # edited code: the original beside the edit
+            self.compare = CompareDialog(scenario, planned[1], self.window, planned[0].edit)
         except ValueError as exc:
             self.status.emit(f"Nothing to compare: {exc}.", 4000)
             self.compare = None

@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from threadtruth_gui.engine.lanes import Lanes
-from threadtruth_gui.engine.plan import Plan
+from threadtruth_gui.engine.plan import Edit, Plan
 from threadtruth_gui.engine.result import RunResult
 from threadtruth_gui.runs import runfile
 from threadtruth_gui.ui.bridge import RunBridge
@@ -26,6 +26,7 @@ class SavedHost(Protocol):
     def set_params(self, params: dict[str, Any]) -> None: ...
     def setup_views(self, plan: Plan) -> None: ...
     def show_saved(self, saved: runfile.SavedRun, lanes: Lanes) -> None: ...
+    def allow_edit(self, edit: Edit) -> bool: ...
 
 
 class SavedRunsController(QObject):
@@ -88,7 +89,7 @@ class SavedRunsController(QObject):
                 return False
         if not path.endswith(runfile.SUFFIX):
             path += runfile.SUFFIX
-        data = runfile.to_json(saved.result, saved.events, 0, saved.stepped)
+        data = runfile.to_json(saved.result, saved.events, 0, saved.stepped, saved.edit)
         try:
             runfile.save(path, data)
         except runfile.RunFileError as exc:
@@ -126,7 +127,7 @@ class SavedRunsController(QObject):
         # the fields never take where a file saved nor what it fetched: Space would run them
         dropped = [k for k in ("urls", "out") if saved.params.get(k)]
         host.set_params({**saved.params, **dict.fromkeys(dropped, "")})
-        host.setup_views(saved.scenario.plan(saved.params))
+        host.setup_views(saved.plan())  # its code as it ran: edited, if it was
         host.show_saved(saved, lanes)
         self.shown.opened = saved
         fetched = " from the demo server (URLs in a file are never fetched)"
@@ -145,7 +146,7 @@ class SavedRunsController(QObject):
         )
         if saved is None:
             return False
-        why = runfile.replayable(saved.scenario.plan(saved.params), saved.stepped)
+        why = runfile.replayable(saved.plan(), saved.stepped)
         if why is not None:
             self.error.emit(f"This run cannot be replayed: {why}.")
             return False
@@ -154,10 +155,12 @@ class SavedRunsController(QObject):
         except runfile.RunFileError as exc:
             self.error.emit(f"This run cannot be replayed: {exc}.")
             return False
+        if saved.edit is not None and not self.host.allow_edit(saved.edit):
+            return False  # a file's edited code runs only when the lecturer says so
         host = self.host
         host.select(saved.scenario.id)
         host.set_params(params)
-        plan = saved.scenario.plan(params)
+        plan = saved.plan(params)  # with the run's edited code, if it had one
         self.bridge.reset()
         host.setup_views(plan)
         self.replaying = saved

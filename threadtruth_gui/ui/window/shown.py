@@ -59,7 +59,8 @@ class ShownRun:
         if run is not None and result is not None:
             stepped = self.bridge.gate is not None
             events = run.recorder.events()
-            return runfile.parse(runfile.to_json(result, events, run.recorder.t0_ns, stepped))
+            edit = run.plan.edit  # the playground's code travels with the run
+            return runfile.parse(runfile.to_json(result, events, run.recorder.t0_ns, stepped, edit))
         return self.opened
 
 
