@@ -190,6 +190,44 @@ def _add_trace(sub: Any) -> None:
     trace.add_argument("--save", metavar="FILE.ttrun", help="save the run (not yet supported)")
 
 
+_TRACE_FLAGS = {"--json", "--no-lines"}  # `trace`'s own options, as _add_trace adds them
+_TRACE_VALUES = {"--trace", "--csv", "--save"}
+
+
+def split_trace_argv(argv: list[str]) -> tuple[list[str], list[str]]:
+    """(our words with SCRIPT, the script's own arguments): our options are taken from
+    anywhere up to a `--`; after SCRIPT, every other word is the script's."""
+    ours: list[str] = []
+    theirs: list[str] = []
+    script_seen = False
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            rest = list(words)
+            if not script_seen and rest:  # `trace -- SCRIPT ARGS`
+                ours.append(rest.pop(0))
+            theirs.extend(rest)
+            break
+        name = word.split("=", 1)[0]
+        if (
+            word in _TRACE_FLAGS
+            or word in ("-h", "--help")
+            or (name in _TRACE_VALUES and "=" in word)
+        ):
+            ours.append(word)
+        elif word in _TRACE_VALUES:
+            ours.append(word)
+            value = next(words, None)
+            if value is not None:
+                ours.append(value)
+        elif not script_seen:
+            ours.append(word)
+            script_seen = not word.startswith("-")
+        else:
+            theirs.append(word)
+    return ours, theirs
+
+
 def given_params(args: argparse.Namespace) -> dict[str, Any]:
     """The scenario settings given on the command line."""
     return {
@@ -290,9 +328,7 @@ def with_default_command(argv: list[str]) -> argparse.Namespace:
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv = ["gui", *argv]
     if argv[0] == "trace":  # the script's own arguments are not ours to parse
-        from threadtruth_gui.cli_trace import split_argv
-
-        ours, theirs = split_argv(argv[1:])
+        ours, theirs = split_trace_argv(argv[1:])
         args = _build_parser(argv).parse_args(["trace", *ours])
         args.args = [*args.args, *theirs]
         return args

@@ -20,39 +20,7 @@ from threadtruth_gui.cli_args import UsageError, check_out_file, check_save_path
 from threadtruth_gui.engine.clip import clip
 
 EXIT_FAILED, EXIT_DEADLOCK = 1, 3
-_FLAGS = {"--json", "--no-lines"}  # `trace`'s own options (cli_args.py adds them)
-_VALUES = {"--trace", "--csv", "--save"}
 STOP_S = 2.0  # Ctrl+C or a deadlock: the program and its processes are gone within this
-
-
-def split_argv(argv: list[str]) -> tuple[list[str], list[str]]:
-    """(our words with SCRIPT, the script's own arguments): our options are taken from
-    anywhere up to a `--`; after SCRIPT, every other word is the script's."""
-    ours: list[str] = []
-    theirs: list[str] = []
-    script_seen = False
-    words = iter(argv)
-    for word in words:
-        if word == "--":
-            rest = list(words)
-            if not script_seen and rest:  # `trace -- SCRIPT ARGS`
-                ours.append(rest.pop(0))
-            theirs.extend(rest)
-            break
-        name = word.split("=", 1)[0]
-        if word in _FLAGS or word in ("-h", "--help") or (name in _VALUES and "=" in word):
-            ours.append(word)
-        elif word in _VALUES:
-            ours.append(word)
-            value = next(words, None)
-            if value is not None:
-                ours.append(value)
-        elif not script_seen:
-            ours.append(word)
-            script_seen = not word.startswith("-")
-        else:
-            theirs.append(word)
-    return ours, theirs
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
