@@ -87,26 +87,34 @@ class LineHook:
 
     def __init__(self, probes: Probes) -> None:
         self.probes = probes
-        self.spent: dict[CodeType, int] = {}
-        self.silenced: list[str] = []  # "worker() in pool.py" for each function left alone
+        self.spent: dict[CodeType, int] = {}  # line events sent, per function
+        self.files: dict[CodeType, str] = {}  # its file, as LINE events name it
+        self.off: dict[CodeType, str] = {}  # functions left alone: "worker() in pool.py"
         self.replaced = False  # the program set a line hook of its own: lines unseen since
         self._settrace = sys.settrace
         sys.settrace = threading.settrace = self._program_settrace  # type: ignore[assignment]
+
+    @property
+    def silenced(self) -> list[str]:
+        return list(self.off.values())
 
     def _program_settrace(self, hook: Any) -> None:
         self.replaced = True
         self._settrace(hook)
 
     def install(self) -> None:
-        self._settrace(self.global_)
+        if os.getpid() == self.probes.pid:  # not in a process the program forked
+            self._settrace(self.global_)
 
     def remove(self) -> None:
         self._settrace(None)
 
     def global_(self, frame: FrameType, event: str, arg: Any) -> Any:
         code = frame.f_code
-        if not self.probes.own(code.co_filename) or self.spent.get(code, 0) < 0:
+        if code in self.off or not self.probes.own(code.co_filename):
             return None
+        if code not in self.files:
+            self.files[code] = self.probes.short(code.co_filename)
         return self.local
 
     def local(self, frame: FrameType, event: str, arg: Any) -> Any:
@@ -114,19 +122,19 @@ class LineHook:
             return self.local
         code = frame.f_code
         spent = self.spent.get(code, 0)
-        if spent < 0:
+        if spent >= LINE_BUDGET or code in self.off:
+            # returning None does not end a frame's line events: turning them off does
+            frame.f_trace_lines = False
+            if code not in self.off:
+                what = self.off[code] = f"{code.co_name}() in {self.files[code]}"
+                ctx = current()
+                if ctx is not None:
+                    ctx.record(Kind.NOTE, ("line markers off", {"function": what}))
             return None
+        self.spent[code] = spent + 1
         ctx = current()
         if ctx is not None:
-            file = self.probes.short(code.co_filename)
-            if spent >= LINE_BUDGET:
-                self.spent[code] = -1
-                what = f"{code.co_name}() in {file}"
-                self.silenced.append(what)
-                ctx.record(Kind.NOTE, ("line markers off", {"function": what}))
-                return None
-            self.spent[code] = spent + 1
-            ctx.record(Kind.LINE, (frame.f_lineno, file))
+            ctx.record(Kind.LINE, (frame.f_lineno, self.files[code]))
         return self.local
 
 
@@ -351,13 +359,20 @@ def main(argv: list[str]) -> int:
         os.environ.pop(name, None)  # not the program's, nor its children's
     out = os.fdopen(frames, "wb")
 
-    def forked() -> None:  # a process the program forks: the pipes are not its to hold open
+    child = Child(argv[0], out, commands, lines, echo)
+
+    def forked() -> None:
+        """A process the program forks (a process pool's worker) is not traced: nobody
+        reads its events. It holds no pipe of ours open, records nothing, watches no line."""
         for fd in (frames, commands):
             with contextlib.suppress(OSError):
                 os.close(fd)
+        child.probes.run.recorder._append = lambda _event: None
+        if child.hook is not None:
+            child.hook.remove()
 
     os.register_at_fork(after_in_child=forked)
-    Child(argv[0], out, commands, lines, echo).main(argv[1:])
+    child.main(argv[1:])
     return 0  # not reached: finish() leaves with the program's exit code
 
 
