@@ -20,6 +20,7 @@ def _me() -> psutil.Process:
     """This process (made again after a fork or in a spawned child: its pid differs)."""
     global _process
     import psutil
+
     pid = os.getpid()
     if _process is None or _process[0] != pid:
         _process = (pid, psutil.Process(pid))

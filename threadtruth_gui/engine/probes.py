@@ -129,7 +129,8 @@ class Probes:
 
     def bind_thread(self, thread: threading.Thread) -> TaskContext:
         """The calling thread (`thread`) gets a lane: it runs under its context from now on."""
-        ctx = self.open_lane(thread.name, THREAD, daemon=thread.daemon)
+        label = "daemon thread" if thread.daemon else "thread"  # the lane's caption
+        ctx = self.open_lane(thread.name, THREAD, label=label)
         self.contexts[threading.get_ident()] = ctx
         self.threads[ctx.task] = thread
         enter_task(ctx)
@@ -319,34 +320,41 @@ def _patch_sync(probes: Probes) -> None:
             finally:
                 _woke(ctx, self._tt_name)
 
-    def counted(base: Any, kind: str) -> Any:
-        class Counted(base):  # type: ignore[misc]
-            _tt_name: str | None = None
+    def counted(cls: Any, kind: str) -> None:
+        """Observe semaphores in place: BoundedSemaphore's __init__ calls Semaphore's by
+        name, so a subclass put in Semaphore's place would break it."""
+        init = cls.__init__
 
-            def __init__(self, value: int = 1) -> None:
-                name = probes.site(caller())
-                super().__init__(value)
-                if name is not None:
-                    self._tt_name = probes.observed(name, kind)
+        def __init__(self: Any, value: int = 1) -> None:
+            name = probes.site(caller())  # None when called by the other's __init__
+            init(self, value)
+            if name is not None:
+                self._tt_name = probes.observed(name, kind)
 
-            def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
-                ctx = current()
-                if self._tt_name is None or ctx is None:
-                    return bool(super().acquire(blocking, timeout))
-                if super().acquire(False):  # free: no wait to tell
-                    return True
-                if not blocking:
-                    return False
-                _waiting(ctx, self._tt_name, kind)
-                try:
-                    return bool(super().acquire(True, timeout))
-                finally:
-                    _woke(ctx, self._tt_name)
+        cls.__init__ = __init__
+        cls._tt_name = None
 
-            __enter__ = acquire
+    plain_acquire = threading.Semaphore.acquire
 
-        Counted.__name__ = Counted.__qualname__ = base.__name__
-        return Counted
+    def acquire(self: Any, blocking: bool = True, timeout: float | None = None) -> bool:
+        ctx = current()
+        name = self._tt_name
+        if name is None or ctx is None:
+            return plain_acquire(self, blocking, timeout)
+        if plain_acquire(self, False):  # free: no wait to tell
+            return True
+        if not blocking:
+            return False
+        kind = BOUNDED if isinstance(self, threading.BoundedSemaphore) else SEMAPHORE
+        _waiting(ctx, name, kind)
+        try:
+            return plain_acquire(self, True, timeout)
+        finally:
+            _woke(ctx, name)
+
+    counted(threading.Semaphore, SEMAPHORE)
+    counted(threading.BoundedSemaphore, BOUNDED)
+    threading.Semaphore.acquire = threading.Semaphore.__enter__ = acquire  # type: ignore[method-assign]
 
     class Event(threading.Event):
         _tt_name: str | None = None
@@ -371,8 +379,6 @@ def _patch_sync(probes: Probes) -> None:
         "Lock": Lock,
         "RLock": RLock,
         "Condition": Condition,
-        "Semaphore": counted(threading.Semaphore, SEMAPHORE),
-        "BoundedSemaphore": counted(threading.BoundedSemaphore, BOUNDED),
         "Event": Event,
     }
     for name, value in made.items():  # the module's own code calls them by these names too
@@ -450,7 +456,7 @@ def _patch_processes(probes: Probes) -> None:
         start(self)
         if os.getpid() != probes.pid:
             return
-        ctx = probes.open_lane(f"{self.name} (pid {self.pid})", PROCESS, pid=self.pid)
+        ctx = probes.open_lane(f"{self.name} (pid {self.pid})", PROCESS, label="process")
         probes.processes.append((ctx, self))
 
     base.start = started  # type: ignore[method-assign]

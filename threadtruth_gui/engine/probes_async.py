@@ -49,7 +49,8 @@ class _Stepped(Coroutine[Any, Any, Any]):
             name = task.get_name() if task is not None else "task"
             if _DEFAULT_NAME.fullmatch(name) and what:  # "Task-7": say what it runs
                 name = f"{name} {what}()"
-            ctx = self._probes.open_lane(name, TASK, is_async=True, coroutine=what)
+            label = f"asyncio task: {what}()" if what else "asyncio task"
+            ctx = self._probes.open_lane(name, TASK, is_async=True, label=label)
             self._ctx = ctx
             enter_task(ctx)  # the task's own context: its locks and sleeps see its lane
         else:

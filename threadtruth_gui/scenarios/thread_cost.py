@@ -257,8 +257,7 @@ def _verdict(result: RunResult, lanes: Lanes) -> Verdict:
         memory = f"each thread {tm:.1f} KiB of memory, {more} a coroutine's {cm:.1f} KiB"
     good = ts > cs * (1 + _SAME)
     why = (
-        f"; on {python} a thread is an OS thread with its own stack, a coroutine a Python "
-        "object"
+        f"; on {python} a thread is an OS thread with its own stack, a coroutine a Python object"
         if good
         else f" (measured on {python})"
     )

@@ -129,7 +129,8 @@ class Histogram(QWidget):
                 label += "\n" + value.what
             p.drawText(
                 QRectF(cx - slot / 2 + 2, bottom + 4, slot - 4, label_h - 4),
-                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+                Qt.AlignmentFlag.AlignHCenter
+                | Qt.AlignmentFlag.AlignTop
                 | Qt.TextFlag.TextWordWrap,
                 label,
             )

@@ -44,6 +44,7 @@ class PresentedWindow(Protocol):
     def saveGeometry(self) -> QByteArray: ...
     def restoreGeometry(self, geometry: QByteArray | bytes, /) -> bool: ...
 
+
 SCALES = (0.8, 0.9, 1.0, 1.15, 1.3, 1.4, 1.6, 1.8, 2.0)
 LECTURE_SCALE = 1.4  # 15 pt body text becomes 21 pt
 

@@ -88,9 +88,7 @@ class TransfersPanel(QWidget):
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         # each mode's column at least as wide as its name ("sequential" was cut to
         # "equentia" at 1280×720); the last one takes what is left
-        self.table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents
-        )
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._fit_table()

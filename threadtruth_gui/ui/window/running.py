@@ -261,4 +261,3 @@ class RunController(QObject):
         if scenario.classify is not None:  # the same balance can end two ways: say which
             shown += f", {scenario.classify(result)[0]}"
         return f"Your prediction, {said}: wrong ✘ (it was {shown})"
-
