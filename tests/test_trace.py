@@ -343,7 +343,8 @@ full.put(0)
 held_while_waited(lambda: None, full.get, lambda: full.put(1))
 
 async def main():
-    alock, asem, aevent, aqueue = asyncio.Lock(), asyncio.Semaphore(1), asyncio.Event(), asyncio.Queue()
+    alock, asem = asyncio.Lock(), asyncio.Semaphore(1)
+    aevent, aqueue = asyncio.Event(), asyncio.Queue()
     async def waits():
         async with alock:
             pass
