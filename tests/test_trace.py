@@ -393,3 +393,38 @@ def test_every_kind_of_wait_is_observed_and_named_by_its_line(tmp_path: Path) ->
     assert set(asyncs) == {"asyncio.Lock", "asyncio.Semaphore", "asyncio.Event", "asyncio.Queue"}
     assert all(e["waits"] == 1 and e["max_wait_s"] >= 0.05 for e in asyncs.values())
     assert tasks(report)["async-waiter"]["kind"] == "task"
+
+
+C_THREAD = """
+import ctypes, ctypes.util, time
+libc = ctypes.CDLL(ctypes.util.find_library("c"))
+handle = ctypes.c_ulong()
+start = ctypes.cast(libc.sleep, ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p))
+libc.pthread_create(ctypes.byref(handle), None, start, ctypes.c_void_p(1))  # sleeps 1 s, in C
+time.sleep(0.3)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="the OS's thread count: Linux")
+def test_a_thread_started_by_c_code_is_said_to_be_unseen(tmp_path: Path) -> None:
+    script = tmp_path / "cthread.py"
+    script.write_text(C_THREAD)
+    code, report, err = trace("--json", str(script))
+    assert code == 0, err
+    assert report["not_seen"] == ["1 thread(s) started by C code: no lane"]
+    assert [t["name"] for t in report["tasks"]] == ["MainThread"]
+
+
+def test_many_short_threads_are_not_taken_for_c_threads(tmp_path: Path) -> None:
+    script = tmp_path / "short.py"
+    script.write_text(
+        "import threading\n"
+        "for _ in range(300):\n"
+        "    t = threading.Thread(target=sum, args=([1],))\n"
+        "    t.start()\n"
+        "    t.join()\n"
+    )
+    code, report, err = trace("--json", "--no-lines", str(script))
+    assert code == 0, err
+    assert report["not_seen"] == []
+    assert len(tasks(report, "thread")) == 301
