@@ -37,12 +37,14 @@ def trace(*args: str, cwd: Path | None = None, timeout: float = 60) -> tuple[int
     return proc.returncode, report, proc.stderr
 
 
-def traced_children() -> list[psutil.Process]:
-    """Processes of a traced program still alive (the child, or anything it started)."""
+def traced_children(script: str | Path) -> list[psutil.Process]:
+    """Processes still alive of a traced program `script` (its child, or any process it
+    forked): by the script's path on their command line, so that nothing else running on
+    the machine counts."""
     found = []
     for p in psutil.process_iter(["cmdline"]):
         cmd = p.info["cmdline"] or []
-        if any("traced_child" in part for part in cmd) and p.pid != os.getpid():
+        if any("traced_child" in part for part in cmd) and str(script) in cmd:
             found.append(p)
     return found
 
@@ -70,7 +72,8 @@ def test_every_example_program_is_one_the_tests_trace() -> None:
 
 def test_dining_philosophers_deadlock_is_found_reported_and_ended() -> None:
     started = time.monotonic()
-    code, report, _err = trace("--json", str(EXAMPLES / "philosophers_deadlock.py"))
+    script = EXAMPLES / "philosophers_deadlock.py"
+    code, report, _err = trace("--json", str(script))
     assert code == 3  # deadlocked: reported, then ended
     assert time.monotonic() - started < 20
     names = [f"philosopher-{n}" for n in range(3)]
@@ -89,7 +92,7 @@ def test_dining_philosophers_deadlock_is_found_reported_and_ended() -> None:
         assert not any("threadtruth_gui" in line or "context.py" in line for line in stack)
     assert all(lock(report, f)["waits"] == 1 for f in forks)
     assert report["exit_code"] is None  # ended by us, not by itself
-    assert not traced_children()
+    assert not traced_children(script)
 
 
 def test_dining_philosophers_fixed_end_without_a_deadlock() -> None:
@@ -145,13 +148,14 @@ def test_thread_pool_has_a_lane_per_worker_and_its_lock_observed() -> None:
 
 
 def test_cpu_pool_has_process_lanes_and_hot_loops_are_said() -> None:
-    code, report, _err = trace("--json", str(EXAMPLES / "cpu_pool.py"), timeout=90)
+    script = EXAMPLES / "cpu_pool.py"
+    code, report, _err = trace("--json", str(script), timeout=90)
     assert code == 0
     processes = tasks(report, "process")
     assert processes and {t["status"] for t in processes.values()} == {"done"}
     assert any("hot loop" in what for what in report["not_seen"])
     assert len(report["not_seen"]) == len(set(report["not_seen"]))
-    assert not traced_children()
+    assert not traced_children(script)
 
 
 @pytest.mark.parametrize(
@@ -255,7 +259,7 @@ def test_ctrl_c_ends_a_hanging_program_within_2_s_and_leaves_no_process(tmp_path
     assert proc.wait(10) == 130
     assert time.monotonic() - started < 2.0
     proc.communicate()
-    assert not traced_children()
+    assert not traced_children(tmp_path / "hang.py")
 
 
 def test_traced_run_lines_are_the_programs_own_files_only(tmp_path: Path) -> None:
@@ -276,7 +280,7 @@ def test_traced_run_lines_are_the_programs_own_files_only(tmp_path: Path) -> Non
 
 
 def test_a_hot_loop_stops_sending_lines_at_the_budget(tmp_path: Path) -> None:
-    from threadtruth_gui.runs.traced_child import LINE_BUDGET
+    from threadtruth_gui.runs.traced_lines import LINE_BUDGET
 
     script = tmp_path / "hot.py"
     script.write_text(

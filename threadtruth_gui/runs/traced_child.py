@@ -28,7 +28,7 @@ import struct
 import sys
 import threading
 import traceback
-from types import CodeType, FrameType
+from types import FrameType
 from typing import IO, Any, TextIO
 
 from threadtruth_gui.engine import probes_async
@@ -36,11 +36,9 @@ from threadtruth_gui.engine.context import current
 from threadtruth_gui.engine.deadlock import DeadlockWatch
 from threadtruth_gui.engine.events import Kind
 from threadtruth_gui.engine.probes import Probes, end_of
+from threadtruth_gui.runs.traced_lines import line_hook
 
 FLUSH_S = 0.02  # events go to the parent this often; the deadlock watch looks as often
-# a function that has sent this many line events stops sending them: a hot loop's markers
-# would cost ~1 µs a line (benchmarks/trace_overhead.py); its lane still shows its states
-LINE_BUDGET = 20_000
 _FRAME = struct.Struct(">I")
 
 
@@ -81,63 +79,6 @@ class Stream(io.TextIOBase):
         return False
 
 
-class LineHook:
-    """Line markers for the program's own files: a LINE event (line, file) per line run.
-    A function over `LINE_BUDGET` lines is left alone from then on (noted on its lane)."""
-
-    def __init__(self, probes: Probes) -> None:
-        self.probes = probes
-        self.spent: dict[CodeType, int] = {}  # line events sent, per function
-        self.files: dict[CodeType, str] = {}  # its file, as LINE events name it
-        self.off: dict[CodeType, str] = {}  # functions left alone: "worker() in pool.py"
-        self.replaced = False  # the program set a line hook of its own: lines unseen since
-        self._settrace = sys.settrace
-        sys.settrace = threading.settrace = self._program_settrace  # type: ignore[assignment]
-
-    @property
-    def silenced(self) -> list[str]:
-        return list(self.off.values())
-
-    def _program_settrace(self, hook: Any) -> None:
-        self.replaced = True
-        self._settrace(hook)
-
-    def install(self) -> None:
-        if os.getpid() == self.probes.pid:  # not in a process the program forked
-            self._settrace(self.global_)
-
-    def remove(self) -> None:
-        self._settrace(None)
-
-    def global_(self, frame: FrameType, event: str, arg: Any) -> Any:
-        code = frame.f_code
-        if code in self.off or not self.probes.own(code.co_filename):
-            return None
-        if code not in self.files:
-            self.files[code] = self.probes.short(code.co_filename)
-        return self.local
-
-    def local(self, frame: FrameType, event: str, arg: Any) -> Any:
-        if event != "line":
-            return self.local
-        code = frame.f_code
-        spent = self.spent.get(code, 0)
-        if spent >= LINE_BUDGET or code in self.off:
-            # returning None does not end a frame's line events: turning them off does
-            frame.f_trace_lines = False
-            if code not in self.off:
-                what = self.off[code] = f"{code.co_name}() in {self.files[code]}"
-                ctx = current()
-                if ctx is not None:
-                    ctx.record(Kind.NOTE, ("line markers off", {"function": what}))
-            return None
-        self.spent[code] = spent + 1
-        ctx = current()
-        if ctx is not None:
-            ctx.record(Kind.LINE, (frame.f_lineno, self.files[code]))
-        return self.local
-
-
 class Child:
     """The traced program's run in this process: its probes, the flushing thread, the
     commands from the parent, and the end."""
@@ -147,7 +88,7 @@ class Child:
         self.out = out
         self.commands = commands
         self.probes = Probes(script)
-        self.hook = LineHook(self.probes) if lines else None
+        self.hook = line_hook(self.probes) if lines else None
         self.watch = DeadlockWatch(self.probes.locks, hold=True)
         self.done = threading.Event()
         self.ending = threading.Event()  # the parent said `end`
@@ -382,7 +323,7 @@ def main(argv: list[str]) -> int:
                 os.close(fd)
         child.probes.run.recorder._append = lambda _event: None
         if child.hook is not None:
-            child.hook.remove()
+            child.hook.forked()
 
     os.register_at_fork(after_in_child=forked)
     child.main(argv[1:])
