@@ -93,7 +93,7 @@ class Child:
         self.done = threading.Event()
         self.ending = threading.Event()  # the parent said `end`
         self.exit_code = 0
-        self.foreign = 0  # the most threads seen at once that threading did not start
+        self.foreign: set[int] = set()  # threads seen that threading did not start
         self._sent = 0
         self._send_lock = threading.Lock()
         self._finishing = threading.Lock()
@@ -123,7 +123,7 @@ class Child:
     def _pump(self) -> None:
         """Every FLUSH_S: look for a deadlock, see which processes ended, send the events."""
         told = False
-        last_foreign = 0
+        last_foreign: set[int] = set()
         while not self.done.wait(FLUSH_S):
             self.watch(self.probes.run)
             if self.watch.cycle is not None and not told:
@@ -133,7 +133,7 @@ class Child:
             # seen in two looks in a row: a thread that threading has just forgotten can
             # still be ending in the OS for a moment, and it was not C code's
             now = foreign_threads()
-            self.foreign = max(self.foreign, min(now, last_foreign))
+            self.foreign |= now & last_foreign
             last_foreign = now
             try:
                 self.flush_events()
@@ -234,7 +234,7 @@ class Child:
             "objects": self.probes.objects,
             "silenced": silenced,
             "hook_replaced": self.hook is not None and self.hook.replaced,
-            "foreign_threads": self.foreign,
+            "foreign_threads": len(self.foreign),
         }
         with contextlib.suppress(OSError):
             self.flush_events()
@@ -286,15 +286,15 @@ def stack_lines(probes: Probes, frame: FrameType | None) -> list[str]:
     return lines[::-1]
 
 
-def foreign_threads() -> int:
-    """Threads of this process that threading did not start (C code: a numeric library's
-    pool, a driver's): the OS's count of the process's threads (Linux) beyond threading's,
-    else the threads that C code made known to threading. They get no lane."""
+def foreign_threads() -> set[int]:
+    """The native ids of this process's threads that threading did not start (C code: a
+    numeric library's pool, a driver's): the OS's list of them (Linux) less threading's.
+    They get no lane. Empty where the OS does not list them."""
     try:
-        os_threads = len(os.listdir("/proc/self/task"))
-    except OSError:
-        return sum(1 for t in threading.enumerate() if isinstance(t, threading._DummyThread))
-    return max(0, os_threads - threading.active_count())
+        native = {int(tid) for tid in os.listdir("/proc/self/task")}
+    except (OSError, ValueError):
+        return set()
+    return native - {t.native_id for t in threading.enumerate() if t.native_id is not None}
 
 
 def main(argv: list[str]) -> int:
