@@ -432,3 +432,26 @@ def test_many_short_threads_are_not_taken_for_c_threads(tmp_path: Path) -> None:
     assert code == 0, err
     assert report["not_seen"] == []
     assert len(tasks(report, "thread")) == 301
+
+
+def test_a_held_deadlock_broken_ends_one_wait_and_the_others_go_on() -> None:
+    run = TracedRun(EXAMPLES / "philosophers_deadlock.py", lines=False)
+    run.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not run.deadlock_found():  # held: the threads stay stuck until told
+            assert time.monotonic() < deadline and not run.finished
+            time.sleep(0.02)
+        run.break_deadlock()
+        assert run.join(20)
+    finally:
+        run.stop()
+    report = run.report()
+    statuses = {t["name"]: t["status"] for t in report["tasks"]}
+    broken = [name for name, status in statuses.items() if status == "deadlocked"]
+    assert len(broken) == 1  # the victim: its wait raised Deadlocked, it let go of its fork
+    assert statuses == {**dict.fromkeys(statuses, "done"), broken[0]: "deadlocked"}
+    victim = tasks(report)[broken[0]]
+    assert victim["error"].startswith("Deadlocked: deadlock: ")
+    assert victim["error"].endswith("(philosophers_deadlock.py:33)")  # `with forks[right]:`
+    assert report["deadlock"]["broken"] and report["exit_code"] == 0
