@@ -49,6 +49,16 @@ def traced_children(script: str | Path) -> list[psutil.Process]:
     return found
 
 
+def traced_to_the_end(script: Path) -> TracedRun:
+    run = TracedRun(script)
+    run.start()
+    try:
+        assert run.join(30)
+    finally:
+        run.stop()
+    return run
+
+
 def tasks(report: dict[str, Any], kind: str | None = None) -> dict[str, dict[str, Any]]:
     return {t["name"]: t for t in report["tasks"] if kind is None or t["kind"] == kind}
 
@@ -266,12 +276,7 @@ def test_traced_run_lines_are_the_programs_own_files_only(tmp_path: Path) -> Non
     (tmp_path / "helper.py").write_text("import json\ndef dump(x):\n    return json.dumps(x)\n")
     script = tmp_path / "main.py"
     script.write_text("import helper\nfor i in range(3):\n    helper.dump([i])\n")
-    run = TracedRun(script)
-    run.start()
-    try:
-        assert run.join(30)
-    finally:
-        run.stop()
+    run = traced_to_the_end(script)
     lines = {ev.data for ev in run.recorder.events() if ev.kind == Kind.LINE}
     files = {file for _line, file in lines}
     assert files == {"main.py", "helper.py"}  # json's own lines are not the program's
@@ -286,12 +291,7 @@ def test_a_hot_loop_stops_sending_lines_at_the_budget(tmp_path: Path) -> None:
     script.write_text(
         "def spin():\n    n = 0\n    for i in range(200000):\n        n += i\n\nspin()\n"
     )
-    run = TracedRun(script)
-    run.start()
-    try:
-        assert run.join(30)
-    finally:
-        run.stop()
+    run = traced_to_the_end(script)
     sent = sum(1 for ev in run.recorder.events() if ev.kind == Kind.LINE)
     assert LINE_BUDGET <= sent <= LINE_BUDGET + 10  # 400,001 lines ran
     assert run.report()["not_seen"] == ["line markers stopped for spin() in hot.py (a hot loop)"]
@@ -455,3 +455,22 @@ def test_a_held_deadlock_broken_ends_one_wait_and_the_others_go_on() -> None:
     assert victim["error"].startswith("Deadlocked: deadlock: ")
     assert victim["error"].endswith("(philosophers_deadlock.py:33)")  # `with forks[right]:`
     assert report["deadlock"]["broken"] and report["exit_code"] == 0
+
+
+def test_a_task_waiting_on_an_asyncio_semaphore_is_drawn_waiting_not_awaiting() -> None:
+    run = traced_to_the_end(EXAMPLES / "async_semaphore.py")
+    lanes = run.lanes()
+    waits = {
+        name: max(
+            ((s.end_ns or lanes.end_ns) - s.start_ns for s in lane.spans if s.state == "waiting"),
+            default=0,
+        )
+        for name, lane in lanes.tasks.items()
+        if name.startswith("fetch-")
+    }
+    # 3 go in at once; the 5 others wait a round (0.25 s) or two for the semaphore
+    assert sum(1 for ns in waits.values() if ns >= 0.2e9) == 5
+    detail = next(
+        s.detail for lane in lanes.tasks.values() for s in lane.spans if s.state == "waiting"
+    )
+    assert detail == "waiting on asyncio.Semaphore async_semaphore.py:31"

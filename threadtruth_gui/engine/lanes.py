@@ -176,8 +176,11 @@ class Lanes:
                         state, detail = data  # (state, what was measured)
                     if state == _WAITING and track.waiting_for is not None:
                         lock, holder = track.waiting_for
-                        by = f" held by {holder}" if holder else ""
-                        detail = f"waiting for lock '{lock}'{by}"
+                        # a wait that says what it waits on (a queue, an event) keeps its
+                        # words: only a lock has a holder to name
+                        if holder or not detail:
+                            by = f" held by {holder}" if holder else ""
+                            detail = f"waiting for lock '{lock}'{by}"
                     spans = track.spans
                     if not spans:
                         self._enter(track, t_ns, state, detail)

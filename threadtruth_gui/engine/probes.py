@@ -280,23 +280,23 @@ def _woke(ctx: TaskContext, name: str) -> None:
 
 
 def _patch_sync(probes: Probes) -> None:
-    plain_lock, plain_rlock = threading.Lock, threading.RLock
+    def lock_maker(plain: Any, traced: type[ObservedLock], kind: str) -> Any:
+        """threading.Lock or RLock as the program calls it: an observed lock for its own
+        code (a node of the wait-for graph), the plain one for a library's."""
 
-    def Lock() -> Any:  # the name the program calls
-        name = probes.site(caller())
-        if name is None:
-            return plain_lock()
-        lock = TracedLock(probes.observed(name, LOCK))
-        probes.locks.append(lock)
-        return lock
+        def make() -> Any:
+            name = probes.site(caller())
+            if name is None:
+                return plain()
+            lock = traced(probes.observed(name, kind))
+            probes.locks.append(lock)
+            return lock
 
-    def RLock() -> Any:
-        name = probes.site(caller())
-        if name is None:
-            return plain_rlock()
-        lock = TracedRLock(probes.observed(name, RLOCK))
-        probes.locks.append(lock)
-        return lock
+        make.__name__ = make.__qualname__ = kind
+        return make
+
+    Lock = lock_maker(threading.Lock, TracedLock, LOCK)
+    RLock = lock_maker(threading.RLock, TracedRLock, RLOCK)
 
     class Condition(threading.Condition):
         _tt_name: str | None = None

@@ -49,11 +49,12 @@ class _Stepped(Coroutine[Any, Any, Any]):
             name = task.get_name() if task is not None else "task"
             if _DEFAULT_NAME.fullmatch(name) and what:  # "Task-7": say what it runs
                 name = f"{name} {what}()"
-            label = f"asyncio task: {what}()" if what else "asyncio task"
+            label = f"asyncio task: {what}()" if what and what not in name else "asyncio task"
             ctx = self._probes.open_lane(name, TASK, is_async=True, label=label)
             self._ctx = ctx
             enter_task(ctx)  # the task's own context: its locks and sleeps see its lane
-        else:
+        elif ctx.run.states.get(ctx.task) == State.AWAITING:
+            # (a task woken from a wait for a lock, a queue... says so itself, as it goes on)
             ctx.record(Kind.STATE, State.RUNNING)
         return ctx
 
@@ -70,7 +71,8 @@ class _Stepped(Coroutine[Any, Any, Any]):
         except BaseException as exc:
             ctx.record(Kind.END, end_of(self._probes, exc))
             raise
-        ctx.record(Kind.STATE, State.AWAITING)
+        if ctx.run.states.get(ctx.task) == State.RUNNING:  # not a wait it said it was in
+            ctx.record(Kind.STATE, State.AWAITING)
         return out
 
     def send(self, value: Any) -> Any:
