@@ -32,6 +32,7 @@ from threadtruth_gui.ui.bridge import RunBridge
 from threadtruth_gui.ui.panels import panel_for
 from threadtruth_gui.ui.panels.account import AccountPanel
 from threadtruth_gui.ui.panels.figures import FiguresPanel
+from threadtruth_gui.ui.panels.traced import TracedPanel
 from threadtruth_gui.ui.panels.transfers import TransfersPanel
 from threadtruth_gui.ui.params import ParamBar
 from threadtruth_gui.ui.presenter import Presenter
@@ -63,6 +64,7 @@ from threadtruth_gui.ui.window.chrome import (
 )
 from threadtruth_gui.ui.window.columns import code_spans, columns_of, share_width
 from threadtruth_gui.ui.window.editing import EditingController, add_edit_actions
+from threadtruth_gui.ui.window.tracing import TracingController
 
 if TYPE_CHECKING:  # imported when first opened (ui/window/dialogs.py): less at startup
     from threadtruth_gui.ui.compare_dialog import CompareDialog
@@ -74,6 +76,7 @@ class MainWindow(QMainWindow):
     scenario_list: ScenarioList
     run_menu: QMenu
     code_box: CodeColumn
+    column_scroll: StateColumn
 
     def __init__(self, settings: QSettings | None = None) -> None:
         """`settings`: where presenter settings persist (None: defaults, nothing saved)."""
@@ -121,6 +124,12 @@ class MainWindow(QMainWindow):
         self.open_run = self.saved_runs.open_run
         self.replay_run = self.saved_runs.replay_run
         self._build()
+        self.tracing = TracingController(self, self.bridge, self)  # File ▸ Trace a program
+        self.tracing.status.connect(self._status)
+        self.tracing.error.connect(self.show_error)
+        self.traced_panel = self.column_scroll.traced
+        self.traced_panel.breakClicked.connect(self.break_deadlock)
+        self.traced_panel.endClicked.connect(self.reset_run)
         box = self.code_box
         self.editing = EditingController(self, self.bridge, box.code, box.edit_bar, self)
         self.editing.status.connect(self._status)
@@ -260,9 +269,9 @@ class MainWindow(QMainWindow):
         return self.account.cards
 
     @property
-    def panel(self) -> AccountPanel | TransfersPanel | FiguresPanel:
+    def panel(self) -> AccountPanel | TransfersPanel | FiguresPanel | TracedPanel:
         current = self.panels.currentWidget()
-        if isinstance(current, TransfersPanel | FiguresPanel):
+        if isinstance(current, TransfersPanel | FiguresPanel | TracedPanel):
             return current
         return self.account
 
@@ -354,6 +363,9 @@ class MainWindow(QMainWindow):
 
     def show_ready(self) -> None:
         """The scenario as it stands before a run: code, idle panel, empty timeline."""
+        if self.scenario is None:  # a traced program (File ▸ Trace a program)
+            self.tracing.ready()
+            return
         planned = self.plan_for_params(to_run=False)
         if planned is None:
             self.runs.showing_result = False
@@ -426,6 +438,14 @@ class MainWindow(QMainWindow):
 
     def _fit_timeline(self) -> None:
         self.timeline.fit()
+
+    def trace_program(self, path: str | None = None, args: tuple[str, ...] = ()) -> bool:
+        """File ▸ Trace a program… (`path` None: asked), or a program of File ▸ Examples."""
+        return self.tracing.ask() if path is None else self.tracing.trace(path, args)
+
+    def trace_again(self) -> None:
+        """Space while a traced program is shown: trace it again."""
+        self.tracing.again()
 
     @Slot()
     def restore_defaults(self) -> None:

@@ -261,6 +261,17 @@ class CodePane(QPlainTextEdit):
         self.setPlainText("\n".join(texts))
         self._refresh_markers()
 
+    def show_source(self, text: str) -> None:
+        """Show a whole file's `text` (a traced program's), its lines numbered from 1."""
+        self._numbered_from = None
+        self.clear_error()
+        lines = text.splitlines()
+        self._file_lines = list(range(1, len(lines) + 1))
+        self._markers.clear()
+        self._block_of = {ln: i for i, ln in enumerate(range(1, len(lines) + 1))}
+        self.setPlainText("\n".join(lines))
+        self._refresh_markers()
+
     def set_markers(self, markers: Mapping[str, int | None], colors: dict[str, QColor]) -> None:
         """Put task `name` on file line `markers[name]` (None: not on a shown line)."""
         new = {name: line for name, line in markers.items() if line in self._block_of}

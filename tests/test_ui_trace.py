@@ -1,0 +1,187 @@
+"""File ▸ Trace a program in the window: the philosophers' deadlock shown, broken or ended;
+crashing and hanging programs leave the window alive and no child behind; output and
+verdict from the report; bad input refused with a message."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from threadtruth_gui import assets
+from threadtruth_gui.engine.events import Kind
+from threadtruth_gui.runs.traced import NOT_SEEN
+from threadtruth_gui.runs.traced_verdict import verdict_of
+from threadtruth_gui.ui.main_window import MainWindow
+from threadtruth_gui.ui.window.tracing import help_text
+
+RUN_MS = 30_000
+EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
+PHILOSOPHERS = EXAMPLES / "philosophers_deadlock.py"
+
+
+def _children() -> list[psutil.Process]:
+    return [p for p in psutil.Process().children(recursive=True) if p.is_running()]
+
+
+def _no_child_left(qtbot) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: not _children(), timeout=5000)
+
+
+def _script(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def _finished(qtbot, win: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: win.bridge.result is not None, timeout=RUN_MS)
+
+
+def _deadlocked(qtbot, win: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(win.bridge.traced_deadlock_held, timeout=RUN_MS)
+    # the panel and the lanes show it once the frame after it is drawn
+    qtbot.waitUntil(lambda: win.traced_panel.buttons.isVisibleTo(win), timeout=RUN_MS)
+
+
+def test_philosophers_deadlock_shown_and_broken(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    assert window.trace_program(str(PHILOSOPHERS))
+    assert window.scenario is None
+    assert "philosophers_deadlock.py" in window.title.text()
+    _deadlocked(qtbot, window)
+    lanes = window.bridge.lanes
+    assert lanes is not None
+    philosophers = [n for n in lanes.tasks if n.startswith("philosopher-")]
+    assert len(philosophers) == 3
+    assert all(lanes.tasks[n].state == "waiting" for n in philosophers)
+    panel = window.traced_panel
+    cycle = panel.graph.cycle
+    assert sorted(e["task"] for e in cycle) == philosophers
+    assert panel.graph.isVisibleTo(window) and panel.stacks.isVisibleTo(window)
+    assert "philosophers_deadlock.py:" in panel.stacks.text()
+    assert window.verdict.idle_text().startswith("Deadlock:")
+    # the code pane shows the script with the philosophers' markers on it
+    assert "def dine" in window.code.toPlainText() or "forks" in window.code.toPlainText()
+    assert set(window.code.markers()) >= set(philosophers)
+    panel.break_button.click()
+    _finished(qtbot, window)
+    result = window.bridge.result
+    assert result is not None
+    statuses = {t["name"]: t["status"] for t in result.tasks}
+    assert sorted(statuses[n] for n in philosophers) == ["deadlocked", "done", "done"]
+    assert result.verdict is not None and result.verdict.headline.startswith("Deadlock (broken)")
+    assert window.verdict.headline() == result.verdict.headline
+    assert any("took fork" in line for _s, line in panel.output_lines())
+    _no_child_left(qtbot)
+
+
+def test_philosophers_deadlock_ended(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window.trace_program(str(PHILOSOPHERS))
+    _deadlocked(qtbot, window)
+    assert _children()
+    window.traced_panel.end_button.click()  # as R
+    _no_child_left(qtbot)
+    assert not window.bridge.running
+
+
+@pytest.mark.parametrize(
+    "text, who, kind",
+    [
+        (
+            "import threading\n"
+            "def worker():\n"
+            "    raise ValueError('bad amount')\n"
+            "t = threading.Thread(target=worker, name='worker')\n"
+            "t.start(); t.join()\n"
+            "print('main ends')\n",
+            "worker",
+            "ValueError",
+        ),
+        (
+            "import sys\nprint('oops', file=sys.stderr)\nraise KeyError('x')\n",
+            "MainThread",
+            "KeyError",
+        ),
+    ],
+)
+def test_crash_leaves_window_alive(  # type: ignore[no-untyped-def]
+    qtbot, window: MainWindow, tmp_path: Path, text, who, kind
+) -> None:
+    window.trace_program(str(_script(tmp_path, "crash.py", text)))
+    _finished(qtbot, window)
+    result = window.bridge.result
+    assert result is not None and result.verdict is not None
+    assert result.verdict.headline.startswith(f"Failed: {kind} in {who} (crash.py:")
+    assert window.verdict.headline() == result.verdict.headline
+    assert result.verdict == verdict_of(result.outcome, "crash.py")
+    assert window.isVisible()
+    if who == "MainThread":
+        lines = window.traced_panel.output_lines()
+        assert ("stderr", "oops") in lines
+        assert "exit code 1" in window.traced_panel.output_title.text()
+    _no_child_left(qtbot)
+
+
+def test_hanging_script_reset_fast(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        "import threading\n"
+        "def spin():\n"
+        "    while True:\n"
+        "        pass\n"
+        "threading.Thread(target=spin, name='spinner', daemon=False).start()\n"
+    )
+    window.trace_program(str(_script(tmp_path, "hang.py", text)))
+    qtbot.waitUntil(
+        lambda: window.bridge.lanes is not None and "spinner" in window.bridge.lanes.tasks,
+        timeout=RUN_MS,
+    )
+    began = time.perf_counter()
+    window.reset_run()
+    qtbot.waitUntil(lambda: not _children(), timeout=5000)
+    took = time.perf_counter() - began
+    assert took < 2.0, f"the hanging program took {took:.2f} s to end"
+    assert window.isVisible() and not window.bridge.running
+
+
+def test_output_and_verdict_match_the_report(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window.trace_program(str(EXAMPLES / "producer_consumer.py"))
+    _finished(qtbot, window)
+    result = window.bridge.result
+    assert result is not None and result.verdict is not None
+    report = result.outcome
+    assert result.verdict.headline == f"Ended: exit code {report['exit_code']}"
+    waits = sum(lock["waits"] for lock in report["locks"])
+    assert f"{waits} waits" in result.verdict.detail
+    printed = [line for stream, line in window.traced_panel.output_lines() if stream == "stdout"]
+    assert len(printed) == report["stdout_lines"]
+    assert f"exit code {report['exit_code']}" in window.traced_panel.output_title.text()
+    events = window.bridge.run.recorder.events() if window.bridge.run else []
+    assert any(ev.kind == Kind.OUTPUT for ev in events)
+    _no_child_left(qtbot)
+
+
+def test_bad_input_changes_nothing(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    before = window.scenario
+    assert not window.trace_program(str(tmp_path / "missing.py"))
+    assert "no such script" in window.statusBar().currentMessage()
+    bad = _script(tmp_path, "bad.py", "def f(:\n    pass\n")
+    assert not window.trace_program(str(bad))
+    assert "bad.py:1" in window.statusBar().currentMessage()
+    assert window.scenario is before and not window.bridge.running and not _children()
+
+
+def test_examples_menu_lists_programs(window: MainWindow) -> None:
+    from PySide6.QtWidgets import QMenu
+
+    menus = [m for m in window.findChildren(QMenu) if m.title() == "&Examples"]
+    assert menus
+    texts = [a.text() for a in menus[0].actions()]
+    for program in assets.programs():
+        assert program.title in texts
+
+
+def test_help_lists_not_seen() -> None:
+    for what in NOT_SEEN:
+        assert what in help_text()
