@@ -43,7 +43,7 @@ def counts(report: dict[str, Any]) -> str:
 
 def verdict_of(report: dict[str, Any], script: str) -> Verdict:
     """What the program did, in one headline and a detail line (`script`: its file name)."""
-    detail = f"{script}: {counts(report)}."
+    detail = f"{counts(report)}."
     deadlock = report.get("deadlock")
     tasks = report.get("tasks", [])
     failed = [t for t in tasks if t.get("status") == "failed"]
@@ -51,11 +51,13 @@ def verdict_of(report: dict[str, Any], script: str) -> Verdict:
         stuck = ", ".join(edge["task"] for edge in deadlock.get("cycle", []))
         if deadlock.get("broken"):
             victims = [t["name"] for t in tasks if t.get("status") == "deadlocked"]
-            who = f"; {', '.join(victims)} deadlocked" if victims else ""
-            return Verdict(
-                False, f"Deadlock (broken): {stuck}", f"{deadlock['text']}{who}. {detail}"
-            )
-        return Verdict(False, f"Deadlock: {stuck}", f"{deadlock['text']}. {detail}")
+            who = ", ".join(victims) or "no thread"
+            went_on = sum(1 for t in tasks if t.get("status") == "done")
+            broke = f"Broken: {who} deadlocked (its wait raised), {went_on} done."
+            return Verdict(False, f"Deadlock (broken): {stuck}", f"{broke} {detail}")
+        ended = "ended" if report.get("cancelled") else "left"
+        cycle = f"Each waited for a lock another held, until the program was {ended}."
+        return Verdict(False, f"Deadlock: {stuck}", f"{cycle} {detail}")
     if failed:
         first = failed[0]
         error = str(first.get("error", "an exception"))

@@ -51,6 +51,9 @@ class TracedPanel(QWidget):
         theme.role(self.not_seen, "muted")
         self.not_seen.hide()
         self.graph = WaitForGraph()
+        # a program's names are long ("philosopher-0"): smaller words, more room for the ring
+        self.graph.setFont(theme.body_font(theme.BODY_PT - 2, bold=True))
+        self.graph.setMinimumHeight(250)
         self.graph.hide()
         self.stacks = QLabel()
         self.stacks.setWordWrap(True)
@@ -98,6 +101,7 @@ class TracedPanel(QWidget):
         self._partial: dict[str, str] = {}  # a stream's text after its last newline
         self._theme = theme.current_theme
         self.exit_text = ""
+        self.script = ""  # the traced script's file name
 
     # -- the panel protocol -----------------------------------------------------------------
     def setup(self, plan: Plan, colors: dict[str, QColor]) -> None:
@@ -134,11 +138,13 @@ class TracedPanel(QWidget):
                     stacks[track.name] = list(note.data.get("lines", []))
                 broken = broken or note.what == "deadlock broken"
         if cycle and not self.graph.cycle:
-            self.graph.show_cycle(cycle, self._colors)
+            self.graph.show_cycle(cycle, self._colors, short_locks(cycle))
             bring_into_view(self.graph)
         if cycle:
             self._show_stacks(cycle, stacks)
-        self.buttons.setVisible(bool(cycle) and not broken and not self._ended(lanes, cycle))
+        held = bool(cycle) and not broken and not self._ended(lanes, cycle)
+        self.buttons.setVisible(held)
+        self.live.setVisible(not held)  # the banner says it: the ring gets the room
 
     @staticmethod
     def _ended(lanes: Lanes, cycle: list[dict[str, str]]) -> bool:
@@ -148,9 +154,13 @@ class TracedPanel(QWidget):
         rows = []
         for edge in cycle:
             name = edge["task"]
-            lines = stacks.get(name, [])
-            where = "<br>".join(f"<tt>{html.escape(line)}</tt>" for line in lines[-3:])
-            rows.append(f"<b>{html.escape(name)}</b> is stuck at:<br>{where or '(no stack)'}")
+            # "bank.py:33 in dine: with forks[right]:": where, without the line's text (the
+            # code pane shows it, with the thread's marker on it); the innermost 2 frames
+            lines = [line.split(": ", 1)[0] for line in stacks.get(name, [])][-2:]
+            if self.script:  # the title names the script: its own lines by number only
+                lines = [line.replace(f"{self.script}:", "line ", 1) for line in lines]
+            where = " ← ".join(f"<tt>{html.escape(line)}</tt>" for line in reversed(lines))
+            rows.append(f"<b>{html.escape(name)}</b> at {where or '(no stack)'}")
         text = "<br>".join(rows)
         if self.stacks.text() != text:
             self.stacks.setText(text)
@@ -158,7 +168,7 @@ class TracedPanel(QWidget):
 
     def finish(self, result: RunResult, lanes: Lanes) -> None:
         self.update_from(lanes)
-        self.live.hide() if not lanes.tasks else self.live.show()
+        self.live.hide()  # how the tasks ended is the verdict's to say
         report = result.outcome
         code = report.get("exit_code")
         self.exit_text = "ended by Reset" if code is None else f"exit code {code}"
@@ -228,6 +238,16 @@ class TracedPanel(QWidget):
         self.output.clear()
         for stream, line in self._lines:
             self._append(stream, line)
+
+
+def short_locks(cycle: list[dict[str, str]]) -> dict[str, str]:
+    """The graph's words for the cycle's locks: "philosophers.py:18 #2" as ":18 #2" when
+    they were all made in one file (the stacks below name it)."""
+    locks = {edge["waits_for"] for edge in cycle} | {edge["holds"] for edge in cycle}
+    files = {name.rpartition(":")[0] for name in locks}
+    if len(files) != 1 or not next(iter(files)):
+        return {}
+    return {name: ":" + name.rpartition(":")[2] for name in locks}
 
 
 def _esc(text: str) -> str:

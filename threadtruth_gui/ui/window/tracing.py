@@ -158,7 +158,9 @@ class TracingController(QObject):
         host.param_bar.build(cast(Scenario, _NoParams()))
         host.column_scroll.show_panel("traced")
         host.colors = {}
+        host.timeline.set_counter(None, "", str)  # no scenario's balance track
         self.panel.setup(_NO_PLAN, {})
+        self.panel.script = script.name
         self.files, self._sources = [script.name], {}
         self.show_file(script.name)
         host.clear_run_views()
@@ -218,8 +220,8 @@ class TracingController(QObject):
         self.panel.update_from(lanes)
         if self.bridge.traced_deadlock_held():
             found = run.deadlock()
-            stuck = ", ".join(e["task"] for e in found["cycle"]) if found else ""
-            text = f"Deadlock: {stuck} each wait for a lock another holds. D breaks it, R ends it."
+            n = len(found["cycle"]) if found else 0
+            text = f"Deadlock: {n} threads wait for each other's locks. D breaks it, R ends it."
             if host.verdict.idle_text() != text:
                 host.verdict.show_idle(text)
 
