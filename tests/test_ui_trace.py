@@ -72,7 +72,9 @@ def test_philosophers_deadlock_shown_and_broken(qtbot, window: MainWindow) -> No
     assert result is not None
     statuses = {t["name"]: t["status"] for t in result.tasks}
     assert sorted(statuses[n] for n in philosophers) == ["deadlocked", "done", "done"]
-    assert result.verdict is not None and result.verdict.headline.startswith("Deadlock (broken)")
+    assert result.verdict is not None and result.verdict.headline.startswith(
+        "Deadlock broken: philosopher-"
+    )
     assert window.verdict.headline() == result.verdict.headline
     assert any("took fork" in line for _s, line in panel.output_lines())
     _no_child_left(qtbot)
@@ -222,3 +224,36 @@ def test_exports_of_a_traced_run(qtbot, window: MainWindow, tmp_path: Path) -> N
         rows = list(csv.DictReader(f))
     assert any(r.get("kind") == "lock" for r in rows)
     assert any(r.get("kind") == "output" for r in rows)
+
+
+def test_code_pane_switches_between_the_script_files(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    _script(
+        tmp_path,
+        "helper.py",
+        "import threading\n"
+        "gate = threading.Event()\n"
+        "def work():\n"
+        "    gate.wait()  # held here until the test has looked\n",
+    )
+    main = _script(
+        tmp_path,
+        "main.py",
+        "import threading, time\n"
+        "import helper\n"
+        "t = threading.Thread(target=helper.work, name='helper-thread')\n"
+        "t.start()\n"
+        "time.sleep(30)\n",
+    )
+    window.trace_program(str(main))
+    panel = window.traced_panel
+    qtbot.waitUntil(lambda: panel.files.count() == 2, timeout=RUN_MS)
+    assert panel.files.isVisibleTo(window)
+    assert "time.sleep(30)" in window.code.toPlainText()
+    panel.files.textActivated.emit("helper.py")
+    assert "gate.wait()" in window.code.toPlainText()
+    qtbot.waitUntil(lambda: window.code.markers().get("helper-thread") == 4, timeout=RUN_MS)
+    assert "MainThread" not in window.code.markers()  # its line is in main.py
+    window.reset_run()
+    _no_child_left(qtbot)

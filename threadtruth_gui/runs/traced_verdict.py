@@ -53,8 +53,11 @@ def verdict_of(report: dict[str, Any], script: str) -> Verdict:
             victims = [t["name"] for t in tasks if t.get("status") == "deadlocked"]
             who = ", ".join(victims) or "no thread"
             went_on = sum(1 for t in tasks if t.get("status") == "done")
-            broke = f"Broken: {who} deadlocked (its wait raised), {went_on} done."
-            return Verdict(False, f"Deadlock (broken): {stuck}", f"{broke} {detail}")
+            broke = (
+                f"{stuck}: each waited for a lock the next one held. Broken: {who}'s wait "
+                f"raised, the others went on ({went_on} done)."
+            )
+            return Verdict(False, f"Deadlock broken: {who} deadlocked", f"{broke} {detail}")
         ended = "ended" if report.get("cancelled") else "left"
         cycle = f"Each waited for a lock another held, until the program was {ended}."
         return Verdict(False, f"Deadlock: {stuck}", f"{cycle} {detail}")

@@ -102,10 +102,13 @@ class TracedPanel(QWidget):
         self._theme = theme.current_theme
         self.exit_text = ""
         self.script = ""  # the traced script's file name
+        self._done = False  # the run has ended (finish)
 
     # -- the panel protocol -----------------------------------------------------------------
     def setup(self, plan: Plan, colors: dict[str, QColor]) -> None:
         self._colors = dict(colors)
+        self._done = False
+        self.live.show()
         self.graph.show_cycle([], colors)
         self.stacks.hide()
         self.buttons.hide()
@@ -140,11 +143,13 @@ class TracedPanel(QWidget):
         if cycle and not self.graph.cycle:
             self.graph.show_cycle(cycle, self._colors, short_locks(cycle))
             bring_into_view(self.graph)
-        if cycle:
+        held = bool(cycle) and not broken and not self._ended(lanes, cycle) and not self._done
+        if held:
             self._show_stacks(cycle, stacks)
-        held = bool(cycle) and not broken and not self._ended(lanes, cycle)
+        else:  # where they were stuck is over (the ring stays, and the output gets the room)
+            self.stacks.hide()
         self.buttons.setVisible(held)
-        self.live.setVisible(not held)  # the banner says it: the ring gets the room
+        self.live.setVisible(not held and not self._done)  # the banner says it
 
     @staticmethod
     def _ended(lanes: Lanes, cycle: list[dict[str, str]]) -> bool:
@@ -167,6 +172,7 @@ class TracedPanel(QWidget):
         self.stacks.show()
 
     def finish(self, result: RunResult, lanes: Lanes) -> None:
+        self._done = True
         self.update_from(lanes)
         self.live.hide()  # how the tasks ended is the verdict's to say
         report = result.outcome
