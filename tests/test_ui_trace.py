@@ -218,7 +218,8 @@ def test_exports_of_a_traced_run(qtbot, window: MainWindow, tmp_path: Path) -> N
     assert window.export_file("csv", str(table))
     events = json.loads(trace.read_text())["traceEvents"]
     labels = [e["args"]["name"] for e in events if e.get("name") == "thread_name"]
-    names = {label.split(" · ")[0] for label in labels}  # "producer · kind=thread ..."
+    assert "producer · thread" in labels  # its caption says what the probes saw
+    names = {label.split(" · ")[0] for label in labels}
     assert {"producer", "consumer-1", "consumer-2"} <= names
     with table.open() as f:
         rows = list(csv.DictReader(f))
@@ -257,3 +258,14 @@ def test_code_pane_switches_between_the_script_files(
     assert "MainThread" not in window.code.markers()  # its line is in main.py
     window.reset_run()
     _no_child_left(qtbot)
+
+
+def test_closing_the_window_mid_run_is_quick(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    win = make_window()
+    win.trace_program(str(PHILOSOPHERS))
+    _deadlocked(qtbot, win)
+    began = time.perf_counter()
+    win.close()
+    took = time.perf_counter() - began
+    assert took < 2.0, f"closing took {took:.2f} s"
+    assert not _children()
