@@ -165,6 +165,18 @@ def test_output_and_verdict_match_the_report(qtbot, window: MainWindow) -> None:
     _no_child_left(qtbot)
 
 
+def test_ctrl_e_does_not_edit_a_traced_program(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window.trace_program(str(_script(tmp_path, "hello.py", "print('hello')\n")))
+    _finished(qtbot, window)
+    window.editing.toggle()
+    assert not window.editing.editing and window.code.isReadOnly()
+    assert "traced program" in window.statusBar().currentMessage()
+    window.select("bank-race")  # a scenario again: its code may be edited
+    window.editing.toggle()
+    assert window.editing.editing
+    window.editing.leave()
+
+
 def test_bad_input_changes_nothing(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     before = window.scenario
     assert not window.trace_program(str(tmp_path / "missing.py"))

@@ -29,6 +29,7 @@ from threadtruth_gui.ui.widgets.code_pane import CodePane
 from threadtruth_gui.ui.widgets.scenario_list import ScenarioList
 from threadtruth_gui.ui.widgets.verdict import VerdictBanner
 from threadtruth_gui.ui.window.columns import StateColumn, code_spans
+from threadtruth_gui.ui.window.editing import EditingController
 from threadtruth_gui.ui.window.shown import MAX_CODE_MARKERS
 
 _NO_PLAN = Plan([], outcome=lambda _stats: {}, code=[])
@@ -65,6 +66,7 @@ class TracingHost(Protocol):
     code: CodePane
     timeline: TimelineView
     verdict: VerdictBanner
+    editing: EditingController
 
     def clear_run_views(self) -> None: ...
     def fit_split(self) -> None: ...
@@ -147,7 +149,13 @@ class TracingController(QObject):
         host, script = self.host, self.script
         assert script is not None
         self.bridge.reset()
+        host.editing.leave()
         host.scenario = None
+        # Ctrl+E edits a scenario's shown functions, not a program's files: it says so
+        host.editing.why_not = "a traced program runs its own files, as they are on disk"
+        host.editing.original = None
+        host.editing.key = None  # the next scenario shown works its own out again
+        host.editing.show(_NO_PLAN)  # no "edited" mark nor Restore over a program's file
         host.scenario_list.blockSignals(True)  # a click on any scenario leaves the trace
         host.scenario_list.setCurrentRow(-1)
         host.scenario_list.blockSignals(False)
