@@ -281,3 +281,20 @@ def test_closing_the_window_mid_run_is_quick(qtbot, make_window) -> None:  # typ
     took = time.perf_counter() - began
     assert took < 2.0, f"closing took {took:.2f} s"
     assert not _children()
+
+
+def test_scenario_only_actions_say_why_not(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window.trace_program(str(_script(tmp_path, "hello.py", "print('hello')\n")))
+    _finished(qtbot, window)
+    for action in (
+        lambda: window.save_run(str(tmp_path / "x.ttrun")),
+        window.replay_run,
+        window.open_many_runs,
+        window.open_compare,
+    ):
+        window.statusBar().clearMessage()
+        assert action() is False
+        assert "not on a traced program's" in window.statusBar().currentMessage()
+    assert window.many_dialog is None and window.compare_dialog is None
+    gif = tmp_path / "run.gif"
+    assert window.export_file("gif", str(gif)) and gif.stat().st_size > 1000

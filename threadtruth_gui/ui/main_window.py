@@ -64,7 +64,7 @@ from threadtruth_gui.ui.window.chrome import (
 )
 from threadtruth_gui.ui.window.columns import code_spans, columns_of, share_width
 from threadtruth_gui.ui.window.editing import EditingController, add_edit_actions
-from threadtruth_gui.ui.window.tracing import TracingController
+from threadtruth_gui.ui.window.tracing import TracingController, unless_traced
 
 if TYPE_CHECKING:  # imported when first opened (ui/window/dialogs.py): less at startup
     from threadtruth_gui.ui.compare_dialog import CompareDialog
@@ -101,8 +101,9 @@ class MainWindow(QMainWindow):
         self.runs = RunController(self, self.bridge, self.shown, parts, self)
         self.start_run = self.runs.start_run
         self.reset_run = self.runs.reset_run
-        self.open_many_runs = self.dialogs.open_many_runs
-        self.open_compare = self.dialogs.open_compare
+        traced = self._traced  # what works on a scenario's run only says so for a program's
+        self.open_many_runs = unless_traced(traced, self.dialogs.open_many_runs, "Many runs")
+        self.open_compare = unless_traced(traced, self.dialogs.open_compare, "A/B compare")
         for controller in (
             self.time_cursor,
             self.exports,
@@ -120,9 +121,9 @@ class MainWindow(QMainWindow):
         self.set_cursor = self.time_cursor.set_cursor
         self.toggle_playback = self.time_cursor.toggle_playback
         self.export_file = self.exports.export_file
-        self.save_run = self.saved_runs.save_run
+        self.save_run = unless_traced(traced, self.saved_runs.save_run, "Save run (.ttrun)")
         self.open_run = self.saved_runs.open_run
-        self.replay_run = self.saved_runs.replay_run
+        self.replay_run = unless_traced(traced, self.saved_runs.replay_run, "Replay")
         self._build()
         self.tracing = TracingController(self, self.bridge, self)  # File ▸ Trace a program
         self.tracing.status.connect(self._status)
@@ -442,6 +443,10 @@ class MainWindow(QMainWindow):
     def trace_program(self, path: str | None = None, args: tuple[str, ...] = ()) -> bool:
         """File ▸ Trace a program… (`path` None: asked), or a program of File ▸ Examples."""
         return self.tracing.ask() if path is None else self.tracing.trace(path, args)
+
+    def _traced(self, what: str) -> bool:
+        """Whether a traced program is shown (then the status bar says `what` is not for it)."""
+        return hasattr(self, "tracing") and self.tracing.refuse(what)
 
     def trace_again(self) -> None:
         """Space while a traced program is shown: trace it again."""

@@ -9,8 +9,9 @@ scenario in the list leaves the trace.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QColor
@@ -33,6 +34,16 @@ from threadtruth_gui.ui.window.editing import EditingController
 from threadtruth_gui.ui.window.shown import MAX_CODE_MARKERS
 
 _NO_PLAN = Plan([], outcome=lambda _stats: {}, code=[])
+Action = TypeVar("Action", bound=Callable[..., Any])
+
+
+def unless_traced(traced: Callable[[str], bool], action: Action, what: str) -> Action:
+    """`action`, unless `traced(what)` says a traced program is shown (and why not)."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return False if traced(what) else action(*args, **kwargs)
+
+    return cast(Action, call)
 
 
 class _NoParams:
@@ -96,6 +107,18 @@ class TracingController(QObject):
     def active(self) -> bool:
         """Whether the window shows a traced program (not a scenario)."""
         return self.script is not None and self.host.scenario is None
+
+    def refuse(self, what: str) -> bool:
+        """True, after saying so, when a traced program is shown: `what` (save, replay, many
+        runs, A/B) works on a scenario's run only."""
+        if not self.active:
+            return False
+        self.status.emit(
+            f"{what} works on a scenario's run, not on a traced program's: File ▸ Export has "
+            "its Chrome trace, CSV and GIF; Space traces it again.",
+            6000,
+        )
+        return True
 
     # -- starting ------------------------------------------------------------------------------
     @Slot()
