@@ -84,9 +84,26 @@ def test_philosophers_deadlock_ended(qtbot, window: MainWindow) -> None:  # type
     window.trace_program(str(PHILOSOPHERS))
     _deadlocked(qtbot, window)
     assert _children()
-    window.traced_panel.end_button.click()  # as R
+    window.traced_panel.end_button.click()
+    _finished(qtbot, window)
+    result = window.bridge.result
+    assert result is not None and result.verdict is not None
+    assert result.verdict.headline.startswith("Deadlock: philosopher-")
+    statuses = {t["name"]: t["status"] for t in result.tasks}
+    assert [statuses[f"philosopher-{i}"] for i in range(3)] == ["deadlocked"] * 3
+    assert window.verdict.headline() == result.verdict.headline
     _no_child_left(qtbot)
+
+
+def test_philosophers_deadlock_reset(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window.trace_program(str(PHILOSOPHERS))
+    _deadlocked(qtbot, window)
+    began = time.perf_counter()
+    window.reset_run()  # R
+    _no_child_left(qtbot)
+    assert time.perf_counter() - began < 2.0
     assert not window.bridge.running
+    assert "again" in window.verdict.idle_text()
 
 
 @pytest.mark.parametrize(

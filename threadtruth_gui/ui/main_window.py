@@ -130,7 +130,7 @@ class MainWindow(QMainWindow):
         self.tracing.error.connect(self.show_error)
         self.traced_panel = self.column_scroll.traced
         self.traced_panel.breakClicked.connect(self.break_deadlock)
-        self.traced_panel.endClicked.connect(self.reset_run)
+        self.traced_panel.endClicked.connect(self.tracing.end)
         box = self.code_box
         self.editing = EditingController(self, self.bridge, box.code, box.edit_bar, self)
         self.editing.status.connect(self._status)

@@ -63,8 +63,11 @@ class TracedPanel(QWidget):
         self.break_button.setToolTip(
             "One thread's wait in the cycle raises an exception; the others go on"
         )
-        self.end_button = QPushButton("End the program (R)")
-        self.end_button.setToolTip("End the program and every process it started")
+        self.end_button = QPushButton("End the program")
+        self.end_button.setToolTip(
+            "End the program and every process it started, and show how it ended "
+            "(R, Reset, ends it too and clears the run)"
+        )
         self.break_button.clicked.connect(self.breakClicked)
         self.end_button.clicked.connect(self.endClicked)
         buttons = QHBoxLayout()

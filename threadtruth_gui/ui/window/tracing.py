@@ -34,6 +34,7 @@ from threadtruth_gui.ui.window.editing import EditingController
 from threadtruth_gui.ui.window.shown import MAX_CODE_MARKERS
 
 _NO_PLAN = Plan([], outcome=lambda _stats: {}, code=[])
+END_GRACE_MS = 1500  # End the program: killed after this (Reset's, in the bridge: 1 s)
 Action = TypeVar("Action", bound=Callable[..., Any])
 
 
@@ -158,6 +159,18 @@ class TracingController(QObject):
         self._enter()
         self.bridge.start_traced(TracedRun(self.script, self.args))
         return True
+
+    @Slot()
+    def end(self) -> None:
+        """End the program (the panel's button): it ends and its verdict is shown (R, Reset,
+        ends it too, and clears the run). One that does not leave in time is killed, with
+        every process it started."""
+        run = self.bridge.traced()
+        if run is None or not self.bridge.running:
+            return
+        run.cancel()
+        QTimer.singleShot(END_GRACE_MS, lambda: None if run.finished else run.kill())
+        self.status.emit(f"Ending {run.script.name}…", 2000)
 
     def again(self) -> None:
         """Space on a traced program: trace it again, with the same arguments."""
