@@ -193,7 +193,7 @@ class RunController(QObject):
         if wanted != self.lanes_fitted:  # new lanes, or a legend row: the timeline's room
             self.lanes_fitted = wanted
             self.host.fit_split()
-        self.host.code.set_markers(live_markers(lanes), self.host.colors)
+        self.host.code.set_markers(live_markers(lanes, self.host.code.file), self.host.colors)
         self.host.panel.update_from(lanes)
         self.stepping.show_bytecode()
         self._narrate(lanes)
@@ -263,4 +263,3 @@ class RunController(QObject):
         if scenario.classify is not None:  # the same balance can end two ways: say which
             shown += f", {scenario.classify(result)[0]}"
         return f"Your prediction, {said}: wrong ✘ (it was {shown})"
-

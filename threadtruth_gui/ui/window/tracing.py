@@ -31,7 +31,7 @@ from threadtruth_gui.ui.widgets.scenario_list import ScenarioList
 from threadtruth_gui.ui.widgets.verdict import VerdictBanner
 from threadtruth_gui.ui.window.columns import StateColumn, code_spans
 from threadtruth_gui.ui.window.editing import EditingController
-from threadtruth_gui.ui.window.shown import MAX_CODE_MARKERS
+from threadtruth_gui.ui.window.shown import live_markers
 
 _NO_PLAN = Plan([], outcome=lambda _stats: {}, code=[])
 END_GRACE_MS = 1500  # End the program: killed after this (Reset's, in the bridge: 1 s)
@@ -230,7 +230,7 @@ class TracingController(QObject):
                 text = f"# {name}: cannot be read ({exc.strerror or exc})"
             self._sources[name] = text
         self.shown_file = name
-        self.host.code.show_source(text)
+        self.host.code.show_source(text, name)
         self.panel.set_files(self.files, name)
         lanes = self.bridge.lanes
         if lanes is not None:
@@ -238,12 +238,7 @@ class TracingController(QObject):
 
     def _markers(self, lanes: Lanes) -> None:
         """Each live lane's marker, on the shown file's lines only."""
-        live = {
-            name: track.line
-            for name, track in lanes.tasks.items()
-            if track.status is None and track.line is not None and track.file == self.shown_file
-        }
-        self.host.code.set_markers(live if len(live) <= MAX_CODE_MARKERS else {}, self.host.colors)
+        self.host.code.set_markers(live_markers(lanes, self.shown_file), self.host.colors)
 
     # -- as it runs ----------------------------------------------------------------------------
     @Slot()
