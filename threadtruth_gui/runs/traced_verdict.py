@@ -53,10 +53,7 @@ def verdict_of(report: dict[str, Any], script: str) -> Verdict:
             victims = [t["name"] for t in tasks if t.get("status") == "deadlocked"]
             who = ", ".join(victims) or "no thread"
             went_on = sum(1 for t in tasks if t.get("status") == "done")
-            broke = (
-                f"{stuck}: each waited for a lock the next one held. Broken: {who}'s wait "
-                f"raised, the others went on ({went_on} done)."
-            )
+            broke = f"{who}'s wait raised; the others went on ({went_on} done)."
             return Verdict(False, f"Deadlock broken: {who} deadlocked", f"{broke} {detail}")
         ended = "ended" if report.get("cancelled") else "left"
         cycle = f"Each waited for a lock another held, until the program was {ended}."

@@ -32,6 +32,9 @@ from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.panels import bring_into_view
 from threadtruth_gui.ui.widgets.waitfor import WaitForGraph
 
+# the ring's least height while the deadlock is held, and once the run ended (the output
+# then needs the room more, at 1280x720 in the lecture preset)
+GRAPH_HELD_PX, GRAPH_ENDED_PX = 250, 150
 MAX_OUTPUT_LINES = 2000  # the panel keeps the newest lines; the count says how many there were
 STDERR_MARK = "▌"  # stderr lines start with a bar as well as their colour: told apart in grey
 
@@ -53,7 +56,7 @@ class TracedPanel(QWidget):
         self.graph = WaitForGraph()
         # a program's names are long ("philosopher-0"): smaller words, more room for the ring
         self.graph.setFont(theme.body_font(theme.BODY_PT - 2, bold=True))
-        self.graph.setMinimumHeight(250)
+        self.graph.setMinimumHeight(GRAPH_HELD_PX)
         self.graph.hide()
         self.stacks = QLabel()
         self.stacks.setWordWrap(True)
@@ -111,6 +114,7 @@ class TracedPanel(QWidget):
     def setup(self, plan: Plan, colors: dict[str, QColor]) -> None:
         self._colors = dict(colors)
         self._done = False
+        self.graph.setMinimumHeight(GRAPH_HELD_PX)
         self.live.show()
         self.graph.show_cycle([], colors)
         self.stacks.hide()
@@ -176,6 +180,7 @@ class TracedPanel(QWidget):
 
     def finish(self, result: RunResult, lanes: Lanes) -> None:
         self._done = True
+        self.graph.setMinimumHeight(GRAPH_ENDED_PX)
         self.update_from(lanes)
         self.live.hide()  # how the tasks ended is the verdict's to say
         report = result.outcome
