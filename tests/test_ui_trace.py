@@ -315,3 +315,42 @@ def test_scenario_only_actions_say_why_not(qtbot, window: MainWindow, tmp_path: 
     assert window.many_dialog is None and window.compare_dialog is None
     gif = tmp_path / "run.gif"
     assert window.export_file("gif", str(gif)) and gif.stat().st_size > 1000
+
+
+def test_reset_mid_process_pool_leaves_no_worker(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        "import time\n"
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "def spin(n):\n"
+        "    while True:\n"
+        "        n += 1\n"
+        "if __name__ == '__main__':\n"
+        "    with ProcessPoolExecutor(2) as pool:\n"
+        "        list(pool.map(spin, [0, 1]))\n"
+    )
+    window.trace_program(str(_script(tmp_path, "pool.py", text)))
+    qtbot.waitUntil(
+        lambda: (
+            window.bridge.lanes is not None
+            and sum(t.info.get("kind") == "process" for t in window.bridge.lanes.tasks.values())
+            == 2
+        ),
+        timeout=RUN_MS,
+    )
+    assert len(_children()) >= 3  # the program and its two workers
+    began = time.perf_counter()
+    window.reset_run()
+    qtbot.waitUntil(lambda: not _children(), timeout=5000)
+    assert time.perf_counter() - began < 2.0
+
+
+def test_asyncio_example_gets_task_lanes(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window.trace_program(str(EXAMPLES / "async_semaphore.py"))
+    _finished(qtbot, window)
+    result, lanes = window.bridge.result, window.bridge.lanes
+    assert result is not None and lanes is not None
+    tasks = [t for t in result.tasks if t["kind"] == "task"]
+    assert len(tasks) >= 2 and all(t["name"] in lanes.tasks for t in tasks)
+    assert result.verdict is not None
+    assert result.verdict.headline == f"Ended: exit code {result.outcome['exit_code']}"
+    assert f"{len(tasks)} tasks" in result.verdict.detail
