@@ -354,3 +354,14 @@ def test_asyncio_example_gets_task_lanes(qtbot, window: MainWindow) -> None:  # 
     assert result.verdict is not None
     assert result.verdict.headline == f"Ended: exit code {result.outcome['exit_code']}"
     assert f"{len(tasks)} tasks" in result.verdict.detail
+
+
+def test_tracing_ends_a_pending_prediction(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window.predict_action.setChecked(True)
+    window.start_run()
+    assert window.prediction.isVisible() and window.runs.pending_start is not None
+    window.trace_program(str(_script(tmp_path, "hello.py", "print('hello')\n")))
+    assert not window.prediction.isVisible() and window.runs.pending_start is None
+    _finished(qtbot, window)
+    assert window.verdict.isVisible()
+    assert window.verdict.headline() == "Ended: exit code 0"

@@ -444,6 +444,13 @@ class MainWindow(QMainWindow):
         """File ▸ Trace a program… (`path` None: asked), or a program of File ▸ Examples."""
         return self.tracing.ask() if path is None else self.tracing.trace(path, args)
 
+    def leave_run_modes(self) -> None:
+        """A traced program replaces the scenario: no replay goes on, no question waits."""
+        self.saved_runs.stop_replay()
+        self.runs.pending_start = None
+        self.prediction.hide()
+        self.verdict.show()
+
     def _traced(self, what: str) -> bool:
         """Whether a traced program is shown (then the status bar says `what` is not for it)."""
         return hasattr(self, "tracing") and self.tracing.refuse(what)

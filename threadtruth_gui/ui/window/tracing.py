@@ -81,6 +81,7 @@ class TracingHost(Protocol):
     editing: EditingController
 
     def clear_run_views(self) -> None: ...
+    def leave_run_modes(self) -> None: ...
     def fit_split(self) -> None: ...
 
 
@@ -184,6 +185,7 @@ class TracingController(QObject):
         """The window shows the program: its name, the help, its code, an empty panel."""
         host, script = self.host, self.script
         assert script is not None
+        host.leave_run_modes()  # a replay, a question to the class: gone with the scenario
         self.bridge.reset()
         host.editing.leave()
         host.scenario = None
