@@ -101,6 +101,7 @@ class MainWindow(QMainWindow):
         self.runs = RunController(self, self.bridge, self.shown, parts, self)
         self.start_run = self.runs.start_run
         self.reset_run = self.runs.reset_run
+        self.leave_run_modes = self.runs.leave_modes
         traced = self._traced  # what works on a scenario's run only says so for a program's
         self.open_many_runs = unless_traced(traced, self.dialogs.open_many_runs, "Many runs")
         self.open_compare = unless_traced(traced, self.dialogs.open_compare, "A/B compare")
@@ -128,9 +129,7 @@ class MainWindow(QMainWindow):
         self.tracing = TracingController(self, self.bridge, self)  # File ▸ Trace a program
         self.tracing.status.connect(self._status)
         self.tracing.error.connect(self.show_error)
-        self.traced_panel = self.column_scroll.traced
-        self.traced_panel.breakClicked.connect(self.break_deadlock)
-        self.traced_panel.endClicked.connect(self.tracing.end)
+        self.trace_again, self.traced_panel = self.tracing.again, self.tracing.panel
         box = self.code_box
         self.editing = EditingController(self, self.bridge, box.code, box.edit_bar, self)
         self.editing.status.connect(self._status)
@@ -444,20 +443,9 @@ class MainWindow(QMainWindow):
         """File ▸ Trace a program… (`path` None: asked), or a program of File ▸ Examples."""
         return self.tracing.ask() if path is None else self.tracing.trace(path, args)
 
-    def leave_run_modes(self) -> None:
-        """A traced program replaces the scenario: no replay goes on, no question waits."""
-        self.saved_runs.stop_replay()
-        self.runs.pending_start = None
-        self.prediction.hide()
-        self.verdict.show()
-
     def _traced(self, what: str) -> bool:
         """Whether a traced program is shown (then the status bar says `what` is not for it)."""
         return hasattr(self, "tracing") and self.tracing.refuse(what)
-
-    def trace_again(self) -> None:
-        """Space while a traced program is shown: trace it again."""
-        self.tracing.again()
 
     @Slot()
     def restore_defaults(self) -> None:

@@ -143,13 +143,18 @@ class RunController(QObject):
             stepping = self.host.step_action.isChecked() and steppable(plan)
             self.bridge.start(self.host.scenario, params, plan, stepping=stepping)
 
-    @Slot()
-    def reset_run(self) -> None:
-        was_running = self.bridge.running
+    def leave_modes(self) -> None:
+        """No replay goes on and no question waits (Reset; a traced program replacing the
+        scenario)."""
         self.saved_runs.stop_replay()
         self.pending_start = None
         self.host.prediction.hide()
         self.host.verdict.show()
+
+    @Slot()
+    def reset_run(self) -> None:
+        was_running = self.bridge.running
+        self.leave_modes()
         self.bridge.reset()
         self.host.show_ready()  # (a traced program's: Space traces it again)
         self._status("Stopped and reset." if was_running else "Reset.", 3000)

@@ -98,6 +98,8 @@ class TracingController(QObject):
         self.files: list[str] = []  # its files that ran lines so far
         self._sources: dict[str, str] = {}
         self.panel.fileChosen.connect(self.show_file)
+        self.panel.breakClicked.connect(self.break_deadlock)
+        self.panel.endClicked.connect(self.end)
         bridge.updated.connect(self._on_updated)
         bridge.finished.connect(self._on_finished)
 
@@ -160,6 +162,12 @@ class TracingController(QObject):
         self._enter()
         self.bridge.start_traced(TracedRun(self.script, self.args))
         return True
+
+    @Slot()
+    def break_deadlock(self) -> None:
+        """Break the deadlock (the panel's button; D does the same)."""
+        if self.bridge.break_deadlock():
+            self.status.emit("Deadlock broken: one thread's wait ends with an exception.", 4000)
 
     @Slot()
     def end(self) -> None:
