@@ -104,6 +104,12 @@ def test_philosophers_deadlock_reset(qtbot, window: MainWindow) -> None:  # type
     assert time.perf_counter() - began < 2.0
     assert not window.bridge.running
     assert "again" in window.verdict.idle_text()
+    assert not window.traced_panel.output_lines() and not window.traced_panel.graph.cycle
+    assert not window.code.markers()
+    with qtbot.waitSignal(window.bridge.finished, timeout=RUN_MS):  # Space: traced again
+        window.start_run()
+        _deadlocked(qtbot, window)
+        window.traced_panel.break_button.click()
 
 
 @pytest.mark.parametrize(

@@ -221,8 +221,12 @@ class TracingController(QObject):
         host.column_scroll.fit()
 
     def ready(self) -> None:
-        """After Reset: the program as it stands before a run (Space traces it again)."""
+        """After Reset: the program as it stands before a run (Space traces it again): no
+        lanes, output, ring nor markers of the run that was reset."""
         if self.script is not None:
+            self.host.clear_run_views()
+            self.panel.setup(_NO_PLAN, {})
+            self.host.code.set_markers({}, self.host.colors)
             self.host.verdict.show_idle(f"Press Space to trace {self.script.name} again.")
 
     # -- its files -----------------------------------------------------------------------------
