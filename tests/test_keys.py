@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QWidget
 
 from threadtruth_gui.engine.events import Event, Kind, State
 from threadtruth_gui.engine.lanes import Lanes
@@ -268,6 +268,19 @@ def _save_open(c: Ctx) -> None:
     assert c.win.opened is not None
 
 
+def _trace(c: Ctx) -> None:
+    script = c.tmp / "hello.py"
+    script.write_text("import sys\nprint('hello', sys.argv[1:])\n")
+    c.mp.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(script), ""))
+    c.mp.setattr(QInputDialog, "getText", lambda *a, **k: ("a 'b c'", True))
+    with c.qtbot.waitSignal(c.win.bridge.finished, timeout=RUN_MS):
+        c.press("Ctrl+Shift+O")
+    assert c.win.scenario is None and c.win.tracing.args == ["a", "b c"]
+    assert ("stdout", "hello ['a', 'b c']") in c.win.traced_panel.output_lines()
+    c.win.select("bank-race")  # the keys after this one work on the scenario again
+    assert c.win.scenario is not None
+
+
 def _replay(c: Ctx) -> None:
     c.finished_run()
     c.press("Ctrl+R")
@@ -368,6 +381,7 @@ CHECKS: dict[str, Callable[[Ctx], None]] = {
     "Ctrl+Shift+S": _save_open,
     "Ctrl+O": _save_open,
     "Ctrl+R": _replay,
+    "Ctrl+Shift+O": _trace,
     "Ctrl+S": _export("Ctrl+S"),
     "Ctrl+Alt+S": _export("Ctrl+Alt+S"),
     "Ctrl+T": _theme,

@@ -220,7 +220,11 @@ class _LaneIndex:
             lane.gave_up = prefix(gave_up, bisect_right(gave_up, t_ns))
         line, op = _last(self.line, upto), _last(self.op, upto)
         if line > op:
-            lane.line = events[line].data
+            data = events[line].data
+            if data.__class__ is tuple:  # a traced program's (line, file)
+                lane.line, lane.file = data
+            else:
+                lane.line = data
         elif op >= 0:
             lane.line, lane.offset = events[op].data
         # (a task's end, and its start, are mostly once each: all of them before `upto`

@@ -39,6 +39,7 @@ class Lane:
     spans: list[Span] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     line: int | None = None  # the line the task last reached
+    file: str | None = None  # its file, for a traced program (relative to the script's folder)
     offset: int | None = None  # its bytecode offset in that line, when stepping instructions
     # step mode: its own variables where it stopped ((name, text), ...); () once it goes on
     locals: tuple[tuple[str, str], ...] = ()
@@ -167,7 +168,11 @@ class Lanes:
                     end_ns = t_ns
                 if kind == _LINE:
                     track = tasks.get(task) or self.task(task)
-                    track.line, track.offset, track.locals = data, None, ()
+                    if data.__class__ is tuple:  # a traced program's (line, file)
+                        track.line, track.file = data
+                    else:
+                        track.line = data
+                    track.offset, track.locals = None, ()
                 elif kind == _STATE:
                     track = tasks.get(task) or self.task(task)
                     if isinstance(data, str):

@@ -23,6 +23,8 @@ from threadtruth_gui.engine.result import RunResult
 from threadtruth_gui.engine.runner import Run
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.runs.child import ProcessRun
+from threadtruth_gui.runs.traced import TracedRun
+from threadtruth_gui.runs.traced_verdict import result_of
 
 FRAME_MS = 16
 # Runs with more tasks than this run in a child process: a thousand busy threads in the
@@ -182,6 +184,36 @@ class RunBridge(QObject):
         self._timer.start()
         self.started.emit()
 
+    def start_traced(self, run: TracedRun) -> None:
+        """Trace a program (File ▸ Trace a program): the same live path as a child-process
+        scenario run; its result and verdict come from its report (`result_of`)."""
+        self.reset()
+        self.scenario, self.params = None, {"script": str(run.script), "args": run.args}
+        self.in_child, self.gate = True, None
+        self.run = run
+        try:
+            run.start()
+        except Exception as exc:  # shown by the window, never swallowed
+            self.run = None
+            self.failed.emit(f"Could not start {run.script.name}: {exc}")
+            return
+        self.lanes = Lanes(run.recorder.t0_ns)
+        self._cursor = 0
+        self._timer.start()
+        self.started.emit()
+
+    def traced(self) -> TracedRun | None:
+        """The traced program on screen (running or ended), if that is what the bridge has."""
+        return self.run if isinstance(self.run, TracedRun) else None
+
+    def traced_deadlock_held(self) -> bool:
+        """Whether a running traced program holds a deadlock that is not broken yet."""
+        run = self.traced()
+        if run is None or not self.running or not run.deadlock_found():
+            return False
+        found = run.deadlock()
+        return found is not None and not found["broken"]
+
     def held_deadlock(self) -> DeadlockWatch | None:
         """The running run's deadlock watch while it holds a deadlock it found."""
         monitor = self.run.plan.monitor if self.run is not None and self.running else None
@@ -190,6 +222,11 @@ class RunBridge(QObject):
     def break_deadlock(self) -> bool:
         """Break the held deadlock, by the run's own monitor (as when it breaks one at once);
         False when none is held."""
+        if self.traced_deadlock_held():
+            run = self.traced()
+            assert run is not None
+            run.break_deadlock()
+            return True
         watch = self.held_deadlock()
         if watch is None:
             return False
@@ -201,6 +238,11 @@ class RunBridge(QObject):
         run = self.run
         if run is None:
             return ""
+        if isinstance(run, TracedRun):
+            return (
+                f"Tracing {run.script.name} in a separate process: its threads, tasks and "
+                "locks are observed as they happen."
+            )
         phases = run.plan.phases
         index = next((i for i, ph in enumerate(phases) if ph.label == label), 0)
         window_loop = isinstance(run, Run) and run.loop is not None
@@ -290,7 +332,11 @@ class RunBridge(QObject):
         if not ended:
             lanes.advance(perf_counter_ns())  # sleeping lanes keep growing between events
         self.updated.emit()
-        if ended and self.scenario is not None:
+        if ended and isinstance(run, TracedRun):
+            self._timer.stop()
+            self.result = result_of(run)
+            self.finished.emit(self.result)
+        elif ended and self.scenario is not None:
             self._timer.stop()
             try:
                 self.result, _ = self.scenario.finish(run, self.params, lanes)

@@ -32,6 +32,7 @@ from threadtruth_gui.ui.bridge import RunBridge
 from threadtruth_gui.ui.panels import panel_for
 from threadtruth_gui.ui.panels.account import AccountPanel
 from threadtruth_gui.ui.panels.figures import FiguresPanel
+from threadtruth_gui.ui.panels.traced import TracedPanel
 from threadtruth_gui.ui.panels.transfers import TransfersPanel
 from threadtruth_gui.ui.params import ParamBar
 from threadtruth_gui.ui.presenter import Presenter
@@ -63,6 +64,7 @@ from threadtruth_gui.ui.window.chrome import (
 )
 from threadtruth_gui.ui.window.columns import code_spans, columns_of, share_width
 from threadtruth_gui.ui.window.editing import EditingController, add_edit_actions
+from threadtruth_gui.ui.window.tracing import TracingController, unless_traced
 
 if TYPE_CHECKING:  # imported when first opened (ui/window/dialogs.py): less at startup
     from threadtruth_gui.ui.compare_dialog import CompareDialog
@@ -74,6 +76,7 @@ class MainWindow(QMainWindow):
     scenario_list: ScenarioList
     run_menu: QMenu
     code_box: CodeColumn
+    column_scroll: StateColumn
 
     def __init__(self, settings: QSettings | None = None) -> None:
         """`settings`: where presenter settings persist (None: defaults, nothing saved)."""
@@ -98,8 +101,10 @@ class MainWindow(QMainWindow):
         self.runs = RunController(self, self.bridge, self.shown, parts, self)
         self.start_run = self.runs.start_run
         self.reset_run = self.runs.reset_run
-        self.open_many_runs = self.dialogs.open_many_runs
-        self.open_compare = self.dialogs.open_compare
+        self.leave_run_modes = self.runs.leave_modes
+        traced = self._traced  # what works on a scenario's run only says so for a program's
+        self.open_many_runs = unless_traced(traced, self.dialogs.open_many_runs, "Many runs")
+        self.open_compare = unless_traced(traced, self.dialogs.open_compare, "A/B compare")
         for controller in (
             self.time_cursor,
             self.exports,
@@ -117,10 +122,14 @@ class MainWindow(QMainWindow):
         self.set_cursor = self.time_cursor.set_cursor
         self.toggle_playback = self.time_cursor.toggle_playback
         self.export_file = self.exports.export_file
-        self.save_run = self.saved_runs.save_run
+        self.save_run = unless_traced(traced, self.saved_runs.save_run, "Save run (.ttrun)")
         self.open_run = self.saved_runs.open_run
-        self.replay_run = self.saved_runs.replay_run
+        self.replay_run = unless_traced(traced, self.saved_runs.replay_run, "Replay")
         self._build()
+        self.tracing = TracingController(self, self.bridge, self)  # File ▸ Trace a program
+        self.tracing.status.connect(self._status)
+        self.tracing.error.connect(self.show_error)
+        self.trace_again, self.traced_panel = self.tracing.again, self.tracing.panel
         box = self.code_box
         self.editing = EditingController(self, self.bridge, box.code, box.edit_bar, self)
         self.editing.status.connect(self._status)
@@ -260,9 +269,9 @@ class MainWindow(QMainWindow):
         return self.account.cards
 
     @property
-    def panel(self) -> AccountPanel | TransfersPanel | FiguresPanel:
+    def panel(self) -> AccountPanel | TransfersPanel | FiguresPanel | TracedPanel:
         current = self.panels.currentWidget()
-        if isinstance(current, TransfersPanel | FiguresPanel):
+        if isinstance(current, TransfersPanel | FiguresPanel | TracedPanel):
             return current
         return self.account
 
@@ -354,6 +363,9 @@ class MainWindow(QMainWindow):
 
     def show_ready(self) -> None:
         """The scenario as it stands before a run: code, idle panel, empty timeline."""
+        if self.scenario is None:  # a traced program (File ▸ Trace a program)
+            self.tracing.ready()
+            return
         planned = self.plan_for_params(to_run=False)
         if planned is None:
             self.runs.showing_result = False
@@ -426,6 +438,14 @@ class MainWindow(QMainWindow):
 
     def _fit_timeline(self) -> None:
         self.timeline.fit()
+
+    def trace_program(self, path: str | None = None, args: tuple[str, ...] = ()) -> bool:
+        """File ▸ Trace a program… (`path` None: asked), or a program of File ▸ Examples."""
+        return self.tracing.ask() if path is None else self.tracing.trace(path, args)
+
+    def _traced(self, what: str) -> bool:
+        """Whether a traced program is shown (then the status bar says `what` is not for it)."""
+        return hasattr(self, "tracing") and self.tracing.refuse(what)
 
     @Slot()
     def restore_defaults(self) -> None:

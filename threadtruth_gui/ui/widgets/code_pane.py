@@ -139,6 +139,8 @@ class CodePane(QPlainTextEdit):
         # edited code: its lines numbered from this one on, one after another (None: the
         # shown functions' own lines in their file)
         self._numbered_from: int | None = None
+        # the traced program's file shown (relative to its folder; show_source), else None
+        self.file: str | None = None
         self._error: tuple[int, int, str] | None = None  # block, column (1-based), message
         self.blockCountChanged.connect(self._renumber)
         self.blockCountChanged.connect(self._update_margins)
@@ -162,6 +164,7 @@ class CodePane(QPlainTextEdit):
         if self._numbered_from == first_line and self.toPlainText() == text:
             return
         self._numbered_from = first_line
+        self.file = None
         self._markers.clear()
         self.clear_error()
         self.setPlainText(text)
@@ -245,6 +248,7 @@ class CodePane(QPlainTextEdit):
     def show_functions(self, functions: list[Callable[..., Any]]) -> None:
         """Show the source of `functions`, in order, as it stands in their file."""
         self._numbered_from = None
+        self.file = None
         self.clear_error()
         texts: list[str] = []
         self._file_lines = []
@@ -259,6 +263,19 @@ class CodePane(QPlainTextEdit):
         self._markers.clear()  # first: the new text's layout may ask where markers are
         self._block_of = {ln: i for i, ln in enumerate(self._file_lines) if ln is not None}
         self.setPlainText("\n".join(texts))
+        self._refresh_markers()
+
+    def show_source(self, text: str, file: str) -> None:
+        """Show a whole file's `text` (a traced program's `file`), its lines numbered from 1:
+        markers are then for the lanes in that file (`shown.live_markers`)."""
+        self._numbered_from = None
+        self.file = file
+        self.clear_error()
+        lines = text.splitlines()
+        self._file_lines = list(range(1, len(lines) + 1))
+        self._markers.clear()
+        self._block_of = {ln: i for i, ln in enumerate(range(1, len(lines) + 1))}
+        self.setPlainText("\n".join(lines))
         self._refresh_markers()
 
     def set_markers(self, markers: Mapping[str, int | None], colors: dict[str, QColor]) -> None:

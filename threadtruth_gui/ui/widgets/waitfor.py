@@ -20,14 +20,22 @@ class WaitForGraph(QWidget):
         super().__init__(parent)
         self.cycle: list[dict[str, str]] = []
         self.colors: dict[str, QColor] = {}
+        self.labels: dict[str, str] = {}  # what a node says, if not its name (a traced lock)
         self.setMinimumHeight(200)
         self.setFont(theme.body_font(theme.BODY_PT, bold=True))
 
     def sizeHint(self) -> QSize:
         return QSize(460, 220)
 
-    def show_cycle(self, cycle: list[dict[str, str]], colors: dict[str, QColor]) -> None:
-        self.cycle, self.colors = list(cycle), dict(colors)
+    def show_cycle(
+        self,
+        cycle: list[dict[str, str]],
+        colors: dict[str, QColor],
+        labels: dict[str, str] | None = None,
+    ) -> None:
+        """Draw `cycle`; `labels`: shorter words for some nodes (a node as wide as its words
+        when they do not fit the round one)."""
+        self.cycle, self.colors, self.labels = list(cycle), dict(colors), dict(labels or {})
         self.setVisible(bool(cycle))
         self.update()
 
@@ -48,7 +56,12 @@ class WaitForGraph(QWidget):
         cx, cy = self.width() / 2, self.height() / 2
         # an ellipse, not a circle: the column is wider than it is tall, and the graph
         # must show whole in it (labels sit beside the arrows, inside the widget)
-        rx = max(size, self.width() / 2 - size / 2 - 6)
+        widest = max(
+            (fm.horizontalAdvance(self.labels.get(name, name)) + 16 for _k, name in nodes),
+            default=size,
+        )
+        widest = max(size, widest)
+        rx = max(size, self.width() / 2 - widest / 2 - 6)
         ry = max(size / 2, self.height() / 2 - size / 2 - 4)
         ry = min(ry, max(size / 2, self.height() / 2 - label_h * 1.5 + size / 4))
         points = [
@@ -77,18 +90,24 @@ class WaitForGraph(QWidget):
             p.setPen(theme.BAD if waits else theme.TEXT)
             p.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
         for (kind, name), at in zip(nodes, points, strict=True):
-            rect = QRectF(at.x() - size / 2, at.y() - size / 2, size, size)
+            text = self.labels.get(name, name)
+            # a long name (a program's thread, "philosopher-0") gets a pill as wide as it
+            width = max(size, fm.horizontalAdvance(text) + 16)
+            rect = QRectF(at.x() - width / 2, at.y() - size / 2, width, size)
             if kind == "thread":
                 p.setPen(QPen(QColor("white"), 3))
                 p.setBrush(self.colors.get(name, theme.MUTED))
-                p.drawEllipse(rect)
+                if width > size:
+                    p.drawRoundedRect(rect, size / 2, size / 2)
+                else:
+                    p.drawEllipse(rect)
                 p.setPen(QColor("white"))
             else:
                 p.setPen(QPen(theme.TEXT, 3))
                 p.setBrush(theme.PANEL)
                 p.drawRoundedRect(rect, 8, 8)
                 p.setPen(theme.TEXT)
-            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, name)
+            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
         p.end()
 
     @staticmethod

@@ -159,6 +159,7 @@ class FileMenuHost(Protocol):
     def replay_run(self) -> bool: ...
     def export_file(self, kind: str, path: str | None = None) -> bool: ...
     def close(self) -> bool: ...
+    def trace_program(self, path: str | None = None) -> bool: ...
 
 
 def file_menu(window: QWidget, menu_bar: QMenuBar) -> QMenu:
@@ -171,6 +172,7 @@ def file_menu(window: QWidget, menu_bar: QMenuBar) -> QMenu:
         ("&Save run…", "Ctrl+Shift+S", host.save_run),
         ("&Open run…", "Ctrl+O", host.open_run),
         ("&Replay run", "Ctrl+R", host.replay_run),
+        ("&Trace a program…", "Ctrl+Shift+O", host.trace_program),
         None,
         ("Export the window as &PNG…", "Ctrl+S", lambda: host.export_file("window-png")),
         (
@@ -186,5 +188,5 @@ def file_menu(window: QWidget, menu_bar: QMenuBar) -> QMenu:
         ("&Quit", "Ctrl+Q", host.close),
     ]
     add_menu_entries(window, menu, entries)
-    add_examples_menu(menu, host.open_run)
+    add_examples_menu(menu, host.open_run, host.trace_program)
     return menu

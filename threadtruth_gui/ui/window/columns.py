@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.panels.account import AccountPanel
 from threadtruth_gui.ui.panels.figures import FiguresPanel
+from threadtruth_gui.ui.panels.traced import TracedPanel
 from threadtruth_gui.ui.panels.transfers import TransfersPanel
 from threadtruth_gui.ui.widgets.bytecode_view import BytecodeView
 from threadtruth_gui.ui.widgets.code_pane import CodePane
@@ -47,10 +48,12 @@ class StateColumn(QScrollArea):
         self.account = AccountPanel()
         self.transfers = TransfersPanel()
         self.figures = FiguresPanel()
+        self.traced = TracedPanel()  # a traced program's (File ▸ Trace a program)
         self.panels = QStackedWidget()
         self.panels.addWidget(self.account)
         self.panels.addWidget(self.transfers)
         self.panels.addWidget(self.figures)
+        self.panels.addWidget(self.traced)
         column = QWidget()
         column_layout = QVBoxLayout(column)
         column_layout.setContentsMargins(12, 4, 8, 2)
@@ -88,11 +91,12 @@ class StateColumn(QScrollArea):
                 column.updateGeometry()
 
     def show_panel(self, kind: str) -> None:
-        """Show the panel `kind` ("account", "transfers", "figures"; ui.panels.panel_for)."""
-        pages = {"transfers": self.transfers, "figures": self.figures}
+        """Show the panel `kind` ("account", "transfers", "figures"; ui.panels.panel_for;
+        "traced": a traced program's)."""
+        pages = {"transfers": self.transfers, "figures": self.figures, "traced": self.traced}
         shown = pages.get(kind, self.account)
         # a stack is as wide as its widest page, hidden ones too: only the shown page counts
-        for page in (self.account, self.transfers, self.figures):
+        for page in (self.account, self.transfers, self.figures, self.traced):
             policy = QSizePolicy.Policy.Preferred if page is shown else QSizePolicy.Policy.Ignored
             page.setSizePolicy(policy, policy)
         self.panels.setCurrentWidget(shown)

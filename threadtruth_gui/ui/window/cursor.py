@@ -48,7 +48,7 @@ class CursorController(QObject):
             return
         lanes = history.until(history.start_ns + round(t_s * 1e9))
         v.panel.update_from(lanes)
-        v.code.set_markers(live_markers(lanes), v.colors)
+        v.code.set_markers(live_markers(lanes, v.code.file), v.colors)
 
     @Slot()
     def toggle_playback(self) -> None:

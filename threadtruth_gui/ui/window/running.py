@@ -17,6 +17,7 @@ from threadtruth_gui.ui.bridge import RunBridge
 from threadtruth_gui.ui.panels import panel_for
 from threadtruth_gui.ui.panels.account import AccountPanel
 from threadtruth_gui.ui.panels.figures import FiguresPanel
+from threadtruth_gui.ui.panels.traced import TracedPanel
 from threadtruth_gui.ui.panels.transfers import TransfersPanel
 from threadtruth_gui.ui.timeline import TimelineView
 from threadtruth_gui.ui.widgets.code_pane import CodePane
@@ -44,12 +45,13 @@ class RunHost(Protocol):
     @property
     def scenario(self) -> Scenario | None: ...
     @property
-    def panel(self) -> AccountPanel | TransfersPanel | FiguresPanel: ...
+    def panel(self) -> AccountPanel | TransfersPanel | FiguresPanel | TracedPanel: ...
     def plan_for_params(self) -> tuple[Plan, dict[str, Any]] | None: ...
     def setup_views(self, plan: Plan) -> None: ...
     def show_ready(self) -> None: ...
     def clear_run_views(self) -> None: ...
     def fit_split(self) -> None: ...
+    def trace_again(self) -> None: ...
 
 
 class RunController(QObject):
@@ -84,7 +86,8 @@ class RunController(QObject):
 
     @Slot()
     def start_run(self) -> None:
-        if self.host.scenario is None:
+        if self.host.scenario is None:  # a traced program is shown: trace it again
+            self.host.trace_again()
             return
         if self.bridge.resetting:  # called from the loop a reset is turning: after it
             QTimer.singleShot(0, self.start_run)
@@ -140,16 +143,20 @@ class RunController(QObject):
             stepping = self.host.step_action.isChecked() and steppable(plan)
             self.bridge.start(self.host.scenario, params, plan, stepping=stepping)
 
-    @Slot()
-    def reset_run(self) -> None:
-        was_running = self.bridge.running
+    def leave_modes(self) -> None:
+        """No replay goes on and no question waits (Reset; a traced program replacing the
+        scenario)."""
         self.saved_runs.stop_replay()
         self.pending_start = None
         self.host.prediction.hide()
         self.host.verdict.show()
+
+    @Slot()
+    def reset_run(self) -> None:
+        was_running = self.bridge.running
+        self.leave_modes()
         self.bridge.reset()
-        if self.host.scenario is not None:
-            self.host.show_ready()
+        self.host.show_ready()  # (a traced program's: Space traces it again)
         self._status("Stopped and reset." if was_running else "Reset.", 3000)
 
     @Slot()
@@ -191,7 +198,7 @@ class RunController(QObject):
         if wanted != self.lanes_fitted:  # new lanes, or a legend row: the timeline's room
             self.lanes_fitted = wanted
             self.host.fit_split()
-        self.host.code.set_markers(live_markers(lanes), self.host.colors)
+        self.host.code.set_markers(live_markers(lanes, self.host.code.file), self.host.colors)
         self.host.panel.update_from(lanes)
         self.stepping.show_bytecode()
         self._narrate(lanes)

@@ -67,11 +67,14 @@ class ShownRun:
 MAX_CODE_MARKERS = 64  # beyond this many live tasks the code pane shows none (unreadable)
 
 
-def live_markers(lanes: Lanes) -> dict[str, int]:
-    """The code pane's markers: each live task's line (none at all past MAX_CODE_MARKERS)."""
+def live_markers(lanes: Lanes, file: str | None = None) -> dict[str, int]:
+    """The code pane's markers: each live task's line (none at all past MAX_CODE_MARKERS);
+    `file`: only the tasks on a line of that file (a traced program's, `CodePane.file`)."""
     live = {
         name: track.line
         for name, track in lanes.tasks.items()
-        if track.state not in State.FINAL and track.line is not None
+        if track.state not in State.FINAL
+        and track.line is not None
+        and (file is None or track.file == file)
     }
     return live if len(live) <= MAX_CODE_MARKERS else {}

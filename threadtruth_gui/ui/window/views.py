@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.ui.panels.account import AccountPanel
 from threadtruth_gui.ui.panels.figures import FiguresPanel
+from threadtruth_gui.ui.panels.traced import TracedPanel
 from threadtruth_gui.ui.panels.transfers import TransfersPanel
 from threadtruth_gui.ui.timeline import TimelineView
 from threadtruth_gui.ui.widgets.code_pane import CodePane
@@ -27,7 +28,7 @@ class RunViews(Protocol):
     colors: dict[str, QColor]
 
     @property
-    def panel(self) -> AccountPanel | TransfersPanel | FiguresPanel: ...
+    def panel(self) -> AccountPanel | TransfersPanel | FiguresPanel | TracedPanel: ...
 
     @property
     def scenario(self) -> Scenario | None: ...
