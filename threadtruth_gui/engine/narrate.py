@@ -27,27 +27,11 @@ def task_caption(info: dict[str, Any]) -> str:
     """What a task set out to do: {"action": "withdraw", "amount": 600} -> "withdraw $600"."""
     if "label" in info:
         return str(info["label"])
-    if info.get("kind") in _TRACED_KINDS:  # a traced program's lane (engine/probes.py)
-        return _traced_caption(info)
     parts = [str(info["action"])] if "action" in info else []
     if isinstance(info.get("amount"), int | float):
         parts.append(money(info["amount"]))
     parts += [f"{k}={v}" for k, v in info.items() if k not in ("action", "amount")]
     return " ".join(parts)
-
-
-_TRACED_KINDS = ("thread", "task", "process")
-
-
-def _traced_caption(info: dict[str, Any]) -> str:
-    """A traced program's lane: "thread", "daemon thread", "asyncio task main()",
-    "process, pid 4242" (what the probes saw; never "kind=thread daemon=False")."""
-    kind = info["kind"]
-    if kind == "thread":
-        return "daemon thread" if info.get("daemon") else "thread"
-    if kind == "task":
-        return f"asyncio task {info['coroutine']}" if info.get("coroutine") else "asyncio task"
-    return f"process, pid {info['pid']}" if "pid" in info else "process"
 
 
 class Line:
