@@ -240,8 +240,7 @@ class RunBridge(QObject):
             return ""
         if isinstance(run, TracedRun):
             return (
-                f"Tracing {run.script.name} in a separate process: its threads, tasks and "
-                "locks are observed as they happen."
+                f"Tracing {run.script.name} in a process of its own"
             )
         phases = run.plan.phases
         index = next((i for i, ph in enumerate(phases) if ph.label == label), 0)

@@ -240,11 +240,14 @@ class TracedPanel(QWidget):
         return list(self._lines)
 
     def _append(self, stream: str, line: str) -> None:
+        # pre-wrap: the program's spaces kept, and a long line still wrapped between words
+        # (spaces as &nbsp; wrapped it mid-word: "think" / "ing")
         if stream == "stderr":
-            style = f"color:{theme.BAD.name()}; font-weight:bold"
+            style = f"white-space:pre-wrap; color:{theme.BAD.name()}; font-weight:bold"
             body = f'<span style="{style}">{STDERR_MARK} {_esc(line)}</span>'
         else:
-            body = f"<span>{_esc(line) or '&nbsp;'}</span>"
+            text = _esc(line) or "&nbsp;"
+            body = f'<span style="white-space:pre-wrap">{text}</span>'
         self.output.appendHtml(body)
         self.output.moveCursor(QTextCursor.MoveOperation.End)
 
@@ -265,7 +268,7 @@ def short_locks(cycle: list[dict[str, str]]) -> dict[str, str]:
 
 
 def _esc(text: str) -> str:
-    return html.escape(text, quote=False).replace(" ", "&nbsp;")
+    return html.escape(text, quote=False)
 
 
 def _lines(n: Any) -> str:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from PySide6.QtCore import QLineF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter
 
 from threadtruth_gui.engine.events import State
-from threadtruth_gui.engine.lanes import Lane, Lanes
+from threadtruth_gui.engine.lanes import Lane, Lanes, Span
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.timeline.layout import Geo, Summary
 
@@ -62,6 +62,15 @@ class Look:
 
     def style(self, state: str) -> Style:
         return self.styles.get(state) or style_brushes(FALLBACK)
+
+    def name_waits(self, other: bool) -> None:
+        """The legend's word for the waiting state: "waiting for a lock" while every wait
+        drawn is for a lock (the scenarios'); "waiting: lock, queue, join…" once a wait for
+        something else is drawn (a traced program's queue, event, condition, join)."""
+        base = theme.STATE_STYLES[State.WAITING]
+        label = "waiting: lock, queue, join…" if other else base.label
+        if self.styles[State.WAITING][0].label != label:
+            self.styles[State.WAITING] = style_brushes(replace(base, label=label))
 
     def name_font(self, lane_h: float) -> tuple[QFont, float]:
         """The bold face for a lane's chip: the body size if the lane has room for it, else
@@ -145,3 +154,12 @@ class Frame(Scene):
     """A scene being painted."""
 
     p: QPainter
+
+
+def other_wait(span: Span) -> bool:
+    """A waiting span whose words say it waits for something other than a lock."""
+    return (
+        span.state == State.WAITING
+        and bool(span.detail)
+        and not span.detail.startswith("waiting for lock")
+    )

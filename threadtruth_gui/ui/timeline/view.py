@@ -15,7 +15,7 @@ from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.narrate import task_caption
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.timeline import counter, decor, folded, layout, spans, tips
-from threadtruth_gui.ui.timeline.frame import Caches, Frame, Look, Scene
+from threadtruth_gui.ui.timeline.frame import Caches, Frame, Look, Scene, other_wait
 from threadtruth_gui.ui.timeline.layout import (
     COUNTER_H,
     LANE,
@@ -159,11 +159,15 @@ class TimelineView(QWidget):
         if key != id(lanes):
             seen, used = {}, set()
             self._legend_used = (id(lanes), seen, used)
+            self._look.name_waits(other=False)
         for name, track in lanes.tasks.items():
             start = seen.get(name, 0)
             if len(track.spans) > start:
-                used.update(span.state for span in track.spans[start:])
+                new = track.spans[start:]
+                used.update(span.state for span in new)
                 seen[name] = len(track.spans)
+                if any(other_wait(span) for span in new):  # a traced program's queue, join
+                    self._look.name_waits(other=True)
         return [state for state in self._look.styles if state in used]
 
     # -- fonts, kept as names the tests read -------------------------------------------------
