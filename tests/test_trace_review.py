@@ -330,6 +330,45 @@ def test_f8_a_process_the_program_terminates_is_not_failed(tmp_path: Path) -> No
     assert sleeper["status"] != "failed", sleeper
 
 
+# -- F9: a deadlock of two daemon threads ends a program that would have succeeded -------------
+def test_f9_a_deadlock_the_program_outlives_does_not_end_it(tmp_path: Path) -> None:
+    # F9: the CLI ends the program at the first cycle found, even when the main thread is
+    # still working and the stuck threads are daemons: untraced this prints its result and
+    # exits 0; traced it is cut at 0.15 s, status 3, nothing printed
+    prog = script(
+        tmp_path,
+        "import threading, time\n"
+        "a, b = threading.Lock(), threading.Lock()\n"
+        "def one(x, y):\n"
+        "    with x:\n"
+        "        time.sleep(0.1)\n"
+        "        with y:\n"
+        "            pass\n"
+        "threading.Thread(target=one, args=(a, b), name='d1', daemon=True).start()\n"
+        "threading.Thread(target=one, args=(b, a), name='d2', daemon=True).start()\n"
+        "time.sleep(1.0)  # the main thread's own work, well after the cycle closed\n"
+        "print('main finished its work')\n",
+    )
+    code, report, _err = trace("--json", prog)
+    assert report["deadlock"] is not None  # still found and reported
+    assert report["exit_code"] == 0 and report["stdout_lines"] == 1
+    assert code == 0
+
+
+# -- F11: a thread pool never shut down hangs the traced program at its end --------------------
+def test_f11_a_pool_left_to_pythons_exit_does_not_hang(tmp_path: Path) -> None:
+    # F11: Child.main joins every non-daemon thread itself (_join_threads) without first
+    # running threading's own exit hooks (threading._register_atexit: concurrent.futures'
+    # _python_exit tells idle workers to leave), so a pool kept in a module global waits
+    # for ever; untraced the program exits 0 at once
+    (tmp_path / "jobs.py").write_text(
+        "from concurrent.futures import ThreadPoolExecutor\nPOOL = ThreadPoolExecutor(2)\n"
+    )
+    prog = script(tmp_path, "import jobs\nprint(jobs.POOL.submit(pow, 2, 10).result())\n")
+    code, report, _err = trace("--json", prog, timeout=15)
+    assert (code, report["exit_code"]) == (0, 0)
+
+
 # -- F10: the program's traceback shows threadtruth's own frames ---------------------------------
 def test_f10_an_uncaught_exception_shows_only_the_programs_frames(tmp_path: Path) -> None:
     # F10: Python prints the traceback from the script's first line; traced, it starts in
