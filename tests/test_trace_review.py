@@ -369,6 +369,23 @@ def test_f11_a_pool_left_to_pythons_exit_does_not_hang(tmp_path: Path) -> None:
     assert (code, report["exit_code"]) == (0, 0)
 
 
+# -- F12: what the program writes goes into the frames as its own objects ---------------------
+def test_f12_a_str_subclass_written_to_stdout_does_not_lose_the_run(tmp_path: Path) -> None:
+    # F12: Stream.write records `text` as given; a str subclass of the program's own module
+    # is pickled by reference, and the CLI, which cannot import that module, loses its
+    # reader (ModuleNotFoundError is not among the errors _read catches): a traceback, no
+    # result, and from then on no deadlock seen, so --json would hang on one. (A class in
+    # the script itself fails in the child instead: PicklingError, the run lost.)
+    (tmp_path / "colors.py").write_text("class Colored(str):\n    pass\n")
+    prog = script(
+        tmp_path,
+        "import sys\nfrom colors import Colored\nsys.stdout.write(Colored('hello\\n'))\n",
+    )
+    code, report, err = trace("--json", prog)
+    assert "Traceback" not in err, err
+    assert (code, report["exit_code"], report["stdout_lines"]) == (0, 0, 1)
+
+
 # -- F10: the program's traceback shows threadtruth's own frames ---------------------------------
 def test_f10_an_uncaught_exception_shows_only_the_programs_frames(tmp_path: Path) -> None:
     # F10: Python prints the traceback from the script's first line; traced, it starts in
