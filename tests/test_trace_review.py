@@ -15,6 +15,7 @@ from typing import IO, Any
 import psutil
 import pytest
 
+from threadtruth_gui.engine.events import Kind
 from threadtruth_gui.runs.traced import TracedRun
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -384,6 +385,27 @@ def test_f12_a_str_subclass_written_to_stdout_does_not_lose_the_run(tmp_path: Pa
     code, report, err = trace("--json", prog)
     assert "Traceback" not in err, err
     assert (code, report["exit_code"], report["stdout_lines"]) == (0, 0, 1)
+
+
+# -- F13: in the window, output written below sys.stdout goes nowhere -------------------------
+def test_f13_output_written_to_the_file_descriptor_reaches_the_panel(tmp_path: Path) -> None:
+    # F13: with output="events" (the window) the child's fds 1 and 2 are /dev/null and only
+    # sys.stdout/sys.stderr writes become OUTPUT events: what a subprocess, a C extension or
+    # os.write prints is lost without a word (the CLI shows it: its fds are the terminal)
+    prog = script(
+        tmp_path,
+        "import os, subprocess, sys\n"
+        "os.write(1, b'direct\\n')\n"
+        "subprocess.run([sys.executable, '-c', 'print(\"from a child\")'])\n",
+    )
+    run = TracedRun(prog, output="events")
+    run.start()
+    try:
+        assert run.join(30)
+    finally:
+        run.stop()
+    shown = "".join(ev.data[1] for ev in run.recorder.events() if ev.kind == Kind.OUTPUT)
+    assert "direct" in shown and "from a child" in shown
 
 
 # -- F10: the program's traceback shows threadtruth's own frames ---------------------------------
