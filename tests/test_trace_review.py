@@ -408,6 +408,33 @@ def test_f13_output_written_to_the_file_descriptor_reaches_the_panel(tmp_path: P
     assert "direct" in shown and "from a child" in shown
 
 
+# -- F14: a forked child writes the tracer's frames into the program's own files ------------
+def test_f14_a_forked_child_never_writes_frames_into_the_programs_files(tmp_path: Path) -> None:
+    # F14: the at-fork handler closes the frames descriptor in the child, but the Child
+    # object still holds it; a child that goes on and ends normally (os.fork, then sys.exit)
+    # runs finish(), which writes its "events" and "result" frames to that descriptor
+    # number, by then reused by a file the child opened: the program's data is corrupted
+    prog = script(
+        tmp_path,
+        "import os, sys\n"
+        f"names = [os.path.join({str(tmp_path)!r}, f'data{{i}}.txt') for i in range(16)]\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    sys.keep = [open(name, 'w') for name in names]\n"
+        "    for f in sys.keep:\n"
+        "        f.write('child data\\n')\n"
+        "        f.flush()\n"
+        "    sys.exit(0)\n"
+        "os.waitpid(pid, 0)\n"
+        "bad = [n for n in names if open(n, 'rb').read() != b'child data\\n']\n"
+        "sys.exit(f'corrupted: {bad}' if bad else 0)\n",
+    )
+    plain = subprocess.run([sys.executable, prog], capture_output=True, timeout=30)
+    assert plain.returncode == 0
+    code, report, err = trace("--json", prog)
+    assert (code, report["exit_code"]) == (0, 0), err
+
+
 # -- F10: the program's traceback shows threadtruth's own frames ---------------------------------
 def test_f10_an_uncaught_exception_shows_only_the_programs_frames(tmp_path: Path) -> None:
     # F10: Python prints the traceback from the script's first line; traced, it starts in
