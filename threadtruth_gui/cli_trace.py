@@ -46,14 +46,14 @@ def cmd_trace(args: argparse.Namespace) -> int:
     )
     run.start()
     deadlocked = False
+    interrupted: KeyboardInterrupt | None = None
     try:
         while not run.join(0.05):
             if not deadlocked and run.deadlock_found():
                 deadlocked = True  # reported below; the program ends here
                 run.stop(STOP_S)
-    except KeyboardInterrupt:
-        run.stop(STOP_S)
-        raise
+    except KeyboardInterrupt as exc:  # Ctrl+C (or a signal): what ran so far is still told
+        interrupted = exc
     finally:
         run.stop(STOP_S)
     report = run.report()
@@ -62,6 +62,8 @@ def cmd_trace(args: argparse.Namespace) -> int:
         print(json.dumps(report))
     else:
         print(format_report(report), file=sys.stderr)
+    if interrupted:
+        raise interrupted  # the CLI's status for it: 130, or 128 + the signal's number
     if report["deadlock"] is not None and not report["deadlock"]["broken"]:
         return EXIT_DEADLOCK
     if report.get("error") or report["exit_code"] != 0:

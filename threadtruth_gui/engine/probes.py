@@ -74,7 +74,7 @@ class Probes:
             if p
         )
         self.pid = os.getpid()
-        # a thread's end as its excepthook saw it: lane -> (status, error text)
+        # a thread's end as its run() ended it: lane -> (status, error text)
         self.ended: dict[str, tuple[str, str | None]] = {}
         self.processes: list[tuple[TaskContext, Any]] = []  # started, not yet seen to end
 
@@ -88,7 +88,13 @@ class Probes:
                 known = False
             else:
                 path = os.path.realpath(filename)
-                known = path.startswith(self.root) and not path.startswith(self._skip)
+                parts = path[len(self.root) :].split(os.sep)
+                known = (
+                    path.startswith(self.root)
+                    and not path.startswith(self._skip)
+                    # a virtualenv or installed packages inside the script's folder
+                    and not {"site-packages", "dist-packages"} & set(parts)
+                )
             self._own[filename] = known
         return known
 
@@ -164,6 +170,18 @@ def _patch_threads(probes: Probes, on_thread: Callable[[TaskContext], None] | No
         ctx = probes.bind_thread(self)
         if on_thread is not None:
             on_thread(ctx)
+        run = self.run
+
+        def watched_run() -> None:  # its failure seen here, whatever excepthook it has
+            try:
+                run()
+            except SystemExit:
+                raise
+            except BaseException as exc:
+                probes.ended[ctx.task] = end_of(probes, exc)
+                raise
+
+        self.run = watched_run  # type: ignore[method-assign]
         try:
             bootstrap(self)
         finally:
@@ -185,15 +203,6 @@ def _patch_threads(probes: Probes, on_thread: Callable[[TaskContext], None] | No
             ctx.record(Kind.STATE, State.RUNNING)
 
     threading.Thread.join = joining  # type: ignore[method-assign]
-    hook = threading.excepthook
-
-    def excepthook(args: Any) -> None:
-        ctx = current()
-        if ctx is not None and args.exc_type is not SystemExit:
-            probes.ended[ctx.task] = end_of(probes, args.exc_value)
-        hook(args)
-
-    threading.excepthook = excepthook
 
 
 def end_of(probes: Probes, exc: BaseException | None) -> tuple[str, str]:
@@ -383,48 +392,48 @@ def _patch_sync(probes: Probes) -> None:
     }
     for name, value in made.items():  # the module's own code calls them by these names too
         setattr(threading, name, value)
-    for name in ("Queue", "LifoQueue", "PriorityQueue"):
-        setattr(queue, name, _observed_queue(probes, getattr(queue, name)))
+    _observe_queues(probes)
 
 
-def _observed_queue(probes: Probes, base: Any) -> Any:
-    class Observed(base):  # type: ignore[misc]
-        _tt_name: str | None = None
+def _observe_queues(probes: Probes) -> None:
+    """queue.Queue observed in place (its Lifo and Priority kinds inherit it), so that
+    `isinstance(q, queue.Queue)` holds as it does untraced."""
+    cls = queue.Queue
+    init, get, put = cls.__init__, cls.get, cls.put
 
-        def __init__(self, maxsize: int = 0) -> None:
-            name = probes.site(caller())
-            super().__init__(maxsize)
-            if name is not None:
-                self._tt_name = probes.observed(name, QUEUE)
+    def __init__(self: Any, maxsize: int = 0) -> None:
+        name = probes.site(caller())
+        init(self, maxsize)
+        if name is not None:
+            self._tt_name = probes.observed(name, QUEUE)
 
-        def get(self, block: bool = True, timeout: float | None = None) -> Any:
-            ctx = current()
-            if self._tt_name is None or ctx is None or not block or self._qsize():
-                return super().get(block, timeout)
-            _waiting(ctx, self._tt_name, QUEUE)
-            try:
-                return super().get(block, timeout)
-            finally:
-                _woke(ctx, self._tt_name)
+    def observed_get(self: Any, block: bool = True, timeout: float | None = None) -> Any:
+        ctx, name = current(), self._tt_name
+        if name is None or ctx is None or not block or self._qsize():
+            return get(self, block, timeout)
+        _waiting(ctx, name, QUEUE)
+        try:
+            return get(self, block, timeout)
+        finally:
+            _woke(ctx, name)
 
-        def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
-            ctx = current()
-            if (
-                self._tt_name is None
-                or ctx is None
-                or not block
-                or not 0 < self.maxsize <= self._qsize()
-            ):
-                super().put(item, block, timeout)
-                return
-            _waiting(ctx, self._tt_name, QUEUE)
-            try:
-                super().put(item, block, timeout)
-            finally:
-                _woke(ctx, self._tt_name)
+    def observed_put(
+        self: Any, item: Any, block: bool = True, timeout: float | None = None
+    ) -> None:
+        ctx, name = current(), self._tt_name
+        if name is None or ctx is None or not block or not 0 < self.maxsize <= self._qsize():
+            put(self, item, block, timeout)
+            return
+        _waiting(ctx, name, QUEUE)
+        try:
+            put(self, item, block, timeout)
+        finally:
+            _woke(ctx, name)
 
-    Observed.__name__ = Observed.__qualname__ = base.__name__
-    return Observed
+    cls._tt_name = None  # type: ignore[attr-defined]
+    cls.__init__ = __init__  # type: ignore[method-assign]
+    cls.get = observed_get  # type: ignore[method-assign]
+    cls.put = observed_put  # type: ignore[method-assign]
 
 
 # -- sleeping ----------------------------------------------------------------------------------

@@ -231,6 +231,8 @@ class ProcessRun:
                 self._proc.wait(left)
             except subprocess.TimeoutExpired:
                 return False
+            if self._reader is not None and self._reader.is_alive():
+                return False  # the process has left, but its last frames are still being read
             self._close_pipes()
             self._remove_tmp()
         return not self.alive

@@ -24,6 +24,7 @@ import linecache
 import os
 import pickle
 import runpy
+import signal
 import struct
 import sys
 import threading
@@ -40,6 +41,7 @@ from threadtruth_gui.runs.traced_lines import line_hook
 
 FLUSH_S = 0.02  # events go to the parent this often; the deadlock watch looks as often
 _FRAME = struct.Struct(">I")
+_real_exit = os._exit
 
 
 class Stream(io.TextIOBase):
@@ -51,8 +53,11 @@ class Stream(io.TextIOBase):
         self.lines = 0
 
     def write(self, text: str) -> int:
+        if not isinstance(text, str):  # as the real stream says it
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         if os.getpid() != self._probes.pid:  # a forked child process: nobody reads its events
             return self._real.write(text)
+        text = str(text)  # a str subclass of the program's: its class is not the parent's
         ctx = current()
         self._probes.run.recorder.record(
             ctx.task if ctx is not None else "", Kind.OUTPUT, (self._name, text)
@@ -78,6 +83,9 @@ class Stream(io.TextIOBase):
     def isatty(self) -> bool:
         return False
 
+    def __getattr__(self, name: str) -> Any:  # .buffer, .reconfigure, .errors, .newlines
+        return getattr(self._real, name)
+
 
 class Child:
     """The traced program's run in this process: its probes, the flushing thread, the
@@ -97,6 +105,7 @@ class Child:
         self._sent = 0
         self._send_lock = threading.Lock()
         self._finishing = threading.Lock()
+        self._pump_thread: threading.Thread | None = None
         real_out, real_err = sys.stdout, sys.stderr
         self.stdout = Stream(self.probes, "stdout", real_out, echo)
         self.stderr = Stream(self.probes, "stderr", real_err, echo)
@@ -161,8 +170,7 @@ class Child:
                 code = 0
             if code is not None:
                 self.probes.processes.remove(entry)
-                status = ("done", None) if code == 0 else ("failed", f"exit code {code}")
-                ctx.record(Kind.END, status)
+                ctx.record(Kind.END, process_end(code))
 
     def _commands(self) -> None:
         pending = b""
@@ -189,7 +197,7 @@ class Child:
         hook = self.hook
         self.probes.install(on_thread=(lambda _ctx: hook.install()) if hook else None)
         probes_async.install(self.probes)
-        self._helper(self._pump, "threadtruth-pump")
+        self._pump_thread = self._helper(self._pump, "threadtruth-pump")
         self._helper(self._commands, "threadtruth-commands")
         sys.stdout, sys.stderr = self.stdout, self.stderr
         sys.argv = [self.script, *args]
@@ -203,13 +211,15 @@ class Child:
         except BaseException as exc:
             if hook is not None:
                 hook.remove()
-            traceback.print_exc()
-            self.exit_code = 1
+            print_program_traceback(self.probes, exc)
+            self.exit_code = 130 if isinstance(exc, KeyboardInterrupt) else 1
             self.probes.ended[main_ctx.task] = end_of(self.probes, exc)
         if hook is not None:
             hook.remove()
         main_ctx.record(Kind.END, self.probes.ended.pop(main_ctx.task, ("done", None)))
-        _join_threads()  # as the interpreter does at exit: the program ends with its threads
+        # as the interpreter does at exit: threading's exit hooks (a pool left open tells its
+        # idle workers to leave), its non-daemon threads joined, then the atexit functions
+        threading._shutdown()  # type: ignore[attr-defined]
         with contextlib.suppress(Exception):
             atexit._run_exitfuncs()
         self.finish(cancelled=False)
@@ -220,6 +230,8 @@ class Child:
         if not self._finishing.acquire(blocking=False):
             return  # the other way of ending got here first: it leaves for both
         self.done.set()
+        if self._pump_thread is not None and self._pump_thread is not threading.current_thread():
+            self._pump_thread.join(1.0)  # its last flush done: one sender of events from here
         self._processes()  # those that ended as the program did (a pool shut down)
         why = "the program was ended" if cancelled else "still running when the program ended"
         _end_open_lanes(self.probes, why)
@@ -236,11 +248,27 @@ class Child:
             "hook_replaced": self.hook is not None and self.hook.replaced,
             "foreign_threads": len(self.foreign),
         }
-        with contextlib.suppress(OSError):
-            self.flush_events()
-            self.send(("result", result))
-            self.out.close()
-        os._exit(self.exit_code if not cancelled else 0)
+        if os.getpid() == self.probes.pid:  # a forked process never sends: not its pipe
+            with contextlib.suppress(OSError):
+                self.flush_events()
+                self.send(("result", result))
+                self.out.close()
+        if cancelled and os.getpgrp() == os.getpid():  # the leader of a group of its own
+            # ended (Reset, Ctrl+C, a deadlock): every process the program started goes too,
+            # whatever became of the parent meanwhile; this one last, with its group
+            with contextlib.suppress(OSError):
+                os.killpg(os.getpgrp(), signal.SIGKILL)
+        _real_exit(self.exit_code if not cancelled else 0)
+
+
+def process_end(code: int) -> tuple[str, str | None]:
+    """A process's END from its exit code: done (0), failed (another code), or ended by a
+    signal (negative: the program's own terminate() or kill(), or the OS's)."""
+    if code == 0:
+        return "done", None
+    if code < 0:
+        return "cancelled", f"ended by signal {-code}"
+    return "failed", f"exit code {code}"
 
 
 def _exit_code(code: Any) -> int:
@@ -252,18 +280,21 @@ def _exit_code(code: Any) -> int:
     return 1
 
 
-def _join_threads() -> None:
-    for thread in threading.enumerate():
-        if thread is not threading.current_thread() and not thread.daemon:
-            thread.join()
-
-
 def _end_open_lanes(probes: Probes, why: str) -> None:
     for name, thread in list(probes.threads.items()):
         if thread.is_alive() and thread is not threading.current_thread():
             probes.run.recorder.record(name, Kind.END, ("cancelled", why))
     for ctx, _process in probes.processes:
         ctx.record(Kind.END, ("cancelled", why))
+
+
+def print_program_traceback(probes: Probes, exc: BaseException) -> None:
+    """The traceback as Python prints it for the script, from its first frame: without
+    this module's and runpy's frames above it."""
+    tb = exc.__traceback__
+    while tb is not None and not probes.own(tb.tb_frame.f_code.co_filename):
+        tb = tb.tb_next
+    traceback.print_exception(type(exc), exc, tb if tb is not None else exc.__traceback__)
 
 
 def stack_lines(probes: Probes, frame: FrameType | None) -> list[str]:
@@ -318,14 +349,26 @@ def main(argv: list[str]) -> int:
     def forked() -> None:
         """A process the program forks (a process pool's worker) is not traced: nobody
         reads its events. It holds no pipe of ours open, records nothing, watches no line."""
-        for fd in (frames, commands):
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (frames, commands):  # /dev/null, not closed: a number it reuses is not ours
             with contextlib.suppress(OSError):
-                os.close(fd)
+                os.dup2(null, fd)
+        os.close(null)
         child.probes.run.recorder._append = lambda _event: None
         if child.hook is not None:
             child.hook.forked()
 
     os.register_at_fork(after_in_child=forked)
+
+    def program_exit(code: int) -> None:
+        """The program's os._exit: its run is sent first (its lanes, output, exit code)."""
+        if os.getpid() != child.probes.pid:
+            _real_exit(code)
+        child.exit_code = code
+        child.finish(cancelled=False)
+        _real_exit(code)
+
+    os._exit = program_exit  # type: ignore[assignment]
     child.main(argv[1:])
     return 0  # not reached: finish() leaves with the program's exit code
 

@@ -35,7 +35,21 @@ class LineHook:
         self.off: dict[CodeType, str] = {}  # functions left alone: "worker() in pool.py"
         self.replaced = False  # the program set a line hook of its own: lines unseen since
         self._settrace = sys.settrace
-        sys.settrace = threading.settrace = self._program_settrace  # type: ignore[assignment]
+        plain_threading = threading.settrace
+
+        def threading_settrace(hook: Any) -> None:  # as the program means it: new threads too
+            self.replaced = True
+            plain_threading(hook)
+
+        plain_gettrace = sys.gettrace
+
+        def gettrace() -> Any:  # ours is not the program's: it sees what it set, or None
+            hook = plain_gettrace()
+            return None if getattr(hook, "__self__", None) is self else hook
+
+        sys.gettrace = gettrace
+        sys.settrace = self._program_settrace
+        threading.settrace = threading_settrace  # type: ignore[assignment]
 
     @property
     def silenced(self) -> list[str]:
