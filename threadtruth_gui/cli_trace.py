@@ -5,8 +5,10 @@ Our options may come before or after SCRIPT; everything else after SCRIPT is the
 own arguments, and everything after `--` is, even a word that is one of ours.
 
 Exit status: 0 when the program ended with status 0; 1 when it ended with another status
-or an uncaught exception (its own status is in the report); 2 for bad input; 3 when it
-deadlocked (reported, then ended: a script never hangs the command); 130 at Ctrl+C.
+or an uncaught exception (its own status is in the report); 2 for bad input; 3 when a
+deadlock stopped it (reported, then ended: a script never hangs the command; a deadlock
+among threads the program leaves behind is reported, and the program ends as it would);
+130 at Ctrl+C.
 """
 
 from __future__ import annotations
@@ -45,12 +47,16 @@ def cmd_trace(args: argparse.Namespace) -> int:
         stdout=sys.stderr if args.json else None,
     )
     run.start()
+    from threadtruth_gui.engine.lanes import Lanes
+
+    lanes = Lanes(0)  # the program's lanes as they stand, once a deadlock is found
     deadlocked = False
     interrupted: KeyboardInterrupt | None = None
     try:
         while not run.join(0.05):
             if not deadlocked and run.deadlock_found():
-                deadlocked = True  # reported below; the program ends here
+                deadlocked = True  # reported below
+            if deadlocked and stuck(run, lanes):  # the deadlock stopped the program: end it
                 run.stop(STOP_S)
     except KeyboardInterrupt as exc:  # Ctrl+C (or a signal): what ran so far is still told
         interrupted = exc
@@ -64,11 +70,26 @@ def cmd_trace(args: argparse.Namespace) -> int:
         print(format_report(report), file=sys.stderr)
     if interrupted:
         raise interrupted  # the CLI's status for it: 130, or 128 + the signal's number
-    if report["deadlock"] is not None and not report["deadlock"]["broken"]:
-        return EXIT_DEADLOCK
+    if report["deadlock"] is not None and report["exit_code"] is None:
+        return EXIT_DEADLOCK  # it stopped the program, which was then ended
     if report.get("error") or report["exit_code"] != 0:
         return EXIT_FAILED
     return 0
+
+
+def stuck(run: Any, lanes: Any) -> bool:
+    """Whether no thread, task or process of the program can go on: each one still alive
+    waits (for a lock, a queue, a join...). A deadlock among some threads while others
+    still work (daemons the program would leave behind) does not end it: it is reported,
+    and the program ends as it would have."""
+    from threadtruth_gui.engine.events import State
+
+    lanes.feed(run.recorder.since(lanes.event_count))  # only what is new since the last look
+    for lane in lanes.tasks.values():
+        state = lane.spans[-1].state if lane.spans else None
+        if state not in State.FINAL and state != State.WAITING:
+            return False
+    return True
 
 
 def _write_exports(run: Any, trace_to: Any, csv_to: Any, title: str) -> None:
