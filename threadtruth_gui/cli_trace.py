@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from typing import Any
 
 from threadtruth_gui.cli_args import UsageError, check_out_file, check_save_path
@@ -50,13 +51,14 @@ def cmd_trace(args: argparse.Namespace) -> int:
     from threadtruth_gui.engine.lanes import Lanes
 
     lanes = Lanes(0)  # the program's lanes as they stand, once a deadlock is found
+    quiet = Quiet()
     deadlocked = False
     interrupted: KeyboardInterrupt | None = None
     try:
         while not run.join(0.05):
             if not deadlocked and run.deadlock_found():
                 deadlocked = True  # reported below
-            if deadlocked and stuck(run, lanes):  # the deadlock stopped the program: end it
+            if deadlocked and stuck(run, lanes, quiet):  # the deadlock stopped it: end it
                 run.stop(STOP_S)
     except KeyboardInterrupt as exc:  # Ctrl+C (or a signal): what ran so far is still told
         interrupted = exc
@@ -77,7 +79,22 @@ def cmd_trace(args: argparse.Namespace) -> int:
     return 0
 
 
-def stuck(run: Any, lanes: Any) -> bool:
+QUIET_S = 2.0  # a deadlock, and no event at all for this long: its coroutines are stuck too
+
+
+class Quiet:
+    """How long the program has recorded nothing (its events counted at each look)."""
+
+    def __init__(self) -> None:
+        self.count, self.since = -1, time.monotonic()
+
+    def seconds(self, count: int) -> float:
+        if count != self.count:
+            self.count, self.since = count, time.monotonic()
+        return time.monotonic() - self.since
+
+
+def stuck(run: Any, lanes: Any, quiet: Quiet) -> bool:
     """Whether no thread, task or process of the program can go on: each one still alive
     waits (for a lock, a queue, a join...). A deadlock among some threads while others
     still work (daemons the program would leave behind) does not end it: it is reported,
@@ -85,10 +102,31 @@ def stuck(run: Any, lanes: Any) -> bool:
     from threadtruth_gui.engine.events import State
 
     lanes.feed(run.recorder.since(lanes.event_count))  # only what is new since the last look
+
+    def state(lane: Any) -> str | None:
+        return lane.spans[-1].state if lane.spans else None
+
+    # a thread running an event loop can go on only if one of its tasks can; a task
+    # awaiting (a gather of the stuck ones, a future) is taken as stuck once nothing at all
+    # has happened for QUIET_S: a timer or I/O it awaits would have woken something
+    still = (
+        (State.WAITING, State.AWAITING)
+        if quiet.seconds(len(run.recorder)) >= QUIET_S
+        else (State.WAITING,)
+    )
+    tasks_stuck = all(
+        state(lane) in State.FINAL or state(lane) in still
+        for lane in lanes.tasks.values()
+        if lane.info.get("kind") == "task"
+    )
     for lane in lanes.tasks.values():
-        state = lane.spans[-1].state if lane.spans else None
-        if state not in State.FINAL and state != State.WAITING:
-            return False
+        if state(lane) in State.FINAL or state(lane) == State.WAITING:
+            continue
+        if lane.info.get("kind") == "task" and tasks_stuck:
+            continue
+        if tasks_stuck and any(note.what == "event loop" for note in lane.notes):
+            continue
+        return False
     return True
 
 

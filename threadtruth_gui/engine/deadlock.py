@@ -14,15 +14,26 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from time import perf_counter_ns
-from typing import Any
+from typing import Any, Protocol
 
-from threadtruth_gui.engine.context import ObservedLock, RunContext
+from threadtruth_gui.engine.context import RunContext
 from threadtruth_gui.engine.events import Kind
 
 
-def find_cycle(locks: list[ObservedLock]) -> list[dict[str, str]] | None:
+class WaitedFor(Protocol):
+    """A node of the wait-for graph: an `ObservedLock`, or what a traced program waits for
+    that has one holder (a thread's end, an asyncio.Lock: engine/probes.py `WaitNode`)."""
+
+    name: str
+    holder: str | None
+    waiting: dict[str, tuple[int, bool]]  # task -> (since, timed)
+
+    def break_wait(self, task: str, why: str) -> None: ...
+
+
+def find_cycle(locks: list[WaitedFor]) -> list[dict[str, str]] | None:
     """The first cycle of untimed waits: [{"task", "holds", "waits_for"}, ...], or None."""
-    waits_for: dict[str, ObservedLock] = {}
+    waits_for: dict[str, WaitedFor] = {}
     for lock in locks:
         for waiter, (_since, timed) in list(lock.waiting.items()):
             if not timed:
@@ -61,7 +72,7 @@ class DeadlockWatch:
     monitor then breaks it at its next look, the same way it breaks one at once.
     """
 
-    locks: list[ObservedLock]
+    locks: list[WaitedFor]
     hold: bool = False
     cycle: list[dict[str, str]] | None = None
     formed_ns: int = 0  # when the last wait of the cycle began

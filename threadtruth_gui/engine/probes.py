@@ -16,6 +16,7 @@ the line hook.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import sys
@@ -34,6 +35,7 @@ from threadtruth_gui.engine.context import (
     current,
     enter_task,
 )
+from threadtruth_gui.engine.deadlock import WaitedFor
 from threadtruth_gui.engine.events import Kind, Recorder, State
 
 # what the program's objects are called in lanes, the JSON and the help
@@ -55,7 +57,8 @@ class Probes:
         self.script = os.path.realpath(script)
         self.root = os.path.dirname(self.script) + os.sep
         self.run = RunContext(recorder or Recorder())
-        self.locks: list[ObservedLock] = []  # Lock and RLock: the wait-for graph's nodes
+        # the wait-for graph's nodes: Lock, RLock, asyncio.Lock, and a thread being joined
+        self.locks: list[WaitedFor] = []
         self.objects: list[tuple[str, str]] = []  # (name, kind) of every observed object
         self.contexts: dict[int, TaskContext] = {}  # thread ident -> its lane's context
         self.threads: dict[str, threading.Thread] = {}  # lane name -> thread
@@ -192,17 +195,68 @@ def _patch_threads(probes: Probes, on_thread: Callable[[TaskContext], None] | No
     join = threading.Thread.join
 
     def joining(self: threading.Thread, timeout: float | None = None) -> None:
+        """A join is a wait for the thread's end, which that thread "holds": a node of the
+        wait-for graph (a main thread holding a lock the thread waits for deadlocks)."""
         ctx = current()
         if ctx is None or not self.is_alive() or self is threading.current_thread():
             join(self, timeout)
             return
+        ended = next(
+            (c for c in probes.contexts.values() if probes.threads.get(c.task) is self), None
+        )
+        node = WaitNode(f"{self.name}'s end (join)")
+        node.holder = ended.task if ended is not None else self.name
+        node.waiting[ctx.task] = (time.perf_counter_ns(), timeout is not None)
+        probes.locks.append(node)
         ctx.record(Kind.STATE, (State.WAITING, f"waiting for {self.name} to end (join)"))
+        deadline = None if timeout is None else time.monotonic() + timeout
         try:
-            join(self, timeout)
+            while self.is_alive():
+                left = _SLICE_S if deadline is None else min(_SLICE_S, deadline - time.monotonic())
+                if left <= 0:
+                    break
+                join(self, left)
+                why = node.broken(ctx.task)
+                if why is not None:
+                    raise Deadlocked(why)
         finally:
+            node.waiting.pop(ctx.task, None)
+            with contextlib.suppress(ValueError):
+                probes.locks.remove(node)
             ctx.record(Kind.STATE, State.RUNNING)
 
     threading.Thread.join = joining  # type: ignore[method-assign]
+
+
+_SLICE_S = 0.05  # a join waits in slices, so that a deadlock through it can be broken
+
+
+class WaitNode:
+    """Something a traced program waits for that one task holds, as the wait-for graph
+    (engine/deadlock.py) sees it: a thread's end (join), an asyncio.Lock. Breaking a wait
+    for it marks it broken; `on_break` wakes a waiter that cannot poll (a coroutine)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.holder: str | None = None
+        self.waiting: dict[str, tuple[int, bool]] = {}
+        self.on_break: dict[str, Callable[[], None]] = {}
+        self._broken: dict[str, str] = {}
+        self._guard = threading.Lock()
+
+    def break_wait(self, task: str, why: str) -> None:
+        with self._guard:
+            if task not in self.waiting:
+                return
+            self._broken[task] = why
+            wake = self.on_break.get(task)
+        if wake is not None:
+            wake()
+
+    def broken(self, task: str) -> str | None:
+        """Why `task`'s wait was broken (once), or None."""
+        with self._guard:
+            return self._broken.pop(task, None)
 
 
 def end_of(probes: Probes, exc: BaseException | None) -> tuple[str, str]:

@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import time
 from collections.abc import Callable, Coroutine, Generator
 from typing import Any
 
-from threadtruth_gui.engine.context import TaskContext, current, enter_task
+from threadtruth_gui.engine.context import Deadlocked, TaskContext, current, enter_task
 from threadtruth_gui.engine.events import Kind, State
 from threadtruth_gui.engine.probes import (
     ASYNC_EVENT,
@@ -24,6 +25,7 @@ from threadtruth_gui.engine.probes import (
     ASYNC_SEMAPHORE,
     TASK,
     Probes,
+    WaitNode,
     caller,
     end_of,
 )
@@ -106,16 +108,28 @@ def install(probes: Probes) -> None:
         return create_task(self, coro, **kwargs)
 
     loop_class.create_task = create  # type: ignore[method-assign]
+    run_forever = loop_class.run_forever
+
+    def running(self: Any) -> None:
+        ctx = current()
+        if ctx is not None:  # this thread runs an event loop: busy only if a task can run
+            ctx.record(Kind.NOTE, ("event loop", {}))
+        run_forever(self)
+
+    loop_class.run_forever = running  # type: ignore[method-assign]
 
     def named(cls: Any, kind: str) -> None:
         init = cls.__init__
 
         def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-            self._tt_name = None
+            self._tt_name = self._tt_node = None
             name = probes.site(caller())
             init(self, *args, **kwargs)
             if name is not None:
                 self._tt_name = probes.observed(name, kind)
+                if kind == ASYNC_LOCK:  # one holder: a node of the wait-for graph
+                    self._tt_node = WaitNode(name)
+                    probes.locks.append(self._tt_node)
 
         cls.__init__ = __init__
 
@@ -125,21 +139,37 @@ def install(probes: Probes) -> None:
         async def wrapped(self: Any, *args: Any, **kwargs: Any) -> Any:
             ctx = current()
             name = getattr(self, "_tt_name", None)
+            node: WaitNode | None = getattr(self, "_tt_node", None)
             if name is None or ctx is None or not would_wait(self):
                 out = await plain(self, *args, **kwargs)
-                if kind == ASYNC_LOCK and name is not None and ctx is not None:
-                    self._tt_holder = ctx.task
+                if node is not None and ctx is not None:
+                    node.holder = ctx.task
                     ctx.record(Kind.LOCK, ("acquired", name, ctx.task))
                 return out
-            ctx.record(Kind.LOCK, ("wait", name, getattr(self, "_tt_holder", None)))
+            ctx.record(Kind.LOCK, ("wait", name, node.holder if node is not None else None))
             ctx.record(Kind.STATE, (State.WAITING, f"waiting on {kind} {name}"))
+            if node is not None:  # a deadlock through it can be found, and broken
+                task, loop = asyncio.current_task(), asyncio.get_running_loop()
+                node.waiting[ctx.task] = (time.perf_counter_ns(), False)
+                if task is not None:
+                    node.on_break[ctx.task] = _canceller(loop, task)
             try:
                 out = await plain(self, *args, **kwargs)
+            except asyncio.CancelledError:
+                ctx.record(Kind.LOCK, ("woke", name, None))
+                why = node.broken(ctx.task) if node is not None else None
+                if why is not None:
+                    raise Deadlocked(why) from None
+                raise
             except BaseException:
                 ctx.record(Kind.LOCK, ("woke", name, None))
                 raise
-            if kind == ASYNC_LOCK:
-                self._tt_holder = ctx.task
+            finally:
+                if node is not None:
+                    node.waiting.pop(ctx.task, None)
+                    node.on_break.pop(ctx.task, None)
+            if node is not None:
+                node.holder = ctx.task
                 ctx.record(Kind.LOCK, ("acquired", name, ctx.task))
             else:
                 ctx.record(Kind.LOCK, ("woke", name, None))
@@ -165,8 +195,18 @@ def install(probes: Probes) -> None:
     def release_lock(self: Any) -> None:
         ctx, name = current(), getattr(self, "_tt_name", None)
         release(self)
+        if self._tt_node is not None:
+            self._tt_node.holder = None
         if name is not None and ctx is not None:
-            self._tt_holder = None
             ctx.record(Kind.LOCK, ("released", name, ctx.task))
 
     asyncio.Lock.release = release_lock  # type: ignore[method-assign]
+
+
+def _canceller(loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any]) -> Callable[[], None]:
+    """Break a task's wait from another thread: cancel it on its loop (its wait raises)."""
+
+    def cancel() -> None:
+        loop.call_soon_threadsafe(task.cancel)
+
+    return cancel
