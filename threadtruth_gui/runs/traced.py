@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import IO, Any
 
@@ -92,6 +93,7 @@ class TracedRun(ProcessRun):
         self.summary: dict[str, Any] = {}  # what the child said at the end (exit code, ...)
         self._frames_in: IO[bytes] | None = None
         self._orders: int | None = None  # our end of the commands pipe
+        self._outputs: list[threading.Thread] = []  # readers of its stdout and stderr pipes
         self._seen = 0  # events read by deadlock_found
         self._deadlocked = False
 
@@ -117,8 +119,10 @@ class TracedRun(ProcessRun):
                     *self.args,
                 ],
                 stdin=subprocess.DEVNULL if quiet else None,  # the program's own
-                stdout=subprocess.DEVNULL if quiet else self.stdout,
-                stderr=subprocess.DEVNULL if quiet else None,
+                # the window's way: what its sys.stdout gets comes as events, and what is
+                # written below it (os.write, a subprocess, C code) on these pipes
+                stdout=subprocess.PIPE if quiet else self.stdout,
+                stderr=subprocess.PIPE if quiet else None,
                 env=env,
                 pass_fds=(write, orders),
                 start_new_session=True,  # its process group: ended whole (see the docstring)
@@ -132,7 +136,25 @@ class TracedRun(ProcessRun):
             os.close(write)
             os.close(orders)
         self._frames_in = os.fdopen(read, "rb")
+        for stream, pipe in (("stdout", proc.stdout), ("stderr", proc.stderr)):
+            if pipe is not None:
+                reader = threading.Thread(
+                    target=self._read_output,
+                    args=(stream, pipe),
+                    name=f"threadtruth-{stream}",
+                    daemon=True,
+                )
+                reader.start()
+                self._outputs.append(reader)
         return proc
+
+    def _read_output(self, stream: str, pipe: IO[bytes]) -> None:
+        """What the program wrote below sys.stdout and sys.stderr: an OUTPUT event a line,
+        on no lane (which thread wrote it is not known)."""
+        with contextlib.suppress(OSError, ValueError):
+            for raw in pipe:
+                text = raw.decode("utf-8", errors="replace")
+                self.recorder.record("", Kind.OUTPUT, (stream, text))
 
     def _frames(self) -> IO[bytes]:
         assert self._frames_in is not None
@@ -148,6 +170,8 @@ class TracedRun(ProcessRun):
 
     def _read(self) -> None:
         super()._read()
+        for reader in self._outputs:  # the last lines written below sys.stdout
+            reader.join(1.0)
         self.summary = dict(self._result or {})
         if self._result is not None:
             self.error = None  # the child's own word: it ended as it says
@@ -178,6 +202,9 @@ class TracedRun(ProcessRun):
 
     def _close_pipes(self) -> None:
         super()._close_pipes()
+        if self._proc is not None and self._proc.stderr is not None:
+            with contextlib.suppress(OSError):
+                self._proc.stderr.close()
         if self._orders is not None:
             with contextlib.suppress(OSError):
                 os.close(self._orders)
