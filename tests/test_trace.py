@@ -474,3 +474,27 @@ def test_a_task_waiting_on_an_asyncio_semaphore_is_drawn_waiting_not_awaiting() 
         s.detail for lane in lanes.tasks.values() for s in lane.spans if s.state == "waiting"
     )
     assert detail == "waiting on asyncio.Semaphore async_semaphore.py:31"
+
+
+def test_a_recursive_hot_function_stops_costing_its_thread_line_events(tmp_path: Path) -> None:
+    from threadtruth_gui.runs.traced_lines import CALL_BUDGET
+
+    script = tmp_path / "fib.py"
+    script.write_text(
+        "import threading\n"
+        "def fib(n):\n"
+        "    return n if n < 2 else fib(n - 1) + fib(n - 2)\n"
+        "t = threading.Thread(target=lambda: print(fib(27)), name='fib')\n"
+        "t.start()\n"
+        "t.join()\n"
+    )
+    run = traced_to_the_end(script)
+    not_seen = run.report()["not_seen"]
+    assert not_seen[0] == "line markers stopped for fib() in fib.py (a hot loop)"
+    if sys.version_info < (3, 12):  # sys.settrace: the thread's hook goes (fib(27): 630k calls)
+        assert not_seen[1:] == [
+            "line markers stopped for all code in thread fib: a hot function was called "
+            f"over {CALL_BUDGET:,} times"
+        ]
+    else:  # sys.monitoring turned each of its lines off where it is: nothing more to stop
+        assert not_seen[1:] == []

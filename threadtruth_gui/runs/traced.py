@@ -315,7 +315,7 @@ def report(
     if summary.get("hook_replaced"):
         not_seen.append("the program set its own line hook: its lines were not seen after")
     for what in summary.get("silenced", []):
-        not_seen.append(f"line markers stopped for {what} (a hot loop)")
+        not_seen.append(f"line markers stopped for {what}")
     out: dict[str, Any] = {
         "tasks": [{"status": "cancelled", **t} for t in tasks.values()],
         "locks": locks,

@@ -22,6 +22,9 @@ from threadtruth_gui.engine.events import Kind
 from threadtruth_gui.engine.probes import Probes
 
 LINE_BUDGET = 20_000
+# calls of functions already left alone, after which a thread's line hook is removed: on
+# 3.11 each still costs a Python call (a recursive fib(32) ran 7.8x slower than untraced)
+CALL_BUDGET = 200_000
 
 
 class LineHook:
@@ -33,6 +36,8 @@ class LineHook:
         self.spent: dict[CodeType, int] = {}  # line events sent, per function
         self.files: dict[CodeType, str] = {}  # its file, as LINE events name it
         self.off: dict[CodeType, str] = {}  # functions left alone: "worker() in pool.py"
+        self.declined = 0  # calls of functions left alone, all threads
+        self.gave_up: list[str] = []  # threads whose hook went
         self.replaced = False  # the program set a line hook of its own: lines unseen since
         self._settrace = sys.settrace
         plain_threading = threading.settrace
@@ -53,11 +58,22 @@ class LineHook:
 
     @property
     def silenced(self) -> list[str]:
-        return list(self.off.values())
+        return [f"{what} (a hot loop)" for what in self.off.values()] + self.gave_up
 
     def _program_settrace(self, hook: Any) -> None:
         self.replaced = True
         self._settrace(hook)
+
+    def _give_up(self, frame: FrameType) -> None:
+        """No more line markers in this thread (said once, in the report)."""
+        self._settrace(None)
+        name = threading.current_thread().name
+        note = f"all code in thread {name}: a hot function was called over {CALL_BUDGET:,} times"
+        if note not in self.gave_up:
+            self.gave_up.append(note)
+            ctx = current()
+            if ctx is not None:
+                ctx.record(Kind.NOTE, ("line markers off", {"function": note}))
 
     def install(self) -> None:
         if os.getpid() == self.probes.pid:  # not in a process the program forked
@@ -73,7 +89,14 @@ class LineHook:
 
     def global_(self, frame: FrameType, event: str, arg: Any) -> Any:
         code = frame.f_code
-        if code in self.off or not self.probes.own(code.co_filename):
+        if code in self.off:
+            # a function left alone still costs this call each time it is called (a
+            # recursion, a hot helper): past CALL_BUDGET such calls, the thread's hook goes
+            self.declined += 1
+            if self.declined > CALL_BUDGET:
+                self._give_up(frame)
+            return None
+        if not self.probes.own(code.co_filename):
             return None
         if code not in self.files:
             self.files[code] = self.probes.short(code.co_filename)
@@ -120,7 +143,7 @@ class MonitorHook:
 
     @property
     def silenced(self) -> list[str]:
-        return list(self.off.values())
+        return [f"{what} (a hot loop)" for what in self.off.values()]
 
     def install(self) -> None:
         """Every thread at once: the first call turns the events on."""
