@@ -176,11 +176,13 @@ def _add_trace(sub: Any) -> None:
         "semaphore, event or queue made by its own code (named by where it was made), and "
         "a deadlock with each thread's stack. Options may come after SCRIPT; put the "
         "script's own arguments after `--` when one of them is one of ours.",
-        epilog="not seen: " + "; ".join(NOT_SEEN) + ". Exit status: 0 the program "
-        "succeeded, 1 it failed, 2 bad input, 3 it deadlocked (reported, then ended).",
+        usage="threadtruth trace [--json] [--no-lines] [--trace OUT.json] [--csv OUT.csv] "
+        "SCRIPT [ARGS ...]",
+        epilog="Not seen: " + "; ".join(NOT_SEEN) + ". Exit status: 0 the program "
+        "succeeded, 1 it failed, 2 bad input, 3 a deadlock stopped it (reported, then "
+        "ended), 130 Ctrl+C.",
     )
     trace.add_argument("script", metavar="SCRIPT", help="the Python file to run")
-    trace.add_argument("args", metavar="ARGS", nargs="*", help="the script's own arguments")
     trace.add_argument("--json", action="store_true", help="print one JSON object")
     trace.add_argument(
         "--no-lines", action="store_true", help="no line markers (the cheapest tracing)"
@@ -194,18 +196,19 @@ _TRACE_FLAGS = {"--json", "--no-lines"}  # `trace`'s own options, as _add_trace 
 _TRACE_VALUES = {"--trace", "--csv", "--save"}
 
 
-def split_trace_argv(argv: list[str]) -> tuple[list[str], list[str]]:
-    """(our words with SCRIPT, the script's own arguments): our options are taken from
-    anywhere up to a `--`; after SCRIPT, every other word is the script's."""
+def split_trace_argv(argv: list[str]) -> tuple[list[str], str | None, list[str]]:
+    """(our options, SCRIPT, the script's own arguments): our options are taken from
+    anywhere up to a `--`; after SCRIPT, every other word is the script's; after `--`,
+    every word is (the first one SCRIPT, if none came before: `trace -- -x.py`)."""
     ours: list[str] = []
     theirs: list[str] = []
-    script_seen = False
+    script: str | None = None
     words = iter(argv)
     for word in words:
         if word == "--":
             rest = list(words)
-            if not script_seen and rest:  # `trace -- SCRIPT ARGS`
-                ours.append(rest.pop(0))
+            if script is None and rest:
+                script = rest.pop(0)
             theirs.extend(rest)
             break
         name = word.split("=", 1)[0]
@@ -220,12 +223,13 @@ def split_trace_argv(argv: list[str]) -> tuple[list[str], list[str]]:
             value = next(words, None)
             if value is not None:
                 ours.append(value)
-        elif not script_seen:
-            ours.append(word)
-            script_seen = not word.startswith("-")
+        elif word.startswith("-") and script is None:
+            ours.append(word)  # not one of ours: argparse says so
+        elif script is None:
+            script = word
         else:
             theirs.append(word)
-    return ours, theirs
+    return ours, script, theirs
 
 
 def given_params(args: argparse.Namespace) -> dict[str, Any]:
@@ -328,9 +332,9 @@ def with_default_command(argv: list[str]) -> argparse.Namespace:
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv = ["gui", *argv]
     if argv[0] == "trace":  # the script's own arguments are not ours to parse
-        ours, theirs = split_trace_argv(argv[1:])
-        args = _build_parser(argv).parse_args(["trace", *ours])
-        args.args = [*args.args, *theirs]
+        ours, script, theirs = split_trace_argv(argv[1:])
+        args = _build_parser(argv).parse_args(["trace", *ours, *(["--", script] if script else [])])
+        args.args = theirs
         return args
     argv = _values_kept(argv)
     return _build_parser(argv).parse_args(argv)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -31,8 +32,10 @@ NOT_SEEN = (
     "threads started by C code (not by threading) get no lane",
     "locks taken inside C code, and waits inside the standard library (a Future's result, "
     "a pool's shutdown), are not shown as waits",
-    "a program that sets its own line hook (sys.settrace: a debugger, coverage) loses its "
-    "line markers from then on",
+    "on Python 3.11, a program that sets its own line hook (sys.settrace: a debugger, "
+    "coverage) loses its line markers from then on",
+    "a deadlock is found through Locks, RLocks, asyncio.Locks and joins; one through "
+    "semaphores, conditions, events, queues or a Barrier is not (end it with Ctrl+C or R)",
 )
 
 
@@ -227,6 +230,11 @@ class TracedRun(ProcessRun):
         return report(self.recorder.events(), self.summary, self.error, self.recorder.t0_ns)
 
 
+def natural(name: str) -> tuple[Any, ...]:
+    """ "x.py:2" before "x.py:17", and "x.py:17" before "x.py:17 #2"."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
+
+
 def deadlock_of(events: list[Event]) -> dict[str, Any] | None:
     cycle: list[dict[str, str]] | None = None
     stacks: dict[str, list[str]] = {}
@@ -304,7 +312,7 @@ def report(
             "waits": len(times),
             "max_wait_s": round(max(times), 6) if times else 0.0,
         }
-        for name, times in sorted(waits.items())
+        for name, times in sorted(waits.items(), key=lambda item: natural(item[0]))
     ]
     for name, kind in kinds.items():  # observed, never touched: no waits
         if name not in waits:
