@@ -45,6 +45,7 @@ def _gui_loop() -> asyncio.AbstractEventLoop | None:
 # joins the run as it ends (tasks stop at their next line, sleep, lock wait or await).
 REAP_MS = 20
 STOP_GRACE_S = 1.0  # a reset run still going this long is stopped by force
+FORCE_AGAIN_S = 0.5  # ...and forced again this often while it still goes
 # ...or this long when it runs the lecturer's edited code (the playground): an endless loop
 # in a lane with no line watching (lost-updates, thread-cost) sees no cancel of its own
 EDITED_GRACE_S = 0.15
@@ -71,7 +72,7 @@ class _Stopping:
     run: ProcessRun | Stoppable
     since: float
     grace: float = STOP_GRACE_S
-    forced: bool = False
+    forced: int = 0  # times it was stopped by force so far
     told: bool = False
 
 
@@ -301,8 +302,10 @@ class RunBridge(QObject):
             if entry.run.finished:
                 entry.run.join(0)  # a child's pipes closed and its temp folder removed
                 self.stopping.remove(entry)
-            elif not entry.forced and now - entry.since > entry.grace:
-                entry.forced = True
+            elif now - entry.since > entry.grace + entry.forced * FORCE_AGAIN_S:
+                # forced, and again each FORCE_AGAIN_S while it has not ended: an exception
+                # raised into a thread can land where the thread absorbs it
+                entry.forced += 1
                 _force(entry.run)
             elif not entry.told and now - entry.since > STUCK_S:
                 entry.told = True
