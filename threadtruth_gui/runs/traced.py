@@ -98,7 +98,7 @@ class TracedRun(ProcessRun):
         self._orders: int | None = None  # our end of the commands pipe
         self._outputs: list[threading.Thread] = []  # readers of its stdout and stderr pipes
         self._seen = 0  # events read by deadlock_found
-        self._deadlocked = False
+        self._notes: list[Event] = []  # the deadlock's notes seen so far (deadlock_found)
 
     def _spawn(self, env: dict[str, str]) -> subprocess.Popen[bytes]:
         read, write = os.pipe()  # frames, child to parent
@@ -214,17 +214,17 @@ class TracedRun(ProcessRun):
             self._orders = None
 
     def deadlock_found(self) -> bool:
-        """Whether a deadlock has been found so far (reads only the events new since the
-        last call: a poll that stays cheap in a long run)."""
+        """Whether a deadlock has been found so far. Reads only the events new since the
+        last call, keeping the deadlock's notes: the window asks every frame."""
         new = self.recorder.since(self._seen)
         self._seen += len(new)
-        if any(ev.kind == Kind.NOTE and ev.data[0] == "deadlock" for ev in new):
-            self._deadlocked = True
-        return self._deadlocked
+        self._notes.extend(ev for ev in new if ev.kind == Kind.NOTE and ev.data[0] in _DEADLOCK)
+        return any(ev.data[0] == "deadlock" for ev in self._notes)
 
     def deadlock(self) -> dict[str, Any] | None:
         """The deadlock found (its cycle and each thread's stack), or None."""
-        return deadlock_of(self.recorder.events())
+        self.deadlock_found()
+        return deadlock_of(self._notes)
 
     def report(self) -> dict[str, Any]:
         return report(self.recorder.events(), self.summary, self.error, self.recorder.t0_ns)
@@ -233,6 +233,9 @@ class TracedRun(ProcessRun):
 def natural(name: str) -> tuple[Any, ...]:
     """ "x.py:2" before "x.py:17", and "x.py:17" before "x.py:17 #2"."""
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
+
+
+_DEADLOCK = ("deadlock", "stack", "deadlock broken")  # the notes deadlock_of reads
 
 
 def deadlock_of(events: list[Event]) -> dict[str, Any] | None:
