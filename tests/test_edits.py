@@ -150,6 +150,41 @@ def test_an_endless_loop_stops_at_a_cancel_within_half_a_second(loop: str) -> No
     assert not [t for t in threading.enumerate() if t.name.startswith("threadtruth")]
 
 
+def test_an_endless_loop_records_its_first_lines_then_at_most_one_a_millisecond() -> None:
+    """Two threads in `while True: pass` made ~700,000 line events a second each, more
+    than the window could draw: it stopped answering. Past LINE_BUDGET a task's lines
+    are sampled, once per LINE_GAP_NS at most, and its lane says so once."""
+    from threadtruth_gui.engine.linewatch import LINE_BUDGET, LINE_GAP_NS
+
+    plan = _plan({"lock": False, "delay": 0.0})
+    text, first = shown_text(plan)
+    run = Run(
+        apply_edit(plan, Edit(text.replace(READ, "    while True:\n        pass\n" + READ), first))
+    )
+    run.start()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:  # each thread past its budget (a slow machine: 20 s)
+        notes = [ev for ev in run.recorder.events() if ev.kind == "note"]
+        if len({ev.task for ev in notes if ev.data[0] == "lines thinned"}) == 2:
+            break
+        time.sleep(0.05)
+    t0 = time.perf_counter_ns()
+    before = sum(ev.kind == "line" for ev in run.recorder.events())
+    time.sleep(0.5)
+    lines = [ev for ev in run.recorder.events() if ev.kind == "line"][before:]
+    took = time.perf_counter_ns() - t0
+    run.cancel()
+    assert run.join(2)
+    thinned = [
+        ev for ev in run.recorder.events() if ev.data == ("lines thinned", {"after": LINE_BUDGET})
+    ]
+    assert sorted(ev.task for ev in thinned) == ["A", "B"]
+    # unthinned, 0.5 s of two looping threads is hundreds of thousands of lines; thinned,
+    # each thread records one per LINE_GAP_NS at most (+1 for the window's edges)
+    assert len(lines) <= 2 * (took // LINE_GAP_NS + 1), len(lines)
+    assert {ev.task for ev in lines} == {"A", "B"}  # the markers still move
+
+
 def test_endless_coroutines_stop_at_a_cancel_each_of_them() -> None:
     """One loop thread runs every coroutine: the line watcher's raise (which unsets the
     thread's trace function) must not leave the next coroutine's loop unwatched."""

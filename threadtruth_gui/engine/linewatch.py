@@ -11,15 +11,22 @@ from __future__ import annotations
 import dis
 import sys
 from collections.abc import Callable, Iterable, Mapping
+from time import perf_counter_ns
 from types import CodeType, FrameType
 from typing import Any
 
-from threadtruth_gui.engine.context import RunCancelled, current
+from threadtruth_gui.engine.context import RunCancelled, TaskContext, current
 from threadtruth_gui.engine.events import Kind
 
 _TraceFn = Callable[[FrameType, str, Any], Any]
 _SMALL = (int, float, str, bool, type(None))
 _MAX_REPR = 24
+# A task's first LINE_BUDGET lines are each recorded; after that (an endless loop in the
+# playground: two threads made ~700,000 a second each, more than the window could draw,
+# and it stopped answering) one line a LINE_GAP_NS at most, which still moves the marker.
+# No scenario comes near it: the most is 87 lines a task (blocking-in-async).
+LINE_BUDGET = 20_000
+LINE_GAP_NS = 1_000_000
 
 
 def frame_locals(
@@ -74,12 +81,31 @@ class LineWatcher:
 
     def __init__(self, codes: frozenset[CodeType]) -> None:
         self.codes = codes
+        # task -> [lines seen, when the last one was recorded]: each task's entry is
+        # touched only by the thread that runs it (coroutines: by their loop's thread)
+        self.seen: dict[str, list[int]] = {}
 
     def install(self) -> None:
         """Watch the calling thread: a worker thread, or an event loop running many tasks.
         Each line event is recorded for the task whose context is current when it runs
         (the worker's own, or the running coroutine's)."""
-        codes = self.codes
+        codes, seen = self.codes, self.seen
+
+        def thin(ctx: TaskContext) -> bool:
+            """Whether this line of `ctx` is recorded (see LINE_BUDGET)."""
+            entry = seen.get(ctx.task)
+            if entry is None:
+                entry = seen[ctx.task] = [0, 0]
+            entry[0] += 1
+            if entry[0] <= LINE_BUDGET:
+                return True
+            now = perf_counter_ns()
+            if now - entry[1] < LINE_GAP_NS:
+                return False
+            if entry[1] == 0:  # said once, on the lane: the markers from here are sampled
+                ctx.record(Kind.NOTE, ("lines thinned", {"after": LINE_BUDGET}))
+            entry[1] = now
+            return True
 
         def local(frame: FrameType, event: str, arg: Any) -> _TraceFn:
             if event == "line":
@@ -87,10 +113,13 @@ class LineWatcher:
                 if ctx is not None:
                     if ctx.run.cancelled.is_set() and not _unwinding(frame):
                         raise RunCancelled
-                    ctx.record(Kind.LINE, frame.f_lineno)
                     gate = ctx.run.gate
                     # `free` only ever turns on: once released, no lock is taken per line
-                    if gate is not None and not gate.free and not ctx.is_async:
+                    stepped = gate is not None and not gate.free and not ctx.is_async
+                    if stepped or thin(ctx):
+                        ctx.record(Kind.LINE, frame.f_lineno)
+                    if stepped:
+                        assert gate is not None
                         frame.f_trace_opcodes = True  # instruction steps need opcode events
                         # what the thread's own variables hold where it stops (step mode only)
                         ctx.record(Kind.LOCALS, frame_locals(frame, ctx.run.show_locals))
