@@ -229,6 +229,17 @@ class StepGate:
             used = not self._queue.get(task)
             return used and (task in self.parked or self._stuck(task))
 
+    def snapshot(self) -> dict[str, Any]:
+        """What `settled` reads, at one moment: a traced program's gate is in its process,
+        and the window's proxy of it (runs/traced_gate.py) decides from this."""
+        with self._cond:
+            return {
+                "parked": sorted(self.parked),
+                "blocked": sorted(t for t in self.blocked if self._stuck(t)),
+                "queued": {task: len(q) for task, q in self._queue.items() if q},
+                "free": self.free,
+            }
+
     def release(self) -> None:
         """Run to the end: every task runs freely from here."""
         with self._cond:

@@ -32,6 +32,7 @@ from threadtruth_gui.engine.probes import (
 
 # -- asyncio -----------------------------------------------------------------------------------
 _DEFAULT_NAME = re.compile(r"Task-\d+")  # asyncio's name for a task not named
+_POLL_S = 0.01  # step mode: how often a parked task looks for its step
 
 
 class _Stepped(Coroutine[Any, Any, Any]):
@@ -78,6 +79,15 @@ class _Stepped(Coroutine[Any, Any, Any]):
         return out
 
     def send(self, value: Any) -> Any:
+        ctx = self._enter()
+        gate = ctx.run.gate
+        if gate is not None and not gate.free:  # step mode: resumed only when given a step
+            if not gate.try_go(ctx):
+                if ctx.run.states.get(ctx.task) != State.PAUSED:
+                    ctx.record(Kind.STATE, State.PAUSED)
+                return _soon()  # the task looks again then; the coroutine is not resumed
+            if ctx.run.states.get(ctx.task) == State.PAUSED:
+                ctx.record(Kind.STATE, State.RUNNING)
         return self._step(lambda: self._coro.send(value))
 
     def throw(self, *args: Any) -> Any:
@@ -91,6 +101,16 @@ class _Stepped(Coroutine[Any, Any, Any]):
 
     def __getattr__(self, name: str) -> Any:  # cr_frame, cr_code, __qualname__...
         return getattr(self._coro, name)
+
+
+def _soon() -> asyncio.Future[None]:
+    """A future done in _POLL_S: what a parked task "awaits" (a Task sends its coroutine
+    None when a future it yielded is done, so nothing meant for the coroutine is lost)."""
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+    loop.call_later(_POLL_S, lambda: None if future.done() else future.set_result(None))
+    future._asyncio_future_blocking = True  # as a `yield from` it does
+    return future
 
 
 def install(probes: Probes) -> None:

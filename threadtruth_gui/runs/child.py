@@ -203,12 +203,17 @@ class ProcessRun:
                     self._result = value
                 elif kind == "error":
                     self.error = value
+                else:
+                    self._message(kind, value)
         except (OSError, pickle.UnpicklingError, EOFError, ValueError) as exc:
             self.error = f"lost the run's process: {type(exc).__name__}: {exc}"
             self._end_now()  # it may be blocked writing to a pipe nobody reads now
         if self._result is None and self.error is None and not self._cancelled:
             code = self._proc.wait()
             self.error = f"the run's process ended with status {code}"
+
+    def _message(self, kind: str, value: Any) -> None:
+        """A frame of another kind than a scenario child sends (a traced program's)."""
 
     def cancel(self) -> None:
         if self.finished:

@@ -12,6 +12,7 @@ too (a process pool's workers), so nothing it made outlives it.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import signal
@@ -82,6 +83,7 @@ class TracedRun(ProcessRun):
         lines: bool = True,
         output: str = "events",
         stdout: int | IO[Any] | None = None,
+        step: bool = False,
     ) -> None:
         self.script = Path(script).resolve()
         self.args = list(args)
@@ -91,6 +93,8 @@ class TracedRun(ProcessRun):
             Plan([], outcome=lambda _stats: {}, code=[]),  # the program's: not known here
         )
         self.lines = lines
+        self.step = step  # step mode: its gate is in the child (see runs/traced_gate.py)
+        self.gate_told: dict[str, Any] | None = None  # the child's gate, as last sent
         self.output = output
         self.stdout = stdout
         self.summary: dict[str, Any] = {}  # what the child said at the end (exit code, ...)
@@ -109,6 +113,7 @@ class TracedRun(ProcessRun):
             "THREADTRUTH_COMMANDS": str(orders),
             "THREADTRUTH_LINES": "1" if self.lines else "0",
             "THREADTRUTH_OUTPUT": self.output,
+            "THREADTRUTH_STEP": "1" if self.step else "0",
             "PYTHONUNBUFFERED": "1",  # its prints arrive as they happen
         }
         quiet = self.output == "events"
@@ -184,6 +189,18 @@ class TracedRun(ProcessRun):
                 self._proc.wait(2.0)
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self._proc.pid, signal.SIGKILL)
+
+    def _message(self, kind: str, value: Any) -> None:
+        if kind == "gate":
+            self.gate_told = value  # one assignment: read whole by the window's thread
+
+    def step_task(self, task: str, unit: str) -> None:
+        """Step mode: let `task` run one `unit` (line, or await for a coroutine)."""
+        self._command(b"step " + json.dumps({"task": task, "unit": unit}).encode() + b"\n")
+
+    def release_steps(self) -> None:
+        """Step mode: every thread and task runs freely from here."""
+        self._command(b"release\n")
 
     def break_deadlock(self) -> None:
         """End the held deadlock: its victim's wait raises `Deadlocked`, the others go on."""

@@ -8,9 +8,13 @@ frames (the same framing as runs/child.py: a 4-byte length and a pickle of ("t0"
 ("events", [tuples]) | ("result", dict)); `THREADTRUTH_LINES` ("1": line markers);
 `THREADTRUTH_OUTPUT` ("events": what the script prints is recorded as OUTPUT events and
 not written again, the window's way; "both": recorded and written, the CLI's way).
+`THREADTRUTH_STEP` ("1": step mode, every thread waits before each line of the program's
+own code, and each task at each await, for a step; the gate's state goes back as
+("gate", StepGate.snapshot() + "seq": the steps taken in so far) frames).
 Commands come on the descriptor `THREADTRUTH_COMMANDS`, one a line: `break` (end the
-deadlock held on screen: its victim's wait raises `Deadlocked`) and `end` (stop the program
-now); EOF is `end`. Not on stdin, which is the program's own; and read from the raw
+deadlock held on screen: its victim's wait raises `Deadlocked`), `end` (stop the program
+now), `step {"task": NAME, "unit": "line"|"await"}` and `release` (step mode); EOF is
+`end`. Not on stdin, which is the program's own; and read from the raw
 descriptor, never a buffered file: a process the program forks while a buffered read
 waits inherits its lock held, and hangs closing stdin (multiprocessing does).
 """
@@ -20,6 +24,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import io
+import json
 import linecache
 import os
 import pickle
@@ -36,6 +41,7 @@ from threadtruth_gui.engine import probes_async
 from threadtruth_gui.engine.context import current
 from threadtruth_gui.engine.deadlock import DeadlockWatch
 from threadtruth_gui.engine.events import Kind
+from threadtruth_gui.engine.gate import StepGate
 from threadtruth_gui.engine.probes import Probes, end_of
 from threadtruth_gui.runs.traced_lines import line_hook
 
@@ -91,11 +97,24 @@ class Child:
     """The traced program's run in this process: its probes, the flushing thread, the
     commands from the parent, and the end."""
 
-    def __init__(self, script: str, out: IO[bytes], commands: int, lines: bool, echo: bool) -> None:
+    def __init__(
+        self,
+        script: str,
+        out: IO[bytes],
+        commands: int,
+        lines: bool,
+        echo: bool,
+        step: bool = False,
+    ) -> None:
         self.script = script
         self.out = out
         self.commands = commands
         self.probes = Probes(script)
+        # made before the probes are installed: its condition is ours, never observed
+        self.gate = StepGate(self.probes.run.cancelled) if step else None
+        self.probes.run.gate = self.gate
+        self.steps_in = 0  # step commands taken in (the parent waits for its own to count)
+        self._told_gate: dict[str, Any] | None = None
         self.hook = line_hook(self.probes) if lines else None
         self.watch = DeadlockWatch(self.probes.locks, hold=True)
         self.done = threading.Event()
@@ -146,8 +165,37 @@ class Child:
             last_foreign = now
             try:
                 self.flush_events()
+                self._tell_gate()
             except OSError:  # the parent is gone: so is the point of going on
                 os._exit(1)
+
+    def _tell_gate(self) -> None:
+        """Step mode: the gate's state, sent when it changed (after the events, so the
+        parent has each step's GO before it reads that the step was used)."""
+        if self.gate is None:
+            return
+        told = {**self.gate.snapshot(), "seq": self.steps_in}
+        if told != self._told_gate:
+            self._told_gate = told
+            self.send(("gate", told))
+
+    def _order(self, line: bytes) -> bool:
+        """Obey one command line; True for `end`."""
+        word, _, rest = line.strip().partition(b" ")
+        if word == b"end":
+            return True
+        if word == b"break":
+            self.watch.break_now()
+        elif word == b"release" and self.gate is not None:
+            self.gate.release()
+        elif word == b"step" and self.gate is not None:
+            try:
+                order = json.loads(rest)
+                self.gate.grant(str(order["task"]), str(order.get("unit", "line")))
+            except (ValueError, KeyError, TypeError):
+                pass  # not a step we sent: nothing moves, and the count says it was taken
+            self.steps_in += 1
+        return False
 
     def _tell_stacks(self, cycle: list[dict[str, str]]) -> None:
         """Each deadlocked thread's stack, where it waits: a "stack" note on its lane."""
@@ -183,10 +231,8 @@ class Child:
                 break  # EOF: the parent is gone, or done with us
             pending += chunk
             *lines, pending = pending.split(b"\n")
-            if b"end" in (line.strip() for line in lines):
+            if any([self._order(line) for line in lines]):  # every line obeyed, then `end`
                 break
-            if b"break" in (line.strip() for line in lines):
-                self.watch.break_now()
         self.ending.set()
         self.finish(cancelled=True)
 
@@ -335,16 +381,18 @@ def main(argv: list[str]) -> int:
     )
     lines = os.environ.get("THREADTRUTH_LINES", "1") == "1"
     echo = os.environ.get("THREADTRUTH_OUTPUT", "both") == "both"
+    step = os.environ.get("THREADTRUTH_STEP", "0") == "1"
     for name in (
         "THREADTRUTH_FRAMES",
         "THREADTRUTH_COMMANDS",
         "THREADTRUTH_LINES",
         "THREADTRUTH_OUTPUT",
+        "THREADTRUTH_STEP",
     ):
         os.environ.pop(name, None)  # not the program's, nor its children's
     out = os.fdopen(frames, "wb")
 
-    child = Child(argv[0], out, commands, lines, echo)
+    child = Child(argv[0], out, commands, lines or step, echo, step)  # steps are at lines
 
     def forked() -> None:
         """A process the program forks (a process pool's worker) is not traced: nobody
@@ -355,6 +403,8 @@ def main(argv: list[str]) -> int:
                 os.dup2(null, fd)
         os.close(null)
         child.probes.run.recorder._append = lambda _event: None
+        if child.gate is not None:  # nobody steps it: it runs freely (no lock: one held
+            child.gate.free = True  # by another thread at the fork is never let go here)
         if child.hook is not None:
             child.hook.forked()
 

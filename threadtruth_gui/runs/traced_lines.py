@@ -7,6 +7,10 @@ trace_overhead.py); its lane still shows its states. On Python 3.12+ the hook is
 program's, or is over budget, where it is: after that it costs nothing. Before 3.12 it is
 `sys.settrace` per thread (`LineHook`), whose global function declines every frame of
 code that is not the program's.
+
+In step mode (the child's `probes.run.gate` is set) each thread waits at each line for the
+window's step, as a scenario's threads do (engine/gate.py); a coroutine waits at its awaits
+instead (engine/probes_async.py), never at a line, which would stop its whole event loop.
 """
 
 from __future__ import annotations
@@ -120,6 +124,9 @@ class LineHook:
         ctx = current()
         if ctx is not None:
             ctx.record(Kind.LINE, (frame.f_lineno, self.files[code]))
+            gate = ctx.run.gate
+            if gate is not None and not gate.free and not ctx.is_async:
+                gate.before_line(ctx)  # step mode: the lecturer lets it run this line
         return self.local
 
 
@@ -176,6 +183,9 @@ class MonitorHook:
         ctx = current()
         if ctx is not None:
             ctx.record(Kind.LINE, (line, file))
+            gate = ctx.run.gate
+            if gate is not None and not gate.free and not ctx.is_async:
+                gate.before_line(ctx)  # step mode: the lecturer lets it run this line
         return None
 
 

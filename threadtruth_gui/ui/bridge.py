@@ -24,6 +24,7 @@ from threadtruth_gui.engine.runner import Run
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.runs.child import ProcessRun
 from threadtruth_gui.runs.traced import TracedRun
+from threadtruth_gui.runs.traced_gate import RemoteGate
 from threadtruth_gui.runs.traced_verdict import result_of
 
 FRAME_MS = 16
@@ -131,7 +132,8 @@ class RunBridge(QObject):
         self.result: RunResult | None = None
         self.last_batch: list[Event] = []
         self.in_child = False  # whether this run is in a child process
-        self.gate: StepGate | None = None  # set while the lecturer steps the tasks
+        # set while the lecturer steps the tasks (a traced program's is in its process)
+        self.gate: StepGate | RemoteGate | None = None
         # keep a deadlock the run finds standing until `break_deadlock()` (the next run on)
         self.hold_deadlock = False
         self.resetting = False  # in shutdown(), while the window's loop turns
@@ -187,10 +189,12 @@ class RunBridge(QObject):
 
     def start_traced(self, run: TracedRun) -> None:
         """Trace a program (File ▸ Trace a program): the same live path as a child-process
-        scenario run; its result and verdict come from its report (`result_of`)."""
+        scenario run; its result and verdict come from its report (`result_of`). A run
+        made with `step=True` waits for steps through `gate`."""
         self.reset()
         self.scenario, self.params = None, {"script": str(run.script), "args": run.args}
-        self.in_child, self.gate = True, None
+        self.in_child = True
+        self.gate = RemoteGate(run) if run.step else None
         self.run = run
         try:
             run.start()

@@ -418,6 +418,8 @@ class MainWindow(QMainWindow):
 
     def _ready_text(self) -> str:
         """What Space will do now, in the verdict's place before a run."""
+        if self.scenario is None:
+            return self.tracing.ready_text()
         if self.predict_action.isChecked():
             return "Press Space: the class predicts first, then the run starts."
         if self.step_action.isChecked():

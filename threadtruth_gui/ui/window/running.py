@@ -30,6 +30,14 @@ from threadtruth_gui.ui.window.shown import ShownRun, live_markers
 from threadtruth_gui.ui.window.stepping import SteppingController, steppable
 
 
+def step_hint(colors: dict[str, QColor]) -> str:
+    """The verdict's words while the threads wait for steps: which key steps which."""
+    if not colors:  # a traced program's lanes appear as its threads start
+        return "Step mode: each thread stops before its first line. Space: all to the end."
+    numbers = ", ".join(f"{i} = {name}" for i, name in enumerate(list(colors)[:9], 1))
+    return f"Step mode: {numbers} runs one line. Space: all to the end."
+
+
 class RunHost(Protocol):
     """What a run needs of the window: its views, toggles and how it sets them up."""
 
@@ -86,6 +94,12 @@ class RunController(QObject):
 
     @Slot()
     def start_run(self) -> None:
+        if self.bridge.running:  # in step mode: let every thread run to its end
+            gate = self.bridge.gate
+            if gate is not None and not gate.free:
+                gate.release()
+                self._status("Running every thread to the end.")
+                return
         if self.host.scenario is None:  # a traced program is shown: trace it again
             self.host.trace_again()
             return
@@ -93,11 +107,6 @@ class RunController(QObject):
             QTimer.singleShot(0, self.start_run)
             return
         if self.bridge.running:
-            gate = self.bridge.gate
-            if gate is not None and not gate.free:
-                gate.release()
-                self._status("Running every thread to the end.")
-                return
             self._status("Already running: Reset (R) stops it.", 3000)
             return
         planned = self.host.plan_for_params()
@@ -172,10 +181,7 @@ class RunController(QObject):
             self._status("Replay: the threads wait for their recorded turns.")
             return
         if self.bridge.gate is not None:
-            numbers = ", ".join(f"{i} = {name}" for i, name in enumerate(self.host.colors, 1))
-            self.host.verdict.show_idle(
-                f"Step mode: {numbers} runs one line. Space: all to the end."
-            )
+            self.host.verdict.show_idle(step_hint(self.host.colors))
             self._status("Every thread waits before its next line.")
             return
         self._status(self.bridge.phase_text())  # the first phase; _on_phase: the next ones

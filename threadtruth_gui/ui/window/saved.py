@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from threadtruth_gui.engine.gate import StepGate
 from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.plan import Edit, Plan
 from threadtruth_gui.engine.result import RunResult
@@ -166,7 +167,7 @@ class SavedRunsController(QObject):
         self.replaying = saved
         self.bridge.start(saved.scenario, params, plan, stepping=True)
         gate = self.bridge.gate
-        if gate is None:
+        if not isinstance(gate, StepGate):  # (a scenario's run: its gate is in-process)
             self.replaying = None
             return False
         names = [spec.name for spec in plan.tasks]

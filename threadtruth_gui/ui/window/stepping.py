@@ -10,6 +10,9 @@ from PySide6.QtGui import QAction, QColor
 
 from threadtruth_gui.engine.events import State
 from threadtruth_gui.engine.plan import Plan
+from threadtruth_gui.engine.probes import TASK
+from threadtruth_gui.runs.traced import TracedRun
+from threadtruth_gui.runs.traced_gate import FREE
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.bridge import RunBridge
 from threadtruth_gui.ui.replayer import Replayer
@@ -89,12 +92,18 @@ class SteppingController(QObject):
             self.status.emit(f"{name} is blocked and cannot run now.", 0)
         elif result == "ended":
             self.status.emit(f"{name} has finished.", 0)
+        elif result == FREE:
+            self.status.emit(f"{name} is a process: step mode does not stop it.", 0)
         else:
             what = {"op": "one instruction", "await": "to its next await"}.get(unit, "one line")
             self.status.emit(f"Stepped {name} {what}. Space runs everything to the end.", 0)
 
     def _unit_for(self, name: str) -> str:
         run = self.bridge.run
+        if isinstance(run, TracedRun):  # its tasks step to their next await, threads a line
+            lanes = self.bridge.lanes
+            track = lanes.tasks.get(name) if lanes is not None else None
+            return "await" if track is not None and track.info.get("kind") == TASK else "line"
         if run is not None:
             for phase in run.plan.phases:
                 if phase.mode == "asyncio" and any(s.name == name for s in phase.tasks):

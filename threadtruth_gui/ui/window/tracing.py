@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar, cast
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLabel, QWidget
 
 from threadtruth_gui.engine.lanes import Lanes
@@ -31,6 +31,7 @@ from threadtruth_gui.ui.widgets.scenario_list import ScenarioList
 from threadtruth_gui.ui.widgets.verdict import VerdictBanner
 from threadtruth_gui.ui.window.columns import StateColumn, code_spans
 from threadtruth_gui.ui.window.editing import EditingController
+from threadtruth_gui.ui.window.running import step_hint
 from threadtruth_gui.ui.window.shown import live_markers
 
 _NO_PLAN = Plan([], outcome=lambda _stats: {}, code=[])
@@ -70,6 +71,7 @@ class TracingHost(Protocol):
 
     scenario: Scenario | None
     colors: dict[str, QColor]
+    step_action: QAction
     title: QLabel
     description: QLabel
     column_scroll: StateColumn
@@ -160,7 +162,8 @@ class TracingController(QObject):
             return True
         self.script, self.args = script.resolve(), list(args)
         self._enter()
-        self.bridge.start_traced(TracedRun(self.script, self.args))
+        stepping = self.host.step_action.isChecked()  # every thread stops at its first line
+        self.bridge.start_traced(TracedRun(self.script, self.args, step=stepping))
         return True
 
     @Slot()
@@ -227,7 +230,14 @@ class TracingController(QObject):
             self.host.clear_run_views()
             self.panel.setup(_NO_PLAN, {})
             self.host.code.set_markers({}, self.host.colors)
-            self.host.verdict.show_idle(f"Press Space to trace {self.script.name} again.")
+            self.host.verdict.show_idle(self.ready_text())
+
+    def ready_text(self) -> str:
+        """What Space does now, in the verdict's place before a run."""
+        name = self.script.name if self.script is not None else "the program"
+        if self.host.step_action.isChecked():
+            return f"Step mode: Space traces {name} with every thread stopped at its first line."
+        return f"Press Space to trace {name} again."
 
     # -- its files -----------------------------------------------------------------------------
     @Slot(str)
@@ -264,6 +274,9 @@ class TracingController(QObject):
         if len(host.colors) != len(lanes.tasks):  # the timeline's colours, by lane order
             host.colors = {name: theme.task_color(i) for i, name in enumerate(lanes.tasks)}
             self.panel.set_colors(host.colors)
+            gate = self.bridge.gate
+            if gate is not None and not gate.free:  # the number keys of the lanes so far
+                host.verdict.show_idle(step_hint(host.colors))
         self.panel.add_output(self.bridge.last_batch)
         files = sorted({t.file for t in lanes.tasks.values() if t.file}, key=self._order)
         if files and files != self.files:
