@@ -310,6 +310,7 @@ class MainWindow(QMainWindow):
         if self.scenario_list.current_id() != scenario.id:
             self.scenario_list.select(scenario.id)
         self.title.setText(scenario.title)
+        self.title.setToolTip("")  # a traced program's path, shown before: not this
         self.description.setText(code_spans(scenario.description))
         self.param_bar.build(scenario)
         self.column_scroll.show_panel(panel_for(scenario))
