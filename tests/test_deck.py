@@ -99,6 +99,15 @@ BAD = [
         'title = "T"\ntitle = "U"\n',
         "d.toml: line 2, column 12: not valid TOML: cannot overwrite a value",
     ),
+    (
+        "a = " + "[" * 5000 + "]" * 5000,
+        "d.toml: not valid TOML: it nests too deep",
+    ),
+    (
+        "a = " + "9" * 5000,
+        "d.toml: not valid TOML: Exceeds the limit (4300 digits) for integer string "
+        "conversion: value has 5000 digits",
+    ),
     # the deck
     (
         "",
@@ -123,6 +132,10 @@ BAD = [
     (
         'title = "T"\nslide = "x"',
         "d.toml: slide: must be [[slide]] tables, not a string",
+    ),
+    (
+        'title = "T"\n[slide]\ntitle = "x"',
+        "d.toml: slide: must be [[slide]] tables, not a table",
     ),
     (
         'title = "T"\nslide = [1]',
@@ -240,6 +253,15 @@ BAD = [
     (
         preset("scenario = 'bank-race'\nparams = { balance = 1.5 }"),
         ATM + ", preset.params.balance: must be a whole number, not a number",
+    ),
+    (
+        preset("scenario = 'bank-race'\nparams = { balance = " + "9" * 400 + " }"),
+        ATM + ", preset.params.balance: 9999999999999999999…9999999999999999999 (400 "
+        "characters) is too large a number",
+    ),
+    (
+        preset("scenario = 'bank-race'\nparams = { delay = nan }"),
+        ATM + ", preset.params.delay: must be between 0 and 2 s, not nan",
     ),
     (
         preset("scenario = 'bank-race'\nparams = { amounts = [600] }"),

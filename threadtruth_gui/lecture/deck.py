@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from threadtruth_gui.engine.clip import clip
 from threadtruth_gui.engine.files import short_path
 from threadtruth_gui.lecture.errors import At, DeckError, close_ones, kind_of, shown, slide_label
 from threadtruth_gui.lecture.preset import Preset, parse_preset
@@ -77,6 +78,10 @@ def loads(text: str, name: str = "the deck") -> Deck:
         data = tomllib.loads(text.removeprefix("\ufeff"))  # a BOM, as Windows editors add
     except tomllib.TOMLDecodeError as exc:
         raise _syntax_error(exc, name) from None
+    except RecursionError:  # arrays or tables nested past the parser's reach
+        raise DeckError(name, "", "not valid TOML: it nests too deep") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise DeckError(name, "", f"not valid TOML: {clip(str(exc).split(';')[0])}") from None
     at = At(name)
     at.known_keys(data, DECK_KEYS, "a deck's")
     title = _title(data, at, 'the deck has no title (e.g. title = "Threads in Python")')

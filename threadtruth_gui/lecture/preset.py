@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from threadtruth_gui.engine.clip import clip
 from threadtruth_gui.engine.events import Event
 from threadtruth_gui.engine.gate import parse_step
 from threadtruth_gui.engine.lanes import Lanes
@@ -142,6 +143,8 @@ def _parse(param: Param, value: Any, at: At) -> Any:
         return param.parse(value)
     except ValueError as exc:
         at.fail(_without_option(str(exc), param.name))
+    except OverflowError:  # TOML's integers have no bound here: one past a float's range
+        at.fail(f"{clip(value, 40)} is too large a number")
 
 
 def _without_option(message: str, name: str) -> str:
