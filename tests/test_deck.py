@@ -64,6 +64,11 @@ def test_a_deck_reads_into_frozen_dataclasses() -> None:
         race.title = "x"  # type: ignore[misc]
 
 
+def test_notes_are_paragraphs_whatever_the_files_line_breaks() -> None:
+    text = deck('notes = """\nOne line\n  wrapped here.\n\n\t\nTwo.  \n\n"""')
+    assert loads(text, "d.toml").slides[0].notes == "One line wrapped here.\n\nTwo."
+
+
 def test_defaults_and_step_without_a_schedule() -> None:
     p = loads(preset('scenario = "deadlock"\nstep = true'), "d.toml").slides[0].preset
     assert p is not None

@@ -28,6 +28,7 @@ SUMMARIES = ("which-tool",)
 MAX_POINTS = 5  # shown at ≥ 20 pt beside a running scenario at 1280×720
 MAX_POINT_CHARS = 90  # longer wraps to a third line there; the shipped deck keeps to ~60
 MAX_BYTES = 1024 * 1024  # a deck is text: a bigger file is not one
+_BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
 # where tomllib says a syntax error is: "... (at line 4, column 9)" or "(at end of document)"
 _WHERE_IN_TOML = re.compile(
     r"^(?P<what>.*?) \(at (?:line (?P<line>\d+), column (?P<col>\d+)|end of document)\)$", re.S
@@ -130,7 +131,14 @@ def _slide(number: int, table: dict[str, Any], name: str) -> Slide:
         if "preset" in table:
             here.fail("a summary slide has no preset: the window fills it with its table")
     preset = parse_preset(table["preset"], at.key("preset")) if "preset" in table else None
-    return Slide(number, title, points, notes.strip(), preset, summary)
+    return Slide(number, title, points, _paragraphs(notes), preset, summary)
+
+
+def _paragraphs(text: str) -> str:
+    """Notes as paragraphs: a TOML file wraps its lines to fit an editor, the presenter
+    view wraps them to fit its own width; only a blank line starts a new paragraph."""
+    paragraphs = (" ".join(p.split()) for p in _BLANK_LINE.split(text))
+    return "\n\n".join(p for p in paragraphs if p)
 
 
 def _points(value: Any, at: At) -> tuple[str, ...]:
