@@ -81,9 +81,10 @@ def _is_window_side(module: str) -> bool:
 
 
 LAYER_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("engine", ("scenarios", "runs", "ui", "cli")),
-    ("scenarios", ("runs", "ui", "cli")),
-    ("runs", ("ui", "cli")),
+    ("engine", ("scenarios", "runs", "lecture", "ui", "cli")),
+    ("scenarios", ("runs", "lecture", "ui", "cli")),
+    ("runs", ("lecture", "ui", "cli")),
+    ("lecture", ("ui", "cli")),
 )
 
 
@@ -161,7 +162,7 @@ def test_no_import_cycles_but_the_allowed_ones() -> None:
     assert cycles(project_graph()) == []
 
 
-@pytest.mark.parametrize("package", ["engine", "scenarios", "runs", "ui"])
+@pytest.mark.parametrize("package", ["engine", "scenarios", "runs", "lecture", "ui"])
 def test_each_package_names_its_public_surface(package: str) -> None:
     module = importlib.import_module(f"{PACKAGE}.{package}")
     names = module.__all__
@@ -193,6 +194,11 @@ def _fake(edges: dict[str, list[str]]) -> dict[str, frozenset[str]]:
         ("scenarios.bank_race", "cli"),
         ("runs.child", "ui.bridge"),
         ("runs.child", "cli"),
+        ("engine.runner", "lecture"),
+        ("scenarios.bank_race", "lecture.deck"),
+        ("runs.child", "lecture.deck"),
+        ("lecture.deck", "ui.theme"),
+        ("lecture.deck", "cli"),
         ("ui.widgets.timeline", "ui.main_window"),
         ("ui.widgets.timeline", "ui.compare_dialog"),
         ("ui.widgets.timeline", "ui.window.cursor"),
@@ -209,6 +215,7 @@ def test_allowed_imports_pass() -> None:
         {
             "ui.widgets.timeline": ["ui.theme", "engine.lanes"],
             "runs.child": ["engine.runner", "scenarios"],
+            "lecture.preset": ["engine.gate", "scenarios", "runs.child"],
             "scenarios.bank_race": ["engine.plan"],
             "cli": ["ui.app", "runs.child"],
         }

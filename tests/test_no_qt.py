@@ -1,4 +1,4 @@
-"""The engine, the scenarios and the run services never import Qt (PySide6 made unimportable)."""
+"""The engine, scenarios, runs and lectures never import Qt (PySide6 made unimportable)."""
 
 from __future__ import annotations
 
@@ -30,9 +30,9 @@ def test_engine_and_scenarios_import_without_qt() -> None:
         """
 import importlib, pkgutil
 import threadtruth_gui.engine as engine, threadtruth_gui.scenarios as scenarios
-import threadtruth_gui.runs as runs
+import threadtruth_gui.runs as runs, threadtruth_gui.lecture as lecture
 names = []
-for pkg in (engine, scenarios, runs):
+for pkg in (engine, scenarios, runs, lecture):
     for info in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
         importlib.import_module(info.name)
         names.append(info.name)

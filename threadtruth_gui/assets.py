@@ -50,6 +50,20 @@ def desktop_file() -> Traversable:
     return root() / "threadtruth.desktop"
 
 
+#: the lecture `threadtruth lecture` opens when given no deck (resources/lectures/)
+DEFAULT_LECTURE = "threads-in-python.toml"
+
+
+def lectures() -> list[Traversable]:
+    """The shipped lecture decks (resources/lectures/*.toml), the default one first, then
+    by file name; none if the folder is missing (.ci/wheel fails on it)."""
+    folder = root() / "lectures"
+    if not folder.is_dir():
+        return []
+    decks = [f for f in folder.iterdir() if f.name.endswith(".toml") and f.is_file()]
+    return sorted(decks, key=lambda f: (f.name != DEFAULT_LECTURE, f.name))
+
+
 @dataclass(frozen=True)
 class Example:
     """A sample run (a .ttrun file, titled as File ▸ Examples lists it) or an example

@@ -330,6 +330,10 @@ def _main(argv: list[str]) -> int:
             from threadtruth_gui.cli_trace import cmd_trace
 
             return cmd_trace(args)
+        if args.command == "lecture":
+            from threadtruth_gui.cli_lecture import cmd_lecture
+
+            return cmd_lecture(args)
         return _cmd_gui(args)
     except UsageError as exc:
         _error_line(str(exc))

@@ -149,6 +149,7 @@ def _build_parser(argv: Sequence[str] = ()) -> _Parser:
     serve.add_argument("--rate", type=float, default=0.0, help="KiB/s per connection; 0: max")
     serve.add_argument("--fail", default="", help="faults, e.g. 404:3,reset:5,stall:7")
     _add_trace(sub)
+    _add_lecture(sub)
     gui = sub.add_parser("gui", help="open the window (the default)", epilog=epilog)
     gui.add_argument("scenario", nargs="?", help=which)
     _add_params(gui, scenario)
@@ -190,6 +191,23 @@ def _add_trace(sub: Any) -> None:
     trace.add_argument("--trace", metavar="OUT.json", help="write a Chrome trace (Perfetto)")
     trace.add_argument("--csv", metavar="OUT.csv", help="write the raw events as CSV")
     trace.add_argument("--save", metavar="FILE.ttrun", help="save the run (not yet supported)")
+
+
+def _add_lecture(sub: Any) -> None:
+    """`lecture [DECK] [--check]` (cli_lecture.py runs it)."""
+    lecture = sub.add_parser(
+        "lecture",
+        help="open a lecture deck (slides with scenario presets), or --check one",
+        description="A lecture deck is a TOML file of slides, each with points, speaker "
+        "notes and a scenario preset (docs/LECTURES.md). Without DECK, the lecture the app "
+        "ships (threads-in-python).",
+    )
+    lecture.add_argument("deck", nargs="?", metavar="DECK.toml", help="the deck file")
+    lecture.add_argument(
+        "--check",
+        action="store_true",
+        help="check the deck without a window: print `ok: N slides`, or its error (status 2)",
+    )
 
 
 _TRACE_FLAGS = {"--json", "--no-lines"}  # `trace`'s own options, as _add_trace adds them
