@@ -136,7 +136,11 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     if not 1 <= args.times <= 1000:
         raise UsageError(f"--times must be between 1 and 1000, not {clip(args.times)}")
     try:
-        saved = runfile.load(args.file)
+        saved = runfile.load_any(args.file)
+        if not isinstance(saved, runfile.SavedRun):  # a traced program's: shown, never re-run
+            from threadtruth_gui.runs.tracefile import not_replayable
+
+            raise UsageError(not_replayable(saved, Path(args.file).name))
         replays = [runfile.replay(saved) for _ in range(args.times)]
     except runfile.RunFileError as exc:
         raise UsageError(str(exc)) from None

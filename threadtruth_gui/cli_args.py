@@ -177,7 +177,7 @@ def _add_trace(sub: Any) -> None:
         "a deadlock with each thread's stack. Options may come after SCRIPT; put the "
         "script's own arguments after `--` when one of them is one of ours.",
         usage="threadtruth trace [--json] [--no-lines] [--trace OUT.json] [--csv OUT.csv] "
-        "SCRIPT [ARGS ...]",
+        "[--save FILE.ttrun] SCRIPT [ARGS ...]",
         epilog="Not seen: " + "; ".join(NOT_SEEN) + ". Exit status: 0 the program "
         "succeeded, 1 it failed, 2 bad input, 3 a deadlock stopped it (reported, then "
         "ended), 130 Ctrl+C.",
@@ -189,7 +189,12 @@ def _add_trace(sub: Any) -> None:
     )
     trace.add_argument("--trace", metavar="OUT.json", help="write a Chrome trace (Perfetto)")
     trace.add_argument("--csv", metavar="OUT.csv", help="write the raw events as CSV")
-    trace.add_argument("--save", metavar="FILE.ttrun", help="save the run (not yet supported)")
+    trace.add_argument(
+        "--save",
+        metavar="FILE.ttrun",
+        help="save the run with its events, report and the sources of the program's files "
+        "(File > Open run shows it; `replay` does not re-run a program)",
+    )
 
 
 _TRACE_FLAGS = {"--json", "--no-lines"}  # `trace`'s own options, as _add_trace adds them

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from operator import le
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from threadtruth_gui.engine.edits import apply_edit
 from threadtruth_gui.engine.events import Event, Kind
@@ -36,6 +36,9 @@ from threadtruth_gui.engine.plan import Edit, Plan
 from threadtruth_gui.engine.result import RunResult, Verdict
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.runs import runcheck
+
+if TYPE_CHECKING:  # (tracefile imports this module: it is imported where it is used)
+    from threadtruth_gui.runs.tracefile import SavedTrace
 
 FORMAT = "threadtruth-run"
 VERSION = 1
@@ -189,7 +192,26 @@ def load(path: str | os.PathLike[str]) -> SavedRun:
     shown = short_path(str(where))
     raw = _read(where, shown)
     with no_gc():
-        return _parse_text(raw, where.name)
+        return parse(_decode(raw, where.name), where.name)
+
+
+def load_any(path: str | os.PathLike[str]) -> SavedRun | SavedTrace:
+    """As `load`, for a scenario's run file or a traced program's (runs/tracefile.py)."""
+    where = Path(path)
+    shown = short_path(str(where))
+    raw = _read(where, shown)
+    with no_gc():
+        return parse_any(_decode(raw, where.name), where.name)
+
+
+def parse_any(data: Any, name: str = "the file") -> SavedRun | SavedTrace:
+    """A scenario's run (`parse`) or, for a file with `program`, a traced program's."""
+    from threadtruth_gui.runs import tracefile
+
+    if tracefile.is_traced(data):
+        _version(data, name)
+        return tracefile.parse(data, name)
+    return parse(data, name)
 
 
 @contextlib.contextmanager
@@ -208,7 +230,7 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _parse_text(raw: bytes, name: str) -> SavedRun:
+def _decode(raw: bytes, name: str) -> Any:
     try:  # (nesting within the parser's reach is checked after, with everything else)
         data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
     except RecursionError:  # nested deeper than the parser goes: cheaper than looking first
@@ -224,7 +246,7 @@ def _parse_text(raw: bytes, name: str) -> SavedRun:
     except ValueError as exc:  # e.g. a number of over 4,300 digits
         why = runcheck.quote(str(exc).split(";")[0])
         raise RunFileError(f"{name} is not a readable run file (damaged: {why})") from None
-    return parse(data, name)
+    return data
 
 
 def _read(where: Path, shown: str) -> bytes:
@@ -285,15 +307,11 @@ def _no_constant(text: str) -> Any:
 def parse(data: Any, name: str = "the file") -> SavedRun:
     from threadtruth_gui.scenarios import get
 
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise RunFileError(f"{name} is not a threadtruth run file")
-    version = data.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise RunFileError(f"{name} has no valid format version")
-    if version > VERSION:
+    _version(data, name)
+    if "program" in data and "scenario" not in data:
         raise RunFileError(
-            f"{name} was saved by a newer threadtruth (run format {version}); "
-            f"this version reads format {VERSION}"
+            f"{name} is a traced program's run (threadtruth trace), not a scenario's: "
+            "File ▸ Open run shows it"
         )
     try:
         scenario = get(runcheck.quote(_need(data, "scenario", str)))
@@ -331,6 +349,20 @@ def parse(data: Any, name: str = "the file") -> SavedRun:
             f"({type(exc).__name__}: {runcheck.quote(str(exc))})"
         ) from None
     return saved
+
+
+def _version(data: Any, name: str) -> None:
+    """The file is a run file of a format version this threadtruth reads."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise RunFileError(f"{name} is not a threadtruth run file")
+    version = data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise RunFileError(f"{name} has no valid format version")
+    if version > VERSION:
+        raise RunFileError(
+            f"{name} was saved by a newer threadtruth (run format {version}); "
+            f"this version reads format {VERSION}"
+        )
 
 
 def _need(data: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
