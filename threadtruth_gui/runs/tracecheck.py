@@ -86,6 +86,11 @@ def _note(d: Any) -> bool:
     return True
 
 
+# what a traced program's own shapes are, said when one is not
+_SHAPES = {
+    Kind.LINE: "a traced program's line is [line, file]",
+    Kind.OUTPUT: 'an output is [stream, text], its stream "stdout" or "stderr"',
+}
 _DATA = {**_SAME, Kind.LINE: _line, Kind.OUTPUT: _output, Kind.LOCK: _lock, Kind.NOTE: _note}
 
 
@@ -110,7 +115,11 @@ def events(items: Any) -> None:
         else:
             ok = type(d) is not str and fits(d)
         if not ok:
-            raise Damaged(f"the events are damaged: a {kind} event holds {quote(raw)}")
+            article = "an" if kind[:1] in "aeiou" else "a"
+            shape = f" ({_SHAPES[kind]})" if kind in _SHAPES else ""
+            raise Damaged(
+                f"the events are damaged: {article} {kind} event holds {quote(raw)}{shape}"
+            )
     if items:
         times = list(map(itemgetter(0), items))
         span = max(times) - min(times)

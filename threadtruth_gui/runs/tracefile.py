@@ -191,6 +191,18 @@ def parse(data: dict[str, Any], name: str = "the file") -> SavedTrace:
     return saved
 
 
+def saved_words(saved: SavedTrace) -> str:
+    """What a saved trace holds, in a sentence: "109 events, 1 source file." (and any file
+    left out, with why)."""
+    n = len(saved.sources)
+    words = f"{len(saved.events):,} events, {n} source file{'' if n == 1 else 's'}"
+    if saved.left_out:
+        why = "; ".join(f"{name}: {why}" for name, why in list(saved.left_out.items())[:3])
+        more = f" and {len(saved.left_out) - 3} more" if len(saved.left_out) > 3 else ""
+        words += f" (left out: {quote(why, 300)}{more})"
+    return words + "."
+
+
 def not_replayable(saved: SavedTrace, name: str) -> str:
     """What `threadtruth replay` says of a traced program's run file, in one line."""
     again = shlex.join(["threadtruth", "trace", saved.script, *saved.args])
