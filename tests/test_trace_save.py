@@ -203,7 +203,7 @@ def test_window_saves_and_opens_a_traced_run_and_space_runs_nothing(  # type: ig
     assert window.verdict.headline() == live.verdict.headline
     assert any("put item" in line for _s, line in window.traced_panel.output_lines())
     said = window.statusBar().currentMessage()
-    assert said.startswith("Saved trace moved.ttrun: ") and said.endswith(SAVED_NOT_RUN)
+    assert said.startswith("Saved trace moved.ttrun: ") and "runs nothing" in said
     # Space, the toolbar's Run and Replay run nothing
     window.start_run()
     assert window.statusBar().currentMessage() == SAVED_NOT_RUN
@@ -235,3 +235,14 @@ def test_window_opens_a_saved_deadlock_with_its_ring(  # type: ignore[no-untyped
     assert window.verdict.headline().startswith("Deadlock: philosopher-")
     assert "def dine" in window.code.toPlainText()
     assert not panel.buttons.isVisibleTo(window)  # nothing to break: it is not running
+    # the time cursor moves over it as over a finished trace
+    lanes = window.timeline._lanes
+    assert lanes is not None
+    window.set_cursor(lanes.seconds(lanes.end_ns) / 2)
+    assert window.narration.lines
+    window.set_cursor(None)
+    window.statusBar().clearMessage()
+    window.reset_run()  # R: the program is not run afterwards either
+    window.start_run()
+    assert window.statusBar().currentMessage() == SAVED_NOT_RUN
+    assert window.bridge.run is None

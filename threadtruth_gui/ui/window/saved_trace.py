@@ -17,7 +17,7 @@ from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.runs.tracefile import SavedTrace, saved_words
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.window.shown import ShownRun
-from threadtruth_gui.ui.window.tracing import SAVED_NOT_RUN, TracingController
+from threadtruth_gui.ui.window.tracing import TracingController
 
 
 class SavedTraceHost(Protocol):
@@ -47,5 +47,7 @@ def show_saved_trace(
     panel.flush_output()
     host.show_saved(saved, lanes)  # timeline, panel (the ring, the not-seen label), verdict
     host.shown.trace = saved
-    tracing.status.emit(f"Saved trace {file_name}: {saved_words(saved)} {SAVED_NOT_RUN}", 0)
+    tracing.status.emit(
+        f"Saved trace {file_name}: {saved_words(saved)} Shown only: it runs nothing.", 0
+    )
     return True
