@@ -246,3 +246,53 @@ def test_window_opens_a_saved_deadlock_with_its_ring(  # type: ignore[no-untyped
     window.start_run()
     assert window.statusBar().currentMessage() == SAVED_NOT_RUN
     assert window.bridge.run is None
+
+
+@pytest.mark.heavy
+@pytest.mark.timeout(150)
+def test_mutated_traced_files_are_refused_in_one_line_or_shown(
+    philosophers: Path, tmp_path: Path
+) -> None:
+    """As tests/test_fuzz_runfile.py for scenarios' files: seeded mutations of a traced
+    run, each refused in one line or shown (in a child window: a crash fails this alone)."""
+    import random
+
+    from tests.test_fuzz_runfile import _mutate, _refusal_is_one_line
+
+    seed = json.loads(philosophers.read_text())
+    rng = random.Random(14)
+    files, loaded, bad = [], {}, []
+    for i in range(300):
+        path = tmp_path / f"t{i:03d}.ttrun"
+        path.write_text(_mutate(seed, rng), encoding="utf-8")
+        files.append(path)
+        try:
+            runfile.load_any(path)
+            loaded[path.name] = "ok"
+        except runfile.RunFileError as exc:
+            loaded[path.name] = "refused"
+            if not _refusal_is_one_line(str(exc)):
+                bad.append(f"{path.name}: not one short line: {str(exc)[:300]!r}")
+        except Exception as exc:  # the finding: anything else escaped the loader
+            loaded[path.name] = "error"
+            bad.append(f"{path.name}: {type(exc).__name__}: {str(exc)[:300]}")
+    assert 0 < list(loaded.values()).count("ok") < len(files)
+    command = [sys.executable, str(ROOT / "tests" / "_open_runs.py"), "--window-only"]
+    proc = subprocess.run(
+        [*command, *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=140,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.returncode == 0, proc.stderr[-1500:]
+    rows = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert rows[-1] == {"done": len(files)}
+    for row in rows[:-1]:
+        window = row["window"]
+        if not window.startswith(("ok", "refused")):
+            bad.append(f"{row['file']} in the window: {window[-600:]}")
+        elif window.split(":")[0] != loaded[row["file"]]:
+            bad.append(f"{row['file']}: the loader says {loaded[row['file']]}, the window {row}")
+    assert not bad, f"{len(bad)} mutations failed; the first:\n" + "\n".join(bad[:5])
+    print(f"{len(files)} mutations: {list(loaded.values()).count('ok')} opened, the rest refused")
