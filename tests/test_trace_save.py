@@ -16,7 +16,7 @@ import pytest
 
 from tests._cli import cli
 from threadtruth_gui.engine.events import Kind
-from threadtruth_gui.runs import runfile, tracecheck
+from threadtruth_gui.runs import runfile, tracecheck, tracefile
 from threadtruth_gui.runs.tracefile import SavedTrace, read_sources
 from threadtruth_gui.ui.main_window import MainWindow
 from threadtruth_gui.ui.window.tracing import SAVED_NOT_RUN
@@ -36,7 +36,7 @@ def philosophers(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _traced(path: Path) -> SavedTrace:
-    saved = runfile.load_any(path)
+    saved = tracefile.load_any(path)
     assert isinstance(saved, SavedTrace)
     return saved
 
@@ -160,7 +160,7 @@ def test_tampered_traced_files_are_refused(
 ) -> None:
     bad = _tampered(philosophers, tmp_path, change)
     with pytest.raises(runfile.RunFileError) as caught:
-        runfile.load_any(bad)
+        tracefile.load_any(bad)
     text = str(caught.value)
     assert text.startswith("bad.ttrun: ") and message in text, text
     assert "\n" not in text and len(text) < 600
@@ -267,7 +267,7 @@ def test_mutated_traced_files_are_refused_in_one_line_or_shown(
         path.write_text(_mutate(seed, rng), encoding="utf-8")
         files.append(path)
         try:
-            runfile.load_any(path)
+            tracefile.load_any(path)
             loaded[path.name] = "ok"
         except runfile.RunFileError as exc:
             loaded[path.name] = "refused"

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from operator import le
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from threadtruth_gui.engine.edits import apply_edit
 from threadtruth_gui.engine.events import Event, Kind
@@ -36,9 +36,6 @@ from threadtruth_gui.engine.plan import Edit, Plan
 from threadtruth_gui.engine.result import RunResult, Verdict
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.runs import runcheck
-
-if TYPE_CHECKING:  # (tracefile imports this module: it is imported where it is used)
-    from threadtruth_gui.runs.tracefile import SavedTrace
 
 FORMAT = "threadtruth-run"
 VERSION = 1
@@ -188,30 +185,17 @@ def save(path: str | os.PathLike[str], data: dict[str, Any]) -> Path:
 # -- reading ------------------------------------------------------------------------------------
 def load(path: str | os.PathLike[str]) -> SavedRun:
     """Read and check a run file completely; raise RunFileError saying what is wrong."""
-    where = Path(path)
-    shown = short_path(str(where))
-    raw = _read(where, shown)
     with no_gc():
-        return parse(_decode(raw, where.name), where.name)
+        return parse(*read_json(path))
 
 
-def load_any(path: str | os.PathLike[str]) -> SavedRun | SavedTrace:
-    """As `load`, for a scenario's run file or a traced program's (runs/tracefile.py)."""
+def read_json(path: str | os.PathLike[str]) -> tuple[Any, str]:
+    """A run file's JSON, of either form (a traced program's: runs/tracefile.py), and its
+    file's name: read (a regular file, not too large) and decoded, not yet checked."""
     where = Path(path)
-    shown = short_path(str(where))
-    raw = _read(where, shown)
+    raw = _read(where, short_path(str(where)))
     with no_gc():
-        return parse_any(_decode(raw, where.name), where.name)
-
-
-def parse_any(data: Any, name: str = "the file") -> SavedRun | SavedTrace:
-    """A scenario's run (`parse`) or, for a file with `program`, a traced program's."""
-    from threadtruth_gui.runs import tracefile
-
-    if tracefile.is_traced(data):
-        _version(data, name)
-        return tracefile.parse(data, name)
-    return parse(data, name)
+        return _decode(raw, where.name), where.name
 
 
 @contextlib.contextmanager
@@ -307,7 +291,7 @@ def _no_constant(text: str) -> Any:
 def parse(data: Any, name: str = "the file") -> SavedRun:
     from threadtruth_gui.scenarios import get
 
-    _version(data, name)
+    check_version(data, name)
     if "program" in data and "scenario" not in data:
         raise RunFileError(
             f"{name} is a traced program's run (threadtruth trace), not a scenario's: "
@@ -351,7 +335,7 @@ def parse(data: Any, name: str = "the file") -> SavedRun:
     return saved
 
 
-def _version(data: Any, name: str) -> None:
+def check_version(data: Any, name: str) -> None:
     """The file is a run file of a format version this threadtruth reads."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise RunFileError(f"{name} is not a threadtruth run file")

@@ -25,9 +25,9 @@ from threadtruth_gui.engine.events import Event, Kind
 from threadtruth_gui.engine.history import History
 from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.result import RunResult
-from threadtruth_gui.runs import tracecheck
+from threadtruth_gui.runs import runfile, tracecheck
 from threadtruth_gui.runs.runcheck import Damaged, plain, quote
-from threadtruth_gui.runs.runfile import FORMAT, VERSION, RunFileError
+from threadtruth_gui.runs.runfile import FORMAT, VERSION, RunFileError, SavedRun
 from threadtruth_gui.runs.traced import TracedRun
 from threadtruth_gui.runs.traced_verdict import result_of_report
 
@@ -156,9 +156,23 @@ def read_sources(folder: Path, names: set[str]) -> tuple[dict[str, str], dict[st
 
 
 # -- reading ------------------------------------------------------------------------------------
+def load_any(path: str | os.PathLike[str]) -> SavedRun | SavedTrace:
+    """As runfile.load, for a scenario's run file or a traced program's."""
+    with runfile.no_gc():
+        return parse_any(*runfile.read_json(path))
+
+
+def parse_any(data: Any, name: str = "the file") -> SavedRun | SavedTrace:
+    """A scenario's run (runfile.parse) or, for a file with `program`, a traced program's."""
+    if is_traced(data):
+        runfile.check_version(data, name)
+        return parse(data, name)
+    return runfile.parse(data, name)
+
+
 def parse(data: dict[str, Any], name: str = "the file") -> SavedTrace:
     """Check a traced run file's JSON completely (format and version already read by
-    runfile.parse_any), then build it; raise RunFileError saying what is wrong."""
+    parse_any), then build it; raise RunFileError saying what is wrong."""
     try:
         script, args = tracecheck.program(data.get("program"))
         tracecheck.events(data.get("events"))

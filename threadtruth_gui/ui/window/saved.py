@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.plan import Edit, Plan
 from threadtruth_gui.engine.result import RunResult
-from threadtruth_gui.runs import runfile
+from threadtruth_gui.runs import runfile, tracefile
 from threadtruth_gui.runs.tracefile import SavedTrace, saved_words
 from threadtruth_gui.ui.bridge import RunBridge
 from threadtruth_gui.ui.replayer import PACE_MS, Replayer, replay_message
@@ -140,7 +140,7 @@ class SavedRunsController(QObject):
 
     def _open(self, path: str) -> bool:
         try:
-            saved = runfile.load_any(path)
+            saved = tracefile.load_any(path)
             lanes = saved.lanes()
         except runfile.RunFileError as exc:
             self.error.emit(str(exc))  # nothing on screen has changed
