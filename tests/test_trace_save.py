@@ -248,6 +248,20 @@ def test_window_opens_a_saved_deadlock_with_its_ring(  # type: ignore[no-untyped
     assert window.bridge.run is None
 
 
+def test_window_says_why_a_file_left_out_is_not_shown(  # type: ignore[no-untyped-def]
+    qtbot, window: MainWindow, philosophers: Path, tmp_path: Path
+) -> None:
+    def leave_out(data: dict[str, Any]) -> None:
+        data["sources"] = {}
+        data["left_out"] = {"philosophers_deadlock.py": "over 500,000 characters"}
+
+    assert window.open_run(str(_tampered(philosophers, tmp_path, leave_out)))
+    assert window.code.toPlainText().startswith(
+        "# philosophers_deadlock.py: not saved in the run file (over 500,000 characters)"
+    )
+    assert "left out: philosophers_deadlock.py: over" in window.statusBar().currentMessage()
+
+
 @pytest.mark.heavy
 @pytest.mark.timeout(150)
 def test_mutated_traced_files_are_refused_in_one_line_or_shown(

@@ -120,7 +120,12 @@ def _build_parser(argv: Sequence[str] = ()) -> _Parser:
     run.add_argument("--csv", metavar="OUT.csv", help="write the raw events as CSV")
     run.add_argument("--gif", metavar="OUT.gif", help="write an animated GIF of the timeline")
     run.add_argument("--speed", type=float, default=1.0, help="GIF playback speed, 0.1-2")
-    replay = sub.add_parser("replay", help="re-run a saved .ttrun with its schedule")
+    replay = sub.add_parser(
+        "replay",
+        help="re-run a saved .ttrun with its schedule",
+        description="Re-run a scenario's saved run, giving its recorded steps in order. A "
+        "traced program's run (trace --save) is not re-run: open it in the window.",
+    )
     replay.add_argument("file", metavar="FILE.ttrun")
     replay.add_argument("--times", type=int, default=1, help="replay it this many times, 1-1000")
     replay.add_argument("--json", action="store_true", help="print one JSON object")

@@ -62,7 +62,7 @@ class SavedTrace:
     def files(self) -> list[str]:
         """The files that ran lines, the script's own first: what the code pane offers."""
         ran = {ev.data[1] for ev in self.events if ev.kind == Kind.LINE}
-        names = sorted(ran | set(self.sources))
+        names = sorted(ran | set(self.sources) | set(self.left_out))
         return sorted(names, key=lambda file: (file != self.name, file))
 
     def lanes(self) -> Lanes:

@@ -35,7 +35,11 @@ def show_saved_trace(
 ) -> bool:
     """Show the opened traced run `saved` (read from `file_name`) whole; True."""
     lanes = saved.lanes()
-    tracing.enter_saved(Path(saved.script), saved.args, saved.sources, saved.files())
+    missing = {
+        name: f"# {name}: not saved in the run file ({why})" for name, why in saved.left_out.items()
+    }
+    code = {**missing, **saved.sources}  # the pane says why a file left out is not shown
+    tracing.enter_saved(Path(saved.script), saved.args, code, saved.files())
     args = f" {shlex.join(saved.args)}" if saved.args else ""
     host.title.setText(f"Saved trace: {saved.name}{args}")
     host.title.setToolTip(f"{saved.script} (from {file_name}; nothing is run)")
