@@ -310,3 +310,10 @@ def test_mutated_traced_files_are_refused_in_one_line_or_shown(
             bad.append(f"{row['file']}: the loader says {loaded[row['file']]}, the window {row}")
     assert not bad, f"{len(bad)} mutations failed; the first:\n" + "\n".join(bad[:5])
     print(f"{len(files)} mutations: {list(loaded.values()).count('ok')} opened, the rest refused")
+
+
+def test_counts_say_processes() -> None:
+    from threadtruth_gui.runs.traced_verdict import counts
+
+    report = {"tasks": [{"kind": "process"}] * 4 + [{"kind": "thread"}] * 2, "locks": []}
+    assert counts(report) == "4 processes, 2 threads, 0 waits"
