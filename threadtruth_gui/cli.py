@@ -131,12 +131,14 @@ def _write_exports(
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
-    from threadtruth_gui.runs import runfile
+    from threadtruth_gui.runs import runfile, tracefile
 
     if not 1 <= args.times <= 1000:
         raise UsageError(f"--times must be between 1 and 1000, not {clip(args.times)}")
     try:
-        saved = runfile.load(args.file)
+        saved = tracefile.load_any(args.file)
+        if not isinstance(saved, runfile.SavedRun):  # a traced program's: shown, never re-run
+            raise UsageError(tracefile.not_replayable(saved, Path(args.file).name))
         replays = [runfile.replay(saved) for _ in range(args.times)]
     except runfile.RunFileError as exc:
         raise UsageError(str(exc)) from None

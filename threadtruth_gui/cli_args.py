@@ -120,7 +120,12 @@ def _build_parser(argv: Sequence[str] = ()) -> _Parser:
     run.add_argument("--csv", metavar="OUT.csv", help="write the raw events as CSV")
     run.add_argument("--gif", metavar="OUT.gif", help="write an animated GIF of the timeline")
     run.add_argument("--speed", type=float, default=1.0, help="GIF playback speed, 0.1-2")
-    replay = sub.add_parser("replay", help="re-run a saved .ttrun with its schedule")
+    replay = sub.add_parser(
+        "replay",
+        help="re-run a saved .ttrun with its schedule",
+        description="Re-run a scenario's saved run, giving its recorded steps in order. A "
+        "traced program's run (trace --save) is not re-run: open it in the window.",
+    )
     replay.add_argument("file", metavar="FILE.ttrun")
     replay.add_argument("--times", type=int, default=1, help="replay it this many times, 1-1000")
     replay.add_argument("--json", action="store_true", help="print one JSON object")
@@ -178,7 +183,7 @@ def _add_trace(sub: Any) -> None:
         "a deadlock with each thread's stack. Options may come after SCRIPT; put the "
         "script's own arguments after `--` when one of them is one of ours.",
         usage="threadtruth trace [--json] [--no-lines] [--trace OUT.json] [--csv OUT.csv] "
-        "SCRIPT [ARGS ...]",
+        "[--save FILE.ttrun] SCRIPT [ARGS ...]",
         epilog="Not seen: " + "; ".join(NOT_SEEN) + ". Exit status: 0 the program "
         "succeeded, 1 it failed, 2 bad input, 3 a deadlock stopped it (reported, then "
         "ended), 130 Ctrl+C.",
@@ -190,7 +195,12 @@ def _add_trace(sub: Any) -> None:
     )
     trace.add_argument("--trace", metavar="OUT.json", help="write a Chrome trace (Perfetto)")
     trace.add_argument("--csv", metavar="OUT.csv", help="write the raw events as CSV")
-    trace.add_argument("--save", metavar="FILE.ttrun", help="save the run (not yet supported)")
+    trace.add_argument(
+        "--save",
+        metavar="FILE.ttrun",
+        help="save the run with its events, report and the sources of the program's files "
+        "(File > Open run shows it; `replay` does not re-run a program)",
+    )
 
 
 def _add_lecture(sub: Any) -> None:

@@ -4,6 +4,9 @@ locks and waits observed (runs/traced.py), and say what it did.
 Our options may come before or after SCRIPT; everything else after SCRIPT is the script's
 own arguments, and everything after `--` is, even a word that is one of ours.
 
+`--save FILE.ttrun` writes the run (runs/tracefile.py), as --trace and --csv are written:
+also after a deadlock stopped it and at Ctrl+C.
+
 Exit status: 0 when the program ended with status 0; 1 when it ended with another status
 or an uncaught exception (its own status is in the report); 2 for bad input; 3 when a
 deadlock stopped it (reported, then ended: a script never hangs the command; a deadlock
@@ -29,9 +32,7 @@ STOP_S = 2.0  # Ctrl+C or a deadlock: the program and its processes are gone wit
 def cmd_trace(args: argparse.Namespace) -> int:
     from threadtruth_gui.runs.traced import ScriptError, TracedRun, check_script
 
-    if args.save is not None:
-        check_save_path(args.save)
-        raise UsageError("--save is not supported for a traced program yet")
+    save_to = check_save_path(args.save) if args.save is not None else None
     trace_to = check_out_file(args.trace, ".json", "--trace", "write") if args.trace else None
     csv_to = check_out_file(args.csv, ".csv", "--csv", "write") if args.csv else None
     try:
@@ -66,6 +67,8 @@ def cmd_trace(args: argparse.Namespace) -> int:
         run.stop(STOP_S)
     report = run.report()
     _write_exports(run, trace_to, csv_to, script.name)
+    if save_to is not None:  # (after a deadlock or Ctrl+C too: what ran so far)
+        _save(run, save_to, args.script)
     if args.json:
         print(json.dumps(report))
     else:
@@ -140,6 +143,15 @@ def _write_exports(run: Any, trace_to: Any, csv_to: Any, title: str) -> None:
             export.write_events_csv(str(csv_to), run.recorder.events())
     except OSError as exc:
         raise UsageError(f"cannot write: {exc.strerror or exc}") from None
+
+
+def _save(run: Any, save_to: Any, script: str) -> None:
+    from threadtruth_gui.runs import runfile, tracefile
+
+    try:
+        runfile.save(save_to, tracefile.from_run(run, script).to_json())
+    except runfile.RunFileError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def format_report(report: dict[str, Any]) -> str:

@@ -185,11 +185,17 @@ def save(path: str | os.PathLike[str], data: dict[str, Any]) -> Path:
 # -- reading ------------------------------------------------------------------------------------
 def load(path: str | os.PathLike[str]) -> SavedRun:
     """Read and check a run file completely; raise RunFileError saying what is wrong."""
-    where = Path(path)
-    shown = short_path(str(where))
-    raw = _read(where, shown)
     with no_gc():
-        return _parse_text(raw, where.name)
+        return parse(*read_json(path))
+
+
+def read_json(path: str | os.PathLike[str]) -> tuple[Any, str]:
+    """A run file's JSON, of either form (a traced program's: runs/tracefile.py), and its
+    file's name: read (a regular file, not too large) and decoded, not yet checked."""
+    where = Path(path)
+    raw = _read(where, short_path(str(where)))
+    with no_gc():
+        return _decode(raw, where.name), where.name
 
 
 @contextlib.contextmanager
@@ -208,7 +214,7 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _parse_text(raw: bytes, name: str) -> SavedRun:
+def _decode(raw: bytes, name: str) -> Any:
     try:  # (nesting within the parser's reach is checked after, with everything else)
         data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
     except RecursionError:  # nested deeper than the parser goes: cheaper than looking first
@@ -224,7 +230,7 @@ def _parse_text(raw: bytes, name: str) -> SavedRun:
     except ValueError as exc:  # e.g. a number of over 4,300 digits
         why = runcheck.quote(str(exc).split(";")[0])
         raise RunFileError(f"{name} is not a readable run file (damaged: {why})") from None
-    return parse(data, name)
+    return data
 
 
 def _read(where: Path, shown: str) -> bytes:
@@ -285,15 +291,11 @@ def _no_constant(text: str) -> Any:
 def parse(data: Any, name: str = "the file") -> SavedRun:
     from threadtruth_gui.scenarios import get
 
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise RunFileError(f"{name} is not a threadtruth run file")
-    version = data.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise RunFileError(f"{name} has no valid format version")
-    if version > VERSION:
+    check_version(data, name)
+    if "program" in data and "scenario" not in data:
         raise RunFileError(
-            f"{name} was saved by a newer threadtruth (run format {version}); "
-            f"this version reads format {VERSION}"
+            f"{name} is a traced program's run (threadtruth trace), not a scenario's: "
+            "File ▸ Open run shows it"
         )
     try:
         scenario = get(runcheck.quote(_need(data, "scenario", str)))
@@ -331,6 +333,20 @@ def parse(data: Any, name: str = "the file") -> SavedRun:
             f"({type(exc).__name__}: {runcheck.quote(str(exc))})"
         ) from None
     return saved
+
+
+def check_version(data: Any, name: str) -> None:
+    """The file is a run file of a format version this threadtruth reads."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise RunFileError(f"{name} is not a threadtruth run file")
+    version = data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise RunFileError(f"{name} has no valid format version")
+    if version > VERSION:
+        raise RunFileError(
+            f"{name} was saved by a newer threadtruth (run format {version}); "
+            f"this version reads format {VERSION}"
+        )
 
 
 def _need(data: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:

@@ -20,7 +20,7 @@ def _ms(seconds: float) -> str:
 
 
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+    return f"{n} {word}" if n == 1 else f"{n} {word}{'es' if word.endswith('s') else 's'}"
 
 
 def counts(report: dict[str, Any]) -> str:
@@ -81,15 +81,22 @@ def verdict_of(report: dict[str, Any], script: str) -> Verdict:
 def result_of(run: TracedRun) -> RunResult:
     """The finished traced run as a RunResult (tasks, duration, the report as its outcome)
     with its verdict: what the window shows and exports."""
-    report = run.report()
+    return result_of_report(run.report(), str(run.script), run.args, len(run.recorder))
+
+
+def result_of_report(
+    report: dict[str, Any], script: str, args: list[str], events: int
+) -> RunResult:
+    """A traced run's RunResult from its report alone: a live run's, or one read from a
+    saved `.ttrun` file (runs/tracefile.py), whose program is never run again."""
     return RunResult(
         scenario=TRACE_SCENARIO,
-        params={"script": str(run.script), "args": list(run.args)},
+        params={"script": script, "args": list(args)},
         outcome=report,
         tasks=[dict(task) for task in report["tasks"]],
         duration_s=float(report["duration_s"]),
-        events=len(run.recorder),
-        verdict=verdict_of(report, Path(run.script).name),
+        events=events,
+        verdict=verdict_of(report, Path(script).name),
         cancelled=bool(report.get("cancelled")),
         error=report.get("error"),
     )

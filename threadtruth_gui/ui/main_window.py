@@ -26,6 +26,7 @@ from threadtruth_gui.engine.narrate import money
 from threadtruth_gui.engine.plan import Edit, Plan
 from threadtruth_gui.engine.scenario import Scenario
 from threadtruth_gui.runs import runfile
+from threadtruth_gui.runs.tracefile import SavedTrace
 from threadtruth_gui.scenarios import all_scenarios, get
 from threadtruth_gui.ui import theme
 from threadtruth_gui.ui.bridge import RunBridge
@@ -64,6 +65,7 @@ from threadtruth_gui.ui.window.chrome import (
 )
 from threadtruth_gui.ui.window.columns import code_spans, columns_of, share_width
 from threadtruth_gui.ui.window.editing import EditingController, add_edit_actions
+from threadtruth_gui.ui.window.saved_trace import show_saved_trace
 from threadtruth_gui.ui.window.tracing import TracingController, unless_traced
 
 if TYPE_CHECKING:  # imported when first opened (ui/window/dialogs.py): less at startup
@@ -122,13 +124,14 @@ class MainWindow(QMainWindow):
         self.set_cursor = self.time_cursor.set_cursor
         self.toggle_playback = self.time_cursor.toggle_playback
         self.export_file = self.exports.export_file
-        self.save_run = unless_traced(traced, self.saved_runs.save_run, "Save run (.ttrun)")
+        self.save_run = self.saved_runs.save_run  # a traced program's too (runs/tracefile.py)
         self.open_run = self.saved_runs.open_run
         self.replay_run = unless_traced(traced, self.saved_runs.replay_run, "Replay")
         self._build()
         self.tracing = TracingController(self, self.bridge, self)  # File ▸ Trace a program
         self.tracing.status.connect(self._status)
         self.tracing.error.connect(self.show_error)
+        self.saved_runs.open_trace = partial(show_saved_trace, self, self.tracing)
         self.trace_again, self.traced_panel = self.tracing.again, self.tracing.panel
         box = self.code_box
         self.editing = EditingController(self, self.bridge, box.code, box.edit_bar, self)
@@ -476,7 +479,7 @@ class MainWindow(QMainWindow):
         self.statusBar().setStyleSheet("")
         self.statusBar().showMessage(text, timeout_ms)
 
-    def show_saved(self, saved: runfile.SavedRun, lanes: Lanes) -> None:
+    def show_saved(self, saved: runfile.SavedRun | SavedTrace, lanes: Lanes) -> None:
         """An opened run, whole: its lanes, panel, story and verdict (nothing is re-run)."""
         self.timeline.set_lanes(lanes, self.colors)
         self.timeline.refresh(force=True)

@@ -3,6 +3,7 @@ recorded steps)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -13,7 +14,8 @@ from threadtruth_gui.engine.gate import StepGate
 from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.plan import Edit, Plan
 from threadtruth_gui.engine.result import RunResult
-from threadtruth_gui.runs import runfile
+from threadtruth_gui.runs import runfile, tracefile
+from threadtruth_gui.runs.tracefile import SavedTrace, saved_words
 from threadtruth_gui.ui.bridge import RunBridge
 from threadtruth_gui.ui.replayer import PACE_MS, Replayer, replay_message
 from threadtruth_gui.ui.window.shown import ShownRun
@@ -40,6 +42,8 @@ class SavedRunsController(QObject):
         self.replaying: runfile.SavedRun | None = None  # the saved run being replayed
         self.replayer = Replayer(self)
         self.replayer.progress.connect(lambda text: self.status.emit(text, 0))
+        # shows an opened traced program's run (file name): ui/window/saved_trace.py
+        self.open_trace: Callable[[SavedTrace, str], bool] | None = None
 
     def stop_replay(self) -> None:
         self.replayer.stop()
@@ -59,7 +63,7 @@ class SavedRunsController(QObject):
         else:
             self.error.emit(text)
 
-    def _on_screen(self, running: str, nothing: str) -> runfile.SavedRun | None:
+    def _on_screen(self, running: str, nothing: str) -> runfile.SavedRun | SavedTrace | None:
         """The finished or opened run on screen, or None after saying why not."""
         if self.bridge.running:
             self.status.emit(running, 4000)
@@ -81,6 +85,8 @@ class SavedRunsController(QObject):
         )
         if saved is None:
             return False
+        if isinstance(saved, SavedTrace):
+            return self._save_trace(saved, path)
         if path is None:
             suggested = f"{saved.scenario.id}.ttrun"
             path, _ = QFileDialog.getSaveFileName(
@@ -103,6 +109,25 @@ class SavedRunsController(QObject):
         )
         return True
 
+    def _save_trace(self, saved: SavedTrace, path: str | None) -> bool:
+        """Save a traced program's run: its events, report and its files' sources."""
+        if path is None:
+            suggested = f"{Path(saved.name).stem}.ttrun"
+            path, _ = QFileDialog.getSaveFileName(
+                self.window, "Save run", suggested, "threadtruth runs (*.ttrun)"
+            )
+            if not path:
+                return False
+        if not path.endswith(runfile.SUFFIX):
+            path += runfile.SUFFIX
+        try:
+            runfile.save(path, saved.to_json())
+        except runfile.RunFileError as exc:
+            self.error.emit(str(exc))
+            return False
+        self.status.emit(f"Saved {Path(path).name}: {saved_words(saved)} Ctrl+O opens it.", 0)
+        return True
+
     def open_run(self, path: str | None = None) -> bool:
         """File ▸ Open run: show a saved run's trace and verdict (nothing is re-run)."""
         if path is None:
@@ -116,12 +141,15 @@ class SavedRunsController(QObject):
 
     def _open(self, path: str) -> bool:
         try:
-            saved = runfile.load(path)
+            saved = tracefile.load_any(path)
             lanes = saved.lanes()
         except runfile.RunFileError as exc:
             self.error.emit(str(exc))  # nothing on screen has changed
             return False
         self.stop_replay()
+        if isinstance(saved, SavedTrace):  # shown whole; its program never runs from here
+            self.bridge.reset()
+            return self.open_trace is not None and self.open_trace(saved, Path(path).name)
         self.bridge.reset()
         host = self.host
         host.select(saved.scenario.id)
@@ -146,6 +174,9 @@ class SavedRunsController(QObject):
             "Nothing to replay: run the scenario or open a saved run first.",
         )
         if saved is None:
+            return False
+        if isinstance(saved, SavedTrace):  # (the window refuses it before: a program's run)
+            self.error.emit("A traced program's run is not replayed: File ▸ Trace a program…")
             return False
         why = runfile.replayable(saved.plan(), saved.stepped)
         if why is not None:

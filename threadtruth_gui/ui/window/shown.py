@@ -10,7 +10,8 @@ from threadtruth_gui.engine.history import History
 from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.narrate import story
 from threadtruth_gui.engine.result import RunResult
-from threadtruth_gui.runs import runfile
+from threadtruth_gui.runs import runfile, tracefile
+from threadtruth_gui.runs.tracefile import SavedTrace
 from threadtruth_gui.ui.bridge import RunBridge
 
 Shown = tuple[list[Any], RunResult, Lanes]  # events, result, the full lanes
@@ -22,8 +23,31 @@ class ShownRun:
 
     def __init__(self, bridge: RunBridge) -> None:
         self.bridge = bridge
-        self.opened: runfile.SavedRun | None = None  # a run loaded from a .ttrun file
+        self._opened: runfile.SavedRun | None = None
+        self._trace: SavedTrace | None = None
         self._history: History | None = None  # the shown run's events, by time
+
+    @property
+    def opened(self) -> runfile.SavedRun | None:
+        """A scenario's run loaded from a .ttrun file (one opened file at a time: setting
+        it, even to None, drops an opened trace too)."""
+        return self._opened
+
+    @opened.setter
+    def opened(self, saved: runfile.SavedRun | None) -> None:
+        self._opened, self._trace = saved, None
+
+    @property
+    def trace(self) -> SavedTrace | None:
+        """A traced program's run loaded from a .ttrun file (runs/tracefile.py)."""
+        return self._trace
+
+    @trace.setter
+    def trace(self, saved: SavedTrace | None) -> None:
+        self._opened, self._trace = None, saved
+
+    def _file(self) -> runfile.SavedRun | SavedTrace | None:
+        return self._opened or self._trace
 
     def run(self) -> Shown | None:
         """The finished (or opened) run on screen: its events, result and full lanes."""
@@ -31,8 +55,9 @@ class ShownRun:
         run, result, lanes = bridge.run, bridge.result, bridge.lanes
         if run is not None and result is not None and lanes is not None:
             return run.recorder.events(), result, lanes
-        if self.opened is not None and not bridge.running:
-            return self.opened.events, self.opened.result, self.opened.lanes()
+        opened = self._file()
+        if opened is not None and not bridge.running:
+            return opened.events, opened.result, opened.lanes()
         return None
 
     def history(self) -> History | None:
@@ -42,7 +67,7 @@ class ShownRun:
             if shown is None or not shown[0]:
                 return None
             events, _result, lanes = shown
-            opened = self.opened
+            opened = self._file()
             made = opened.history() if opened is not None and lanes is opened.lanes() else None
             history = self._history = made or History(events, lanes.t0_ns)
             for track in history.until(history.end_ns).tasks.values():
@@ -53,15 +78,19 @@ class ShownRun:
         """The run on screen changed: its index is made anew when next asked for."""
         self._history = None
 
-    def saved(self) -> runfile.SavedRun | None:
-        """The run on screen as a SavedRun: the last finished run, or the opened file."""
+    def saved(self) -> runfile.SavedRun | SavedTrace | None:
+        """The run on screen as a SavedRun (a traced program's: a SavedTrace, its files'
+        sources read now): the last finished run, or the opened file."""
         run, result = self.bridge.run, self.bridge.result
+        traced = self.bridge.traced()
+        if traced is not None and result is not None:
+            return tracefile.from_run(traced)
         if run is not None and result is not None:
             stepped = self.bridge.gate is not None
             events = run.recorder.events()
             edit = run.plan.edit  # the playground's code travels with the run
             return runfile.parse(runfile.to_json(result, events, run.recorder.t0_ns, stepped, edit))
-        return self.opened
+        return self._file()
 
 
 MAX_CODE_MARKERS = 64  # beyond this many live tasks the code pane shows none (unreadable)

@@ -35,6 +35,7 @@ from threadtruth_gui.ui.window.running import step_hint
 from threadtruth_gui.ui.window.shown import live_markers
 
 _NO_PLAN = Plan([], outcome=lambda _stats: {}, code=[])
+SAVED_NOT_RUN = "A saved trace is shown: File ▸ Trace a program… runs it again."
 END_GRACE_MS = 1500  # End the program: killed after this (Reset's, in the bridge: 1 s)
 Action = TypeVar("Action", bound=Callable[..., Any])
 
@@ -99,6 +100,7 @@ class TracingController(QObject):
         self.shown_file = ""  # which of its files the code pane shows (relative to its folder)
         self.files: list[str] = []  # its files that ran lines so far
         self._sources: dict[str, str] = {}
+        self.from_file = False  # an opened .ttrun's program: never run, its code the file's
         self.panel.fileChosen.connect(self.show_file)
         self.panel.breakClicked.connect(self.break_deadlock)
         self.panel.endClicked.connect(self.end)
@@ -119,9 +121,10 @@ class TracingController(QObject):
         runs, A/B) works on a scenario's run only."""
         if not self.active:
             return False
+        again = "File ▸ Trace a program… runs it" if self.from_file else "Space traces it"
         self.status.emit(
-            f"{what} works on a scenario's run, not on a traced program's: File ▸ Export has "
-            "its Chrome trace, CSV and GIF; Space traces it again.",
+            f"{what} works on a scenario's run, not on a traced program's: File ▸ Save run "
+            f"and Export (Chrome trace, CSV, GIF) work on it; {again} again.",
             6000,
         )
         return True
@@ -160,7 +163,7 @@ class TracingController(QObject):
         if self.bridge.resetting:  # called from the loop a reset is turning: after it
             QTimer.singleShot(0, lambda: self.trace(path, list(args)))
             return True
-        self.script, self.args = script.resolve(), list(args)
+        self.script, self.args, self.from_file = script.resolve(), list(args), False
         self._enter()
         stepping = self.host.step_action.isChecked()  # every thread stops at its first line
         self.bridge.start_traced(TracedRun(self.script, self.args, step=stepping))
@@ -188,6 +191,9 @@ class TracingController(QObject):
         """Space on a traced program: trace it again, with the same arguments."""
         if self.bridge.running:
             self.status.emit("Already running: R ends the program.", 3000)
+            return
+        if self.from_file:  # a file is untrusted input: the program it names never runs
+            self.status.emit(SAVED_NOT_RUN, 6000)
             return
         if self.script is not None:
             self.trace(str(self.script), self.args)
@@ -223,6 +229,16 @@ class TracingController(QObject):
         host.clear_run_views()
         host.column_scroll.fit()
 
+    def enter_saved(
+        self, script: Path, args: list[str], sources: dict[str, str], files: list[str]
+    ) -> None:
+        """Show an opened .ttrun's program (ui/window/saved_trace.py): as `_enter`, with
+        the code from the file's sources only; Space does not run it."""
+        self.script, self.args, self.from_file = script, list(args), True
+        self._enter()
+        self._sources, self.files = dict(sources), list(files) or [script.name]
+        self.show_file(self.files[0])
+
     def ready(self) -> None:
         """After Reset: the program as it stands before a run (Space traces it again): no
         lanes, output, ring nor markers of the run that was reset."""
@@ -234,6 +250,8 @@ class TracingController(QObject):
 
     def ready_text(self) -> str:
         """What Space does now, in the verdict's place before a run."""
+        if self.from_file:  # a saved trace: the program named in a file is never run
+            return SAVED_NOT_RUN
         name = self.script.name if self.script is not None else "the program"
         if self.host.step_action.isChecked():
             return f"Step mode: Space traces {name} with every thread stopped at its first line."
@@ -246,6 +264,8 @@ class TracingController(QObject):
         if self.script is None:
             return
         text = self._sources.get(name)
+        if text is None and self.from_file:  # (never read from disk: the file's code only)
+            text = f"# {name}: its code is not in the run file"
         if text is None:
             try:
                 raw = (self.script.parent / name).read_bytes()
