@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _cli import cli
 
-from tests._cli import cli
 from threadtruth_gui.engine.events import Kind
 from threadtruth_gui.runs import runfile, tracecheck, tracefile
 from threadtruth_gui.runs.tracefile import SavedTrace, read_sources
@@ -271,7 +271,7 @@ def test_mutated_traced_files_are_refused_in_one_line_or_shown(
     run, each refused in one line or shown (in a child window: a crash fails this alone)."""
     import random
 
-    from tests.test_fuzz_runfile import _mutate, _refusal_is_one_line
+    from test_fuzz_runfile import _mutate, _refusal_is_one_line
 
     seed = json.loads(philosophers.read_text())
     rng = random.Random(14)
