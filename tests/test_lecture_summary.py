@@ -47,7 +47,7 @@ def test_figures_come_from_the_runs_outcomes() -> None:
         "thread-cost": _result(
             "thread-cost",
             {
-                "threads": {"rss_per_task_kib": 15.85, "start_per_task_us": 348.6},
+                "threads": {"rss_per_task_kib": 15.86, "start_per_task_us": 348.6},
                 "coroutines": {"rss_per_task_kib": 3.06, "start_per_task_us": 14.3},
             },
         ),
