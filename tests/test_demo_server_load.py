@@ -223,3 +223,21 @@ def test_slow_clients_of_big_files_cost_the_server_little_memory() -> None:
             for sock in socks:
                 sock.close()
     assert peak_mb < 300, f"server peak RSS {peak_mb:.0f} MB"
+
+
+def test_a_server_woken_twice_at_close_says_nothing() -> None:
+    """gh-109564 (CPython before 3.12.8 / 3.13.1): a server closed while a connection it
+    accepted was not yet handled woke its waiters twice; the second time raised TypeError
+    in a transport's __del__, printed on stderr when a run was ended mid-download."""
+    import asyncio
+
+    from threadtruth_gui.engine.demo_server import _tolerate_second_wakeup
+
+    async def close_twice() -> None:
+        server = await asyncio.start_server(lambda _r, _w: None, "127.0.0.1", 0)
+        _tolerate_second_wakeup()
+        server.close()  # wakes its waiters (none are connected)
+        await server.wait_closed()
+        server._wakeup()  # type: ignore[attr-defined]  # as a late transport's _detach does
+
+    asyncio.run(close_twice())

@@ -29,7 +29,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import IO
+from typing import IO, Any
 
 from threadtruth_gui.engine.conn_guard import ConnectionGuard, connection_cap
 
@@ -276,7 +276,27 @@ def _number_of(name: str, count: int) -> int | None:
     return number if 1 <= number <= count else None
 
 
+def _tolerate_second_wakeup() -> None:
+    """CPython before 3.12.8 / 3.13.1 (gh-109564): a server closed while a connection it
+    accepted was not yet handled wakes its waiters twice, and the second time prints
+    "TypeError: 'NoneType' object is not iterable" from a transport's __del__ (seen on
+    3.13.0 when a run is ended mid-download). The fixed versions skip the second wake-up;
+    so does this, on the others."""
+    server: Any = asyncio.base_events.Server  # _wakeup is private: not in the stubs
+    plain = server._wakeup
+    if getattr(plain, "_once", False):
+        return
+
+    def _wakeup(self: Any) -> None:
+        if self._waiters is not None:
+            plain(self)
+
+    _wakeup._once = True  # type: ignore[attr-defined]
+    server._wakeup = _wakeup
+
+
 async def _serve(config: ServerConfig, host: str, port: int, watch_stdin: bool) -> None:
+    _tolerate_second_wakeup()
     import logging
 
     from aiohttp import web
