@@ -140,6 +140,7 @@ def test_another_scenarios_parameter_is_refused_in_one_line() -> None:
     assert proc.stderr.strip() == "threadtruth: error: bank-race has no parameter 'tasks'"
 
 
+@pytest.mark.heavy  # Qt's and the OS's behaviour, not the Python version's: 3.11 only
 def test_gui_exit_when_done_without_run_starts_the_run_itself(tmp_path: Path) -> None:
     import os
     import subprocess

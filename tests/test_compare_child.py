@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from threadtruth_gui.runs.child import ProcessRun
 
 N = 1000
@@ -16,6 +18,7 @@ N = 1000
 MAX_THREADS = 50
 
 
+@pytest.mark.heavy  # Qt's and the OS's behaviour, not the Python version's: 3.11 only
 def test_an_ab_of_1000_downloads_runs_both_sides_in_a_child_process(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
     window = make_window()
     window.select("downloads-threads")

@@ -421,6 +421,7 @@ def layout_window(make_window, qtbot, request) -> MainWindow:  # type: ignore[no
     return win
 
 
+@pytest.mark.heavy  # Qt's and the OS's behaviour, not the Python version's: 3.11 only
 @pytest.mark.parametrize("layout_window", ["normal", "lecture", "fullscreen"], indirect=True)
 @pytest.mark.timeout(240)
 def test_every_key_does_what_the_readme_says_whatever_has_the_focus(
