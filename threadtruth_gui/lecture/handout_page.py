@@ -16,7 +16,7 @@ from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.narrate import money
 from threadtruth_gui.engine.result import RunResult
 from threadtruth_gui.lecture.deck import Deck, Slide
-from threadtruth_gui.lecture.summary import COLUMNS, which_tool
+from threadtruth_gui.lecture.summary import COLUMNS, NOT_RUN, which_tool
 
 #: what the runs are: a slide's index in deck.slides (0-based) → its run
 SlideRun = tuple[RunResult, Lanes, list[Event]]
@@ -340,7 +340,8 @@ def _gave(scenario: Any, value: Any, result: RunResult) -> bool:
 def _which_tool(latest: Mapping[str, RunResult], where: str) -> str:
     head = "".join(f"<th>{esc(c)}</th>" for c in COLUMNS)
     rows = []
-    for row, cells in which_tool(latest):
+    table = which_tool(latest)
+    for row, cells in table:
         tds = "".join(
             f'<td class="{"measured" if cell.measured else "missing"}">{esc(cell.text)}'
             + (f"<br><small>({esc(cell.source)})</small>" if cell.source else "")
@@ -348,8 +349,9 @@ def _which_tool(latest: Mapping[str, RunResult], where: str) -> str:
             for cell in cells
         )
         rows.append(f"<tr><th>{esc(row)}</th>{tds}</tr>")
+    unrun = any(cell.text == NOT_RUN for _row, cells in table for cell in cells)
+    why = f"; “{NOT_RUN}” where no run on this page gave the figure" if unrun else ""
     return (
-        f"<p>Measured {esc(where)} on this machine; “not run yet” where this lecture's "
-        "runs have no figure for a cell.</p>"
+        f"<p>Measured {esc(where)} on this machine{esc(why)}.</p>"
         f'<table class="which-tool"><tr><th></th>{head}</tr>{"".join(rows)}</table>'
     )
