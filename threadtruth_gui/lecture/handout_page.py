@@ -188,7 +188,7 @@ def _run(slide: Slide, run: Any, pictures: list[Picture]) -> str:
     preset = slide.preset
     assert preset is not None
     scenario = preset.scenario_object()
-    settings = ", ".join(f"{k} {_setting(v)}" for k, v in preset.given.items())
+    settings = ", ".join(_setting(scenario, k, v) for k, v in preset.given.items())
     how = f"Run: {scenario.title} ({scenario.id})" + (f", {settings}" if settings else "")
     if preset.schedule:
         how += f"; stepped {', '.join(preset.schedule)}, then free"
@@ -247,12 +247,22 @@ def _figure(picture: Picture, pictures: list[Picture]) -> str:
     return out
 
 
-def _setting(value: object) -> str:
+def _setting(scenario: Any, name: str, value: object) -> str:
+    """A preset's setting as the window's control says it: "Latency 0.3 s", "Lock off"."""
+    try:
+        param = scenario.param(name)
+    except KeyError:
+        return f"{name} {value}"
     if isinstance(value, bool):
-        return "on" if value else "off"
-    if isinstance(value, tuple | list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+        text = "on" if value else "off"
+    elif isinstance(value, tuple | list):
+        text = ", ".join(str(v) for v in value)
+    elif isinstance(value, float):
+        text = f"{value:g}"
+    else:
+        text = str(value)
+    unit = param.unit if param.unit.startswith(" ") or not param.unit else f" {param.unit}"
+    return f"{param.label} {text}{unit if not isinstance(value, bool) else ''}"
 
 
 def key_numbers(result: RunResult) -> list[tuple[str, str]]:
@@ -260,16 +270,20 @@ def key_numbers(result: RunResult) -> list[tuple[str, str]]:
     numbers, yes/no and words, one level of nesting ("threads: total s")."""
     rows: list[tuple[str, str]] = []
 
-    def add(label: str, key: str, value: Any) -> None:
+    def add(label: str, key: str, value: Any, depth: int) -> None:
         if isinstance(value, dict):
             for sub, inner in value.items():
-                if not isinstance(inner, dict | list):
-                    add(f"{label}: {_words(sub)}", sub, inner)
+                if depth < 2:
+                    # a table of tables ("modes": {"threads": {...}}) is named by its inner keys
+                    inner_label = (
+                        _words(sub) if isinstance(inner, dict) else f"{label}: {_words(sub)}"
+                    )
+                    add(inner_label, str(sub), inner, depth + 1)
         elif value is not None and not isinstance(value, list):
             rows.append((label, _value(key, value)))
 
     for key, value in result.outcome.items():
-        add(_words(key), key, value)
+        add(_words(key), key, value, 0)
     return rows[:MAX_KEY_NUMBERS]
 
 
