@@ -320,3 +320,20 @@ def test_the_shipped_lecture_s_handout(tmp_path: Path) -> None:
     assert len(re.findall(r"^slide \d+/\d+: ", done.stderr, re.M)) == runs
     assert NOT_RUN not in page.words  # every cell of the summary measured...
     assert "no scenario measures it" in page.words  # ...but those no scenario measures
+
+
+def test_an_outcome_without_figures_is_shown_by_its_numbers() -> None:
+    from threadtruth_gui.engine.result import RunResult
+    from threadtruth_gui.lecture.handout_page import key_numbers
+
+    mode = {"total_s": 2.5062, "peak_threads": 3, "peak_rss_growth_kib": 148}
+    outcome = {"files": 6, "modes": {"sequential": mode}, "final_balance": -100, "ok": True}
+    result = RunResult("downloads-sequential", {}, outcome, [], 2.6, 10, None, False)
+    assert key_numbers(result) == [
+        ("files", "6"),
+        ("sequential: total", "2.51 s"),
+        ("sequential: peak threads", "3"),
+        ("sequential: peak rss growth", "148 KiB"),
+        ("final balance", "-$100"),
+        ("ok", "yes"),
+    ]

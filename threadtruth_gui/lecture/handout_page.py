@@ -189,7 +189,7 @@ def _run(slide: Slide, run: Any, pictures: list[Picture]) -> str:
     assert preset is not None
     scenario = preset.scenario_object()
     settings = ", ".join(_setting(scenario, k, v) for k, v in preset.given.items())
-    how = f"Run: {scenario.title} ({scenario.id})" + (f", {settings}" if settings else "")
+    how = f"Run: {scenario.title} ({scenario.id})" + (f": {settings}" if settings else "")
     if preset.schedule:
         how += f"; stepped {', '.join(preset.schedule)}, then free"
     if run is None:
@@ -262,7 +262,10 @@ def _setting(scenario: Any, name: str, value: object) -> str:
     else:
         text = str(value)
     unit = param.unit if param.unit.startswith(" ") or not param.unit else f" {param.unit}"
-    return f"{param.label} {text}{unit if not isinstance(value, bool) else ''}"
+    label = param.label
+    if label[1:2].islower():  # "Latency" as in a sentence; "GIL" stays
+        label = label[0].lower() + label[1:]
+    return f"{label} {text}{unit if not isinstance(value, bool) else ''}"
 
 
 def key_numbers(result: RunResult) -> list[tuple[str, str]]:
