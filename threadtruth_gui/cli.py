@@ -332,10 +332,10 @@ def _main(argv: list[str]) -> int:
             from threadtruth_gui.cli_trace import cmd_trace
 
             return cmd_trace(args)
-        if args.command == "lecture":
-            from threadtruth_gui.cli_lecture import cmd_lecture
+        if args.command in ("lecture", "handout"):
+            from threadtruth_gui.cli_lecture import cmd_handout, cmd_lecture
 
-            return cmd_lecture(args)
+            return cmd_lecture(args) if args.command == "lecture" else cmd_handout(args)
         return _cmd_gui(args)
     except UsageError as exc:
         _error_line(str(exc))

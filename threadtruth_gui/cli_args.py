@@ -204,7 +204,7 @@ def _add_trace(sub: Any) -> None:
 
 
 def _add_lecture(sub: Any) -> None:
-    """`lecture [DECK] [--check]` (cli_lecture.py runs it)."""
+    """`lecture [DECK] [--check]` and `handout DECK OUT_DIR` (cli_lecture.py runs them)."""
     lecture = sub.add_parser(
         "lecture",
         help="open a lecture deck (slides with scenario presets), or --check one",
@@ -217,6 +217,18 @@ def _add_lecture(sub: Any) -> None:
         "--check",
         action="store_true",
         help="check the deck without a window: print `ok: N slides`, or its error (status 2)",
+    )
+    handout = sub.add_parser(
+        "handout",
+        help="run a lecture deck's presets headless and write its handout (HTML, no script)",
+        description="Runs every slide's preset (its schedule played) on this machine and "
+        "writes OUT_DIR/index.html with each slide's points, a picture of its run, its "
+        "verdict and measured figures, and the which-tool table: one self-contained page "
+        "with its images beside it (docs/LECTURES.md).",
+    )
+    handout.add_argument("deck", metavar="DECK.toml", help="the deck file")
+    handout.add_argument(
+        "out_dir", metavar="OUT_DIR", help="a new or empty folder, or a previous handout"
     )
 
 
