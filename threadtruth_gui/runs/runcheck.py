@@ -269,14 +269,7 @@ def events(items: Any, tasks: set[str]) -> None:
             raise Damaged(f"an event is damaged: it has no known kind: {quote(raw)}")
         if not fits(d):
             raise Damaged(f"the events are damaged: a {kind} event holds {quote(raw)}")
-    if items:
-        times = list(map(itemgetter(0), items))
-        span = max(times) - min(times)
-        if span > MAX_SPAN_NS:
-            raise Damaged(
-                f"its events span {span / 1e9 / 86400:,.0f} days: no run lasts over "
-                f"{MAX_SPAN_NS // (86400 * 10**9)} days"
-            )
+    check_span(items)
 
 
 def schedule(items: Any, plan: Plan, stepped: bool) -> list[tuple[str, str]]:
@@ -406,3 +399,15 @@ def check(data: Any, scenario: Scenario) -> Checked:
             raise Damaged(f"its {quote(key)} is not a value a run records")
     edited, plan = edit(data.get("edit"), plan)
     return Checked(scenario, resolved, plan, edited)
+
+
+def check_span(items: list[Any]) -> None:
+    """Events (t_ns first) that span more time than any run lasts are damaged."""
+    if items:
+        times = list(map(itemgetter(0), items))
+        span = max(times) - min(times)
+        if span > MAX_SPAN_NS:
+            raise Damaged(
+                f"its events span {span / 1e9 / 86400:,.0f} days: no run lasts over "
+                f"{MAX_SPAN_NS // (86400 * 10**9)} days"
+            )

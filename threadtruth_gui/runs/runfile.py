@@ -75,21 +75,26 @@ class SavedRun:
         cursor's History, index and all, and its whole lanes are these: the first cursor
         move then folds nothing (it folded a 1M-event run again, 4.8 s)."""
         if self._lanes is None:
-            times = [ev.t_ns for ev in self.events]
-            if all(map(le, times, islice(times, 1, None))):
-                history = History(self.events, 0, in_order=True)
-                history.t0_ns = history.whole.t0_ns  # as the window makes one: History(
-                self._lanes, self._history = history.whole, history  # events, lanes.t0_ns)
-            else:
-                lanes = Lanes(0)
-                lanes.feed(self.events)
-                self._lanes = lanes
+            self._lanes, self._history = fold(self.events)
         return self._lanes
 
     def history(self) -> History | None:
         """The cursor's History, if `lanes()` made one (see there)."""
         self.lanes()
         return self._history
+
+
+def fold(events: list[Event]) -> tuple[Lanes, History | None]:
+    """A saved run's events folded once: by the time cursor's History (index and all)
+    when they are in time order, its whole lanes being these; else plain Lanes."""
+    times = [ev.t_ns for ev in events]
+    if all(map(le, times, islice(times, 1, None))):
+        history = History(events, 0, in_order=True)
+        history.t0_ns = history.whole.t0_ns  # as the window makes one: History(events,
+        return history.whole, history  # lanes.t0_ns)
+    lanes = Lanes(0)
+    lanes.feed(events)
+    return lanes, None
 
 
 def schedule_of(events: Iterable[Event], gated: bool) -> list[tuple[str, str]]:

@@ -12,13 +12,12 @@ thread's stack as lines of text.
 
 from __future__ import annotations
 
-from operator import itemgetter
 from typing import Any
 
 from threadtruth_gui.engine.events import Kind, State
 from threadtruth_gui.engine.gate import UNITS
 from threadtruth_gui.runs import runcheck
-from threadtruth_gui.runs.runcheck import MAX_LINE, MAX_SPAN_NS, MAX_TEXT, Damaged, plain, quote
+from threadtruth_gui.runs.runcheck import MAX_LINE, MAX_TEXT, Damaged, plain, quote
 
 MAX_NAME = 1000  # a thread's, a lock's ("pkg/mod.py:12 #3") or a file's name in a program
 MAX_ARGS = 1000  # the program's arguments
@@ -120,14 +119,7 @@ def events(items: Any) -> None:
             raise Damaged(
                 f"the events are damaged: {article} {kind} event holds {quote(raw)}{shape}"
             )
-    if items:
-        times = list(map(itemgetter(0), items))
-        span = max(times) - min(times)
-        if span > MAX_SPAN_NS:
-            raise Damaged(
-                f"its events span {span / 1e9 / 86400:,.0f} days: no run lasts over "
-                f"{MAX_SPAN_NS // (86400 * 10**9)} days"
-            )
+    runcheck.check_span(items)
 
 
 def program(data: Any) -> tuple[str, list[str]]:

@@ -16,8 +16,6 @@ from __future__ import annotations
 import os
 import shlex
 from dataclasses import dataclass, field
-from itertools import islice
-from operator import le
 from pathlib import Path
 from typing import Any
 
@@ -69,15 +67,7 @@ class SavedTrace:
         """The events folded once; as SavedRun.lanes() (events in time order: the time
         cursor's History folds them, and its whole lanes are these)."""
         if self._lanes is None:
-            times = [ev.t_ns for ev in self.events]
-            if all(map(le, times, islice(times, 1, None))):
-                history = History(self.events, 0, in_order=True)
-                history.t0_ns = history.whole.t0_ns
-                self._lanes, self._history = history.whole, history
-            else:
-                lanes = Lanes(0)
-                lanes.feed(self.events)
-                self._lanes = lanes
+            self._lanes, self._history = runfile.fold(self.events)
         return self._lanes
 
     def history(self) -> History | None:

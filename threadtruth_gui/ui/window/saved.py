@@ -87,15 +87,9 @@ class SavedRunsController(QObject):
             return False
         if isinstance(saved, SavedTrace):
             return self._save_trace(saved, path)
+        path = self._save_path(path, saved.scenario.id)
         if path is None:
-            suggested = f"{saved.scenario.id}.ttrun"
-            path, _ = QFileDialog.getSaveFileName(
-                self.window, "Save run", suggested, "threadtruth runs (*.ttrun)"
-            )
-            if not path:
-                return False
-        if not path.endswith(runfile.SUFFIX):
-            path += runfile.SUFFIX
+            return False
         data = runfile.to_json(saved.result, saved.events, 0, saved.stepped, saved.edit)
         try:
             runfile.save(path, data)
@@ -109,17 +103,21 @@ class SavedRunsController(QObject):
         )
         return True
 
-    def _save_trace(self, saved: SavedTrace, path: str | None) -> bool:
-        """Save a traced program's run: its events, report and its files' sources."""
+    def _save_path(self, path: str | None, stem: str) -> str | None:
+        """Where to save: `path`, else asked (None: the lecturer cancelled); with .ttrun."""
         if path is None:
-            suggested = f"{Path(saved.name).stem}.ttrun"
             path, _ = QFileDialog.getSaveFileName(
-                self.window, "Save run", suggested, "threadtruth runs (*.ttrun)"
+                self.window, "Save run", f"{stem}.ttrun", "threadtruth runs (*.ttrun)"
             )
             if not path:
-                return False
-        if not path.endswith(runfile.SUFFIX):
-            path += runfile.SUFFIX
+                return None
+        return path if path.endswith(runfile.SUFFIX) else path + runfile.SUFFIX
+
+    def _save_trace(self, saved: SavedTrace, path: str | None) -> bool:
+        """Save a traced program's run: its events, report and its files' sources."""
+        path = self._save_path(path, Path(saved.name).stem)
+        if path is None:
+            return False
         try:
             runfile.save(path, saved.to_json())
         except runfile.RunFileError as exc:
