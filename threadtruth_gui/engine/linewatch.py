@@ -27,6 +27,7 @@ _MAX_REPR = 24
 # No scenario comes near it: the most is 87 lines a task (blocking-in-async).
 LINE_BUDGET = 20_000
 LINE_GAP_NS = 1_000_000
+THINNED = "lines thinned"  # the note said once on the lane: {"after": LINE_BUDGET}
 
 
 def frame_locals(
@@ -76,6 +77,17 @@ def _unwinding(frame: FrameType) -> bool:
     return frame.f_code.co_code[frame.f_lasti] == _PUSH_EXC_INFO
 
 
+class _Seen:
+    """A task's lines so far (LINE_BUDGET), the last recorded one's time, and the lines
+    recorded since it went over its budget."""
+
+    __slots__ = ("count", "last_ns", "lines")
+
+    def __init__(self) -> None:
+        self.count, self.last_ns = 0, 0
+        self.lines: set[int] = set()
+
+
 class LineWatcher:
     """Records a LINE event each time a watched task reaches a new line of scenario code."""
 
@@ -83,7 +95,7 @@ class LineWatcher:
         self.codes = codes
         # task -> [lines seen, when the last one was recorded]: each task's entry is
         # touched only by the thread that runs it (coroutines: by their loop's thread)
-        self.seen: dict[str, list[int]] = {}
+        self.seen: dict[str, _Seen] = {}
 
     def install(self) -> None:
         """Watch the calling thread: a worker thread, or an event loop running many tasks.
@@ -91,20 +103,24 @@ class LineWatcher:
         (the worker's own, or the running coroutine's)."""
         codes, seen = self.codes, self.seen
 
-        def thin(ctx: TaskContext) -> bool:
-            """Whether this line of `ctx` is recorded (see LINE_BUDGET)."""
+        def thin(ctx: TaskContext, line: int) -> bool:
+            """Whether this line of `ctx` is recorded (see LINE_BUDGET). Past the budget
+            a line not seen since is recorded too: the loop's lines are sampled, but the
+            line after the loop (a sleep, a return) is where the marker goes."""
             entry = seen.get(ctx.task)
             if entry is None:
-                entry = seen[ctx.task] = [0, 0]
-            entry[0] += 1
-            if entry[0] <= LINE_BUDGET:
+                entry = seen[ctx.task] = _Seen()
+            entry.count += 1
+            if entry.count <= LINE_BUDGET:
                 return True
             now = perf_counter_ns()
-            if now - entry[1] < LINE_GAP_NS:
+            new = line not in entry.lines
+            if not new and now - entry.last_ns < LINE_GAP_NS:
                 return False
-            if entry[1] == 0:  # said once, on the lane: the markers from here are sampled
-                ctx.record(Kind.NOTE, ("lines thinned", {"after": LINE_BUDGET}))
-            entry[1] = now
+            if entry.last_ns == 0:  # said once, on the lane: the markers from here are sampled
+                ctx.record(Kind.NOTE, (THINNED, {"after": LINE_BUDGET}))
+            entry.lines.add(line)
+            entry.last_ns = now
             return True
 
         def local(frame: FrameType, event: str, arg: Any) -> _TraceFn:
@@ -116,7 +132,7 @@ class LineWatcher:
                     gate = ctx.run.gate
                     # `free` only ever turns on: once released, no lock is taken per line
                     stepped = gate is not None and not gate.free and not ctx.is_async
-                    if stepped or thin(ctx):
+                    if stepped or thin(ctx, frame.f_lineno):
                         ctx.record(Kind.LINE, frame.f_lineno)
                     if stepped:
                         assert gate is not None

@@ -32,6 +32,7 @@ from threadtruth_gui.engine.events import Event, Kind
 from threadtruth_gui.engine.files import short_path
 from threadtruth_gui.engine.history import History
 from threadtruth_gui.engine.lanes import Lanes
+from threadtruth_gui.engine.linewatch import THINNED
 from threadtruth_gui.engine.plan import Edit, Plan
 from threadtruth_gui.engine.result import RunResult, Verdict
 from threadtruth_gui.engine.scenario import Scenario
@@ -123,8 +124,17 @@ def schedule_of(events: Iterable[Event], gated: bool) -> list[tuple[str, str]]:
     return [step for step in out if step is not None]
 
 
-def replayable(plan: Plan, stepped: bool) -> str | None:
-    """Why a run of `plan` cannot be replayed, or None when it can."""
+def replayable(plan: Plan, stepped: bool, events: list[Event] | None = None) -> str | None:
+    """Why a run of `plan` (with these `events`) cannot be replayed, or None when it can."""
+    if not stepped and events is not None:
+        thinned = next(
+            (ev for ev in events if ev.kind == Kind.NOTE and ev.data[0] == THINNED), None
+        )
+        if thinned is not None:  # engine/linewatch.py: past its budget a task's lines are sampled
+            return (
+                f"thread {thinned.task} ran over {thinned.data[1].get('after', 0):,} lines, "
+                "whose markers were sampled: the order the lines ran in was not all recorded"
+            )
     for phase in plan.phases:
         if any(not spec.watch_lines for spec in phase.tasks):
             return "some of its tasks have no line events (a run of many tasks)"
@@ -456,7 +466,7 @@ def replay(saved: SavedRun, run_edited: bool = False) -> Replay:
             f"this {saved.scenario.id} run ran edited code, which a replay would run with "
             "your rights: open it in the window, where the code is shown first"
         )
-    why = replayable(saved.plan(), saved.stepped)
+    why = replayable(saved.plan(), saved.stepped, saved.events)
     if why is not None:
         raise RunFileError(f"this {saved.scenario.id} run cannot be replayed: {why}")
     params = replay_params(saved)

@@ -47,9 +47,11 @@ class TracedPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.live = QLabel()
+        self.live.setTextFormat(Qt.TextFormat.PlainText)  # the program's names: not HTML
         self.live.setWordWrap(True)
         self.live.setFont(theme.body_font(theme.BODY_PT + 1))
         self.not_seen = QLabel()
+        self.not_seen.setTextFormat(Qt.TextFormat.PlainText)  # the program's names: not HTML
         self.not_seen.setWordWrap(True)
         theme.role(self.not_seen, "muted")
         self.not_seen.hide()
@@ -86,6 +88,7 @@ class TracedPanel(QWidget):
         self.files.textActivated.connect(self.fileChosen)
         self.files.hide()
         self.output_title = QLabel("Output")
+        self.output_title.setTextFormat(Qt.TextFormat.PlainText)
         self.output_title.setFont(theme.body_font(theme.BODY_PT, bold=True))
         self.output = QPlainTextEdit()
         self.output.setReadOnly(True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetricsF, QResizeEvent
 from PySide6.QtWidgets import QLabel, QWidget
@@ -33,7 +36,8 @@ class VerdictBanner(QLabel):
         self.verdict, self.note, self._idle = None, "", text
         self._style(theme.PANEL.name(), theme.GRID.name())
         self.setText(
-            f"<span style='font-size:{scaled_pt(15)}pt; color:{theme.MUTED.name()}'>{text}</span>"
+            f"<span style='font-size:{scaled_pt(15)}pt; color:{theme.MUTED.name()}'>"
+            f"{plain(text)}</span>"
         )
 
     def show_verdict(self, verdict: Verdict, note: str = "") -> None:
@@ -48,12 +52,12 @@ class VerdictBanner(QLabel):
         self.setText(
             f"<span style='font-size:{self.headline_pt(headline)}pt;"
             f" font-weight:bold; color:{fg.name()}'>"
-            f"{_no_break_minus(headline)}</span><br>"
+            f"{_no_break_minus(plain(headline))}</span><br>"
             f"<span style='font-size:{scaled_pt(15)}pt; color:{theme.TEXT.name()}'>"
-            f"{verdict.detail}</span>"
+            f"{plain(verdict.detail)}</span>"
             + (
                 f"<br><span style='font-size:{scaled_pt(15)}pt; font-weight:bold;"
-                f" color:{theme.TEXT.name()}'>{note}</span>"
+                f" color:{theme.TEXT.name()}'>{plain(note)}</span>"
                 if note
                 else ""
             )
@@ -93,6 +97,21 @@ class VerdictBanner(QLabel):
 
     def headline(self) -> str:
         return self.verdict.headline if self.verdict else ""
+
+
+_LONG_WORD = re.compile(r"\S{25,}")
+
+
+def plain(text: str) -> str:
+    """`text` shown as it is, never as markup (a program's thread names and errors, a
+    saved file's words: "TypeError: '<' not supported" lost all after the '<'), and a word
+    too long for the column (a 120-character thread name) breakable every 12 characters,
+    so it never widens the window."""
+    def breakable(word: re.Match[str]) -> str:
+        w = word.group(0)
+        return "\u200b".join(w[i : i + 12] for i in range(0, len(w), 12))
+
+    return html.escape(_LONG_WORD.sub(breakable, text), quote=False)
 
 
 def scaled_pt(points: float) -> int:

@@ -37,6 +37,7 @@ class StateColumn(QScrollArea):
     def __init__(self) -> None:
         super().__init__()
         self.title = QLabel()
+        self.title.setTextFormat(Qt.TextFormat.PlainText)  # a traced program's name is not HTML
         self.title.setFont(theme.body_font(theme.BODY_PT + 1, bold=True))
         self.title.setWordWrap(True)
         self.verdict = VerdictBanner()

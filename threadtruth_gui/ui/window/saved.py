@@ -176,7 +176,7 @@ class SavedRunsController(QObject):
         if isinstance(saved, SavedTrace):  # (the window refuses it before: a program's run)
             self.error.emit("A traced program's run is not replayed: File ▸ Trace a program…")
             return False
-        why = runfile.replayable(saved.plan(), saved.stepped)
+        why = runfile.replayable(saved.plan(), saved.stepped, saved.events)
         if why is not None:
             self.error.emit(f"This run cannot be replayed: {why}.")
             return False
