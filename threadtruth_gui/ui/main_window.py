@@ -65,6 +65,7 @@ from threadtruth_gui.ui.window.chrome import (
 )
 from threadtruth_gui.ui.window.columns import code_spans, columns_of, share_width
 from threadtruth_gui.ui.window.editing import EditingController, add_edit_actions
+from threadtruth_gui.ui.window.lecture import LectureController
 from threadtruth_gui.ui.window.saved_trace import show_saved_trace
 from threadtruth_gui.ui.window.tracing import TracingController, unless_traced
 
@@ -140,6 +141,9 @@ class MainWindow(QMainWindow):
         add_edit_actions(self, self.run_menu, self.editing)
         self.scenario_list.select(all_scenarios()[0].id)
         self.presenter = Presenter(self, settings)
+        self.lecture = LectureController(self, self.presenter.view_menu)  # .session: the handout's
+        self.scenario_list.chosen.connect(self.lecture.on_chosen)  # a scenario leaves a lecture
+        self.open_lecture, self.close_lecture = self.lecture.ask_open, self.lecture.close
         fit_menu_bar(self._menu_bar)  # every menu is there now (the presenter adds View)
         self.toolbar.setProperty("max_scale", 1.0)
         self._menu_bar.setProperty("max_scale", 1.0)
@@ -508,6 +512,7 @@ class MainWindow(QMainWindow):
         self.code.rehighlight()
         self.narration.set_cursor(self.narration.cursor_ns)
         self.timeline.update()
+        self.lecture.restyle()
         lanes = self.bridge.lanes
         if lanes is not None:
             self.panel.update_from(lanes)
@@ -537,6 +542,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.presenter.save_on_close()
+        self.lecture.shutdown()
         self.dialogs.close_all()
         self.replayer.stop()
         self.bridge.shutdown()  # the reset run's threads joined, a child reaped: none left
