@@ -106,8 +106,11 @@ class PresenterWindow(QMainWindow):
         for action in window.actions():
             self.addAction(action)
 
-    def show_session(self, session: LectureSession, scenario: Scenario | None) -> None:
-        """The current slide of `session`: its notes, the next title, the run's figures."""
+    def show_session(
+        self, session: LectureSession, scenario: Scenario | None, stage: str = ""
+    ) -> None:
+        """The current slide of `session`: its notes, the next title, the run's figures
+        (`stage`: what goes on now, e.g. "Step 2 of 4 given")."""
         self.session = session
         slide = session.slide
         self.number.setText(f"slide {slide.number} of {len(session.deck)}")
@@ -122,8 +125,10 @@ class PresenterWindow(QMainWindow):
         record = session.record
         lines = figures_of(scenario, record.result)
         if record.votes:
-            votes = ", ".join(f"{label}: {n}" for label, n in record.votes.items())
+            votes = "   ".join(f"{n} × “{label}”" for label, n in record.votes.items())
             lines.insert(0, f"Votes: {votes}")
+        if stage:
+            lines.insert(0, stage)
         if slide.preset is None:
             measured = "" if not lines else "\n".join(lines)
         else:

@@ -22,9 +22,9 @@ TABLE_PT = theme.BODY_PT - 0.5  # 20.3 pt in the lecture preset: the table fits 
 MEASURED_NOTE = "Every figure was measured during this lecture on this machine."
 
 
-def points_html(points: tuple[str, ...]) -> str:
-    """The points as a bulleted list (rich text), each point's text escaped."""
-    items = "".join(f"<li style='margin-bottom: 6px'>{html.escape(p)}</li>" for p in points)
+def points_html(points: tuple[str, ...], gap: int = 6) -> str:
+    """The points as a bulleted list (rich text), each point's text escaped, `gap` px apart."""
+    items = "".join(f"<li style='margin-bottom: {gap}px'>{html.escape(p)}</li>" for p in points)
     return f"<ul style='margin-left: -18px'>{items}</ul>" if items else ""
 
 
@@ -134,7 +134,7 @@ class SlideStrip(QFrame):
             f"<span style='color: {muted}; font-weight: normal'>{slide.number} / {count}"
             f"</span>&nbsp;&nbsp;{html.escape(slide.title)}"
         )
-        self.points.setText(points_html(slide.points))
+        self.points.setText(points_html(slide.points, gap=0))  # beside a run: room is short
         self.points.setVisible(bool(slide.points))
 
     def texts(self) -> list[str]:

@@ -76,6 +76,9 @@ class LectureController(QObject):
         assert column is not None
         cast(QBoxLayout, column.layout()).insertWidget(0, self.strip)
         window.installEventFilter(self)  # the slide view follows the central area's size
+        # the slide's points stay at the column's top: it never scrolls them away (a question
+        # or a tall card is cut at the bottom instead)
+        self.host.column_scroll.verticalScrollBar().valueChanged.connect(self._keep_top)
         self._turned_on_preset = False
         self._applying = False  # the lecture itself selects a scenario: it does not leave
         self._step = 0  # the schedule's next step on this slide's run
@@ -197,6 +200,7 @@ class LectureController(QObject):
         else:
             self.apply(preset)
             h.start_run()
+            self._show_votes()
         return True
 
     def back(self) -> bool:
@@ -268,8 +272,13 @@ class LectureController(QObject):
 
     def _show_votes(self) -> None:
         s, prediction = self.session, self.host.prediction
-        if s is None:
+        if s is None or not prediction.isVisible():
             return
+        prediction.hint.setWordWrap(True)  # (it must not widen the column past the screen)
+        prediction.hint.setText(
+            f"{prediction.keys_hint()}: one vote each, Backspace takes one back. "
+            "PageDown: run with the most votes."
+        )
         for label, button in zip(prediction.choices, prediction.buttons, strict=False):
             n = s.record.votes.get(label, 0)
             number = prediction.buttons.index(button) + 1
@@ -321,6 +330,10 @@ class LectureController(QObject):
         self._refresh_presenter()
         self.changed.emit()
 
+    def _keep_top(self, value: int) -> None:
+        if value and self.session is not None and self.strip.isVisible():
+            self.host.column_scroll.verticalScrollBar().setValue(0)
+
     def _fit_slide_view(self) -> None:
         """Over everything but the menus (when shown) and the status bar: the settings
         rows belong to a scenario this slide does not run."""
@@ -348,12 +361,24 @@ class LectureController(QObject):
 
     def _refresh_presenter(self) -> None:
         if self.presenter_window is not None and self.session is not None:
-            self.presenter_window.show_session(self.session, self.host.scenario)
+            self.presenter_window.show_session(self.session, self.host.scenario, self._stage())
+
+    def _stage(self) -> str:
+        """What goes on now, for the lecturer: the question, the steps, a run."""
+        h, s = self.host, self.session
+        preset = s.slide.preset if s is not None else None
+        if h.prediction.isVisible():
+            return "The class is asked: PageDown runs with the most votes."
+        gate = h.bridge.gate
+        if h.bridge.running and gate is not None and not gate.free and preset is not None:
+            return f"Step mode: {self._step} of {len(preset.schedule)} steps given."
+        return "Running…" if h.bridge.running else ""
 
     # -- the run's steps and end --------------------------------------------------------------
     @Slot()
     def _on_started(self) -> None:
         self._step, self._queued = 0, 0
+        self._refresh_presenter()
 
     @Slot(object)
     def _on_finished(self, result: RunResult) -> None:
@@ -409,6 +434,7 @@ class LectureController(QObject):
         words = f"step {self._step} of {len(preset.schedule)}: {task}"
         self.host.verdict.show_idle(f"Schedule {words} runs {what}{note}. PageDown: next.")
         self.host.show_status(f"Lecture: {words}{note}", 0)
+        self._refresh_presenter()
 
     def shutdown(self) -> None:
         """The window closes: the presenter view with it."""
