@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
         self.start_run = self.runs.start_run
         self.reset_run = self.runs.reset_run
         self.leave_run_modes = self.runs.leave_modes
+        self.break_deadlock = self.runs.break_deadlock  # D
         traced = self._traced  # what works on a scenario's run only says so for a program's
         self.open_many_runs = unless_traced(traced, self.dialogs.open_many_runs, "Many runs")
         self.open_compare = unless_traced(traced, self.dialogs.open_compare, "A/B compare")
@@ -464,13 +465,6 @@ class MainWindow(QMainWindow):
             return
         self.param_bar.set_values({p.name: p.default for p in self.scenario.params})
         self._status(f"Settings back to the defaults of {self.scenario.id}.", 4000)
-
-    def break_deadlock(self) -> None:
-        """D: break the deadlock held on screen, as the run's monitor breaks one at once."""
-        if self.bridge.break_deadlock():
-            self._status("Deadlock broken: one thread's wait ends with an exception.", 4000)
-        else:
-            self._status("No deadlock is held (View ▸ Hold a deadlock until D).", 4000)
 
     @Slot(str)
     def show_error(self, text: str) -> None:
