@@ -137,6 +137,8 @@ def test_presenter_view_has_the_notes_and_the_audience_none(
         assert "elapsed" in shown
         audience = "\n".join(_texts(win))
         assert slide.title in audience
+        shown = win.lecture.slide_view if slide.preset is None else win.lecture.strip
+        assert shown.isVisible() and shown.points.font().pointSizeF() >= 20  # at 1280×720
         for other in shipped.slides:  # no notes anywhere in the audience window
             for paragraph in other.notes.split("\n\n"):
                 assert paragraph[:40] not in audience

@@ -92,6 +92,10 @@ class LectureController(QObject):
         host.bridge.finished.connect(self._on_finished)
         host.stepping.choice_hook = self.vote
         host.presenter.clicker = (self.next, self.back)
+        # the menus come and go with the lecture preset: the slide view leaves them room
+        host.presenter.lecture_action.toggled.connect(
+            lambda _on: QTimer.singleShot(0, self._fit_slide_view)
+        )
         window_key(window, "Take back the last vote", "Backspace", self.unvote)
         self.presenter_action = QAction("Presenter view", window)
         self.presenter_action.triggered.connect(lambda _=False: self.show_presenter())
