@@ -233,4 +233,3 @@ def test_threadtruth_lecture_deck_opens_the_window(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "slide 1 of 18 Threads in Python: what really happens" in done.stdout
     assert "presenter True" in done.stdout
-

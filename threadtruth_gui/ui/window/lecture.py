@@ -230,8 +230,8 @@ class LectureController(QObject):
         gate = bridge.gate
         if bridge.held_deadlock() is not None:
             self.host.break_deadlock()
-        elif gate is not None and not gate.free and self._step + self._queued < len(
-            preset.schedule
+        elif (
+            gate is not None and not gate.free and self._step + self._queued < len(preset.schedule)
         ):
             self._queued += 1
             self._give_queued()
