@@ -342,6 +342,27 @@ def _clicker(c: Ctx) -> None:
     assert not c.win.bridge.running
 
 
+def _unvote(c: Ctx) -> None:
+    from threadtruth_gui import assets
+    from threadtruth_gui.lecture import load
+
+    deck = load(assets.lectures()[0])
+    asks = next(i for i, slide in enumerate(deck.slides) if slide.preset and slide.preset.predict)
+    c.win.lecture.open(deck, presenter=False)
+    try:
+        c.win.lecture._go(asks)
+        c.press("PgDown")  # the question
+        assert c.win.prediction.isVisible()
+        c.press("1")
+        c.press("1")
+        c.press("Backspace")
+        session = c.win.lecture.session
+        assert session is not None
+        assert session.record.votes == {c.win.prediction.choices[0]: 1}
+    finally:
+        c.win.lecture.close()
+
+
 def _edit_code(c: Ctx) -> None:
     c.press("Ctrl+E")
     assert c.win.editing.editing and not c.win.code.isReadOnly()
@@ -395,6 +416,7 @@ CHECKS: dict[str, Callable[[Ctx], None]] = {
     "PgUp": _clicker,
     "Ctrl+Q": _quit,
     "Ctrl+E": _edit_code,
+    "Backspace": _unvote,
 }
 
 

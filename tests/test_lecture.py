@@ -123,13 +123,6 @@ def test_check_of_a_bad_deck_is_one_error_line(
     assert capsys.readouterr().out == "ok: 1 slide\n"
 
 
-def test_opening_a_lecture_is_still_a_stub(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["lecture"]) == 2
-    assert capsys.readouterr().err == (
-        "opening a lecture in the window comes with the lecture view\n"
-    )
-
-
 def test_lecture_check_as_a_user_runs_it(tmp_path: Path) -> None:
     proc = cli("lecture", "--check")
     assert (proc.returncode, proc.stderr) == (0, "")

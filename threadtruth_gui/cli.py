@@ -289,6 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if (
         not argv
         or argv[0] == "gui"
+        or (argv[0] == "lecture" and "--check" not in argv)  # it opens the window too
         or (argv[0].startswith("-") and argv[0] not in ("-h", "--help"))
     ):
         # the window: a signal closes it once it is made, as its close button does, exit

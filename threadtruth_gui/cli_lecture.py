@@ -2,7 +2,9 @@
 `threadtruth handout DECK OUT_DIR`: its handout, from runs made now (lecture/handout.py).
 
 `--check` reads and checks the whole deck without a window: `ok: N slides` and status 0,
-or the deck's one error line and status 2. Without DECK, the shipped lecture is used.
+or the deck's one error line and status 2. Without it the window opens on the deck's first
+slide, in the lecture preset, with the presenter view (ui/window/lecture.py). Without DECK,
+the shipped lecture is used.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import TYPE_CHECKING
 
-from threadtruth_gui.cli_args import UsageError
+from threadtruth_gui.cli_args import UsageError, check_display
 
-EXIT_USAGE = 2
+if TYPE_CHECKING:
+    from threadtruth_gui.lecture import Deck
 
 
 def cmd_lecture(args: argparse.Namespace) -> int:
@@ -89,11 +93,13 @@ class _Progress:
             self.open = False
 
 
-def open_lecture(deck: object) -> int:
-    """STUB, to be replaced by the lecture view (issue 15's window part): open `deck` in
-    the window. Until then it says so in one line and exits with status 2."""
-    print("opening a lecture in the window comes with the lecture view", file=sys.stderr)
-    return EXIT_USAGE
+def open_lecture(deck: Deck) -> int:
+    """Open the window on `deck` (cli.main sends `lecture` without --check through
+    `shutdown.deferred()`, as it does `gui`: a signal closes the window once it is made)."""
+    check_display()
+    from threadtruth_gui.ui.app import run_app
+
+    return run_app(lecture=deck)
 
 
 def _shipped() -> str:

@@ -6,7 +6,7 @@ import asyncio
 import sys
 import traceback
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import qasync
 from PySide6.QtCore import (
@@ -25,6 +25,9 @@ from threadtruth_gui.engine.result import RunResult
 from threadtruth_gui.runs import child
 from threadtruth_gui.ui import shutdown, theme
 from threadtruth_gui.ui.main_window import MainWindow
+
+if TYPE_CHECKING:
+    from threadtruth_gui.lecture.deck import Deck
 
 # `--exit-when-done` without `--run`: the run starts by itself this long after the window
 # opens, unless Space or PageDown started it first
@@ -76,6 +79,7 @@ def run_app(
     params: dict[str, Any] | None = None,
     autorun: bool = False,
     exit_when_done: bool = False,
+    lecture: Deck | None = None,
 ) -> int:
     """Open the window (on `scenario_id` with `params`) and run the event loop until it closes.
 
@@ -84,7 +88,8 @@ def run_app(
     however it was started (autorun, Space, PageDown); then the window closes, with exit
     status 1 if that run failed to complete. Without `autorun` it starts the run itself
     after AUTOSTART_S seconds if no key has started it: a script never waits forever.
-    Without `exit_when_done` nothing is printed to stdout.
+    Without `exit_when_done` nothing is printed to stdout. `lecture`: a deck opened on its
+    first slide (`threadtruth lecture`), with the presenter view.
     """
     with shutdown.deferred():  # a signal while the window is made closes it once made
         app = application()
@@ -98,6 +103,8 @@ def run_app(
             window.showMaximized()  # a projector's screen: all of it, frame included
         else:
             window.show()
+        if lecture is not None:  # after the window is shown: a second screen's full screen
+            window.lecture.open(lecture)
         status = 0
         started = False
         if exit_when_done:

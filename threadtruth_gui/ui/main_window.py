@@ -65,6 +65,7 @@ from threadtruth_gui.ui.window.chrome import (
 )
 from threadtruth_gui.ui.window.columns import code_spans, columns_of, share_width
 from threadtruth_gui.ui.window.editing import EditingController, add_edit_actions
+from threadtruth_gui.ui.window.lecture import LectureController
 from threadtruth_gui.ui.window.saved_trace import show_saved_trace
 from threadtruth_gui.ui.window.tracing import TracingController, unless_traced
 
@@ -104,6 +105,7 @@ class MainWindow(QMainWindow):
         self.start_run = self.runs.start_run
         self.reset_run = self.runs.reset_run
         self.leave_run_modes = self.runs.leave_modes
+        self.break_deadlock = self.runs.break_deadlock  # D
         traced = self._traced  # what works on a scenario's run only says so for a program's
         self.open_many_runs = unless_traced(traced, self.dialogs.open_many_runs, "Many runs")
         self.open_compare = unless_traced(traced, self.dialogs.open_compare, "A/B compare")
@@ -140,6 +142,9 @@ class MainWindow(QMainWindow):
         add_edit_actions(self, self.run_menu, self.editing)
         self.scenario_list.select(all_scenarios()[0].id)
         self.presenter = Presenter(self, settings)
+        self.lecture = LectureController(self, self.presenter.view_menu)  # .session: the handout's
+        self.scenario_list.chosen.connect(self.lecture.on_chosen)  # a scenario leaves a lecture
+        self.open_lecture, self.close_lecture = self.lecture.ask_open, self.lecture.close
         fit_menu_bar(self._menu_bar)  # every menu is there now (the presenter adds View)
         self.toolbar.setProperty("max_scale", 1.0)
         self._menu_bar.setProperty("max_scale", 1.0)
@@ -461,13 +466,6 @@ class MainWindow(QMainWindow):
         self.param_bar.set_values({p.name: p.default for p in self.scenario.params})
         self._status(f"Settings back to the defaults of {self.scenario.id}.", 4000)
 
-    def break_deadlock(self) -> None:
-        """D: break the deadlock held on screen, as the run's monitor breaks one at once."""
-        if self.bridge.break_deadlock():
-            self._status("Deadlock broken: one thread's wait ends with an exception.", 4000)
-        else:
-            self._status("No deadlock is held (View ▸ Hold a deadlock until D).", 4000)
-
     @Slot(str)
     def show_error(self, text: str) -> None:
         """The one place errors are shown: the status bar, in red, and on stderr."""
@@ -508,6 +506,7 @@ class MainWindow(QMainWindow):
         self.code.rehighlight()
         self.narration.set_cursor(self.narration.cursor_ns)
         self.timeline.update()
+        self.lecture.restyle()
         lanes = self.bridge.lanes
         if lanes is not None:
             self.panel.update_from(lanes)
@@ -537,6 +536,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.presenter.save_on_close()
+        self.lecture.shutdown()
         self.dialogs.close_all()
         self.replayer.stop()
         self.bridge.shutdown()  # the reset run's threads joined, a child reaped: none left

@@ -8,6 +8,7 @@ what, never what runs (holding a deadlock on screen only delays when the app bre
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Protocol
 
 from PySide6.QtCore import QByteArray, QObject, QSettings, Qt
@@ -77,13 +78,15 @@ class Presenter(QObject):
         self.lecture = False
         self._before_lecture = 1.0
         self._clicker_turn = 0
+        # a lecture's PageDown and PageUp (each True when it handled the key)
+        self.clicker: tuple[Callable[[], bool], Callable[[], bool]] | None = None
         self.applied = theme.font_scale  # the scale this window's fonts were made at
         self._build_menu()
 
     # -- menu and keys ----------------------------------------------------------------------
     def _build_menu(self) -> None:
         w = self.window
-        menu = w.menuBar().addMenu("&View")
+        menu = self.view_menu = w.menuBar().addMenu("&View")
         self.theme_actions: dict[str, QAction] = {}
         group = QActionGroup(self)
         for name in theme.THEME_NAMES:
@@ -115,7 +118,7 @@ class Presenter(QObject):
         self.hold_action.toggled.connect(self._hold_deadlock)
         # a presentation clicker sends PageDown / PageUp
         self._action(None, "Run, or the next step", "PgDown", self.clicker_next)
-        self._action(None, "Reset", "PgUp", w.reset_run)
+        self._action(None, "Reset", "PgUp", self.clicker_back)
 
     def _action(self, menu, text: str, key: str, slot) -> QAction:  # type: ignore[no-untyped-def]
         action = QAction(text, self.window)
@@ -184,6 +187,8 @@ class Presenter(QObject):
 
     def clicker_next(self) -> None:
         """PageDown: start the run; in step mode, step the threads in turn (A, B, A, B…)."""
+        if self.clicker is not None and self.clicker[0]():
+            return  # a lecture: the next thing of its slide
         w = self.window
         gate = w.bridge.gate
         if w.bridge.running and gate is not None and not gate.free:
@@ -195,6 +200,11 @@ class Presenter(QObject):
         if not w.bridge.running:
             self._clicker_turn = 0
             w.start_run()
+
+    def clicker_back(self) -> None:
+        """PageUp: reset the run (in a lecture: the slide before, reset)."""
+        if self.clicker is None or not self.clicker[1]():
+            self.window.reset_run()
 
     # -- settings -----------------------------------------------------------------------------
     def _save(self, key: str, value: object) -> None:

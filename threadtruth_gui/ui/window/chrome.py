@@ -160,6 +160,8 @@ class FileMenuHost(Protocol):
     def export_file(self, kind: str, path: str | None = None) -> bool: ...
     def close(self) -> bool: ...
     def trace_program(self, path: str | None = None) -> bool: ...
+    def open_lecture(self) -> bool: ...
+    def close_lecture(self) -> None: ...
 
 
 def file_menu(window: QWidget, menu_bar: QMenuBar) -> QMenu:
@@ -173,6 +175,9 @@ def file_menu(window: QWidget, menu_bar: QMenuBar) -> QMenu:
         ("&Open run…", "Ctrl+O", host.open_run),
         ("&Replay run", "Ctrl+R", host.replay_run),
         ("&Trace a program…", "Ctrl+Shift+O", host.trace_program),
+        None,
+        ("Open &lecture…", "", lambda: host.open_lecture()),  # (made after the menu)
+        ("Close l&ecture", "", lambda: host.close_lecture()),
         None,
         ("Export the window as &PNG…", "Ctrl+S", lambda: host.export_file("window-png")),
         (

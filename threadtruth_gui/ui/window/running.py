@@ -168,6 +168,13 @@ class RunController(QObject):
         self.host.show_ready()  # (a traced program's: Space traces it again)
         self._status("Stopped and reset." if was_running else "Reset.", 3000)
 
+    def break_deadlock(self) -> None:
+        """D: break the deadlock held on screen, as the run's monitor breaks one at once."""
+        if self.bridge.break_deadlock():
+            self._status("Deadlock broken: one thread's wait ends with an exception.", 4000)
+        else:
+            self._status("No deadlock is held (View ▸ Hold a deadlock until D).", 4000)
+
     @Slot()
     def _on_started(self) -> None:
         self.showing_result = False

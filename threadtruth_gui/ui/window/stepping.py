@@ -3,6 +3,7 @@ B, a coroutine to its next await); the bytecode view follows the stepped task.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -49,6 +50,8 @@ class SteppingController(QObject):
         self.views, self.bridge, self.replayer = views, bridge, replayer
         self.focus: str | None = None  # the thread the bytecode view follows
         self.code: list[Any] = []  # the functions in the code pane
+        # in a lecture, 1-9 during the question count the class's votes (True: counted)
+        self.choice_hook: Callable[[int], bool] | None = None
 
     def setup(self, plan: Plan) -> None:
         """A new plan on screen: its functions, no thread followed, the bytecode view blank."""
@@ -58,8 +61,9 @@ class SteppingController(QObject):
 
     def step_number(self, number: int) -> None:
         v = self.views
-        if v.prediction.isVisible():  # 1-3 answer the question
-            v.prediction.answer(number - 1)
+        if v.prediction.isVisible():  # 1-3 answer the question (a lecture: count a vote)
+            if self.choice_hook is None or not self.choice_hook(number - 1):
+                v.prediction.answer(number - 1)
             return
         names = list(v.colors)
         if 1 <= number <= len(names):
