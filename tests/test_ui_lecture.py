@@ -4,6 +4,8 @@ changes nothing, and `threadtruth lecture DECK` opens the window."""
 
 from __future__ import annotations
 
+import html
+import re
 import time
 from pathlib import Path
 
@@ -39,7 +41,9 @@ def _press(qtbot, widget: QWidget, key: Qt.Key) -> None:  # type: ignore[no-unty
     qtbot.keyClick(widget, key)
 
 
-def test_pagedown_walks_the_whole_shipped_deck(qtbot, make_window, shipped: Deck) -> None:
+def test_pagedown_walks_the_whole_shipped_deck(
+    qtbot, make_window, shipped: Deck, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     win = make_window((1280, 720))
     win.lecture.open(shipped)
     session = win.lecture.session
@@ -78,6 +82,16 @@ def test_pagedown_walks_the_whole_shipped_deck(qtbot, make_window, shipped: Deck
     # the summary slide as the walk showed it: its table filled, every cell measured
     assert "measured during this lecture on this machine" in summary_shown
     assert NOT_RUN not in summary_shown
+    # File ▸ Export the lecture's handout: the runs of this lecture, none made again
+    before = time.monotonic()
+    assert win.export_handout(str(tmp_path / "handout"))
+    page = (tmp_path / "handout" / "index.html").read_text()
+    print(f"the handout of those runs: {time.monotonic() - before:.1f} s")
+    for slide in shipped.slides:
+        assert html.escape(slide.title, quote=False) in page
+    pictures = re.findall(r'<img[^>]+src="([^"]+)"', page)
+    assert len(pictures) >= len(session.handout_runs())
+    assert all((tmp_path / "handout" / src).is_file() for src in pictures)
 
 
 def test_pageup_goes_back_a_slide_and_resets(qtbot, make_window, shipped: Deck) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from threadtruth_gui.engine.events import Event
+from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.result import RunResult
 from threadtruth_gui.lecture.deck import Deck, Slide
 
@@ -25,6 +27,8 @@ class SlideRecord:
     votes: dict[str, int] = field(default_factory=dict)
     vote_log: list[str] = field(default_factory=list)
     finished_at: float = 0.0  # time.monotonic() when the run ended: the latest wins
+    lanes: Lanes | None = None  # the run's lanes and events: the handout draws its picture
+    events: list[Event] | None = None
 
 
 class LectureSession:
@@ -62,14 +66,41 @@ class LectureSession:
         self.index = index
         return True
 
-    def record_run(self, result: RunResult, scenario: str, index: int | None = None) -> None:
+    def record_run(
+        self,
+        result: RunResult,
+        scenario: str,
+        index: int | None = None,
+        drawn: tuple[Lanes, list[Event]] | None = None,
+    ) -> None:
         """A run finished on slide `index` (default: the current one): it is that slide's
-        last run. A cancelled run measured nothing and is not kept."""
+        last run (`drawn`: its lanes and events). A cancelled run measured nothing and is
+        not kept."""
         if result.cancelled:
             return
         record = self.records[self.index if index is None else index]
         record.result, record.scenario = result, scenario
+        record.lanes, record.events = drawn if drawn is not None else (None, None)
         record.finished_at = time.monotonic()
+
+    def handout_runs(self) -> dict[int, tuple[RunResult, Lanes, list[Event]]]:
+        """The runs of this lecture the handout shows: {slide index: (result, lanes,
+        events)}, for each slide whose last run was kept whole."""
+        return {
+            i: (r.result, r.lanes, r.events)
+            for i, r in enumerate(self.records)
+            if r.result is not None and r.lanes is not None and r.events is not None
+        }
+
+    def handout_votes(self) -> dict[int, dict[object, int]]:
+        """The class's votes per slide: {slide index: {choice label: votes}}."""
+        out: dict[int, dict[object, int]] = {}
+        for i, record in enumerate(self.records):
+            if record.votes:
+                votes: dict[object, int] = {}
+                votes.update(record.votes)
+                out[i] = votes
+        return out
 
     def vote(self, label: str) -> int:
         """One more vote for `label` on this slide; its count now."""

@@ -145,6 +145,7 @@ class MainWindow(QMainWindow):
         self.lecture = LectureController(self, self.presenter.view_menu)  # .session: the handout's
         self.scenario_list.chosen.connect(self.lecture.on_chosen)  # a scenario leaves a lecture
         self.open_lecture, self.close_lecture = self.lecture.ask_open, self.lecture.close
+        self.export_handout = self.lecture.export_handout
         fit_menu_bar(self._menu_bar)  # every menu is there now (the presenter adds View)
         self.toolbar.setProperty("max_scale", 1.0)
         self._menu_bar.setProperty("max_scale", 1.0)

@@ -162,6 +162,7 @@ class FileMenuHost(Protocol):
     def trace_program(self, path: str | None = None) -> bool: ...
     def open_lecture(self) -> bool: ...
     def close_lecture(self) -> None: ...
+    def export_handout(self, out_dir: str | None = None) -> bool: ...
 
 
 def file_menu(window: QWidget, menu_bar: QMenuBar) -> QMenu:
@@ -178,6 +179,7 @@ def file_menu(window: QWidget, menu_bar: QMenuBar) -> QMenu:
         None,
         ("Open &lecture…", "", lambda: host.open_lecture()),  # (made after the menu)
         ("Close l&ecture", "", lambda: host.close_lecture()),
+        ("Export the lecture's &handout…", "", lambda: host.export_handout()),
         None,
         ("Export the window as &PNG…", "Ctrl+S", lambda: host.export_file("window-png")),
         (

@@ -25,6 +25,7 @@ from threadtruth_gui.ui.widgets.prediction import PredictionPanel
 from threadtruth_gui.ui.widgets.slide import SlideStrip, SlideView
 from threadtruth_gui.ui.widgets.verdict import VerdictBanner
 from threadtruth_gui.ui.window.chrome import window_key
+from threadtruth_gui.ui.window.lecture_export import export_session_handout
 
 if TYPE_CHECKING:
     from threadtruth_gui.ui.presenter import Presenter
@@ -155,6 +156,15 @@ class LectureController(QObject):
             self.host.presenter.toggle_lecture(False)
         self.changed.emit()
         self.host.show_status("Lecture closed.")
+
+    def export_handout(self, out_dir: str | None = None) -> bool:
+        """File ▸ Export the lecture's handout (ui/window/lecture_export.py)."""
+        done, text = export_session_handout(self.window, self.session, out_dir)
+        if done or self.session is None:
+            self.host.show_status(text, 8000)
+        elif text:
+            self.host.show_error(text)
+        return done
 
     def on_chosen(self, _scenario_id: str) -> None:
         """A scenario chosen in the list leaves the lecture (not one the lecture selects)."""
@@ -392,7 +402,12 @@ class LectureController(QObject):
             # the steps given, as a headless run of the schedule records them (the handout's)
             result.schedule = [step.to_json() for step in gate.steps]
         if self.session is not None:
-            self.session.record_run(result, result.scenario)
+            bridge = self.host.bridge
+            run, lanes = bridge.run, bridge.lanes
+            drawn = (
+                (lanes, run.recorder.events()) if run is not None and lanes is not None else None
+            )
+            self.session.record_run(result, result.scenario, drawn=drawn)
             self._refresh_presenter()
             self.changed.emit()
 
