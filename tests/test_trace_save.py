@@ -19,7 +19,7 @@ from threadtruth_gui.engine.events import Kind
 from threadtruth_gui.runs import runfile, tracecheck, tracefile
 from threadtruth_gui.runs.tracefile import SavedTrace, read_sources
 from threadtruth_gui.ui.main_window import MainWindow
-from threadtruth_gui.ui.window.tracing import SAVED_NOT_RUN
+from threadtruth_gui.ui.window.tracing import SAVED_CLEARED, SAVED_NOT_RUN
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "resources" / "examples"
@@ -242,8 +242,9 @@ def test_window_opens_a_saved_deadlock_with_its_ring(  # type: ignore[no-untyped
     assert window.narration.lines
     window.set_cursor(None)
     window.statusBar().clearMessage()
-    window.reset_run()  # R: the program is not run afterwards either
-    window.start_run()
+    window.reset_run()  # R: the saved run is cleared, as a scenario's is, and says so
+    assert window.verdict.idle_text() == SAVED_CLEARED
+    window.start_run()  # and the program is not run afterwards either
     assert window.statusBar().currentMessage() == SAVED_NOT_RUN
     assert window.bridge.run is None
 
@@ -317,3 +318,13 @@ def test_counts_say_processes() -> None:
 
     report = {"tasks": [{"kind": "process"}] * 4 + [{"kind": "thread"}] * 2, "locks": []}
     assert counts(report) == "4 processes, 2 threads, 0 waits"
+
+
+def test_a_fifo_named_like_a_source_is_left_out_not_waited_for(tmp_path: Path) -> None:
+    """A program may run code under a file name that is a FIFO in its folder: reading it
+    for --save (or the code pane) would wait for a writer forever."""
+    (tmp_path / "prog.py").write_text("print('hi')\n")
+    os.mkfifo(tmp_path / "pipe.py")
+    sources, left_out = read_sources(tmp_path, {"prog.py", "pipe.py"})
+    assert sources == {"prog.py": "print('hi')\n"}
+    assert left_out == {"pipe.py": "cannot be read (not a regular file)"}

@@ -243,3 +243,44 @@ def test_space_in_the_window_steps_a_traced_program_and_runs_it_to_the_end(
     assert window.bridge.result is not None
     assert "Ended" in window.verdict.text() or "exit code 0" in window.verdict.text()
     window.step_action.setChecked(False)
+
+
+EVENT = """\
+import threading
+ready = threading.Event()
+
+def waiter():
+    ready.wait()
+    x = 1
+    x += 1
+
+t = threading.Thread(target=waiter, name="W")
+t.start()
+ready.set()
+t.join()
+"""
+
+
+def test_a_thread_waiting_on_an_event_is_blocked_and_steps_do_not_pile_up(
+    tmp_path: Path,
+) -> None:
+    """A step given to a thread in an Event's wait was kept, and once the event was set
+    it ran every kept step's line without stopping."""
+    run, gate = _started(tmp_path, EVENT)
+    try:
+        _main_to(run, gate, 11)  # W started, main stops before ready.set()
+        _until(lambda: "W" in gate.parked())
+        assert _step(gate, "W") == "stepped"  # runs ready.wait(): waits
+        _until(lambda: "W" in (run.gate_told or {}).get("blocked", []))
+        for _ in range(3):
+            assert gate.grant("W") == "blocked"  # nothing kept
+        _step(gate, "MainThread")  # ready.set(): W wakes, runs to its next line, stops
+        _until(lambda: _line_of(run, "W") == 6 and gate.settled("W"))
+        time_ = time.monotonic()
+        while time.monotonic() - time_ < 0.3:  # and stays there: no kept steps to run
+            assert _line_of(run, "W") == 6
+            time.sleep(0.02)
+        gate.release()
+        assert run.join(WAIT_S)
+    finally:
+        run.stop()

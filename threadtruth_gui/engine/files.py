@@ -142,3 +142,19 @@ class DownloadFolder:
         if self._temporary and self.path is not None:
             shutil.rmtree(self.path, ignore_errors=True)
         self.path = None
+
+
+def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
+    """Up to `limit` bytes of a regular file. A FIFO or a device may never end, or never
+    open (a FIFO blocks its reader until a writer comes): it is looked at before it is
+    opened, opened without waiting, and looked at again once open. OSError otherwise,
+    "not a regular file" for those."""
+    import stat
+
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise OSError(f"{os.fspath(path)} is not a regular file")
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise OSError(f"{os.fspath(path)} is not a regular file")
+        return f.read(limit)

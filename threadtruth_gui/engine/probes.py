@@ -209,6 +209,7 @@ def _patch_threads(probes: Probes, on_thread: Callable[[TaskContext], None] | No
         node.waiting[ctx.task] = (time.perf_counter_ns(), timeout is not None)
         probes.locks.append(node)
         ctx.record(Kind.STATE, (State.WAITING, f"waiting for {self.name} to end (join)"))
+        blocked(ctx, True)
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
             while self.is_alive():
@@ -223,6 +224,7 @@ def _patch_threads(probes: Probes, on_thread: Callable[[TaskContext], None] | No
             node.waiting.pop(ctx.task, None)
             with contextlib.suppress(ValueError):
                 probes.locks.remove(node)
+            blocked(ctx, False)
             ctx.record(Kind.STATE, State.RUNNING)
 
     threading.Thread.join = joining  # type: ignore[method-assign]
@@ -335,11 +337,22 @@ class TracedRLock(ObservedLock):
 def _waiting(ctx: TaskContext, name: str, kind: str) -> None:
     ctx.record(Kind.LOCK, ("wait", name, None))
     ctx.record(Kind.STATE, (State.WAITING, f"waiting on {kind} {name}"))
+    blocked(ctx, True)
 
 
 def _woke(ctx: TaskContext, name: str) -> None:
+    blocked(ctx, False)
     ctx.record(Kind.LOCK, ("woke", name, None))
     ctx.record(Kind.STATE, State.RUNNING)
+
+
+def blocked(ctx: TaskContext, on: bool) -> None:
+    """Step mode: a thread waiting on a queue, an event, a condition, a semaphore or a join
+    is blocked, as one waiting for a held lock is: a step cannot move it (one given would
+    be kept, and run once it wakes, without stopping), and it goes on by itself."""
+    gate = ctx.run.gate
+    if gate is not None:
+        gate.set_blocked(ctx.task, on)
 
 
 def _patch_sync(probes: Probes) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from threadtruth_gui.engine.events import Event, Kind
+from threadtruth_gui.engine.files import read_regular
 from threadtruth_gui.engine.history import History
 from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.result import RunResult
@@ -125,11 +126,11 @@ def read_sources(folder: Path, names: set[str]) -> tuple[dict[str, str], dict[st
         if os.path.commonpath([root, path]) != root:
             left_out[name] = "not in the script's folder"
             continue
-        try:
-            with open(path, "rb") as f:
-                raw = f.read(4 * tracecheck.MAX_SOURCE_CHARS + 1)
+        try:  # (a FIFO named like a source would hang the save: read_regular refuses it)
+            raw = read_regular(path, 4 * tracecheck.MAX_SOURCE_CHARS + 1)
         except OSError as exc:
-            left_out[name] = f"cannot be read ({exc.strerror or exc})"
+            why = exc.strerror or ("not a regular file" if "regular" in str(exc) else exc)
+            left_out[name] = f"cannot be read ({why})"
             continue
         text = raw.decode("utf-8", errors="replace")
         if len(text) > tracecheck.MAX_SOURCE_CHARS:

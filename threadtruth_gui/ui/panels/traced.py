@@ -188,7 +188,8 @@ class TracedPanel(QWidget):
         self.live.hide()  # how the tasks ended is the verdict's to say
         report = result.outcome
         code = report.get("exit_code")
-        self.exit_text = "ended by Reset" if code is None else f"exit code {code}"
+        # (None: threadtruth ended it: Reset, End, Ctrl+C, or --json after a deadlock)
+        self.exit_text = "ended by threadtruth" if code is None else f"exit code {code}"
         lines = report.get("stdout_lines", 0)
         self.output_title.setText(f"Output ({_lines(lines)} on stdout; {self.exit_text})")
         self.show_not_seen(list(report.get("not_seen", [])))

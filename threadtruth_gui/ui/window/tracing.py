@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLabel, QWidget
 
+from threadtruth_gui.engine.files import read_regular
 from threadtruth_gui.engine.lanes import Lanes
 from threadtruth_gui.engine.plan import Plan
 from threadtruth_gui.engine.scenario import Scenario
@@ -36,6 +37,10 @@ from threadtruth_gui.ui.window.shown import live_markers
 
 _NO_PLAN = Plan([], outcome=lambda _stats: {}, code=[])
 SAVED_NOT_RUN = "A saved trace is shown: File ▸ Trace a program… runs it again."
+SAVED_CLEARED = (  # R on an opened saved trace: its run is cleared, as a scenario's is
+    "Reset: the saved trace is cleared. File ▸ Open run… shows it again; "
+    "File ▸ Trace a program… runs the program."
+)
 END_GRACE_MS = 1500  # End the program: killed after this (Reset's, in the bridge: 1 s)
 Action = TypeVar("Action", bound=Callable[..., Any])
 
@@ -246,7 +251,7 @@ class TracingController(QObject):
             self.host.clear_run_views()
             self.panel.setup(_NO_PLAN, {})
             self.host.code.set_markers({}, self.host.colors)
-            self.host.verdict.show_idle(self.ready_text())
+            self.host.verdict.show_idle(SAVED_CLEARED if self.from_file else self.ready_text())
 
     def ready_text(self) -> str:
         """What Space does now, in the verdict's place before a run."""
@@ -268,7 +273,7 @@ class TracingController(QObject):
             text = f"# {name}: its code is not in the run file"
         if text is None:
             try:
-                raw = (self.script.parent / name).read_bytes()
+                raw = read_regular(self.script.parent / name, 16 * 1024 * 1024)
                 text = raw.decode("utf-8", errors="replace")
             except OSError as exc:
                 text = f"# {name}: cannot be read ({exc.strerror or exc})"
