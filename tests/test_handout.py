@@ -337,3 +337,18 @@ def test_an_outcome_without_figures_is_shown_by_its_numbers() -> None:
         ("final balance", "-$100"),
         ("ok", "yes"),
     ]
+
+
+def test_a_run_with_a_setting_changed_live_says_what_it_ran_with(
+    deck: Deck, tmp_path: Path
+) -> None:
+    """In the window a lecturer may press L and run the slide again: the handout names the
+    settings that run had, not the slide's."""
+    from threadtruth_gui.scenarios import get
+
+    sc = get("bank-race")
+    locked = sc.execute(sc.resolve({"lock": True, "delay": 0.0}), schedule=["A", "B", "A", "B"])
+    index = export_handout(deck, tmp_path / "live", {RACE: locked})  # type: ignore[arg-type]
+    words = _page(index).words
+    assert "(changed during the lecture from the slide's settings)" in words
+    assert "Lock on" in words and "Lock off" not in words

@@ -188,8 +188,16 @@ def _run(slide: Slide, run: Any, pictures: list[Picture]) -> str:
     preset = slide.preset
     assert preset is not None
     scenario = preset.scenario_object()
-    settings = ", ".join(_setting(scenario, k, v) for k, v in preset.given.items())
+    ran = run[0].params if run is not None and run[0].scenario == preset.scenario else {}
+    # the settings the run had: a lecturer may change one live (L, a slider) and run again
+    changed = sorted(k for k, v in preset.params.items() if k in ran and ran[k] != v)
+    shown_keys = list(preset.given) + [k for k in changed if k not in preset.given]
+    settings = ", ".join(
+        _setting(scenario, k, ran.get(k, preset.params.get(k))) for k in shown_keys
+    )
     how = f"Run: {scenario.title} ({scenario.id})" + (f": {settings}" if settings else "")
+    if changed:
+        how += " (changed during the lecture from the slide's settings)"
     if preset.schedule:
         how += f"; stepped {', '.join(preset.schedule)}, then free"
     if run is None:
