@@ -10,21 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 import qasync
 from PySide6.QtCore import (
-    QMessageLogContext,
     QSettings,
-    QSize,
     QTimer,
-    QtMsgType,
-    qInstallMessageHandler,
 )
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
 
-from threadtruth_gui import assets
 from threadtruth_gui.engine.result import RunResult
 from threadtruth_gui.runs import child
-from threadtruth_gui.ui import shutdown, theme
+from threadtruth_gui.ui import shutdown
 from threadtruth_gui.ui.main_window import MainWindow
+from threadtruth_gui.ui.qtapp import application as application  # (its old home)
 
 if TYPE_CHECKING:
     from threadtruth_gui.lecture.deck import Deck
@@ -32,36 +26,6 @@ if TYPE_CHECKING:
 # `--exit-when-done` without `--run`: the run starts by itself this long after the window
 # opens, unless Space or PageDown started it first
 AUTOSTART_S = 5.0
-
-
-def _qt_messages(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
-    # The offscreen platform (shot, tests, headless runs) warns about a window-manager hint
-    # it cannot honour; that says nothing to a user, so drop it and pass the rest on.
-    if "propagateSizeHints" in message:
-        return
-    print(message, file=sys.stderr)
-
-
-def _icon() -> QIcon:
-    """The app's icon at each of its drawn sizes (Qt picks the nearest, not a blurred scale)."""
-    icon = QIcon()
-    for size in assets.ICON_SIZES:
-        icon.addFile(str(assets.icon_png(size)), QSize(size, size))
-    return icon
-
-
-def application() -> QApplication:
-    qInstallMessageHandler(_qt_messages)
-    app = QApplication.instance()
-    if not isinstance(app, QApplication):
-        app = QApplication(sys.argv[:1])
-    app.setApplicationName("threadtruth")
-    app.setOrganizationName("threadtruth")
-    app.setWindowIcon(_icon())  # every window's, and the taskbar's
-    app.setDesktopFileName("threadtruth")  # Wayland shows resources/threadtruth.desktop's icon
-    theme.register_fonts()  # the shipped DejaVu fonts, the same on every machine
-    app.setFont(theme.body_font())
-    return app
 
 
 def install_error_handler(window: MainWindow) -> None:

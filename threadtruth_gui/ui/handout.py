@@ -52,7 +52,7 @@ def _application() -> None:
 
     if QApplication.instance() is None:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a handout needs no display
-    from threadtruth_gui.ui.app import application
+    from threadtruth_gui.ui.qtapp import application
 
     application()
 

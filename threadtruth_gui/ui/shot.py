@@ -23,8 +23,8 @@ def take_shot(
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtCore import QBuffer, QByteArray, QEventLoop, QIODevice, QTimer
 
-    from threadtruth_gui.ui.app import application
     from threadtruth_gui.ui.main_window import MainWindow
+    from threadtruth_gui.ui.qtapp import application
 
     application()
     window = MainWindow()  # the defaults, not this user's saved settings
