@@ -287,6 +287,18 @@ BAD = [
         "downloads-threads with the default cap, so a slide cannot set it",
     ),
     (
+        preset("scenario = 'downloads-threads'\nparams = { urls = 'http://127.0.0.1:1/x' }"),
+        ATM + ", preset.params.urls: a deck cannot set it: a slide downloads from the app's "
+        "own demo server on this machine (a deck is a file others share and open: it must "
+        "not fetch URLs or write into a folder it names)",
+    ),
+    (
+        preset("scenario = 'downloads-asyncio'\nparams = { out = '/tmp' }"),
+        ATM + ", preset.params.out: a deck cannot set it: a slide's downloads go to a "
+        "temporary folder, removed after the run (a deck is a file others share and open: "
+        "it must not fetch URLs or write into a folder it names)",
+    ),
+    (
         preset("scenario = 'downloads-threads'\nparams = { n = 3, fail = '404:7' }"),
         ATM + ", preset.params: --fail names file 7, but there are only 3",
     ),

@@ -197,7 +197,8 @@ def test_a_previous_handout_is_replaced(
 ) -> None:
     out = tmp_path / "again"
     out.mkdir()
-    (out / INDEX).write_text("old", encoding="utf-8")
+    first = export_handout(deck, out, {})  # type: ignore[arg-type]  # a handout of before
+    assert first == out / INDEX
     (out / "slide-09.png").write_bytes(b"old")  # a picture of a slide that is gone
     (out / "notes.txt").write_text("mine", encoding="utf-8")  # not the handout's
     index = export_handout(deck, out, {RACE: runs[RACE]})  # type: ignore[dict-item]
@@ -264,7 +265,10 @@ def test_bad_input_is_refused_before_anything_runs(deck: Deck, tmp_path: Path) -
         ((str(tmp_path / "missing.toml"), str(tmp_path / "o1")), "missing.toml: cannot read it"),
         ((str(bad), str(tmp_path / "o2")), 'slide 1 (“y”), note: unknown key "note"'),
         ((deck.source, str(a_file)), "a.html is a file, not a folder"),
-        ((deck.source, str(foreign)), "has files and is not a handout (no index.html)"),
+        (
+            (deck.source, str(foreign)),
+            "has files and is not a handout (no index.html written by threadtruth)",
+        ),
     ]
     for args, message in cases:
         done = cli("handout", *args)
@@ -351,3 +355,18 @@ def test_a_run_with_a_setting_changed_live_says_what_it_ran_with(
     index = export_handout(deck, tmp_path / "live", {RACE: locked})  # type: ignore[arg-type]
     words = _page(index).words
     assert "lock on, delay 0 s (changed during the lecture from the slide's settings)" in words
+
+
+def test_someone_s_site_with_an_index_html_is_not_taken_for_a_handout(
+    deck: Deck, tmp_path: Path
+) -> None:
+    """A folder with an index.html threadtruth did not write (a home page) is refused:
+    replacing it, and deleting its slide-1.png, would lose the user's files."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / INDEX).write_text("<h1>My homepage</h1>", encoding="utf-8")
+    (site / "slide-1.png").write_bytes(b"mine")
+    with pytest.raises(HandoutError, match="is not a handout"):
+        export_handout(deck, site, {})  # type: ignore[arg-type]
+    assert (site / INDEX).read_text(encoding="utf-8") == "<h1>My homepage</h1>"
+    assert (site / "slide-1.png").read_bytes() == b"mine"

@@ -80,3 +80,27 @@ def test_downloads_compare_fills_both_download_cells() -> None:
     cells = _cells({"downloads-compare": compare})
     assert cells[("threads", COLUMNS[0])] == "6 files in 0.50 s (×6.0 vs one after another)"
     assert cells[("asyncio", COLUMNS[0])] == "6 files in 0.60 s (×5.0 vs one after another)"
+
+
+def test_a_speedup_compares_only_runs_of_the_same_files() -> None:
+    """A 1-file threaded run against a 6-file sequential one is no ×6 speedup."""
+
+    def downloads(mode: str, n: int, total_s: float) -> RunResult:
+        return RunResult(
+            f"downloads-{mode}",
+            {"n": n, "size": 64, "latency": 0.3, "rate": 512.0, "fail": ""},
+            {"files": n, "modes": {mode: {"total_s": total_s}}},
+            [],
+            1.0,
+            0,
+            None,
+            False,
+        )
+
+    runs = {
+        "downloads-sequential": downloads("sequential", 6, 2.5),
+        "downloads-threads": downloads("threads", 1, 0.42),
+    }
+    assert _cells(runs)[("threads", COLUMNS[0])] == "1 file in 0.42 s"
+    runs["downloads-threads"] = downloads("threads", 6, 0.43)
+    assert _cells(runs)[("threads", COLUMNS[0])] == "6 files in 0.43 s (×5.8 vs one after another)"

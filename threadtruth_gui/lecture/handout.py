@@ -18,9 +18,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from threadtruth_gui.engine.files import short_path
+from threadtruth_gui.engine.files import read_regular, short_path
 from threadtruth_gui.lecture.deck import Deck, Slide
-from threadtruth_gui.lecture.handout_page import Picture, Runs, SlideRun, Votes, page
+from threadtruth_gui.lecture.handout_page import GENERATOR, Picture, Runs, SlideRun, Votes, page
 from threadtruth_gui.lecture.preset import run_preset
 
 INDEX = "index.html"
@@ -50,9 +50,10 @@ def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
         except OSError as exc:
             raise HandoutError(f"cannot write a handout in {name}: {exc.strerror or exc}") from None
         names = [n for n in names if not n.startswith(STAGING_PREFIX)]
-        if names and INDEX not in names:
+        if names and not _is_handout(path / INDEX):
             raise HandoutError(
-                f"{name} has files and is not a handout (no {INDEX}): name a new or empty folder"
+                f"{name} has files and is not a handout (no {INDEX} written by threadtruth): "
+                "name a new or empty folder"
             )
         if not os.access(path, os.W_OK | os.X_OK):
             raise HandoutError(f"cannot write a handout in {name}: permission denied")
@@ -63,6 +64,15 @@ def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
     if not parent.is_dir():
         raise HandoutError(f"cannot make {name}: {short_path(str(parent))} is not a folder")
     return path
+
+
+def _is_handout(index: Path) -> bool:
+    """Whether `index` is a page a handout wrote (its generator line), not someone's site."""
+    try:
+        head = read_regular(index, 4096).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return f'<meta name="generator" content="{GENERATOR}">' in head
 
 
 def run_deck(deck: Deck, progress: Progress | None = None) -> dict[int, SlideRun]:

@@ -24,6 +24,8 @@ Runs = Mapping[int, SlideRun]
 #: the class's prediction counts: a slide's index → {the choice (value or label): votes}
 Votes = Mapping[int, Mapping[object, int]]
 
+GENERATOR = "threadtruth handout"  # in every page: a folder holding one is a handout
+
 
 @dataclass(frozen=True)
 class Picture:
@@ -132,6 +134,7 @@ def page(
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<meta name="generator" content="{GENERATOR}">',  # (the next export knows its own)
         f"<title>{esc(deck.title)}</title><style>{CSS}</style></head><body>",
         f"<header><h1>{esc(deck.title)}</h1><dl>{head}</dl></header>",
     ]

@@ -15,6 +15,11 @@ from threadtruth_gui.lecture.errors import At, close_ones, shown
 
 PRESET_KEYS = ("scenario", "params", "step", "predict", "schedule")
 MAX_STEPS = 1000  # a schedule is clicked through by hand; more is a mistake
+# parameters a deck may not set, and what a slide's run does instead
+NOT_IN_A_DECK = {
+    "urls": "a slide downloads from the app's own demo server on this machine",
+    "out": "a slide's downloads go to a temporary folder, removed after the run",
+}
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,11 @@ def _given_params(scenario: Scenario, table: Any, at: At) -> dict[str, Any]:
             hint = f"did you mean {near[0]}?" if near else f"its parameters: {', '.join(names)}"
             here.fail(f"{scenario.id} has no parameter {shown(name)} ({hint})")
         param = scenario.param(name)
+        if name in NOT_IN_A_DECK:
+            here.fail(
+                f"a deck cannot set it: {NOT_IN_A_DECK[name]} (a deck is a file others "
+                "share and open: it must not fetch URLs or write into a folder it names)"
+            )
         if param.advanced:
             here.fail(
                 f"is for `threadtruth run` only: the window runs {scenario.id} with the "

@@ -109,6 +109,12 @@ class LectureSession:
         record.vote_log.append(label)
         return record.votes[label]
 
+    def new_poll(self) -> None:
+        """The question is asked again (the slide run again): a fresh count, the last
+        poll's forgotten (the handout shows the poll of the run it shows)."""
+        self.record.votes.clear()
+        self.record.vote_log.clear()
+
     def unvote(self) -> str | None:
         """Take back this slide's last vote; the label it was for (None: there was none)."""
         record = self.record
@@ -121,9 +127,10 @@ class LectureSession:
         return label
 
     def runs_by_scenario(self) -> dict[str, RunResult]:
-        """The latest finished run of each scenario in this lecture (for `which_tool`)."""
-        done = sorted(
-            (r for r in self.records if r.result is not None and r.scenario is not None),
-            key=lambda r: r.finished_at,
-        )
-        return {r.scenario: r.result for r in done if r.scenario and r.result}
+        """Each scenario's run on the last slide (in the deck's order) that ran it: what
+        `which_tool` reads, here and in the handout (the same rule in both)."""
+        return {
+            r.scenario: r.result
+            for r in self.records
+            if r.scenario and r.result is not None and not r.result.error
+        }

@@ -40,10 +40,12 @@ def _downloads(mode: str) -> Callable[[Mapping[str, RunResult]], Cell]:
             run = runs.get(scenario)
             got = _mode(run, mode)
             if run is not None and got is not None:
-                text = f"{run.outcome.get('files', '?')} files in {got['total_s']:.2f} s"
-                sequential = _mode(run, "sequential") or _mode(
-                    runs.get("downloads-sequential"), "sequential"
-                )
+                files = run.outcome.get("files", "?")
+                text = f"{files} file{'' if files == 1 else 's'} in {got['total_s']:.2f} s"
+                sequential = _mode(run, "sequential")
+                alone = runs.get("downloads-sequential")
+                if sequential is None and alone is not None and _same_files(alone, run):
+                    sequential = _mode(alone, "sequential")  # (only the same files compare)
                 if sequential is not None and got["total_s"] > 0:
                     times = sequential["total_s"] / got["total_s"]
                     text += f" (×{times:.1f} vs one after another)"
@@ -51,6 +53,13 @@ def _downloads(mode: str) -> Callable[[Mapping[str, RunResult]], Cell]:
         return Cell(NOT_RUN, own)
 
     return cell
+
+
+_FILES = ("n", "size", "latency", "rate", "fail")  # what makes two download runs comparable
+
+
+def _same_files(a: RunResult, b: RunResult) -> bool:
+    return all(a.params.get(k) == b.params.get(k) for k in _FILES)
 
 
 def _mode(run: RunResult | None, mode: str) -> dict[str, Any] | None:

@@ -52,6 +52,7 @@ def figures_of(scenario: Scenario | None, result: RunResult | None) -> list[str]
 
 def _label(pt: float, bold: bool = False, muted: bool = False) -> QLabel:
     label = QLabel()
+    label.setTextFormat(Qt.TextFormat.PlainText)  # a deck's words are text, never markup
     label.setWordWrap(True)
     label.setFont(theme.body_font(pt, bold))
     label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
@@ -85,6 +86,7 @@ class PresenterWindow(QMainWindow):
         self.title = _label(theme.BODY_PT + 9, bold=True)
         layout.addWidget(self.title)
         self.notes = _label(theme.BODY_PT + 3)
+        self.notes.setTextFormat(Qt.TextFormat.RichText)  # paragraphs of escaped text
         self.notes.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         scroll = QScrollArea()
         scroll.setWidget(self.notes)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from time import monotonic
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from PySide6.QtCore import QEvent, QObject, QRect, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QGuiApplication
@@ -25,6 +25,7 @@ from threadtruth_gui.ui.widgets.prediction import PredictionPanel
 from threadtruth_gui.ui.widgets.slide import SlideStrip, SlideView
 from threadtruth_gui.ui.widgets.verdict import VerdictBanner
 from threadtruth_gui.ui.window.chrome import window_key
+from threadtruth_gui.ui.window.editing import EditingController
 from threadtruth_gui.ui.window.lecture_export import export_session_handout
 
 if TYPE_CHECKING:
@@ -50,9 +51,11 @@ class LectureHost(Protocol):
     step_action: QAction
     bytecode_action: QAction
     predict_action: QAction
+    editing: EditingController
 
     @property
     def scenario(self) -> Scenario | None: ...
+    def params(self) -> dict[str, Any]: ...
     def select(self, scenario_id: str) -> None: ...
     def set_params(self, params: dict[str, object]) -> None: ...
     def start_run(self) -> None: ...
@@ -82,6 +85,7 @@ class LectureController(QObject):
         self.host.column_scroll.verticalScrollBar().valueChanged.connect(self._keep_top)
         self._turned_on_preset = False
         self._applying = False  # the lecture itself selects a scenario: it does not leave
+        self._applied_on = -1  # the slide whose preset was applied last
         self._step = 0  # the schedule's next step on this slide's run
         self._queued = 0  # PageDowns for steps not given yet (their task still moving)
         self._given_at = 0.0
@@ -183,11 +187,15 @@ class LectureController(QObject):
         screens = QGuiApplication.screens()
         pw = self.presenter_window
         if len(screens) >= 2:  # each window full screen on a screen of its own
-            self.window.setScreen(screens[0])
-            self.window.setGeometry(screens[0].geometry())
+            # the lecturer's own screen is the primary one (a laptop's), the projector
+            # another: the notes must never go full screen on the projector
+            own = QGuiApplication.primaryScreen() or screens[0]
+            shared = next(screen for screen in screens if screen is not own)
+            self.window.setScreen(shared)
+            self.window.setGeometry(shared.geometry())
             self.window.showFullScreen()
-            pw.setScreen(screens[1])
-            pw.setGeometry(screens[1].geometry())
+            pw.setScreen(own)
+            pw.setGeometry(own.geometry())
             pw.showFullScreen()
         else:
             pw.show()
@@ -247,10 +255,18 @@ class LectureController(QObject):
             self._give_queued()
             if self._queued:
                 self._poll.start()
+        elif gate is not None and not gate.free and self._queued:
+            # the schedule's last steps are given as their tasks stop: a fast clicker's
+            # next press must not let the threads run free before them (the race the
+            # slide shows would not happen)
+            self.host.show_status(
+                f"Giving the schedule's steps: {self._step} of {len(preset.schedule)} given.", 2000
+            )
         elif gate is not None and not gate.free:
             self._stop_steps()
             self.host.start_run()  # (with a gate: every thread runs to its end)
-            self.host.show_status("Schedule done: every thread runs to its end.")
+            done = "Schedule done: every" if preset.schedule else "Every"
+            self.host.show_status(f"{done} thread runs to its end.")
         else:
             self.host.show_status("Running… PageDown goes on once it has ended.", 2000)
 
@@ -301,17 +317,40 @@ class LectureController(QObject):
 
     # -- slides -------------------------------------------------------------------------------
     def apply(self, preset: Preset) -> None:
-        """The preset exactly: its scenario, every parameter, step mode, the question."""
-        h = self.host
+        """The preset exactly: its scenario, every parameter, step mode, the question, and
+        the scenario's own code (an edit made on another slide is set aside)."""
+        h, s = self.host, self.session
+        here = s.index if s is not None else -1
+        # this slide's preset was applied before, and a setting was changed by hand since
+        changed = (
+            self._applied_on == here
+            and h.scenario is not None
+            and h.scenario.id == preset.scenario
+            and any(h.params().get(k) != v for k, v in preset.params.items())
+        )
+        self._applied_on = here
         self._applying = True
         try:
             h.select(preset.scenario)
         finally:
             self._applying = False
+        edits = h.editing.edits
+        edited = [key for key in edits if key[0] == preset.scenario]
+        for key in edited:  # "applied exactly": the slide runs the code it shows
+            del edits[key]
         h.set_params(dict(preset.params))
         h.bytecode_action.setChecked(False)  # a schedule names its own units
         h.step_action.setChecked(preset.step)
         h.predict_action.setChecked(preset.predict)
+        if s is not None and preset.predict:
+            s.new_poll()
+        said = []
+        if changed:
+            said.append("settings changed by hand are back to the slide's")
+        if edited:
+            said.append("your edit of the code is set aside: the original runs")
+        if said:
+            self.host.show_status("The slide's preset: " + "; ".join(said) + ".", 5000)
 
     def _go(self, index: int) -> bool:
         s = self.session
