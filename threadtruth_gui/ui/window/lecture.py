@@ -88,6 +88,7 @@ class LectureController(QObject):
         self._applied_on = -1  # the slide whose preset was applied last
         self._step = 0  # the schedule's next step on this slide's run
         self._queued = 0  # PageDowns for steps not given yet (their task still moving)
+        self._then_free = False  # a PageDown after the last one: run free once it is given
         self._given_at = 0.0
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
@@ -257,10 +258,13 @@ class LectureController(QObject):
                 self._poll.start()
         elif gate is not None and not gate.free and self._queued:
             # the schedule's last steps are given as their tasks stop: a fast clicker's
-            # next press must not let the threads run free before them (the race the
-            # slide shows would not happen)
+            # next press lets the threads run free only after them (before, the race the
+            # slide shows did not happen)
+            self._then_free = True
             self.host.show_status(
-                f"Giving the schedule's steps: {self._step} of {len(preset.schedule)} given.", 2000
+                f"The schedule's steps are given as their threads stop ({self._step} of "
+                f"{len(preset.schedule)} so far); then every thread runs to its end.",
+                3000,
             )
         elif gate is not None and not gate.free:
             self._stop_steps()
@@ -453,6 +457,7 @@ class LectureController(QObject):
     def _stop_steps(self) -> None:
         self._poll.stop()
         self._queued = 0
+        self._then_free = False
 
     @Slot()
     def _give_queued(self) -> None:
@@ -461,18 +466,24 @@ class LectureController(QObject):
         s, bridge = self.session, self.host.bridge
         gate = bridge.gate
         preset = s.slide.preset if s is not None else None
-        if preset is None or not isinstance(gate, StepGate) or gate.free or not self._queued:
+        if preset is None or not isinstance(gate, StepGate) or gate.free:
             self._stop_steps()
+            return
+        if not self._queued:  # every step given: let them all go once the last is taken
+            if self._then_free and self._last_settled(gate, preset):
+                self._stop_steps()
+                self.host.start_run()  # (with a gate: every thread runs to its end)
+                self.host.show_status("Schedule done: every thread runs to its end.")
+            elif not self._then_free:
+                self._poll.stop()
             return
         run = bridge.run
         tasks = [spec.name for spec in run.plan.tasks] if run is not None else []
         if self._step == 0:
             if not all(t in gate.parked or t in gate.ended for t in tasks):
                 return
-        else:
-            last, _unit = parse_step(preset.schedule[self._step - 1])
-            if not gate.settled(last) and monotonic() - self._given_at < SETTLE_TIMEOUT_S:
-                return
+        elif not self._last_settled(gate, preset):
+            return
         task, unit = parse_step(preset.schedule[self._step])
         coroutines = (
             {t.name for phase in run.plan.phases if phase.mode == "asyncio" for t in phase.tasks}
@@ -485,7 +496,7 @@ class LectureController(QObject):
         self._step += 1
         self._queued -= 1
         self._given_at = monotonic()
-        if not self._queued:
+        if not self._queued and not self._then_free:
             self._poll.stop()
         what = {"op": "one instruction", "await": "to its next await"}.get(unit, "one line")
         note = "" if result == "stepped" else f" ({result})"
@@ -493,6 +504,12 @@ class LectureController(QObject):
         self.host.verdict.show_idle(f"Schedule {words} runs {what}{note}. PageDown: next.")
         self.host.show_status(f"Lecture: {words}{note}", 0)
         self._refresh_presenter()
+
+    def _last_settled(self, gate: StepGate, preset: Preset) -> bool:
+        """The step given last has been taken (its task stopped, blocked or ended), or
+        SETTLE_TIMEOUT_S went by."""
+        last, _unit = parse_step(preset.schedule[self._step - 1])
+        return gate.settled(last) or monotonic() - self._given_at >= SETTLE_TIMEOUT_S
 
     def shutdown(self) -> None:
         """The window closes: the presenter view with it."""
