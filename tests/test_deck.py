@@ -361,10 +361,25 @@ def test_every_kind_of_bad_deck_gets_its_exact_message(text: str, message: str) 
 
 
 def test_a_long_title_is_cut_in_the_key_path() -> None:
-    text = f'title = "T"\n[[slide]]\ntitle = "{"Long " * 20}"\nnotes = 1\n'
+    text = f'title = "T"\n[[slide]]\ntitle = "{"Long " * 15}"\nnotes = 1\n'
     assert error(text) == (
         "d.toml: slide 1 (“Long Long Long Long Long Long Long Long…”), notes: "
         "must be a string, not a whole number"
+    )
+
+
+def test_a_title_too_long_for_a_slide_and_control_characters_are_refused() -> None:
+    """An 88-character word ran off the slide's edge, a 2000-character title filled it,
+    and a NUL was accepted: the deck says so instead."""
+    text = f'title = "T"\n[[slide]]\ntitle = "{"Long " * 20}"\n'
+    assert error(text) == (
+        "d.toml: slide 1 (“Long Long Long Long Long Long Long Long…”), title: 99 "
+        "characters; a title is at most 80 (say the rest in the points)"
+    )
+    text = 'title = "T"\n[[slide]]\ntitle = "A"\npoints = ["bell\\u0007"]\n'
+    assert error(text) == (
+        "d.toml: slide 1 (“A”), point 1: holds the control character U+0007: a "
+        "slide shows text"
     )
 
 

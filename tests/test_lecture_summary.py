@@ -104,3 +104,10 @@ def test_a_speedup_compares_only_runs_of_the_same_files() -> None:
     assert _cells(runs)[("threads", COLUMNS[0])] == "1 file in 0.42 s"
     runs["downloads-threads"] = downloads("threads", 6, 0.43)
     assert _cells(runs)[("threads", COLUMNS[0])] == "6 files in 0.43 s (×5.8 vs one after another)"
+
+
+def test_a_failed_run_says_so_not_that_it_never_ran() -> None:
+    failed = RunResult("thread-cost", {}, {}, [], 1.0, 0, None, False, error="could not start")
+    cells = _cells({"thread-cost": failed})
+    assert cells[("threads", COLUMNS[2])] == "its run failed"
+    assert cells[("threads", COLUMNS[0])] == NOT_RUN

@@ -27,6 +27,8 @@ SLIDE_KEYS = ("title", "points", "notes", "preset", "summary")
 SUMMARIES = ("which-tool",)
 MAX_POINTS = 5  # shown at ≥ 20 pt beside a running scenario at 1280×720
 MAX_POINT_CHARS = 90  # longer wraps to a third line there; the shipped deck keeps to ~60
+MAX_TITLE_CHARS = 80  # a slide's title is read as one or two lines, at 38 pt on its own
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # not text a slide can show (\t, \n are)
 MAX_BYTES = 1024 * 1024  # a deck is text: a bigger file is not one
 _BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
 # where tomllib says a syntax error is: "... (at line 4, column 9)" or "(at end of document)"
@@ -107,10 +109,25 @@ def _title(table: dict[str, Any], at: At, missing: str) -> str:
     if "title" not in table:
         at.fail(missing)
     title = table["title"]
-    at.key("title").need(title, str, "a string")
+    here = at.key("title")
+    here.need(title, str, "a string")
     if not title.strip():
-        at.key("title").fail("is empty")
-    return " ".join(title.split())
+        here.fail("is empty")
+    _text_only(title, here)
+    title = " ".join(title.split())
+    if len(title) > MAX_TITLE_CHARS:
+        here.fail(
+            f"{len(title)} characters; a title is at most {MAX_TITLE_CHARS} (say the rest "
+            "in the points)"
+        )
+    return title
+
+
+def _text_only(text: str, at: At) -> None:
+    """No control characters (a NUL, an escape): a slide shows text."""
+    bad = _CONTROL.search(text)
+    if bad is not None:
+        at.fail(f"holds the control character U+{ord(bad.group()):04X}: a slide shows text")
 
 
 def _slide(number: int, table: dict[str, Any], name: str) -> Slide:
@@ -120,6 +137,7 @@ def _slide(number: int, table: dict[str, Any], name: str) -> Slide:
     points = _points(table.get("points", []), at)
     notes = table.get("notes", "")
     at.key("notes").need(notes, str, "a string")
+    _text_only(notes, at.key("notes"))
     summary = table.get("summary")
     if summary is not None:
         here = at.key("summary")
@@ -152,6 +170,7 @@ def _points(value: Any, at: At) -> tuple[str, ...]:
     for number, point in enumerate(value, 1):
         here = at.item(f"point {number}")
         here.need(point, str, "a string")
+        _text_only(point, here)
         text = " ".join(point.split())
         if not text:
             here.fail("is empty")

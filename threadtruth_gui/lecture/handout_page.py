@@ -155,7 +155,7 @@ def _latest(deck: Deck, runs: Runs) -> dict[str, RunResult]:
     latest: dict[str, RunResult] = {}
     for index in sorted(runs):
         result = runs[index][0]
-        if 0 <= index < len(deck.slides) and not result.cancelled and result.error is None:
+        if 0 <= index < len(deck.slides) and not result.cancelled:  # (failed: said so)
             latest[result.scenario] = result
     return latest
 

@@ -18,6 +18,7 @@ ROWS = ("threads", "asyncio", "processes")
 COLUMNS = ("I/O-bound: downloads", "CPU-bound: Python arithmetic", "memory per task")
 NOT_RUN = "not run yet"
 NO_SCENARIO = "no scenario measures it"
+FAILED = "its run failed"
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ def _downloads(mode: str) -> Callable[[Mapping[str, RunResult]], Cell]:
                     times = sequential["total_s"] / got["total_s"]
                     text += f" (×{times:.1f} vs one after another)"
                 return Cell(text, scenario, True)
-        return Cell(NOT_RUN, own)
+        failed = runs.get(own)
+        return Cell(FAILED if failed is not None and failed.error else NOT_RUN, own)
 
     return cell
 
@@ -72,7 +74,9 @@ def _mode(run: RunResult | None, mode: str) -> dict[str, Any] | None:
 def _gil(key: str, what: str) -> Callable[[Mapping[str, RunResult]], Cell]:
     def cell(runs: Mapping[str, RunResult]) -> Cell:
         run = runs.get("gil-cpu")
-        if run is None or run.cancelled or run.error or key not in run.outcome:
+        if run is not None and run.error:
+            return Cell(FAILED, "gil-cpu")
+        if run is None or run.cancelled or key not in run.outcome:
             return Cell(NOT_RUN, "gil-cpu")
         workers = run.outcome.get("workers", "?")
         return Cell(f"×{run.outcome[key]:.2f} with {workers} {what} vs one", "gil-cpu", True)
@@ -83,6 +87,8 @@ def _gil(key: str, what: str) -> Callable[[Mapping[str, RunResult]], Cell]:
 def _memory(kind: str, what: str) -> Callable[[Mapping[str, RunResult]], Cell]:
     def cell(runs: Mapping[str, RunResult]) -> Cell:
         run = runs.get("thread-cost")
+        if run is not None and run.error:
+            return Cell(FAILED, "thread-cost")
         got = run.outcome.get(kind) if run is not None and not run.cancelled else None
         if not isinstance(got, dict) or "rss_per_task_kib" not in got:
             return Cell(NOT_RUN, "thread-cost")

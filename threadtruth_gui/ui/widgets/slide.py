@@ -14,6 +14,7 @@ from threadtruth_gui.engine.result import RunResult
 from threadtruth_gui.lecture.deck import Slide
 from threadtruth_gui.lecture.summary import COLUMNS, which_tool
 from threadtruth_gui.ui import theme
+from threadtruth_gui.ui.widgets.verdict import plain  # escaped, a long word breakable
 
 # sizes at text scale 1 (the lecture preset's 1.4 makes the points 25 pt and the strip's 21)
 TITLE_PT = theme.BODY_PT + 13
@@ -24,7 +25,7 @@ MEASURED_NOTE = "Every figure was measured during this lecture on this machine."
 
 def points_html(points: tuple[str, ...], gap: int = 6) -> str:
     """The points as a bulleted list (rich text), each point's text escaped, `gap` px apart."""
-    items = "".join(f"<li style='margin-bottom: {gap}px'>{html.escape(p)}</li>" for p in points)
+    items = "".join(f"<li style='margin-bottom: {gap}px'>{plain(p)}</li>" for p in points)
     return f"<ul style='margin-left: -18px'>{items}</ul>" if items else ""
 
 
@@ -94,7 +95,7 @@ class SlideView(QFrame):
         """`slide` of `count`; `runs` (scenario id: latest run) fill a summary slide."""
         self.slide = slide
         self.counter.setText(f"{slide.number} / {count}")
-        self.title.setText(html.escape(slide.title))
+        self.title.setText(plain(slide.title))
         self.points.setText(points_html(slide.points))
         summary = slide.summary == "which-tool"
         # the table needs the room: its points at body size (≥ 20 pt in the lecture preset)
@@ -132,7 +133,7 @@ class SlideStrip(QFrame):
         muted = theme.MUTED.name()
         self.title.setText(
             f"<span style='color: {muted}; font-weight: normal'>{slide.number} / {count}"
-            f"</span>&nbsp;&nbsp;{html.escape(slide.title)}"
+            f"</span>&nbsp;&nbsp;{plain(slide.title)}"
         )
         self.points.setText(points_html(slide.points, gap=0))  # beside a run: room is short
         self.points.setVisible(bool(slide.points))

@@ -428,6 +428,8 @@ class LectureController(QObject):
             return "The class is asked: PageDown runs with the most votes."
         gate = h.bridge.gate
         if h.bridge.running and gate is not None and not gate.free and preset is not None:
+            if not preset.schedule:  # step mode without a schedule: the lecturer steps
+                return "Step mode: 1–9 step a thread; PageDown runs every thread to its end."
             return f"Step mode: {self._step} of {len(preset.schedule)} steps given."
         return "Running…" if h.bridge.running else ""
 

@@ -3,6 +3,7 @@ given, from the runs made in it on this machine and the class's votes."""
 
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 
@@ -29,9 +30,11 @@ def export_session_handout(
     runs, votes = session.handout_runs(), session.handout_votes()
     from threadtruth_gui.ui.handout import export_handout
 
+    # dated the day the lecture was given (it may be exported the day after)
+    given_on = datetime.date.fromtimestamp(session.started)
     QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # a few seconds of pictures
     try:
-        index = export_handout(session.deck, out_dir, runs, votes)
+        index = export_handout(session.deck, out_dir, runs, votes, ran_on=given_on)
     except (HandoutError, OSError) as exc:
         return False, f"No handout written: {exc}"
     finally:
