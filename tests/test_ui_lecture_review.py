@@ -225,3 +225,18 @@ def test_mashed_pagedown_plays_the_whole_schedule(qtbot, make_window, shipped):
         rec.result.verdict.headline if rec.result.verdict else None,
     )
     assert given[:4] == ["A", "B", "A", "B"], f"mashed clicker dropped the schedule: {given}"
+
+
+def test_space_on_a_slide_without_a_run_runs_nothing(qtbot, make_window, shipped):  # type: ignore[no-untyped-def]
+    """Space on a slide of points only ran the scenario hidden under the slide and counted
+    it as that slide's run."""
+    win = make_window((1280, 720))
+    win.lecture.open(shipped, presenter=False)
+    s = win.lecture.session
+    assert s.slide.preset is None
+    _press(qtbot, win, Qt.Key.Key_Space)
+    assert win.bridge.run is None
+    assert win.statusBar().currentMessage() == (
+        "This slide runs nothing: PageDown goes on to the next slide."
+    )
+    assert s.record.result is None

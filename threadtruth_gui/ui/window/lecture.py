@@ -97,6 +97,7 @@ class LectureController(QObject):
         host.bridge.started.connect(self._on_started)
         host.bridge.finished.connect(self._on_finished)
         host.stepping.choice_hook = self.vote
+        host.runs.guard = self._why_not_run
         host.presenter.clicker = (self.next, self.back)
         # the menus come and go with the lecture preset: the slide view leaves them room
         host.presenter.lecture_action.toggled.connect(
@@ -419,6 +420,14 @@ class LectureController(QObject):
     def _refresh_presenter(self) -> None:
         if self.presenter_window is not None and self.session is not None:
             self.presenter_window.show_session(self.session, self.host.scenario, self._stage())
+
+    def _why_not_run(self) -> str | None:
+        """Space on a slide without a run: it would run the scenario hidden under the slide
+        and count it as this slide's run."""
+        s = self.session
+        if s is not None and s.slide.preset is None and not self.host.bridge.running:
+            return "This slide runs nothing: PageDown goes on to the next slide."
+        return None
 
     def _stage(self) -> str:
         """What goes on now, for the lecturer: the question, the steps, a run."""

@@ -3,6 +3,7 @@ what the views show as the bridge reports the run starting, going and ending."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -83,6 +84,8 @@ class RunController(QObject):
         self.choices: list[tuple[Any, str]] = []
         self.pending_start: tuple[Plan, dict[str, Any], bool] | None = None  # asked, not run
         self.lanes_fitted = -1  # the timeline height the split was last fitted to
+        # why Space must not run now, if anything says so (a lecture's slide without a run)
+        self.guard: Callable[[], str | None] | None = None
         bridge.started.connect(self._on_started)
         bridge.updated.connect(self._on_updated)
         bridge.finished.connect(self._on_finished)
@@ -94,6 +97,10 @@ class RunController(QObject):
 
     @Slot()
     def start_run(self) -> None:
+        why = self.guard() if self.guard is not None else None
+        if why:
+            self._status(why, 4000)
+            return
         if self.bridge.running:  # in step mode: let every thread run to its end
             gate = self.bridge.gate
             if gate is not None and not gate.free:
