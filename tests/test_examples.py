@@ -77,9 +77,9 @@ def test_the_icon_and_desktop_file_are_shipped() -> None:
 
 
 def test_the_app_icon_has_every_drawn_size(qapp: Any) -> None:
-    from threadtruth_gui.ui import app
+    from threadtruth_gui.ui import qtapp
 
-    icon = app._icon()  # what application() gives every window
+    icon = qtapp._icon()  # what application() gives every window
     sizes = sorted(s.width() for s in icon.availableSizes())
     assert sizes == list(assets.ICON_SIZES)  # Qt picks a drawn size, not one scaled
 
