@@ -86,3 +86,27 @@ def test_settings_persist_between_sessions(qtbot, tmp_path: Path) -> None:
         second.close()
         theme.use("light")
         theme.font_scale = 1.0
+
+
+def test_a_lecture_s_own_preset_is_not_kept_for_the_next_start(qtbot, tmp_path: Path) -> None:
+    """`threadtruth lecture` turns the lecture preset on for itself: the plain window
+    opened the next day still came up in it (the setting had been saved)."""
+    from threadtruth_gui import assets
+    from threadtruth_gui.lecture import load
+    from threadtruth_gui.ui.main_window import MainWindow
+
+    path = str(tmp_path / "threadtruth.ini")
+    first = MainWindow(QSettings(path, QSettings.Format.IniFormat))
+    qtbot.addWidget(first)
+    first.lecture.open(load(assets.lectures()[0]), presenter=False)
+    assert first.presenter.lecture
+    first.close()
+    theme.font_scale = 1.0
+    second = MainWindow(QSettings(path, QSettings.Format.IniFormat))
+    qtbot.addWidget(second)
+    try:
+        assert not second.presenter.lecture
+    finally:
+        second.close()
+        theme.use("light")
+        theme.font_scale = 1.0

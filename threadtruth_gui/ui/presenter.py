@@ -162,8 +162,17 @@ class Presenter(QObject):
             smaller = [s for s in SCALES if s < now - 1e-6]
             self.set_scale(smaller[-1] if smaller else SCALES[0])
 
-    def toggle_lecture(self, on: bool | None = None) -> None:
-        """Big text (at least 20 pt) and only what the scenario needs on screen."""
+    def toggle_lecture(self, on: bool | None = None, remember: bool = True) -> None:
+        """Big text (at least 20 pt) and only what the scenario needs on screen.
+        `remember=False`: not kept for the next start (a lecture deck turns it on for
+        itself; the plain window opens as the lecturer left it)."""
+        if not remember:
+            settings, self.settings = self.settings, None
+            try:
+                self.toggle_lecture(on)
+            finally:
+                self.settings = settings
+            return
         on = not self.lecture if on is None else on
         if on == self.lecture:
             return

@@ -139,7 +139,7 @@ class LectureController(QObject):
         self.session = LectureSession(deck)
         if not self.host.presenter.lecture:
             self._turned_on_preset = True
-            self.host.presenter.toggle_lecture(True)
+            self.host.presenter.toggle_lecture(True, remember=False)
         self.host.title.hide()  # the slide's title says what runs
         self._show_slide()
         if presenter:
@@ -159,7 +159,7 @@ class LectureController(QObject):
             self.presenter_window.close()
         if self._turned_on_preset:
             self._turned_on_preset = False
-            self.host.presenter.toggle_lecture(False)
+            self.host.presenter.toggle_lecture(False, remember=False)
         self.changed.emit()
         self.host.show_status("Lecture closed.")
 
