@@ -139,6 +139,9 @@ def _set_first(kind: str, value: Any) -> Any:
         (_set_first("line", [12, 3]), "a line event holds"),
         (_set_first("output", ["stdin", "hello\n"]), "an output event holds"),
         (_set_first("output", ["stdout", 5]), "an output event holds"),
+        # a list where a word goes is unhashable: it was a TypeError, not a refusal (a fuzz)
+        (_set_first("output", [["stdout"], "hi\n"]), "an output event holds"),
+        (_set_first("lock", [["wait"], "philosophers_deadlock.py:18", None]), "a lock event holds"),
         (
             lambda d: d["sources"].update({"philosophers_deadlock.py": 123}),
             "the source of philosophers_deadlock.py is not text",

@@ -50,13 +50,16 @@ def _line(d: Any) -> bool:
 
 
 def _output(d: Any) -> bool:
-    return _pair(d) and d[0] in STREAMS and type(d[1]) is str and len(d[1]) <= MAX_TEXT
+    # (type first: a list is no set member, it is unhashable: a TypeError, not a refusal)
+    stream_ok = _pair(d) and type(d[0]) is str and d[0] in STREAMS
+    return stream_ok and type(d[1]) is str and len(d[1]) <= MAX_TEXT
 
 
 def _lock(d: Any) -> bool:
     return (
         type(d) in (list, tuple)
         and len(d) == 3
+        and type(d[0]) is str
         and d[0] in _LOCK_ACTIONS
         and name(d[1])
         and (d[2] is None or name(d[2]))
