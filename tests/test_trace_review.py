@@ -167,6 +167,9 @@ def test_f3_the_program_takes_its_processes_along_when_the_cli_is_killed(tmp_pat
     # exits before that kill: about 1 run in 5 leaves `sleep` behind. Made deterministic
     # here with SIGKILL: the traced child sees EOF on its commands and leaves, and nothing
     # ends what the program started. Expected: the child ends its own group as it goes.
+    import tempfile
+
+    folders = set(Path(tempfile.gettempdir()).glob("threadtruth-run-*"))
     pid_file = tmp_path / "pid"
     prog = script(
         tmp_path,
@@ -191,6 +194,11 @@ def test_f3_the_program_takes_its_processes_along_when_the_cli_is_killed(tmp_pat
         cli.send_signal(signal.SIGKILL)
         cli.wait(10)
         assert gone(grandchild, 3.0), "the program's process outlived the CLI"
+        # and the temp folder the killed CLI made for it (its TMPDIR) is removed by the child
+        deadline = time.monotonic() + 3.0
+        while set(Path(tempfile.gettempdir()).glob("threadtruth-run-*")) - folders:
+            assert time.monotonic() < deadline, "the killed CLI's temp folder was left"
+            time.sleep(0.05)
     finally:
         if cli.poll() is None:
             cli.kill()

@@ -100,11 +100,11 @@ def child_main(scenario_id: str, params_json: str, edit_json: str = "") -> int:
         with contextlib.suppress(OSError):  # what is still buffered goes nowhere, quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
     if orphaned.is_set():
-        _remove_own_folder()
+        remove_own_folder()
     return 0
 
 
-def _remove_own_folder() -> None:
+def remove_own_folder() -> None:
     """A parent that was killed (SIGKILL, a crash) cannot remove the temp folder it made
     for this child: the child removes it as it ends, once its run has cleaned up."""
     folder = os.environ.get("TMPDIR", "")

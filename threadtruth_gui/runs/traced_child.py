@@ -43,6 +43,7 @@ from threadtruth_gui.engine.deadlock import DeadlockWatch
 from threadtruth_gui.engine.events import Kind
 from threadtruth_gui.engine.gate import StepGate
 from threadtruth_gui.engine.probes import Probes, end_of
+from threadtruth_gui.runs.child import remove_own_folder
 from threadtruth_gui.runs.traced_lines import line_hook
 
 FLUSH_S = 0.02  # events go to the parent this often; the deadlock watch looks as often
@@ -114,6 +115,7 @@ class Child:
         self.gate = StepGate(self.probes.run.cancelled) if step else None
         self.probes.run.gate = self.gate
         self.steps_in = 0  # step commands taken in (the parent waits for its own to count)
+        self.orphaned = False  # the commands pipe ended without `end`: the parent is gone
         self._told_gate: dict[str, Any] | None = None
         self.hook = line_hook(self.probes) if lines else None
         self.watch = DeadlockWatch(self.probes.locks, hold=True)
@@ -228,7 +230,8 @@ class Child:
             except OSError:
                 chunk = b""
             if not chunk:
-                break  # EOF: the parent is gone, or done with us
+                self.orphaned = True  # EOF: the parent is gone (killed), or done with us
+                break
             pending += chunk
             *lines, pending = pending.split(b"\n")
             if any([self._order(line) for line in lines]):  # every line obeyed, then `end`
@@ -299,6 +302,10 @@ class Child:
                 self.flush_events()
                 self.send(("result", result))
                 self.out.close()
+        if self.orphaned and os.getpid() == self.probes.pid:
+            # a parent that was killed cannot remove the temp folder it made for this run
+            # (the program's TMPDIR): the child does, as a scenario's child does
+            remove_own_folder()
         if cancelled and os.getpgrp() == os.getpid():  # the leader of a group of its own
             # ended (Reset, Ctrl+C, a deadlock): every process the program started goes too,
             # whatever became of the parent meanwhile; this one last, with its group
