@@ -8,6 +8,7 @@ import re
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -144,17 +145,27 @@ class DownloadFolder:
         self.path = None
 
 
-def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
+def read_regular(
+    path: str | os.PathLike[str],
+    limit: int,
+    not_regular: Callable[[int], Exception] | None = None,
+) -> bytes:
     """Up to `limit` bytes of a regular file. A FIFO or a device may never end, or never
     open (a FIFO blocks its reader until a writer comes): it is looked at before it is
-    opened, opened without waiting, and looked at again once open. OSError otherwise,
-    "not a regular file" for those."""
+    opened, opened without waiting, and looked at again once open (it may have been
+    swapped meanwhile). Not a regular file: `not_regular(its st_mode)` is raised, else
+    OSError "not a regular file"; OSError for what cannot be read."""
     import stat
 
-    if not stat.S_ISREG(os.stat(path).st_mode):
-        raise OSError(f"{os.fspath(path)} is not a regular file")
+    def refuse(mode: int) -> Exception:
+        return not_regular(mode) if not_regular else OSError(f"{path} is not a regular file")
+
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        raise refuse(mode)
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-            raise OSError(f"{os.fspath(path)} is not a regular file")
+        mode = os.fstat(f.fileno()).st_mode
+        if not stat.S_ISREG(mode):
+            raise refuse(mode)
         return f.read(limit)

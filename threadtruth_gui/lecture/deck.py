@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from threadtruth_gui.engine.clip import clip
-from threadtruth_gui.engine.files import short_path
+from threadtruth_gui.engine.files import read_regular, short_path
 from threadtruth_gui.lecture.errors import At, DeckError, close_ones, kind_of, shown, slide_label
 from threadtruth_gui.lecture.preset import Preset, parse_preset
 
@@ -201,15 +201,8 @@ def _syntax_error(exc: tomllib.TOMLDecodeError, name: str) -> DeckError:
 def _text(path: Path, name: str) -> str:
     """The file's text: a regular file (a FIFO is never waited on: looked at, opened
     without blocking, looked at again), at most MAX_BYTES, UTF-8."""
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            raise _not_regular(name, os.stat(path).st_mode)
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-        with os.fdopen(fd, "rb") as f:
-            info = os.fstat(f.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise _not_regular(name, info.st_mode)
-            raw = f.read(MAX_BYTES + 1)  # the file may have grown since it was looked at
+    try:  # (the file may have grown since it was looked at: MAX_BYTES + 1 tells)
+        raw = read_regular(path, MAX_BYTES + 1, lambda mode: _not_regular(name, mode))
     except OSError as exc:
         raise DeckError(name, "", f"cannot read it: {exc.strerror or exc}") from None
     if len(raw) > MAX_BYTES:
